@@ -1,0 +1,32 @@
+# Two commands: `make run` (the portal with its embedded org) and `make test` (every test).
+# Both install what they lack first (scripts/setup.sh), and skip what is already there.
+SHELL := /bin/bash
+export PATH := $(HOME)/.cargo/bin:$(CURDIR)/node_modules/.bin:$(PATH)
+
+.PHONY: run test setup-run setup-test build-release build-debug test-rust test-e2e clean
+
+run: setup-run build-release
+	PORTICO_SERVER__SITE_ROOT=target/site ./target/release/portico
+
+test: setup-test build-debug test-rust test-e2e
+
+setup-run:
+	./scripts/setup.sh run
+
+setup-test:
+	./scripts/setup.sh test
+
+build-release:
+	cargo leptos build --release
+
+build-debug:
+	cargo leptos build
+
+test-rust:
+	cargo test --locked -p portico-core -p portico-devorg -p portico-server -p portico-app --features portico-app/ssr
+
+test-e2e:
+	npx playwright test -c end2end
+
+clean:
+	rm -rf target end2end/test-results end2end/.data

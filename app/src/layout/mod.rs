@@ -1,0 +1,75 @@
+//! The app shell: top bar, error and not-found panels, the signed-out page.
+
+use crate::{error::PortalError, me::use_me};
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::components::A;
+
+#[component]
+pub fn TopBar() -> impl IntoView {
+    let me = use_me().0;
+    view! {
+        <header class="topbar">
+            <A href="/" attr:class="brand">
+                <span class="logo" aria-hidden="true">"◆"</span>
+                "Portico"
+            </A>
+            <nav class="nav" aria-label="Main">
+                <A href="/">"Home"</A>
+            </nav>
+            <div class="account">
+                <Transition fallback=|| ()>
+                    {move || Suspend::new(async move {
+                        me.await.ok().map(|me| view! {
+                            <span class="who" data-testid="topbar-name" title=me.login.clone()>{me.name.clone()}</span>
+                            <form method="post" action="/auth/logout" class="inline">
+                                <button type="submit" class="button ghost">"Sign out"</button>
+                            </form>
+                        })
+                    })}
+                </Transition>
+            </div>
+        </header>
+    }
+}
+
+/// Shows an error the way every page does: what happened, what to do, and the reference.
+#[component]
+pub fn ErrorPanel(error: PortalError) -> impl IntoView {
+    let signed_out = error.kind == crate::error::ErrorKind::Unauthenticated;
+    view! {
+        <div class="card error" role="alert">
+            <p>{error.message.clone()}</p>
+            {signed_out.then(|| view! { <p><a class="button" href="/auth/login" rel="external">"Sign in"</a></p> })}
+            {error.op_id.clone().filter(|id| !id.is_empty()).map(|id| view! { <p class="muted small">"Reference: " <code>{id}</code></p> })}
+        </div>
+    }
+}
+
+#[component]
+pub fn NotFound() -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    if let Some(res) = use_context::<leptos_axum::ResponseOptions>() {
+        res.set_status(http::StatusCode::NOT_FOUND);
+    }
+    view! {
+        <Title text="Not found" />
+        <div class="card">
+            <h1>"Page not found"</h1>
+            <p class="muted">"There is nothing at this address. " <A href="/">"Go home"</A></p>
+        </div>
+    }
+}
+
+/// Where the provider sends people back after signing out.
+#[component]
+pub fn SignedOut() -> impl IntoView {
+    view! {
+        <Title text="Signed out" />
+        <div class="card narrow">
+            <h1>"You are signed out"</h1>
+            <p class="muted">"Your Portico session has ended."</p>
+            <p><a class="button" href="/auth/login" rel="external">"Sign in again"</a></p>
+        </div>
+    }
+}

@@ -1,0 +1,65 @@
+//! Portico's user interface: routes, pages and components, and the server functions behind them,
+//! grouped by area (`me`, later `people`, `groups`, `asa`, `approvals`, `audit`).
+//!
+//! Compiled twice: natively with `ssr` (server rendering and server function bodies) and to WASM
+//! with `hydrate` (the browser side).
+#![recursion_limit = "256"]
+
+pub mod error;
+pub mod layout;
+pub mod me;
+#[cfg(feature = "ssr")]
+pub mod ssr;
+
+use leptos::prelude::*;
+use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
+use leptos_router::{
+    components::{Route, Router, Routes},
+    path,
+};
+
+/// The HTML document around the app (server side only).
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8" />
+                <meta name="viewport" content="width=device-width, initial-scale=1" />
+                <meta name="color-scheme" content="light dark" />
+                <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
+                <HydrationScripts options />
+                <MetaTags />
+            </head>
+            <body>
+                <App />
+            </body>
+        </html>
+    }
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    me::provide_me();
+    // Lets tests (and curious people) tell when the WASM has taken over the page.
+    Effect::new(|_| {
+        if let Some(root) = document().document_element() {
+            let _ = root.set_attribute("data-hydrated", "true");
+        }
+    });
+
+    view! {
+        <Stylesheet id="leptos" href="/pkg/portico.css" />
+        <Title formatter=|page: String| format!("{page} · Portico") />
+        <Router>
+            <layout::TopBar />
+            <main class="page">
+                <Routes fallback=|| view! { <layout::NotFound /> }>
+                    <Route path=path!("/") view=me::HomePage />
+                    <Route path=path!("/signed-out") view=layout::SignedOut />
+                </Routes>
+            </main>
+        </Router>
+    }
+}

@@ -1,0 +1,52 @@
+use crate::{layout::ErrorPanel, me::use_me};
+use leptos::prelude::*;
+use leptos_meta::Title;
+
+/// The landing page: who you are, and what you may do here.
+#[component]
+pub fn HomePage() -> impl IntoView {
+    let me = use_me().0;
+    view! {
+        <Title text="Home" />
+        <Suspense fallback=|| view! { <div class="card skeleton" aria-busy="true">"Loading your profile…"</div> }>
+            {move || Suspend::new(async move {
+                match me.await {
+                    Ok(me) => {
+                        let has_roles = !me.roles.is_empty();
+                        view! {
+                            <section class="hero">
+                                <h1>"Welcome, " {me.name.clone()}</h1>
+                                <p class="muted">"You are signed in to Portico."</p>
+                            </section>
+                            <section class="card" aria-labelledby="who">
+                                <h2 id="who">"Your account"</h2>
+                                <dl class="facts">
+                                    <dt>"Name"</dt><dd data-testid="me-name">{me.name.clone()}</dd>
+                                    <dt>"Login"</dt><dd>{me.login.clone()}</dd>
+                                    <dt>"Email"</dt><dd>{me.email.clone().unwrap_or_else(|| "—".into())}</dd>
+                                    <dt>"Okta user id"</dt><dd><code>{me.user_id.clone()}</code></dd>
+                                </dl>
+                            </section>
+                            <section class="card" aria-labelledby="roles">
+                                <h2 id="roles">"Your roles in Portico"</h2>
+                                <Show
+                                    when=move || has_roles
+                                    fallback=|| view! {
+                                        <p class="muted">"You have no Portico role. An administrator can grant one by adding you to a role group."</p>
+                                    }
+                                >
+                                    <ul class="chips" data-testid="me-roles">
+                                        {me.roles.iter().map(|r| view! { <li class=format!("chip role-{}", r.key)>{r.label.clone()}</li> }).collect_view()}
+                                    </ul>
+                                </Show>
+                                <p class="muted small">"From your groups: " {me.groups.join(", ")}</p>
+                            </section>
+                        }
+                        .into_any()
+                    }
+                    Err(e) => view! { <ErrorPanel error=e /> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}

@@ -1,0 +1,57 @@
+//! Server-side helpers for server functions: who is calling, with what state, under which
+//! operation id; and answering errors with their status and a log line.
+
+use crate::error::{ErrorKind, PortalError};
+use leptos::prelude::*;
+use portico_core::{AppState, Principal, Role};
+use tower_sessions::Session;
+
+/// Session key under which the signed-in principal is stored.
+pub const SESSION_PRINCIPAL: &str = "principal";
+
+/// Everything a server function needs to act on someone's behalf.
+pub struct Caller {
+    pub principal: Principal,
+    pub roles: Vec<Role>,
+    pub state: AppState,
+    pub op_id: String,
+}
+
+/// The request id (also in every log line of this request).
+pub fn op_id() -> String {
+    use_context::<http::request::Parts>()
+        .and_then(|p| p.headers.get("x-request-id").and_then(|v| v.to_str().ok()).map(str::to_string))
+        .unwrap_or_default()
+}
+
+/// Stamps the error with the operation id, sets the response status, and logs it.
+pub fn fail(mut err: PortalError) -> PortalError {
+    let op_id = op_id();
+    // Only a server-function call answers with the error's status; a page that called the
+    // function while rendering on the server shows the error and keeps its own status.
+    let is_call = use_context::<http::request::Parts>().is_some_and(|p| p.uri.path().starts_with("/api/"));
+    if let Some(res) = use_context::<leptos_axum::ResponseOptions>().filter(|_| is_call) {
+        res.set_status(http::StatusCode::from_u16(err.status()).unwrap_or(http::StatusCode::INTERNAL_SERVER_ERROR));
+    }
+    match err.kind {
+        ErrorKind::Internal | ErrorKind::Upstream => {
+            tracing::error!(op_id = %op_id, kind = ?err.kind, message = %err.message, "server function failed")
+        }
+        _ => tracing::info!(op_id = %op_id, kind = ?err.kind, message = %err.message, "server function refused"),
+    }
+    err.op_id = Some(op_id);
+    err
+}
+
+/// The signed-in caller, or a 401. Every server function starts here.
+pub async fn caller() -> Result<Caller, PortalError> {
+    let state = use_context::<AppState>().ok_or_else(|| fail(PortalError::internal()))?;
+    let session = leptos_axum::extract::<Session>().await.map_err(|_| fail(PortalError::internal()))?;
+    let principal = session
+        .get::<Principal>(SESSION_PRINCIPAL)
+        .await
+        .map_err(|_| fail(PortalError::internal()))?
+        .ok_or_else(|| fail(PortalError::unauthenticated()))?;
+    let roles = principal.roles(&state.config.roles);
+    Ok(Caller { principal, roles, state, op_id: op_id() })
+}

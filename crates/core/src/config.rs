@@ -1,0 +1,276 @@
+//! One configuration struct, read from `portico.toml` (or the file named by `PORTICO_CONFIG`) and
+//! overlaid by `PORTICO_*` environment variables (`__` separates sections:
+//! `PORTICO_OIDC__CLIENT_ID`). Unknown keys are errors, so a typo never silently falls back.
+
+use crate::secret::Secret;
+use figment::{
+    Figment,
+    providers::{Env, Format, Serialized, Toml},
+};
+use serde::{Deserialize, Serialize};
+use std::{net::SocketAddr, path::PathBuf};
+use url::Url;
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    #[serde(default)]
+    pub server: ServerConfig,
+    #[serde(default)]
+    pub session: SessionConfig,
+    /// The OpenID provider people sign in with. Absent: the embedded org is started and used.
+    #[serde(default)]
+    pub oidc: Option<OidcConfig>,
+    #[serde(default)]
+    pub roles: RolesConfig,
+    #[serde(default)]
+    pub devorg: DevOrgSettings,
+    #[serde(default)]
+    pub log: LogConfig,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ServerConfig {
+    /// Address the portal listens on.
+    pub listen: SocketAddr,
+    /// The URL people use to reach the portal; decides the OAuth redirect URI and whether
+    /// cookies are `Secure` (https).
+    pub public_url: Url,
+    /// Where the portal keeps its database (and the embedded org its own).
+    pub data_dir: PathBuf,
+    /// The built site (`/pkg` with WASM, JS and CSS) that cargo-leptos produces.
+    pub site_root: PathBuf,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        Self {
+            listen: SocketAddr::from(([127, 0, 0, 1], 3000)),
+            public_url: Url::parse("http://127.0.0.1:3000").expect("static URL"),
+            data_dir: PathBuf::from("data"),
+            site_root: PathBuf::from("target/site"),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SessionConfig {
+    /// A session unused for this long ends.
+    pub idle_timeout_minutes: u32,
+    /// A session ends this long after sign-in, however active.
+    pub absolute_lifetime_hours: u32,
+}
+
+impl Default for SessionConfig {
+    fn default() -> Self {
+        Self { idle_timeout_minutes: 30, absolute_lifetime_hours: 12 }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OidcConfig {
+    /// Issuer, exactly as the provider writes it in its ID tokens (Okta: no trailing slash);
+    /// `<issuer>/.well-known/openid-configuration` must be reachable.
+    pub issuer: String,
+    pub client_id: String,
+    pub client_secret: Secret,
+    /// Scopes asked for at sign-in; `groups` carries the role mapping's input.
+    #[serde(default = "default_scopes")]
+    pub scopes: Vec<String>,
+}
+
+fn default_scopes() -> Vec<String> {
+    ["openid", "profile", "email", "groups"].map(String::from).to_vec()
+}
+
+/// Which groups grant which portal role (exact, case-sensitive group names).
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RolesConfig {
+    pub admin_groups: Vec<String>,
+    pub helpdesk_groups: Vec<String>,
+    pub auditor_groups: Vec<String>,
+}
+
+impl Default for RolesConfig {
+    fn default() -> Self {
+        Self {
+            admin_groups: vec!["Portico Admins".into()],
+            helpdesk_groups: vec!["Portico Help Desk".into()],
+            auditor_groups: vec!["Portico Auditors".into()],
+        }
+    }
+}
+
+/// The embedded org, used only when `oidc` is not configured.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct DevOrgSettings {
+    /// Its own loopback address (port 0 picks a free one).
+    pub listen: SocketAddr,
+    /// Enables its test-control API (fault injection). Never on in a real deployment.
+    pub test_control: bool,
+}
+
+impl Default for DevOrgSettings {
+    fn default() -> Self {
+        Self { listen: SocketAddr::from(([127, 0, 0, 1], 3100)), test_control: false }
+    }
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, PartialEq, Eq, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    #[default]
+    Text,
+    Json,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LogConfig {
+    pub format: LogFormat,
+    /// A `tracing` filter, e.g. `info,portico=debug`; `RUST_LOG` wins when set.
+    pub filter: String,
+}
+
+impl Default for LogConfig {
+    fn default() -> Self {
+        Self { format: LogFormat::Text, filter: "info".into() }
+    }
+}
+
+/// Why configuration could not be loaded, in words an operator can act on.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("configuration: {0}")]
+    Invalid(String),
+}
+
+impl Config {
+    /// Defaults, then the TOML file (if any), then `PORTICO_*` environment variables.
+    pub fn load() -> Result<Self, ConfigError> {
+        let file = std::env::var("PORTICO_CONFIG").ok().map(PathBuf::from);
+        Self::from_figment(Self::figment(file.as_deref(), Env::prefixed("PORTICO_")))
+    }
+
+    fn figment(file: Option<&std::path::Path>, env: Env) -> Figment {
+        let mut fig = Figment::new();
+        match file {
+            Some(path) => fig = fig.merge(Toml::file_exact(path)),
+            None => fig = fig.merge(Toml::file("portico.toml")),
+        }
+        fig.merge(env.split("__").ignore(&["config"]))
+    }
+
+    fn from_figment(fig: Figment) -> Result<Self, ConfigError> {
+        let config: Config = fig.extract().map_err(|e| ConfigError::Invalid(e.to_string()))?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    /// Settings for tests: everything default, data in `data_dir`.
+    pub fn for_test(data_dir: PathBuf) -> Self {
+        let mut config =
+            Self::from_figment(Figment::from(Serialized::defaults(serde_json::json!({})))).expect("defaults are valid");
+        config.server.data_dir = data_dir;
+        config
+    }
+
+    fn validate(&self) -> Result<(), ConfigError> {
+        let scheme = self.server.public_url.scheme();
+        if scheme != "http" && scheme != "https" {
+            return Err(ConfigError::Invalid(format!("server.public_url must be http or https, not {scheme}")));
+        }
+        if self.session.idle_timeout_minutes == 0 || self.session.absolute_lifetime_hours == 0 {
+            return Err(ConfigError::Invalid(
+                "session.idle_timeout_minutes and session.absolute_lifetime_hours must be above 0".into(),
+            ));
+        }
+        if let Some(oidc) = &self.oidc {
+            if Url::parse(&oidc.issuer).is_err() {
+                return Err(ConfigError::Invalid(format!("oidc.issuer is not a URL: {}", oidc.issuer)));
+            }
+            if !oidc.scopes.iter().any(|s| s == "openid") {
+                return Err(ConfigError::Invalid("oidc.scopes must include \"openid\"".into()));
+            }
+        }
+        Ok(())
+    }
+
+    /// Cookies get `Secure` and the `__Host-` prefix when people reach the portal over https.
+    pub fn is_https(&self) -> bool {
+        self.server.public_url.scheme() == "https"
+    }
+
+    /// `scheme://host[:port]` of the public URL, as browsers send it in `Origin`.
+    pub fn public_origin(&self) -> String {
+        self.server.public_url.origin().ascii_serialization()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use figment::Jail;
+
+    #[test]
+    fn defaults_need_no_file() {
+        Jail::expect_with(|_| {
+            let c = Config::from_figment(Config::figment(None, Env::prefixed("PORTICO_"))).expect("defaults load");
+            assert!(c.oidc.is_none());
+            assert_eq!(c.server.listen.port(), 3000);
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn env_overlays_file_and_secrets_stay_hidden() {
+        Jail::expect_with(|jail| {
+            jail.create_file(
+                "portico.toml",
+                r#"
+                [oidc]
+                issuer = "https://example.okta.com"
+                client_id = "abc"
+                client_secret = "from-file"
+                "#,
+            )?;
+            jail.set_env("PORTICO_OIDC__CLIENT_SECRET", "from-env");
+            jail.set_env("PORTICO_SERVER__LISTEN", "0.0.0.0:8080");
+            let c = Config::from_figment(Config::figment(None, Env::prefixed("PORTICO_"))).expect("loads");
+            let oidc = c.oidc.expect("oidc set");
+            assert_eq!(oidc.client_secret.expose(), "from-env");
+            assert_eq!(c.server.listen.port(), 8080);
+            assert!(!format!("{oidc:?}").contains("from-env"));
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn unknown_keys_are_refused() {
+        Jail::expect_with(|jail| {
+            jail.create_file("portico.toml", "[server]\nlisten_addr = \"x\"\n")?;
+            let err = Config::from_figment(Config::figment(None, Env::prefixed("PORTICO_"))).expect_err("typo refused");
+            assert!(err.to_string().contains("listen_addr"), "{err}");
+            jail.create_file("portico.toml", "")?;
+            jail.set_env("PORTICO_SESION__IDLE_TIMEOUT_MINUTES", "5");
+            assert!(Config::from_figment(Config::figment(None, Env::prefixed("PORTICO_"))).is_err());
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn https_public_url_means_secure_cookies() {
+        Jail::expect_with(|jail| {
+            jail.set_env("PORTICO_SERVER__PUBLIC_URL", "https://portal.example.com");
+            let c = Config::from_figment(Config::figment(None, Env::prefixed("PORTICO_"))).expect("loads");
+            assert!(c.is_https());
+            assert_eq!(c.public_origin(), "https://portal.example.com");
+            Ok(())
+        });
+    }
+}

@@ -1,0 +1,13 @@
+//! Server-only domain of Portico: configuration, identities and roles, shared state.
+//!
+//! Nothing here is compiled to WASM; the `app` crate reaches it only behind its `ssr` feature.
+
+pub mod config;
+pub mod identity;
+pub mod secret;
+pub mod state;
+
+pub use config::Config;
+pub use identity::{Principal, Role};
+pub use secret::Secret;
+pub use state::AppState;

@@ -1,0 +1,13 @@
+//! State shared by every request: built once at start, cheap to clone.
+
+use crate::config::Config;
+use sqlx::SqlitePool;
+use std::sync::Arc;
+
+/// Handed to Leptos server functions (`provide_context`) and to axum routes (`with_state`).
+#[derive(Clone)]
+pub struct AppState {
+    pub config: Arc<Config>,
+    /// The portal's own database (sessions; later approvals and audit).
+    pub db: SqlitePool,
+}

@@ -1,0 +1,141 @@
+//! The org's SQLite database: schema and the queries the OIDC server needs.
+
+use anyhow::Context;
+use sqlx::{
+    Row, SqlitePool,
+    sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions},
+};
+use std::{path::Path, str::FromStr, time::Duration};
+
+const SCHEMA: &str = r#"
+CREATE TABLE IF NOT EXISTS users (
+    id TEXT PRIMARY KEY,
+    status TEXT NOT NULL,
+    transitioning_to_status TEXT,
+    created TEXT NOT NULL,
+    activated TEXT,
+    status_changed TEXT,
+    last_login TEXT,
+    last_updated TEXT NOT NULL,
+    password_changed TEXT,
+    login TEXT NOT NULL UNIQUE COLLATE NOCASE,
+    profile TEXT NOT NULL,
+    password_hash TEXT,
+    recovery_question TEXT,
+    recovery_answer_hash TEXT
+);
+CREATE TABLE IF NOT EXISTS groups (
+    id TEXT PRIMARY KEY,
+    type TEXT NOT NULL,
+    name TEXT NOT NULL,
+    profile TEXT NOT NULL,
+    created TEXT NOT NULL,
+    last_updated TEXT NOT NULL,
+    last_membership_updated TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS group_members (
+    group_id TEXT NOT NULL REFERENCES groups(id) ON DELETE CASCADE,
+    user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    PRIMARY KEY (group_id, user_id)
+);
+CREATE INDEX IF NOT EXISTS group_members_by_user ON group_members(user_id);
+CREATE TABLE IF NOT EXISTS api_tokens (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE,
+    token_hash TEXT NOT NULL UNIQUE,
+    user_id TEXT,
+    created TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS signing_keys (
+    kid TEXT PRIMARY KEY,
+    private_pem TEXT NOT NULL,
+    created TEXT NOT NULL
+);
+"#;
+
+/// Opens `<data_dir>/devorg.sqlite`, creating it and its schema when missing.
+pub async fn open(data_dir: &Path) -> anyhow::Result<SqlitePool> {
+    std::fs::create_dir_all(data_dir).with_context(|| format!("embedded org: cannot create {}", data_dir.display()))?;
+    let path = data_dir.join("devorg.sqlite");
+    let options = SqliteConnectOptions::from_str(&format!("sqlite://{}", path.display()))?
+        .create_if_missing(true)
+        .journal_mode(SqliteJournalMode::Wal)
+        .foreign_keys(true)
+        .busy_timeout(Duration::from_secs(5));
+    let pool = SqlitePoolOptions::new()
+        .max_connections(4)
+        .connect_with(options)
+        .await
+        .with_context(|| format!("embedded org: cannot open {}", path.display()))?;
+    sqlx::raw_sql(SCHEMA).execute(&pool).await.context("embedded org: schema")?;
+    Ok(pool)
+}
+
+/// What sign-in needs to know about a person.
+pub struct SignInRecord {
+    pub id: String,
+    pub status: String,
+    pub password_hash: Option<String>,
+}
+
+pub async fn find_for_sign_in(db: &SqlitePool, login: &str) -> sqlx::Result<Option<SignInRecord>> {
+    let row = sqlx::query("SELECT id, status, password_hash FROM users WHERE login = ?1")
+        .bind(login)
+        .fetch_optional(db)
+        .await?;
+    Ok(row.map(|r| SignInRecord { id: r.get("id"), status: r.get("status"), password_hash: r.get("password_hash") }))
+}
+
+/// The claims the ID token and userinfo carry about a person.
+#[derive(Clone, Debug)]
+pub struct ClaimsRecord {
+    pub id: String,
+    pub login: String,
+    pub name: String,
+    pub email: Option<String>,
+    pub groups: Vec<String>,
+}
+
+pub async fn claims_for(db: &SqlitePool, user_id: &str) -> sqlx::Result<Option<ClaimsRecord>> {
+    let Some(row) =
+        sqlx::query("SELECT id, login, profile FROM users WHERE id = ?1").bind(user_id).fetch_optional(db).await?
+    else {
+        return Ok(None);
+    };
+    let profile: serde_json::Value = serde_json::from_str(row.get::<&str, _>("profile")).unwrap_or_default();
+    let text = |k: &str| profile.get(k).and_then(|v| v.as_str()).map(str::to_string);
+    let login: String = row.get("login");
+    let name = text("displayName")
+        .or_else(|| Some(format!("{} {}", text("firstName")?, text("lastName")?)))
+        .unwrap_or_else(|| login.clone());
+    let groups = sqlx::query_scalar(
+        "SELECT g.name FROM groups g JOIN group_members m ON m.group_id = g.id \
+         WHERE m.user_id = ?1 ORDER BY g.name",
+    )
+    .bind(user_id)
+    .fetch_all(db)
+    .await?;
+    Ok(Some(ClaimsRecord { id: row.get("id"), login, name, email: text("email"), groups }))
+}
+
+pub async fn record_sign_in(db: &SqlitePool, user_id: &str, at: &str) -> sqlx::Result<()> {
+    sqlx::query("UPDATE users SET last_login = ?2 WHERE id = ?1").bind(user_id).bind(at).execute(db).await?;
+    Ok(())
+}
+
+/// Replaces the demo admin API token with a freshly minted one; only its hash is kept.
+pub async fn replace_demo_api_token(db: &SqlitePool, token: &str) -> sqlx::Result<()> {
+    let now = crate::ids::okta_time(chrono::Utc::now());
+    sqlx::query(
+        "INSERT INTO api_tokens (id, name, token_hash, user_id, created) VALUES (?1, 'demo', ?2, \
+         (SELECT u.id FROM users u WHERE u.login = ?3), ?4) \
+         ON CONFLICT(name) DO UPDATE SET token_hash = excluded.token_hash, created = excluded.created",
+    )
+    .bind(crate::ids::okta_id("00T"))
+    .bind(crate::ids::sha256_hex(token))
+    .bind(crate::seed::ADMIN_LOGIN)
+    .bind(now)
+    .execute(db)
+    .await?;
+    Ok(())
+}

@@ -1,0 +1,134 @@
+//! The embedded Okta-compatible org: an OpenID provider shaped like Okta's org authorization
+//! server, backed by SQLite and seeded with demo people.
+//!
+//! The portal reaches it only over HTTP, exactly as it reaches a real Okta org, so the code path
+//! exercised offline and in tests is the one that runs in production.
+
+mod control;
+pub mod db;
+mod html;
+mod ids;
+mod keys;
+mod oidc;
+pub mod seed;
+
+use anyhow::Context;
+use std::{collections::HashMap, net::SocketAddr, path::PathBuf, sync::Arc};
+use tokio::{net::TcpListener, sync::Mutex};
+use url::Url;
+
+/// How to run the embedded org.
+#[derive(Clone, Debug)]
+pub struct DevOrgConfig {
+    /// Its SQLite database and signing key live here; both survive restarts.
+    pub data_dir: PathBuf,
+    pub listen: SocketAddr,
+    /// Redirect URIs registered for the portal's OIDC client (exact match, as Okta does).
+    pub redirect_uris: Vec<String>,
+    /// Where `/oauth2/v1/logout` may send people back to.
+    pub post_logout_redirect_uris: Vec<String>,
+    /// Enables `/__devorg/control/*` (fault injection for tests). Off by default.
+    pub test_control: bool,
+}
+
+/// What a running embedded org tells its starter: where it is and how to talk to it.
+/// The credentials are minted at each start; only their hashes are stored.
+pub struct DevOrg {
+    pub url: Url,
+    pub client_id: String,
+    pub client_secret: String,
+    pub api_token: String,
+    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+/// The OIDC client id under which the portal is registered.
+pub const PORTAL_CLIENT_ID: &str = "0oaportico0portal0001";
+
+pub(crate) struct OrgState {
+    pub db: sqlx::SqlitePool,
+    pub issuer: Url,
+    pub keys: keys::KeyRing,
+    pub redirect_uris: Vec<String>,
+    pub post_logout_redirect_uris: Vec<String>,
+    pub client_secret_hash: String,
+    /// Sign-in transactions between `/authorize` and the form post, by transaction id.
+    pub pending: Mutex<HashMap<String, oidc::PendingAuthorization>>,
+    /// Issued, not yet redeemed authorization codes. Redeeming removes them (single use).
+    pub codes: Mutex<HashMap<String, oidc::IssuedCode>>,
+    pub access_tokens: Mutex<HashMap<String, oidc::AccessGrant>>,
+    pub control: Option<Mutex<control::Faults>>,
+}
+
+impl DevOrg {
+    /// Opens (or creates and seeds) the org's database and serves it on `config.listen`.
+    pub async fn start(config: DevOrgConfig) -> anyhow::Result<DevOrg> {
+        let listener = TcpListener::bind(config.listen)
+            .await
+            .with_context(|| format!("embedded org: cannot listen on {}", config.listen))?;
+        let addr = listener.local_addr()?;
+        let issuer = Url::parse(&format!("http://{addr}"))?;
+        let db = db::open(&config.data_dir).await?;
+        seed::seed_if_empty(&db).await?;
+        let keys = keys::KeyRing::load_or_create(&db).await?;
+        let client_secret = ids::random_token(40);
+        let api_token = ids::random_token(42);
+        db::replace_demo_api_token(&db, &api_token).await?;
+
+        let state = Arc::new(OrgState {
+            db,
+            issuer: issuer.clone(),
+            keys,
+            redirect_uris: config.redirect_uris,
+            post_logout_redirect_uris: config.post_logout_redirect_uris,
+            client_secret_hash: ids::sha256_hex(&client_secret),
+            pending: Mutex::default(),
+            codes: Mutex::default(),
+            access_tokens: Mutex::default(),
+            control: config.test_control.then(Mutex::default),
+        });
+        let app = router(state);
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        let task = tokio::spawn(async move {
+            let serve = axum::serve(listener, app).with_graceful_shutdown(async {
+                let _ = rx.await;
+            });
+            if let Err(e) = serve.await {
+                tracing::error!(error = %e, "embedded org stopped");
+            }
+        });
+        tracing::info!(url = %issuer, "embedded Okta-compatible org listening");
+        Ok(DevOrg {
+            url: issuer,
+            client_id: PORTAL_CLIENT_ID.to_string(),
+            client_secret,
+            api_token,
+            shutdown: Some(tx),
+            task,
+        })
+    }
+
+    /// Stops serving after in-flight requests finish.
+    pub async fn stop(mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        let _ = (&mut self.task).await;
+    }
+}
+
+fn router(state: Arc<OrgState>) -> axum::Router {
+    use axum::routing::{get, post};
+    let mut router = axum::Router::new()
+        .route("/.well-known/openid-configuration", get(oidc::discovery))
+        .route("/oauth2/v1/authorize", get(oidc::authorize))
+        .route("/login/signin", post(oidc::sign_in))
+        .route("/oauth2/v1/token", post(oidc::token))
+        .route("/oauth2/v1/keys", get(oidc::jwks))
+        .route("/oauth2/v1/userinfo", get(oidc::userinfo).post(oidc::userinfo))
+        .route("/oauth2/v1/logout", get(oidc::logout));
+    if state.control.is_some() {
+        router = router.route("/__devorg/control/oidc", post(control::set_oidc_faults));
+    }
+    router.with_state(state)
+}

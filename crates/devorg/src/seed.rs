@@ -1,0 +1,281 @@
+//! Demo people and groups. Later features rely on their shape: an admin, a help-desk operator, an
+//! auditor, two managers with direct reports (one report with a report of their own, for
+//! two-level delegation), and people in every Okta user status.
+
+use crate::ids::{okta_id, okta_time};
+use anyhow::Context;
+use argon2::{Argon2, PasswordHasher, password_hash::SaltString};
+use chrono::{Duration, Utc};
+use serde_json::json;
+use sqlx::SqlitePool;
+use std::collections::HashMap;
+
+/// Every demo account's password (they are demo accounts: the password is printed at start).
+pub const DEMO_PASSWORD: &str = "Portico-Demo-1";
+pub const ADMIN_LOGIN: &str = "ada.admin@portico.example";
+pub const DOMAIN: &str = "portico.example";
+
+/// `(local part, first, last, status, title, department, manager local part, groups)`
+type Person = (
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    Option<&'static str>,
+    &'static [&'static str],
+);
+
+pub const PEOPLE: &[Person] = &[
+    ("ada.admin", "Ada", "Admin", "ACTIVE", "IT Administrator", "IT", None, &["Portico Admins", "IT"]),
+    (
+        "hal.helpdesk",
+        "Hal",
+        "Helpdesk",
+        "ACTIVE",
+        "Help Desk Analyst",
+        "IT",
+        Some("ada.admin"),
+        &["Portico Help Desk", "IT"],
+    ),
+    ("audrey.auditor", "Audrey", "Auditor", "ACTIVE", "Compliance Auditor", "Finance", None, &["Portico Auditors"]),
+    (
+        "maria.manager",
+        "Maria",
+        "Manager",
+        "ACTIVE",
+        "Engineering Manager",
+        "Engineering",
+        None,
+        &["Engineering", "Managers"],
+    ),
+    (
+        "ed.engineer",
+        "Ed",
+        "Engineer",
+        "ACTIVE",
+        "Senior Software Engineer",
+        "Engineering",
+        Some("maria.manager"),
+        &["Engineering"],
+    ),
+    (
+        "erin.engineer",
+        "Erin",
+        "Engineer",
+        "SUSPENDED",
+        "Software Engineer",
+        "Engineering",
+        Some("maria.manager"),
+        &["Engineering"],
+    ),
+    (
+        "eli.engineer",
+        "Eli",
+        "Engineer",
+        "LOCKED_OUT",
+        "Software Engineer",
+        "Engineering",
+        Some("maria.manager"),
+        &["Engineering"],
+    ),
+    (
+        "emma.engineer",
+        "Emma",
+        "Engineer",
+        "PASSWORD_EXPIRED",
+        "Site Reliability Engineer",
+        "Engineering",
+        Some("maria.manager"),
+        &["Engineering"],
+    ),
+    (
+        "ivy.intern",
+        "Ivy",
+        "Intern",
+        "ACTIVE",
+        "Engineering Intern",
+        "Engineering",
+        Some("ed.engineer"),
+        &["Engineering"],
+    ),
+    (
+        "marcus.manager",
+        "Marcus",
+        "Manager",
+        "ACTIVE",
+        "Sales Manager",
+        "Sales",
+        None,
+        &["Sales", "Managers", "Salesforce Users"],
+    ),
+    (
+        "sam.sales",
+        "Sam",
+        "Sales",
+        "ACTIVE",
+        "Account Executive",
+        "Sales",
+        Some("marcus.manager"),
+        &["Sales", "Salesforce Users"],
+    ),
+    (
+        "sara.sales",
+        "Sara",
+        "Sales",
+        "RECOVERY",
+        "Account Executive",
+        "Sales",
+        Some("marcus.manager"),
+        &["Sales", "Salesforce Users"],
+    ),
+    ("steve.sales", "Steve", "Sales", "DEPROVISIONED", "Sales Engineer", "Sales", Some("marcus.manager"), &["Sales"]),
+    (
+        "sofia.sales",
+        "Sofia",
+        "Sales",
+        "PROVISIONED",
+        "Sales Development Rep",
+        "Sales",
+        Some("marcus.manager"),
+        &["Sales"],
+    ),
+    ("stan.sales", "Stan", "Sales", "STAGED", "Sales Development Rep", "Sales", Some("marcus.manager"), &[]),
+];
+
+/// `(name, type, description)`
+pub const GROUPS: &[(&str, &str, &str)] = &[
+    ("Everyone", "BUILT_IN", "All users in your organization"),
+    ("Portico Admins", "OKTA_GROUP", "Full administrators of Portico"),
+    ("Portico Help Desk", "OKTA_GROUP", "Help desk operators"),
+    ("Portico Auditors", "OKTA_GROUP", "Read-only access including the audit trail"),
+    ("IT", "OKTA_GROUP", "Information technology"),
+    ("Engineering", "OKTA_GROUP", "Product engineering"),
+    ("Sales", "OKTA_GROUP", "Sales team"),
+    ("Managers", "OKTA_GROUP", "People managers"),
+    ("Salesforce Users", "APP_GROUP", "Imported from the Salesforce app"),
+];
+
+pub fn hash_password(password: &str) -> anyhow::Result<String> {
+    let salt = SaltString::generate(&mut rand::rngs::OsRng);
+    Argon2::default()
+        .hash_password(password.as_bytes(), &salt)
+        .map(|h| h.to_string())
+        .map_err(|e| anyhow::anyhow!("hashing a password: {e}"))
+}
+
+/// Seeds the demo org into an empty database; a database that has people is left alone.
+pub async fn seed_if_empty(db: &SqlitePool) -> anyhow::Result<()> {
+    let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users").fetch_one(db).await?;
+    if count > 0 {
+        return Ok(());
+    }
+    let hash = tokio::task::spawn_blocking(|| hash_password(DEMO_PASSWORD)).await??;
+    let now = Utc::now();
+    let mut tx = db.begin().await?;
+
+    let mut group_ids = HashMap::new();
+    for (name, kind, description) in GROUPS {
+        let id = okta_id("00g");
+        let created = okta_time(now - Duration::days(400));
+        sqlx::query(
+            "INSERT INTO groups (id, type, name, profile, created, last_updated, last_membership_updated) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?5, ?5)",
+        )
+        .bind(&id)
+        .bind(kind)
+        .bind(name)
+        .bind(json!({ "name": name, "description": description }).to_string())
+        .bind(&created)
+        .execute(&mut *tx)
+        .await?;
+        group_ids.insert(*name, id);
+    }
+
+    let user_ids: HashMap<&str, String> = PEOPLE.iter().map(|p| (p.0, okta_id("00u"))).collect();
+    for (i, (local, first, last, status, title, department, manager, groups)) in PEOPLE.iter().enumerate() {
+        let id = &user_ids[local];
+        let login = format!("{local}@{DOMAIN}");
+        let created = now - Duration::days(300 - i as i64 * 7);
+        let manager_id = manager.map(|m| user_ids[m].clone());
+        let manager_name = manager.and_then(|m| PEOPLE.iter().find(|p| p.0 == m)).map(|p| format!("{} {}", p.1, p.2));
+        let profile = json!({
+            "firstName": first,
+            "lastName": last,
+            "displayName": format!("{first} {last}"),
+            "login": login,
+            "email": login,
+            "secondEmail": null,
+            "mobilePhone": null,
+            "title": title,
+            "department": department,
+            "employeeNumber": format!("{:05}", 1001 + i),
+            "managerId": manager_id,
+            "manager": manager_name,
+        });
+        let activated = (*status != "STAGED").then(|| okta_time(created + Duration::hours(1)));
+        let changed = okta_time(created + Duration::days(30));
+        sqlx::query(
+            "INSERT INTO users (id, status, created, activated, status_changed, last_updated, \
+             password_changed, login, profile, password_hash) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?5, ?3, ?6, ?7, ?8)",
+        )
+        .bind(id)
+        .bind(status)
+        .bind(okta_time(created))
+        .bind(activated)
+        .bind(&changed)
+        .bind(&login)
+        .bind(profile.to_string())
+        .bind(&hash)
+        .execute(&mut *tx)
+        .await
+        .with_context(|| format!("seeding {login}"))?;
+        for group in groups.iter().copied().chain(["Everyone"]) {
+            sqlx::query("INSERT INTO group_members (group_id, user_id) VALUES (?1, ?2)")
+                .bind(&group_ids[group])
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+        }
+    }
+    tx.commit().await?;
+    tracing::info!(people = PEOPLE.len(), groups = GROUPS.len(), "embedded org seeded");
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_okta_status_is_seeded() {
+        for status in [
+            "STAGED",
+            "PROVISIONED",
+            "ACTIVE",
+            "RECOVERY",
+            "PASSWORD_EXPIRED",
+            "LOCKED_OUT",
+            "SUSPENDED",
+            "DEPROVISIONED",
+        ] {
+            assert!(PEOPLE.iter().any(|p| p.3 == status), "{status} missing");
+        }
+    }
+
+    #[test]
+    fn managers_and_groups_refer_to_seeded_entries() {
+        for p in PEOPLE {
+            if let Some(m) = p.6 {
+                assert!(PEOPLE.iter().any(|q| q.0 == m), "{m} unknown");
+            }
+            for g in p.7 {
+                assert!(GROUPS.iter().any(|(name, _, _)| name == g), "{g} unknown");
+            }
+        }
+        // Two levels of delegation exist: a report who manages someone.
+        assert!(PEOPLE.iter().any(|p| p.6 == Some("ed.engineer")));
+    }
+}

@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# The portal for the browser tests: debug build, fresh data, embedded org with test control.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+data=end2end/.data
+rm -rf "$data"
+export PORTICO_SERVER__LISTEN="127.0.0.1:${E2E_PORT:-3900}"
+export PORTICO_SERVER__PUBLIC_URL="http://127.0.0.1:${E2E_PORT:-3900}"
+export PORTICO_SERVER__DATA_DIR="$data"
+export PORTICO_SERVER__SITE_ROOT=target/site
+export PORTICO_DEVORG__LISTEN="127.0.0.1:${E2E_ORG_PORT:-3901}"
+export PORTICO_DEVORG__TEST_CONTROL=true
+exec ./target/debug/portico

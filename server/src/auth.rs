@@ -1,0 +1,322 @@
+//! Sign-in as a Backend-for-Frontend: authorization code + PKCE against any OpenID provider
+//! found by discovery. State, PKCE verifier, nonce and tokens live in the server-side session;
+//! the browser only ever holds the session cookie.
+
+use crate::{ServerState, pages};
+use axum::{
+    extract::{Query, State},
+    http::StatusCode,
+    response::{IntoResponse, Redirect, Response},
+};
+use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
+use openidconnect::{
+    AuthorizationCode, ClientId, ClientSecret, CsrfToken, EndpointMaybeSet, EndpointNotSet, EndpointSet, IssuerUrl,
+    Nonce, OAuth2TokenResponse, PkceCodeChallenge, PkceCodeVerifier, ProviderMetadataWithLogout, RedirectUrl, Scope,
+    TokenResponse,
+    core::{CoreAuthenticationFlow, CoreClient},
+};
+use portico_app::ssr::SESSION_PRINCIPAL;
+use portico_core::{Principal, Secret};
+use serde::{Deserialize, Serialize};
+use std::{
+    sync::Arc,
+    time::{Duration, Instant},
+};
+use tokio::sync::RwLock;
+use tower_sessions::Session;
+
+const SESSION_FLOW: &str = "oidc_flow";
+const SESSION_ID_TOKEN: &str = "id_token";
+/// Unix seconds of sign-in, for the absolute session lifetime.
+pub const SESSION_SIGNED_IN_AT: &str = "signed_in_at";
+/// Discovery (and the JWKS in it) is refreshed this often, and at once when a key is unknown.
+const DISCOVERY_TTL: Duration = Duration::from_secs(900);
+
+type Client =
+    CoreClient<EndpointSet, EndpointNotSet, EndpointNotSet, EndpointNotSet, EndpointMaybeSet, EndpointMaybeSet>;
+
+/// Where and as whom the portal signs people in.
+#[derive(Clone, Debug)]
+pub struct OidcSettings {
+    pub issuer: String,
+    pub client_id: String,
+    pub client_secret: Secret,
+    pub scopes: Vec<String>,
+    pub redirect_uri: String,
+    pub post_logout_redirect_uri: String,
+}
+
+struct Discovered {
+    client: Client,
+    end_session: Option<url::Url>,
+    fetched: Instant,
+}
+
+/// The configured provider, discovered lazily and cached.
+pub struct Auth {
+    settings: OidcSettings,
+    http: reqwest::Client,
+    discovered: RwLock<Option<Arc<Discovered>>>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SignInError {
+    #[error("The identity provider could not be reached. Try again in a moment.")]
+    ProviderUnavailable(String),
+    #[error("This sign-in attempt is unknown or was already used. Start again.")]
+    UnknownFlow,
+    #[error("The sign-in response did not match this browser's request (state mismatch). Start again.")]
+    StateMismatch,
+    #[error("The identity provider refused the sign-in: {0}")]
+    Refused(String),
+    #[error("The identity provider's answer could not be trusted: {0}")]
+    InvalidToken(String),
+    #[error("Your session could not be saved. Try again.")]
+    Session,
+}
+
+impl SignInError {
+    fn status(&self) -> StatusCode {
+        match self {
+            SignInError::ProviderUnavailable(_) => StatusCode::BAD_GATEWAY,
+            SignInError::Session => StatusCode::INTERNAL_SERVER_ERROR,
+            _ => StatusCode::BAD_REQUEST,
+        }
+    }
+}
+
+/// Pending sign-in, kept in the session between `/auth/login` and `/auth/callback`.
+#[derive(Serialize, Deserialize)]
+struct Flow {
+    state: String,
+    pkce_verifier: String,
+    nonce: String,
+    next: String,
+}
+
+impl Auth {
+    pub fn new(settings: OidcSettings) -> anyhow::Result<Auth> {
+        let http = reqwest::Client::builder()
+            // Following redirects from the provider would open the portal to SSRF.
+            .redirect(reqwest::redirect::Policy::none())
+            .timeout(Duration::from_secs(10))
+            .build()?;
+        Ok(Auth { settings, http, discovered: RwLock::new(None) })
+    }
+
+    pub fn issuer(&self) -> &str {
+        &self.settings.issuer
+    }
+
+    pub fn http(&self) -> &reqwest::Client {
+        &self.http
+    }
+
+    pub fn end_session_origin(&self) -> Option<String> {
+        url::Url::parse(&self.settings.issuer).ok().map(|u| u.origin().ascii_serialization())
+    }
+
+    async fn discovered(&self, refresh: bool) -> Result<Arc<Discovered>, SignInError> {
+        if !refresh
+            && let Some(d) = self.discovered.read().await.as_ref()
+            && d.fetched.elapsed() < DISCOVERY_TTL
+        {
+            return Ok(d.clone());
+        }
+        let issuer = IssuerUrl::new(self.settings.issuer.clone())
+            .map_err(|e| SignInError::ProviderUnavailable(e.to_string()))?;
+        let metadata = ProviderMetadataWithLogout::discover_async(issuer, &self.http)
+            .await
+            .map_err(|e| SignInError::ProviderUnavailable(format!("discovery failed: {e}")))?;
+        let end_session = metadata.additional_metadata().end_session_endpoint.as_ref().map(|u| u.url().clone());
+        let redirect = RedirectUrl::new(self.settings.redirect_uri.clone())
+            .map_err(|e| SignInError::ProviderUnavailable(e.to_string()))?;
+        let client = CoreClient::from_provider_metadata(
+            metadata,
+            ClientId::new(self.settings.client_id.clone()),
+            Some(ClientSecret::new(self.settings.client_secret.expose().to_string())),
+        )
+        .set_redirect_uri(redirect);
+        let d = Arc::new(Discovered { client, end_session, fetched: Instant::now() });
+        *self.discovered.write().await = Some(d.clone());
+        Ok(d)
+    }
+}
+
+/// Only local paths: `/x` but never `//host` or `/\host`, which browsers treat as other origins.
+pub fn safe_next(next: Option<&str>) -> String {
+    match next {
+        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.starts_with("/\\") && !n.contains(['\r', '\n']) => {
+            n.to_string()
+        }
+        _ => "/".to_string(),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct LoginParams {
+    next: Option<String>,
+}
+
+pub async fn login(State(state): State<ServerState>, session: Session, Query(p): Query<LoginParams>) -> Response {
+    match begin(&state.auth, &session, safe_next(p.next.as_deref())).await {
+        Ok(url) => Redirect::to(url.as_str()).into_response(),
+        Err(e) => failure(e),
+    }
+}
+
+async fn begin(auth: &Auth, session: &Session, next: String) -> Result<url::Url, SignInError> {
+    let d = auth.discovered(false).await?;
+    let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
+    let mut request =
+        d.client.authorize_url(CoreAuthenticationFlow::AuthorizationCode, CsrfToken::new_random, Nonce::new_random);
+    for scope in auth.settings.scopes.iter().filter(|s| *s != "openid") {
+        request = request.add_scope(Scope::new(scope.clone()));
+    }
+    let (url, csrf, nonce) = request.set_pkce_challenge(challenge).url();
+    let flow = Flow {
+        state: csrf.secret().clone(),
+        pkce_verifier: verifier.secret().clone(),
+        nonce: nonce.secret().clone(),
+        next,
+    };
+    session.insert(SESSION_FLOW, flow).await.map_err(|_| SignInError::Session)?;
+    Ok(url)
+}
+
+#[derive(Deserialize)]
+pub struct CallbackParams {
+    code: Option<String>,
+    state: Option<String>,
+    error: Option<String>,
+    error_description: Option<String>,
+}
+
+pub async fn callback(State(state): State<ServerState>, session: Session, Query(p): Query<CallbackParams>) -> Response {
+    match finish(&state.auth, &session, p).await {
+        Ok(next) => {
+            tracing::info!("signed in");
+            Redirect::to(&next).into_response()
+        }
+        Err(e) => failure(e),
+    }
+}
+
+async fn finish(auth: &Auth, session: &Session, p: CallbackParams) -> Result<String, SignInError> {
+    // Taking the flow out of the session makes every callback URL single-use.
+    let flow: Flow =
+        session.remove(SESSION_FLOW).await.map_err(|_| SignInError::Session)?.ok_or(SignInError::UnknownFlow)?;
+    if p.state.as_deref() != Some(flow.state.as_str()) {
+        return Err(SignInError::StateMismatch);
+    }
+    if let Some(error) = p.error {
+        return Err(SignInError::Refused(p.error_description.unwrap_or(error)));
+    }
+    let code = p.code.ok_or_else(|| SignInError::Refused("no authorization code was returned".into()))?;
+    let d = auth.discovered(false).await?;
+    let response = d
+        .client
+        .exchange_code(AuthorizationCode::new(code))
+        .map_err(|e| SignInError::ProviderUnavailable(e.to_string()))?
+        .set_pkce_verifier(PkceCodeVerifier::new(flow.pkce_verifier))
+        .request_async(&auth.http)
+        .await
+        .map_err(|e| match e {
+            openidconnect::RequestTokenError::ServerResponse(r) => {
+                SignInError::Refused(r.error_description().cloned().unwrap_or_else(|| r.error().to_string()))
+            }
+            other => SignInError::ProviderUnavailable(other.to_string()),
+        })?;
+    let _ = response.access_token(); // held by the provider only; the portal needs none yet
+    let id_token = response.id_token().ok_or_else(|| SignInError::InvalidToken("no ID token".into()))?;
+    let nonce = Nonce::new(flow.nonce);
+    let verify = |d: &Discovered| id_token.claims(&d.client.id_token_verifier(), &nonce).cloned();
+    let claims = match verify(&d) {
+        Ok(c) => c,
+        // The provider may have rotated its keys since discovery: refresh once and retry.
+        Err(openidconnect::ClaimsVerificationError::SignatureVerification(_)) => {
+            let fresh = auth.discovered(true).await?;
+            verify(&fresh).map_err(|e| SignInError::InvalidToken(e.to_string()))?
+        }
+        Err(e) => return Err(SignInError::InvalidToken(e.to_string())),
+    };
+    let raw = id_token.to_string();
+    let groups = groups_claim(&raw);
+    let login = claims.preferred_username().map(|u| u.to_string()).unwrap_or_else(|| claims.subject().to_string());
+    let principal = Principal {
+        sub: claims.subject().to_string(),
+        name: claims.name().and_then(|n| n.get(None)).map(|n| n.to_string()).unwrap_or_else(|| login.clone()),
+        email: claims.email().map(|e| e.to_string()),
+        login,
+        groups,
+    };
+    // A new id at privilege change defeats session fixation.
+    session.cycle_id().await.map_err(|_| SignInError::Session)?;
+    session.insert(SESSION_PRINCIPAL, &principal).await.map_err(|_| SignInError::Session)?;
+    session.insert(SESSION_ID_TOKEN, raw).await.map_err(|_| SignInError::Session)?;
+    session.insert(SESSION_SIGNED_IN_AT, chrono::Utc::now().timestamp()).await.map_err(|_| SignInError::Session)?;
+    Ok(flow.next)
+}
+
+/// The `groups` claim of an ID token whose signature and claims were already verified.
+fn groups_claim(jwt: &str) -> Vec<String> {
+    #[derive(Deserialize)]
+    struct Groups {
+        #[serde(default)]
+        groups: Vec<String>,
+    }
+    jwt.split('.')
+        .nth(1)
+        .and_then(|p| URL_SAFE_NO_PAD.decode(p).ok())
+        .and_then(|b| serde_json::from_slice::<Groups>(&b).ok())
+        .map(|g| g.groups)
+        .unwrap_or_default()
+}
+
+fn failure(e: SignInError) -> Response {
+    let detail = match &e {
+        SignInError::ProviderUnavailable(d) => d.as_str(),
+        _ => "",
+    };
+    tracing::warn!(reason = %e, detail, "sign-in failed");
+    pages::message(e.status(), "Sign-in failed", &e.to_string(), Some(("/auth/login", "Try again")))
+}
+
+/// Ends the Portico session, then the provider's (RP-initiated logout) when it supports it.
+pub async fn logout(State(state): State<ServerState>, session: Session) -> Response {
+    let id_token: Option<String> = session.get(SESSION_ID_TOKEN).await.ok().flatten();
+    let _ = session.flush().await;
+    tracing::info!("signed out");
+    let end_session = state.auth.discovered(false).await.ok().and_then(|d| d.end_session.clone());
+    match (end_session, id_token) {
+        (Some(mut url), Some(hint)) => {
+            url.query_pairs_mut()
+                .append_pair("id_token_hint", &hint)
+                .append_pair("post_logout_redirect_uri", &state.auth.settings.post_logout_redirect_uri);
+            Redirect::to(url.as_str()).into_response()
+        }
+        _ => Redirect::to("/signed-out").into_response(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn next_is_always_a_local_path() {
+        assert_eq!(safe_next(Some("/people?q=a")), "/people?q=a");
+        assert_eq!(safe_next(Some("https://evil.example")), "/");
+        assert_eq!(safe_next(Some("//evil.example/x")), "/");
+        assert_eq!(safe_next(Some("/\\evil.example")), "/");
+        assert_eq!(safe_next(Some("/x\r\nSet-Cookie: a=b")), "/");
+        assert_eq!(safe_next(None), "/");
+    }
+
+    #[test]
+    fn groups_are_read_from_the_payload() {
+        let payload = URL_SAFE_NO_PAD.encode(r#"{"sub":"1","groups":["A","B"]}"#);
+        assert_eq!(groups_claim(&format!("h.{payload}.s")), vec!["A", "B"]);
+        assert!(groups_claim("garbage").is_empty());
+    }
+}

@@ -1,0 +1,244 @@
+//! The `portico` server: wires configuration, the embedded org (when no provider is
+//! configured), sessions, security layers, sign-in routes and the Leptos app together.
+
+pub mod auth;
+mod health;
+mod pages;
+pub mod security;
+pub mod telemetry;
+
+use anyhow::Context;
+use axum::{Router, extract::FromRef, routing::get};
+use leptos::prelude::*;
+use leptos_axum::{LeptosRoutes, generate_route_list};
+use portico_app::{App, shell};
+use portico_core::{AppState, Config, Secret};
+use portico_devorg::{DevOrg, DevOrgConfig};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions};
+use std::{net::SocketAddr, str::FromStr, sync::Arc, time::Duration};
+use tokio::net::TcpListener;
+use tower_http::{
+    request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer},
+    trace::TraceLayer,
+};
+use tower_sessions::{Expiry, SessionManagerLayer, cookie::SameSite, session_store::ExpiredDeletion};
+use tower_sessions_sqlx_store::SqliteStore;
+
+/// State of the axum routes (Leptos needs `LeptosOptions` from it).
+#[derive(Clone)]
+pub struct ServerState {
+    pub leptos: LeptosOptions,
+    pub app: AppState,
+    pub auth: Arc<auth::Auth>,
+}
+
+impl FromRef<ServerState> for LeptosOptions {
+    fn from_ref(s: &ServerState) -> Self {
+        s.leptos.clone()
+    }
+}
+
+/// A running portal (and its embedded org, if it started one).
+pub struct Portal {
+    pub addr: SocketAddr,
+    pub config: Arc<Config>,
+    pub devorg: Option<DevOrg>,
+    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Portal {
+    /// Starts serving on `listener`. With no `[oidc]` configured, first starts the embedded org
+    /// and signs people in against it.
+    pub async fn start(config: Config, listener: TcpListener) -> anyhow::Result<Portal> {
+        let addr = listener.local_addr()?;
+        std::fs::create_dir_all(&config.server.data_dir)
+            .with_context(|| format!("cannot create data directory {}", config.server.data_dir.display()))?;
+        let public = config.server.public_url.as_str().trim_end_matches('/').to_string();
+
+        let devorg = match &config.oidc {
+            Some(_) => None,
+            None => Some(
+                DevOrg::start(DevOrgConfig {
+                    data_dir: config.server.data_dir.join("devorg"),
+                    listen: config.devorg.listen,
+                    redirect_uris: vec![format!("{public}/auth/callback")],
+                    post_logout_redirect_uris: vec![format!("{public}/signed-out")],
+                    test_control: config.devorg.test_control,
+                })
+                .await?,
+            ),
+        };
+        let oidc = match (&config.oidc, &devorg) {
+            (Some(o), _) => auth::OidcSettings {
+                issuer: o.issuer.clone(),
+                client_id: o.client_id.clone(),
+                client_secret: o.client_secret.clone(),
+                scopes: o.scopes.clone(),
+                redirect_uri: format!("{public}/auth/callback"),
+                post_logout_redirect_uri: format!("{public}/signed-out"),
+            },
+            (None, Some(d)) => auth::OidcSettings {
+                issuer: d.url.as_str().trim_end_matches('/').to_string(),
+                client_id: d.client_id.clone(),
+                client_secret: Secret::new(d.client_secret.clone()),
+                scopes: ["openid", "profile", "email", "groups"].map(String::from).to_vec(),
+                redirect_uri: format!("{public}/auth/callback"),
+                post_logout_redirect_uri: format!("{public}/signed-out"),
+            },
+            (None, None) => unreachable!("the embedded org starts whenever oidc is absent"),
+        };
+
+        let db = open_db(&config).await?;
+        let store = SqliteStore::new(db.clone());
+        store.migrate().await.context("creating the session table")?;
+        tokio::spawn(delete_expired_sessions(store.clone()));
+
+        let config = Arc::new(config);
+        let auth = Arc::new(auth::Auth::new(oidc)?);
+        let app_state = AppState { config: config.clone(), db };
+        let leptos = LeptosOptions::builder()
+            .output_name("portico")
+            .site_root(config.server.site_root.to_string_lossy().to_string())
+            .site_pkg_dir("pkg")
+            .site_addr(addr)
+            .build();
+        let state = ServerState { leptos: leptos.clone(), app: app_state.clone(), auth: auth.clone() };
+        let policy = Arc::new(security::Policy {
+            origin: config.public_origin(),
+            provider_origin: auth.end_session_origin(),
+            https: config.is_https(),
+            absolute_lifetime_secs: i64::from(config.session.absolute_lifetime_hours) * 3600,
+        });
+
+        let sessions = SessionManagerLayer::new(store)
+            .with_name(if config.is_https() { "__Host-portico" } else { "portico_session" })
+            .with_secure(config.is_https())
+            .with_http_only(true)
+            // Lax, not Strict: the provider's redirect back to /auth/callback must carry it.
+            .with_same_site(SameSite::Lax)
+            .with_path("/")
+            // Saved on every request so the idle timeout counts from the last one.
+            .with_always_save(true)
+            .with_expiry(Expiry::OnInactivity(tower_sessions::cookie::time::Duration::minutes(i64::from(
+                config.session.idle_timeout_minutes,
+            ))));
+
+        let routes = generate_route_list(App);
+        let context = move || {
+            provide_context(app_state.clone());
+            if let Some(nonce) =
+                use_context::<http::request::Parts>().and_then(|p| p.extensions.get::<security::CspNonce>().cloned())
+            {
+                provide_context(leptos::nonce::Nonce::from_value(nonce.0));
+            }
+        };
+        let router = Router::new()
+            .route("/auth/login", get(auth::login))
+            .route("/auth/callback", get(auth::callback))
+            .route("/auth/logout", axum::routing::post(auth::logout))
+            .route("/healthz", get(health::healthz))
+            .route("/readyz", get(health::readyz))
+            .leptos_routes_with_context(&state, routes, context.clone(), {
+                let leptos = leptos.clone();
+                move || shell(leptos.clone())
+            })
+            .fallback(leptos_axum::file_and_error_handler_with_context::<ServerState, _>(context, shell))
+            .with_state(state)
+            .layer(axum::middleware::from_fn_with_state(policy.clone(), security::guard))
+            .layer(sessions)
+            .layer(axum::middleware::from_fn_with_state(policy, security::headers))
+            .layer(PropagateRequestIdLayer::x_request_id())
+            .layer(TraceLayer::new_for_http().make_span_with(telemetry::request_span))
+            .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid));
+
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        let task = tokio::spawn(async move {
+            let serve = axum::serve(listener, router).with_graceful_shutdown(async {
+                let _ = rx.await;
+            });
+            if let Err(e) = serve.await {
+                tracing::error!(error = %e, "portal server stopped");
+            }
+        });
+        tracing::info!(%addr, "Portico listening");
+        Ok(Portal { addr, config, devorg, shutdown: Some(tx), task })
+    }
+
+    /// Stops accepting connections, lets in-flight requests finish, then stops the embedded org.
+    pub async fn stop(mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        let _ = (&mut self.task).await;
+        if let Some(d) = self.devorg.take() {
+            d.stop().await;
+        }
+    }
+
+    /// What a person needs to try the portal: where it is, and how to sign in.
+    pub fn print_banner(&self) {
+        println!("\n  Portico is running at {}", self.config.server.public_url.as_str().trim_end_matches('/'));
+        if let Some(d) = &self.devorg {
+            print_devorg(d);
+        }
+        println!();
+    }
+}
+
+fn print_devorg(d: &DevOrg) {
+    use portico_devorg::seed::{DEMO_PASSWORD, DOMAIN};
+    println!("\n  Embedded Okta-compatible org: {}", d.url.as_str().trim_end_matches('/'));
+    println!("  Demo API token (Authorization: SSWS <token>): {}", d.api_token);
+    println!("\n  Demo sign-in accounts (password for all: {DEMO_PASSWORD}):");
+    for (login, what) in [
+        ("ada.admin", "admin"),
+        ("hal.helpdesk", "help desk"),
+        ("audrey.auditor", "auditor"),
+        ("maria.manager", "manager of 4 engineers"),
+        ("marcus.manager", "manager of 5 sales people"),
+    ] {
+        println!("    {:<34} {what}", format!("{login}@{DOMAIN}"));
+    }
+}
+
+/// `portico devorg`: the embedded org alone, until `shutdown` resolves.
+pub async fn devorg_only(config: Config, shutdown: impl std::future::Future<Output = ()>) -> anyhow::Result<()> {
+    let public = config.server.public_url.as_str().trim_end_matches('/').to_string();
+    let d = DevOrg::start(DevOrgConfig {
+        data_dir: config.server.data_dir.join("devorg"),
+        listen: config.devorg.listen,
+        redirect_uris: vec![format!("{public}/auth/callback")],
+        post_logout_redirect_uris: vec![format!("{public}/signed-out")],
+        test_control: config.devorg.test_control,
+    })
+    .await?;
+    print_devorg(&d);
+    println!("  OIDC client id: {}\n  OIDC client secret: {}\n", d.client_id, d.client_secret);
+    shutdown.await;
+    d.stop().await;
+    Ok(())
+}
+
+async fn open_db(config: &Config) -> anyhow::Result<sqlx::SqlitePool> {
+    let path = config.server.data_dir.join("portico.sqlite");
+    let options = SqliteConnectOptions::from_str(&format!("sqlite://{}", path.display()))?
+        .create_if_missing(true)
+        .journal_mode(SqliteJournalMode::Wal)
+        .busy_timeout(Duration::from_secs(5));
+    SqlitePoolOptions::new()
+        .max_connections(8)
+        .connect_with(options)
+        .await
+        .with_context(|| format!("cannot open the portal database {}", path.display()))
+}
+
+async fn delete_expired_sessions(store: SqliteStore) {
+    let mut interval = tokio::time::interval(Duration::from_secs(600));
+    loop {
+        interval.tick().await;
+        if let Err(e) = store.delete_expired().await {
+            tracing::warn!(error = %e, "could not delete expired sessions");
+        }
+    }
+}

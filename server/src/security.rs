@@ -1,0 +1,145 @@
+//! Layers every response passes through: security headers with a per-request CSP nonce,
+//! cross-site request refusal, and the sign-in guard for pages and server functions.
+
+use crate::auth::SESSION_SIGNED_IN_AT;
+use axum::{
+    extract::{Request, State},
+    http::{HeaderValue, Method, StatusCode, header},
+    middleware::Next,
+    response::{IntoResponse, Redirect, Response},
+};
+use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
+use portico_app::{error::PortalError, ssr::SESSION_PRINCIPAL};
+use portico_core::Principal;
+use rand::RngCore;
+use std::sync::Arc;
+use tower_sessions::Session;
+
+/// The nonce of this response's Content-Security-Policy; Leptos stamps it on its inline scripts.
+#[derive(Clone)]
+pub struct CspNonce(pub String);
+
+tokio::task_local! {
+    static REQUEST_ID: String;
+}
+
+/// The id of the request being served (for error pages), if inside one.
+pub fn current_request_id() -> Option<String> {
+    REQUEST_ID.try_with(|id| id.clone()).ok()
+}
+
+/// What the layers need to know, computed once from configuration.
+pub struct Policy {
+    /// `scheme://host:port` of the portal, compared with `Origin`.
+    pub origin: String,
+    /// Origin of the provider: sign-out forms redirect there, so `form-action` must allow it.
+    pub provider_origin: Option<String>,
+    pub https: bool,
+    pub absolute_lifetime_secs: i64,
+}
+
+pub async fn headers(State(policy): State<Arc<Policy>>, mut req: Request, next: Next) -> Response {
+    let mut bytes = [0u8; 16];
+    rand::thread_rng().fill_bytes(&mut bytes);
+    let nonce = URL_SAFE_NO_PAD.encode(bytes);
+    req.extensions_mut().insert(CspNonce(nonce.clone()));
+    let id = req.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or_default().to_string();
+    let path_is_asset = req.uri().path().starts_with("/pkg/");
+    let mut res = REQUEST_ID.scope(id, next.run(req)).await;
+
+    let form_action = match &policy.provider_origin {
+        Some(o) => format!("'self' {o}"),
+        None => "'self'".into(),
+    };
+    let csp = format!(
+        "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; \
+         style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; object-src 'none'; \
+         base-uri 'self'; form-action {form_action}; frame-ancestors 'none'"
+    );
+    let h = res.headers_mut();
+    if let Ok(v) = HeaderValue::from_str(&csp) {
+        h.insert(header::CONTENT_SECURITY_POLICY, v);
+    }
+    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("same-origin"));
+    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    h.insert("cross-origin-opener-policy", HeaderValue::from_static("same-origin"));
+    if policy.https {
+        h.insert(header::STRICT_TRANSPORT_SECURITY, HeaderValue::from_static("max-age=31536000; includeSubDomains"));
+    }
+    if !path_is_asset && !h.contains_key(header::CACHE_CONTROL) {
+        h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    res
+}
+
+/// Browsers say where a request comes from (`Sec-Fetch-Site`, else `Origin`); anything but the
+/// portal itself is refused. A request with neither is refused too: it proves nothing.
+fn same_origin(req: &Request, policy: &Policy) -> bool {
+    if let Some(site) = req.headers().get("sec-fetch-site") {
+        return site.as_bytes() == b"same-origin";
+    }
+    req.headers().get(header::ORIGIN).is_some_and(|o| o.as_bytes() == policy.origin.as_bytes())
+}
+
+fn is_public(path: &str) -> bool {
+    path.starts_with("/auth/")
+        || path.starts_with("/pkg/")
+        || matches!(path, "/healthz" | "/readyz" | "/signed-out" | "/favicon.svg" | "/favicon.ico")
+}
+
+fn portal_error(err: PortalError) -> Response {
+    let mut err = err;
+    err.op_id = current_request_id();
+    let status = StatusCode::from_u16(err.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    (status, axum::Json(err)).into_response()
+}
+
+/// Cross-site refusal for every state-changing request and server function; sign-in required
+/// for everything but sign-in itself, health and static assets.
+pub async fn guard(State(policy): State<Arc<Policy>>, req: Request, next: Next) -> Response {
+    let path = req.uri().path().to_string();
+    let is_api = path.starts_with("/api/");
+    let safe_method = matches!(*req.method(), Method::GET | Method::HEAD);
+    if (is_api || !safe_method) && !same_origin(&req, &policy) {
+        tracing::warn!(path, "refused a cross-site request");
+        return portal_error(PortalError::new(
+            portico_app::error::ErrorKind::Forbidden,
+            "Cross-site requests are refused. Reload Portico and try again.",
+        ));
+    }
+    if is_public(&path) {
+        return next.run(req).await;
+    }
+    let Some(session) = req.extensions().get::<Session>().cloned() else {
+        return portal_error(PortalError::internal());
+    };
+    if !signed_in(&session, &policy).await {
+        if is_api || !safe_method {
+            return portal_error(PortalError::unauthenticated());
+        }
+        let next_path = req.uri().path_and_query().map(|p| p.as_str()).unwrap_or("/");
+        let target = format!(
+            "/auth/login?next={}",
+            url::form_urlencoded::byte_serialize(next_path.as_bytes()).collect::<String>()
+        );
+        return Redirect::to(&target).into_response();
+    }
+    next.run(req).await
+}
+
+/// A principal is present and the absolute lifetime has not passed (an expired session is
+/// deleted, not just ignored).
+async fn signed_in(session: &Session, policy: &Policy) -> bool {
+    let principal = session.get::<Principal>(SESSION_PRINCIPAL).await.ok().flatten();
+    if principal.is_none() {
+        return false;
+    }
+    let since: Option<i64> = session.get(SESSION_SIGNED_IN_AT).await.ok().flatten();
+    let fresh = since.is_some_and(|t| chrono::Utc::now().timestamp() - t < policy.absolute_lifetime_secs);
+    if !fresh {
+        tracing::info!("session reached its absolute lifetime");
+        let _ = session.flush().await;
+    }
+    fresh
+}

@@ -1,0 +1,24 @@
+use crate::helpers::spawn_app;
+use reqwest::StatusCode;
+
+#[tokio::test]
+async fn health_and_readiness_answer_without_sign_in() {
+    let app = spawn_app().await;
+    let res = app.client.get(format!("{}/healthz", app.base)).send().await.expect("healthz");
+    assert_eq!(res.status(), StatusCode::OK);
+    let res = app.client.get(format!("{}/readyz", app.base)).send().await.expect("readyz");
+    assert_eq!(res.status(), StatusCode::OK);
+    let body: serde_json::Value = res.json().await.expect("json");
+    assert_eq!(body, serde_json::json!({ "database": "ok", "upstream": "ok" }));
+}
+
+#[tokio::test]
+async fn readiness_fails_when_the_upstream_org_is_gone() {
+    let mut app = spawn_app().await;
+    app.portal.devorg.take().expect("org").stop().await;
+    let res = app.client.get(format!("{}/readyz", app.base)).send().await.expect("readyz");
+    assert_eq!(res.status(), StatusCode::SERVICE_UNAVAILABLE);
+    let body: serde_json::Value = res.json().await.expect("json");
+    assert_eq!(body["upstream"], "unavailable");
+    assert_eq!(body["database"], "ok");
+}
