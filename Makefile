@@ -8,7 +8,7 @@ export PATH := $(HOME)/.cargo/bin:$(CURDIR)/node_modules/.bin:$(PATH)
 run: setup-run build-release
 	PORTICO_SERVER__SITE_ROOT=target/site ./target/release/portico
 
-test: setup-test build-debug test-rust test-e2e
+test: setup-test test-rust build-debug test-e2e
 
 setup-run:
 	./scripts/setup.sh run

@@ -53,3 +53,51 @@ pub async fn set_oidc_faults(
     }
     Ok(StatusCode::NO_CONTENT)
 }
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RateLimitOverride {
+    bucket: String,
+    limit: u32,
+}
+
+/// Overrides one bucket's per-minute limit and starts a fresh window (to test 429 handling).
+pub async fn set_rate_limit(State(state): State<Arc<OrgState>>, Json(body): Json<RateLimitOverride>) -> StatusCode {
+    let mut rl = state.rate.lock().await;
+    rl.limits.insert(body.bucket, body.limit);
+    rl.reset_windows();
+    StatusCode::NO_CONTENT
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SetStatus {
+    status: String,
+}
+
+const STATUSES: &[&str] =
+    &["STAGED", "PROVISIONED", "ACTIVE", "RECOVERY", "PASSWORD_EXPIRED", "LOCKED_OUT", "SUSPENDED", "DEPROVISIONED"];
+
+/// Puts a user in any status directly (what sign-in failures or policies do in a real org,
+/// e.g. LOCKED_OUT, which no API call produces).
+pub async fn set_user_status(
+    State(state): State<Arc<OrgState>>,
+    axum::extract::Path(id): axum::extract::Path<String>,
+    Json(body): Json<SetStatus>,
+) -> Result<StatusCode, (StatusCode, String)> {
+    if !STATUSES.contains(&body.status.as_str()) {
+        return Err((StatusCode::BAD_REQUEST, format!("unknown status {}", body.status)));
+    }
+    let now = crate::ids::okta_time(chrono::Utc::now());
+    let done = sqlx::query("UPDATE users SET status = ?2, status_changed = ?3, last_updated = ?3 WHERE id = ?1")
+        .bind(&id)
+        .bind(&body.status)
+        .bind(now)
+        .execute(&state.db)
+        .await
+        .map_err(|e| (StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?;
+    match done.rows_affected() {
+        0 => Err((StatusCode::NOT_FOUND, "no such user".into())),
+        _ => Ok(StatusCode::NO_CONTENT),
+    }
+}

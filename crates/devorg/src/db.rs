@@ -22,7 +22,9 @@ CREATE TABLE IF NOT EXISTS users (
     profile TEXT NOT NULL,
     password_hash TEXT,
     recovery_question TEXT,
-    recovery_answer_hash TEXT
+    recovery_answer_hash TEXT,
+    provider TEXT NOT NULL DEFAULT 'OKTA',
+    type_id TEXT NOT NULL DEFAULT 'otyPortico0Default01'
 );
 CREATE TABLE IF NOT EXISTS groups (
     id TEXT PRIMARY KEY,
@@ -46,6 +48,35 @@ CREATE TABLE IF NOT EXISTS api_tokens (
     user_id TEXT,
     created TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS app_links (
+    id TEXT PRIMARY KEY,
+    user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    app_name TEXT NOT NULL,
+    app_instance_id TEXT NOT NULL,
+    label TEXT NOT NULL,
+    sort_order INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX IF NOT EXISTS app_links_by_user ON app_links(user_id);
+CREATE TABLE IF NOT EXISTS grants (
+    id TEXT PRIMARY KEY,
+    user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    client_id TEXT NOT NULL,
+    client_name TEXT NOT NULL,
+    scope_id TEXT NOT NULL,
+    scope TEXT NOT NULL,
+    created TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS grants_by_user ON grants(user_id);
+CREATE TABLE IF NOT EXISTS refresh_tokens (
+    id TEXT PRIMARY KEY,
+    user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    client_id TEXT NOT NULL,
+    client_name TEXT NOT NULL,
+    scopes TEXT NOT NULL,
+    created TEXT NOT NULL,
+    expires_at TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS refresh_tokens_by_user ON refresh_tokens(user_id);
 CREATE TABLE IF NOT EXISTS signing_keys (
     kid TEXT PRIMARY KEY,
     private_pem TEXT NOT NULL,

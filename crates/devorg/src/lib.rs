@@ -4,6 +4,7 @@
 //! The portal reaches it only over HTTP, exactly as it reaches a real Okta org, so the code path
 //! exercised offline and in tests is the one that runs in production.
 
+mod api;
 mod control;
 pub mod db;
 mod html;
@@ -58,6 +59,7 @@ pub(crate) struct OrgState {
     pub codes: Mutex<HashMap<String, oidc::IssuedCode>>,
     pub access_tokens: Mutex<HashMap<String, oidc::AccessGrant>>,
     pub control: Option<Mutex<control::Faults>>,
+    pub rate: Mutex<api::RateLimits>,
 }
 
 impl DevOrg {
@@ -86,13 +88,16 @@ impl DevOrg {
             codes: Mutex::default(),
             access_tokens: Mutex::default(),
             control: config.test_control.then(Mutex::default),
+            rate: Mutex::default(),
         });
-        let app = router(state);
+        // Paths are normalised before routing: SDKs configured with a trailing slash send `//api`.
+        let app = tower::ServiceExt::<axum::extract::Request>::map_request(router(state), api::normalise_path);
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let task = tokio::spawn(async move {
-            let serve = axum::serve(listener, app).with_graceful_shutdown(async {
-                let _ = rx.await;
-            });
+            let serve = axum::serve(listener, axum::ServiceExt::<axum::extract::Request>::into_make_service(app))
+                .with_graceful_shutdown(async {
+                    let _ = rx.await;
+                });
             if let Err(e) = serve.await {
                 tracing::error!(error = %e, "embedded org stopped");
             }
@@ -118,8 +123,15 @@ impl DevOrg {
 }
 
 fn router(state: Arc<OrgState>) -> axum::Router {
-    use axum::routing::{get, post};
-    let mut router = axum::Router::new()
+    use axum::{
+        middleware::from_fn_with_state,
+        routing::{any, get, post},
+    };
+    let okta_api = api::router()
+        .route_layer(from_fn_with_state(state.clone(), api::authenticate))
+        .route_layer(from_fn_with_state(state.clone(), api::rate_limit));
+    let mut router = okta_api
+        .route("/api/{*rest}", any(api::not_found))
         .route("/.well-known/openid-configuration", get(oidc::discovery))
         .route("/oauth2/v1/authorize", get(oidc::authorize))
         .route("/login/signin", post(oidc::sign_in))
@@ -128,7 +140,10 @@ fn router(state: Arc<OrgState>) -> axum::Router {
         .route("/oauth2/v1/userinfo", get(oidc::userinfo).post(oidc::userinfo))
         .route("/oauth2/v1/logout", get(oidc::logout));
     if state.control.is_some() {
-        router = router.route("/__devorg/control/oidc", post(control::set_oidc_faults));
+        router = router
+            .route("/__devorg/control/oidc", post(control::set_oidc_faults))
+            .route("/__devorg/control/rate_limits", post(control::set_rate_limit))
+            .route("/__devorg/control/users/{id}/status", post(control::set_user_status));
     }
     router.with_state(state)
 }

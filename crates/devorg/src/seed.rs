@@ -240,8 +240,70 @@ pub async fn seed_if_empty(db: &SqlitePool) -> anyhow::Result<()> {
                 .await?;
         }
     }
+    seed_apps_and_consents(&mut tx, &user_ids).await?;
     tx.commit().await?;
     tracing::info!(people = PEOPLE.len(), groups = GROUPS.len(), "embedded org seeded");
+    Ok(())
+}
+
+/// `(app name, instance id, label)` assigned to every active demo person.
+const APPS: &[(&str, &str, &str)] = &[
+    ("salesforce", "0oaPortico0Salesforce", "Salesforce"),
+    ("slack", "0oaPortico0Slack00001", "Slack"),
+    ("github_enterprise", "0oaPortico0GitHub0001", "GitHub Enterprise"),
+];
+
+/// App assignments for everyone not deprovisioned, and OAuth consents and refresh tokens for
+/// a few people, so the portal's applications and consents tabs have something to show.
+async fn seed_apps_and_consents(
+    tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
+    user_ids: &HashMap<&str, String>,
+) -> anyhow::Result<()> {
+    let now = Utc::now();
+    for (local, _, _, status, ..) in PEOPLE {
+        if *status == "DEPROVISIONED" {
+            continue;
+        }
+        for (i, (name, instance, label)) in APPS.iter().enumerate() {
+            sqlx::query("INSERT INTO app_links (id, user_id, app_name, app_instance_id, label, sort_order) VALUES (?1, ?2, ?3, ?4, ?5, ?6)")
+                .bind(okta_id("0ua"))
+                .bind(&user_ids[local])
+                .bind(name)
+                .bind(instance)
+                .bind(label)
+                .bind(i as i64)
+                .execute(&mut **tx)
+                .await?;
+        }
+    }
+    for local in ["ada.admin", "ed.engineer", "sam.sales", "maria.manager"] {
+        let uid = &user_ids[local];
+        for (client, name, scope) in [
+            ("0oaPortico0MobileApp1", "Expenses Mobile", "offline_access"),
+            ("0oaPortico0Dashboard1", "Ops Dashboard", "okta.users.read.self"),
+        ] {
+            sqlx::query("INSERT INTO grants (id, user_id, client_id, client_name, scope_id, scope, created) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)")
+                .bind(okta_id("oag"))
+                .bind(uid)
+                .bind(client)
+                .bind(name)
+                .bind(okta_id("scp"))
+                .bind(scope)
+                .bind(okta_time(now - Duration::days(20)))
+                .execute(&mut **tx)
+                .await?;
+        }
+        sqlx::query("INSERT INTO refresh_tokens (id, user_id, client_id, client_name, scopes, created, expires_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)")
+            .bind(okta_id("oar"))
+            .bind(uid)
+            .bind("0oaPortico0MobileApp1")
+            .bind("Expenses Mobile")
+            .bind(json!(["openid", "offline_access"]).to_string())
+            .bind(okta_time(now - Duration::days(2)))
+            .bind(okta_time(now + Duration::days(88)))
+            .execute(&mut **tx)
+            .await?;
+    }
     Ok(())
 }
 

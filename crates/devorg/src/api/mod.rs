@@ -1,0 +1,185 @@
+//! The Okta Management API subset (`/api/v1/users…`, `/api/v1/groups…`): SSWS auth, Okta's error
+//! envelope, per-bucket rate limits with `X-Rate-Limit-*` on every response, `Link` paging.
+
+pub mod error;
+mod groups;
+mod paging;
+pub mod query;
+mod users;
+
+use crate::OrgState;
+use axum::{
+    Router,
+    extract::{MatchedPath, Request, State},
+    http::{HeaderValue, Method, header},
+    middleware::Next,
+    response::{IntoResponse, Response},
+    routing::{delete, get, post, put},
+};
+use error::ApiError;
+use std::{
+    collections::HashMap,
+    sync::Arc,
+    time::{SystemTime, UNIX_EPOCH},
+};
+
+/// Who is calling the API: the owner of an SSWS token (an admin) for now.
+#[derive(Clone, Debug)]
+pub struct ApiCaller {
+    pub user_id: Option<String>,
+}
+
+/// Rate-limit buckets, Okta's "Workforce" defaults (requests per minute).
+pub fn bucket(method: &Method, route: &str) -> (&'static str, u32) {
+    match (method, route) {
+        (&Method::GET | &Method::POST, "/api/v1/users") => ("users", 600),
+        (&Method::GET, "/api/v1/users/{id}") => ("user-get", 2000),
+        (_, r) if r.starts_with("/api/v1/users/{id}") && !r.contains("/groups") => ("user-update", 600),
+        (_, "/api/v1/groups") => ("groups", 500),
+        (_, "/api/v1/groups/{id}") => ("group", 1000),
+        _ => ("api", 1200),
+    }
+}
+
+/// One minute window per bucket.
+#[derive(Default)]
+pub struct RateLimits {
+    windows: HashMap<&'static str, (u64, u32)>,
+    /// Overrides of the default limits (test control).
+    pub limits: HashMap<String, u32>,
+}
+
+impl RateLimits {
+    pub fn reset_windows(&mut self) {
+        self.windows.clear();
+    }
+}
+
+fn now_secs() -> u64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)
+}
+
+pub fn router() -> Router<Arc<OrgState>> {
+    Router::new()
+        .route("/api/v1/users", get(users::list).post(users::create))
+        .route("/api/v1/users/{id}", get(users::get_one).post(users::update).put(users::replace).delete(users::remove))
+        .route("/api/v1/users/{id}/lifecycle/{op}", post(users::lifecycle))
+        .route("/api/v1/users/{id}/credentials/{op}", post(users::credentials))
+        .route("/api/v1/users/{id}/groups", get(groups::of_user))
+        .route("/api/v1/users/{id}/sessions", delete(users::clear_sessions))
+        .route("/api/v1/users/{id}/appLinks", get(users::app_links))
+        .route("/api/v1/users/{id}/blocks", get(users::blocks))
+        .route("/api/v1/users/{id}/grants", get(users::grants).delete(users::revoke_grants))
+        .route("/api/v1/users/{id}/grants/{grant}", get(users::grant).delete(users::revoke_grant))
+        .route("/api/v1/users/{id}/clients", get(users::clients))
+        .route(
+            "/api/v1/users/{id}/clients/{client}/tokens",
+            get(users::refresh_tokens).delete(users::revoke_refresh_tokens),
+        )
+        .route(
+            "/api/v1/users/{id}/clients/{client}/tokens/{token}",
+            get(users::refresh_token).delete(users::revoke_refresh_token),
+        )
+        .route(
+            "/api/v1/users/{id}/clients/{client}/grants",
+            get(users::client_grants).delete(users::revoke_client_grants),
+        )
+        .route("/api/v1/groups", get(groups::list).post(groups::create))
+        .route("/api/v1/groups/{id}", get(groups::get_one).put(groups::replace).delete(groups::remove))
+        .route("/api/v1/groups/{id}/users", get(groups::members))
+        .route("/api/v1/groups/{id}/users/{user}", put(groups::add_member).delete(groups::remove_member))
+        .method_not_allowed_fallback(|| async { ApiError::method_not_allowed() })
+}
+
+/// SSWS authentication: no header → 403 E0000005; unknown token → 401 E0000011.
+pub async fn authenticate(State(state): State<Arc<OrgState>>, mut req: Request, next: Next) -> Response {
+    let header = req.headers().get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).map(str::to_string);
+    let Some(header) = header else {
+        return ApiError::invalid_session().into_response();
+    };
+    let Some(token) = header.strip_prefix("SSWS ").map(str::trim) else {
+        return ApiError::invalid_token().into_response();
+    };
+    let owner: Result<Option<Option<String>>, _> =
+        sqlx::query_scalar("SELECT user_id FROM api_tokens WHERE token_hash = ?1")
+            .bind(crate::ids::sha256_hex(token))
+            .fetch_optional(&state.db)
+            .await;
+    match owner {
+        Ok(Some(user_id)) => {
+            req.extensions_mut().insert(ApiCaller { user_id });
+            next.run(req).await
+        }
+        Ok(None) => ApiError::invalid_token().into_response(),
+        Err(e) => ApiError::from(e).into_response(),
+    }
+}
+
+/// Counts the request in its bucket, refuses with 429 when the window is spent, and stamps
+/// `X-Rate-Limit-*`, `X-Okta-Request-Id` and no-cache headers on every response.
+pub async fn rate_limit(State(state): State<Arc<OrgState>>, req: Request, next: Next) -> Response {
+    let route = req.extensions().get::<MatchedPath>().map(|m| m.as_str().to_string()).unwrap_or_default();
+    let (name, default_limit) = bucket(req.method(), &route);
+    let now = now_secs();
+    let (limit, remaining, reset, allowed) = {
+        let mut rl = state.rate.lock().await;
+        let limit = rl.limits.get(name).copied().unwrap_or(default_limit);
+        let window = rl.windows.entry(name).or_insert((now + 60, 0));
+        if window.0 <= now {
+            *window = (now + 60, 0);
+        }
+        let allowed = window.1 < limit;
+        if allowed {
+            window.1 += 1;
+        }
+        (limit, limit.saturating_sub(window.1), window.0, allowed)
+    };
+    let mut res = if allowed { next.run(req).await } else { ApiError::rate_limited().into_response() };
+    let h = res.headers_mut();
+    for (k, v) in [
+        ("x-rate-limit-limit", limit as u64),
+        ("x-rate-limit-remaining", remaining as u64),
+        ("x-rate-limit-reset", reset),
+    ] {
+        h.insert(k, HeaderValue::from(v));
+    }
+    stamp(h);
+    res
+}
+
+fn stamp(h: &mut axum::http::HeaderMap) {
+    if let Ok(v) = HeaderValue::from_str(&crate::ids::random_token(32).to_lowercase()) {
+        h.insert("x-okta-request-id", v);
+    }
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache, no-store"));
+    h.insert(header::PRAGMA, HeaderValue::from_static("no-cache"));
+    h.insert(header::EXPIRES, HeaderValue::from_static("0"));
+}
+
+/// Unknown `/api/v1` paths: Okta's 404 envelope rather than an empty body.
+pub async fn not_found() -> Response {
+    let mut res = ApiError::no_route().into_response();
+    stamp(res.headers_mut());
+    res
+}
+
+/// Collapses `//` in request paths (SDKs configured with a trailing-slash org URL send them).
+pub fn normalise_path(mut req: Request) -> Request {
+    let path = req.uri().path();
+    if path.contains("//") {
+        let mut collapsed = String::with_capacity(path.len());
+        for c in path.chars() {
+            if !(c == '/' && collapsed.ends_with('/')) {
+                collapsed.push(c);
+            }
+        }
+        let pq = match req.uri().query() {
+            Some(q) => format!("{collapsed}?{q}"),
+            None => collapsed,
+        };
+        if let Ok(uri) = pq.parse() {
+            *req.uri_mut() = uri;
+        }
+    }
+    req
+}

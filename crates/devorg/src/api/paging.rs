@@ -1,0 +1,94 @@
+//! Cursor paging with absolute `Link` headers, `self` first and `next` last, as Okta sends them
+//! (the Python SDK keeps only the last `Link` header, so the order matters).
+
+use super::error::{ApiError, ApiResult};
+use axum::http::{HeaderMap, HeaderValue, header};
+use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
+
+/// Page size from `limit`: default when absent, clamped to `max`; nonsense is refused.
+pub fn limit(raw: Option<&str>, default: usize, max: usize) -> ApiResult<usize> {
+    match raw {
+        None | Some("") => Ok(default),
+        Some(v) => match v.parse::<i64>() {
+            Ok(n) if n >= 1 => Ok((n as usize).min(max)),
+            _ => Err(ApiError::validation("limit", vec![format!("limit: {v} is not a valid page size")])),
+        },
+    }
+}
+
+/// A cursor is opaque to clients: the sort key (if any) and the id of the last row shown.
+pub fn encode_cursor(sort_key: Option<&str>, id: &str) -> String {
+    let raw = serde_json::json!([sort_key, id]).to_string();
+    URL_SAFE_NO_PAD.encode(raw)
+}
+
+pub fn decode_cursor(cursor: &str) -> ApiResult<(Option<String>, String)> {
+    let bytes = URL_SAFE_NO_PAD.decode(cursor).map_err(|_| ApiError::paging())?;
+    let (key, id): (Option<String>, String) = serde_json::from_slice(&bytes).map_err(|_| ApiError::paging())?;
+    Ok((key, id))
+}
+
+/// `Link` headers for a page: `self` (with the effective limit) and, when more rows exist, `next`.
+pub fn links(base: &str, path: &str, params: &[(String, String)], limit: usize, next: Option<String>) -> HeaderMap {
+    let url = |after: Option<&str>| {
+        let mut q = url::form_urlencoded::Serializer::new(String::new());
+        if let Some(a) = after {
+            q.append_pair("after", a);
+        }
+        q.append_pair("limit", &limit.to_string());
+        for (k, v) in params.iter().filter(|(k, _)| k != "after" && k != "limit") {
+            q.append_pair(k, v);
+        }
+        format!("{base}{path}?{}", q.finish())
+    };
+    let mut h = HeaderMap::new();
+    if let Ok(v) = HeaderValue::from_str(&format!("<{}>; rel=\"self\"", url(None))) {
+        h.append(header::LINK, v);
+    }
+    if let Some(cursor) = next
+        && let Ok(v) = HeaderValue::from_str(&format!("<{}>; rel=\"next\"", url(Some(&cursor))))
+    {
+        h.append(header::LINK, v);
+    }
+    h
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn limits_default_clamp_and_refuse() {
+        assert_eq!(limit(None, 200, 200).ok(), Some(200));
+        assert_eq!(limit(Some("500"), 200, 200).ok(), Some(200));
+        assert_eq!(limit(Some("5"), 200, 200).ok(), Some(5));
+        assert!(limit(Some("0"), 200, 200).is_err());
+        assert!(limit(Some("x"), 200, 200).is_err());
+    }
+
+    #[test]
+    fn cursors_round_trip_and_garbage_is_refused() {
+        let c = encode_cursor(Some("smith"), "00u1");
+        assert_eq!(decode_cursor(&c).ok(), Some((Some("smith".into()), "00u1".into())));
+        assert!(decode_cursor("!!").is_err());
+    }
+
+    #[test]
+    fn self_comes_first_and_next_last() {
+        let h = links(
+            "http://o",
+            "/api/v1/users",
+            &[("search".into(), "status eq \"ACTIVE\"".into())],
+            5,
+            Some("c".into()),
+        );
+        let all: Vec<_> = h.get_all(header::LINK).iter().map(|v| v.to_str().unwrap_or_default().to_string()).collect();
+        assert_eq!(all.len(), 2);
+        assert!(
+            all[0].ends_with("rel=\"self\"")
+                && all[0].contains("limit=5")
+                && all[0].contains("search=status+eq+%22ACTIVE%22")
+        );
+        assert!(all[1].ends_with("rel=\"next\"") && all[1].contains("after=c"));
+    }
+}
