@@ -3,12 +3,12 @@
 SHELL := /bin/bash
 export PATH := $(HOME)/.cargo/bin:$(CURDIR)/node_modules/.bin:$(PATH)
 
-.PHONY: run test setup-run setup-test build-release build-debug test-rust test-e2e clean
+.PHONY: run test setup-run setup-test build-release build-debug test-rust test-conformance test-e2e clean
 
 run: setup-run build-release
 	PORTICO_SERVER__SITE_ROOT=target/site ./target/release/portico
 
-test: setup-test test-rust build-debug test-e2e
+test: setup-test test-rust build-debug test-conformance test-e2e
 
 setup-run:
 	./scripts/setup.sh run
@@ -24,6 +24,10 @@ build-debug:
 
 test-rust:
 	cargo test --locked -p portico-core -p portico-devorg -p portico-server -p portico-app --features portico-app/ssr
+
+# Okta's own Python and Node SDKs, unmodified, against the embedded org.
+test-conformance:
+	./conformance/run.sh
 
 test-e2e:
 	npx playwright test -c end2end

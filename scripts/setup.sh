@@ -43,6 +43,13 @@ if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modu
 fi
 
 if [ "$mode" = test ]; then
+  # Okta's official Python SDK for the conformance run, pinned, in a project-local venv.
+  want=$(sed -n 's/^okta==//p' conformance/python/requirements.txt)
+  if [ "$(.venv/bin/python -c 'import importlib.metadata as m; print(m.version("okta"))' 2>/dev/null)" != "$want" ]; then
+    say "installing the Okta Python SDK $want (.venv)"
+    python3 -m venv .venv
+    .venv/bin/pip install -q -r conformance/python/requirements.txt
+  fi
   # Debian's Chromium for the browser tests (Playwright's own download does not work offline).
   [ -x /usr/bin/chromium ] || apt_install chromium
 fi

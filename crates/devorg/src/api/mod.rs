@@ -97,7 +97,8 @@ pub async fn authenticate(State(state): State<Arc<OrgState>>, mut req: Request, 
     let Some(header) = header else {
         return ApiError::invalid_session().into_response();
     };
-    let Some(token) = header.strip_prefix("SSWS ").map(str::trim) else {
+    // Okta's Python SDK 3.x sends `SSWS<token>` without the space; real Okta accepts both.
+    let Some(token) = header.strip_prefix("SSWS").map(str::trim).filter(|t| !t.is_empty()) else {
         return ApiError::invalid_token().into_response();
     };
     let owner: Result<Option<Option<String>>, _> =
