@@ -3,7 +3,7 @@
 SHELL := /bin/bash
 export PATH := $(HOME)/.cargo/bin:$(CURDIR)/node_modules/.bin:$(PATH)
 
-.PHONY: run test setup-run setup-test build-release build-debug test-rust test-conformance test-e2e clean
+.PHONY: bench run test setup-run setup-test build-release build-debug test-rust test-conformance test-e2e clean
 
 run: setup-run build-release
 	PORTICO_SERVER__SITE_ROOT=target/site ./target/release/portico
@@ -34,3 +34,7 @@ test-e2e:
 
 clean:
 	rm -rf target end2end/test-results end2end/.data
+
+# Benchmarks (release build): the embedded org at 100k users.
+bench:
+	cargo run --release -p portico-bench --bin devorg-scale

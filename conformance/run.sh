@@ -7,6 +7,7 @@ run_against_org() {
   local port=$1; shift
   local dir; dir=$(mktemp -d)
   PORTICO_SERVER__DATA_DIR="$dir" PORTICO_DEVORG__LISTEN="127.0.0.1:$port" PORTICO_LOG__FILTER=warn \
+    PORTICO_DEVORG__TEST_CONTROL=true \
     ./target/debug/portico devorg >"$dir/out" 2>&1 &
   local pid=$!
   for _ in $(seq 1 100); do grep -q "Demo API token" "$dir/out" 2>/dev/null && break; sleep 0.2; done

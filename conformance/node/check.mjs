@@ -1,5 +1,6 @@
 // Okta's official Node SDK (@okta/okta-sdk-nodejs), unmodified, against the embedded org.
 // Run by conformance/run.sh with ORG_URL and OKTA_TOKEN set.
+import crypto from 'node:crypto';
 import okta from '@okta/okta-sdk-nodejs';
 
 const client = new okta.Client({ orgUrl: process.env.ORG_URL, token: process.env.OKTA_TOKEN, cacheMiddleware: null });
@@ -58,6 +59,21 @@ await client.userApi.deactivateUser({ userId: id });
 check((await client.userApi.getUser({ userId: id })).status === 'DEPROVISIONED', 'deactivate -> DEPROVISIONED');
 await client.userApi.deleteUser({ userId: id });
 check(await errorCode(client.userApi.getUser({ userId: id })) === 'E0000007', 'delete deactivated user');
+
+// OAuth 2.0 service app (private_key_jwt) with only okta.users.read.
+const { privateKey, publicKey } = crypto.generateKeyPairSync('rsa', { modulusLength: 2048 });
+const jwk = { ...publicKey.export({ format: 'jwk' }), kid: 'node-k1' };
+const registered = await (await fetch(`${process.env.ORG_URL}/__devorg/control/service_apps`, {
+  method: 'POST', headers: { 'content-type': 'application/json' },
+  body: JSON.stringify({ name: 'node sdk', jwks: { keys: [jwk] }, scopes: ['okta.users.read'] }),
+})).json();
+const oauth = new okta.Client({
+  orgUrl: process.env.ORG_URL, authorizationMode: 'PrivateKey', clientId: registered.client_id,
+  scopes: ['okta.users.read'], privateKey: privateKey.export({ format: 'pem', type: 'pkcs8' }), keyId: 'node-k1',
+  cacheMiddleware: null,
+});
+check((await oauth.userApi.getUser({ userId: staged.id })).id === staged.id, 'OAuth (private_key_jwt) token reads a user');
+check(await errorCode(oauth.userApi.createUser({ body: body(3) })) === 'E0000006', 'OAuth token without okta.users.manage is refused');
 
 console.log(`node sdk: ${failures.length} failure(s)`);
 process.exit(failures.length ? 1 : 0);

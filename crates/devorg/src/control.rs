@@ -101,3 +101,157 @@ pub async fn set_user_status(
         _ => Ok(StatusCode::NO_CONTENT),
     }
 }
+
+/// A fault the org injects into matching requests (test control only).
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Fault {
+    /// Requests whose path starts with this are affected (e.g. `/api/v1/users`).
+    pub path_prefix: String,
+    /// Answer with this status and Okta's error envelope instead of serving the request.
+    #[serde(default)]
+    pub status: Option<u16>,
+    /// Wait this long before answering.
+    #[serde(default)]
+    pub latency_ms: Option<u64>,
+    /// Cut the connection in the middle of the response.
+    #[serde(default)]
+    pub drop_connection: bool,
+    /// How many requests to affect; absent = until cleared.
+    #[serde(default)]
+    pub times: Option<u32>,
+}
+
+pub async fn add_fault(State(state): State<Arc<OrgState>>, Json(fault): Json<Fault>) -> StatusCode {
+    state.faults.lock().await.push(fault);
+    StatusCode::NO_CONTENT
+}
+
+pub async fn clear_faults(State(state): State<Arc<OrgState>>) -> StatusCode {
+    state.faults.lock().await.clear();
+    StatusCode::NO_CONTENT
+}
+
+/// Applies the first matching fault, if any (a layer over every route).
+pub async fn inject_faults(
+    State(state): State<Arc<OrgState>>,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let fault = {
+        let mut faults = state.faults.lock().await;
+        let path = req.uri().path();
+        let hit = faults.iter_mut().position(|f| path.starts_with(&f.path_prefix));
+        hit.map(|i| {
+            let f = faults[i].clone();
+            if let Some(t) = faults[i].times.as_mut() {
+                *t = t.saturating_sub(1);
+                if *t == 0 {
+                    faults.remove(i);
+                }
+            }
+            f
+        })
+    };
+    let Some(fault) = fault else { return next.run(req).await };
+    if let Some(ms) = fault.latency_ms {
+        tokio::time::sleep(std::time::Duration::from_millis(ms)).await;
+    }
+    if fault.drop_connection {
+        let broken = futures_util::stream::once(async {
+            Err::<axum::body::Bytes, std::io::Error>(std::io::Error::other("connection dropped by test control"))
+        });
+        return (StatusCode::OK, [("content-type", "application/json")], axum::body::Body::from_stream(broken))
+            .into_response();
+    }
+    match fault.status.and_then(|s| StatusCode::from_u16(s).ok()) {
+        Some(status) => {
+            let (code, summary) = match status.as_u16() {
+                429 => ("E0000047", "API call exceeded rate limit due to too many requests."),
+                500 => ("E0000009", "Internal Server Error"),
+                503 => ("E0000010", "Service is temporarily unavailable"),
+                _ => ("E0000009", "Injected failure"),
+            };
+            let mut res = crate::api::error::ApiError::new(status, code, summary).into_response();
+            let reset = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_secs() + 1)
+                .unwrap_or_default();
+            let h = res.headers_mut();
+            h.insert("x-rate-limit-limit", reset_header(600));
+            h.insert("x-rate-limit-remaining", reset_header(0));
+            h.insert("x-rate-limit-reset", reset_header(reset));
+            res
+        }
+        None => next.run(req).await,
+    }
+}
+
+fn reset_header(v: u64) -> axum::http::HeaderValue {
+    axum::http::HeaderValue::from(v)
+}
+
+/// Wipes people, groups and consents and seeds the demo org again (keys and tokens stay).
+pub async fn reset(State(state): State<Arc<OrgState>>) -> Result<StatusCode, (StatusCode, String)> {
+    crate::seed::reset(&state.db).await.map_err(|e| (StatusCode::INTERNAL_SERVER_ERROR, format!("{e:#}")))?;
+    state.rate.lock().await.reset_windows();
+    state.faults.lock().await.clear();
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BulkSeed {
+    users: usize,
+    groups: usize,
+}
+
+/// Adds `users` synthetic people and `groups` groups (scale tests and benchmarks).
+pub async fn seed_bulk(
+    State(state): State<Arc<OrgState>>,
+    Json(body): Json<BulkSeed>,
+) -> Result<Json<serde_json::Value>, (StatusCode, String)> {
+    let started = std::time::Instant::now();
+    crate::seed::bulk(&state.db, body.users, body.groups)
+        .await
+        .map_err(|e| (StatusCode::INTERNAL_SERVER_ERROR, format!("{e:#}")))?;
+    Ok(Json(serde_json::json!({
+        "users": body.users,
+        "groups": body.groups,
+        "seconds": started.elapsed().as_secs_f64(),
+    })))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServiceApp {
+    name: String,
+    /// The app's public keys, as a JWKS (`{"keys": [...]}`).
+    jwks: serde_json::Value,
+    scopes: Vec<String>,
+}
+
+/// Registers an OAuth service app (client credentials with `private_key_jwt`).
+pub async fn register_service_app(
+    State(state): State<Arc<OrgState>>,
+    Json(app): Json<ServiceApp>,
+) -> Result<Json<serde_json::Value>, (StatusCode, String)> {
+    if let Some(bad) = app.scopes.iter().find(|s| !crate::service_apps::SCOPES.contains(&s.as_str())) {
+        return Err((StatusCode::BAD_REQUEST, format!("unknown scope {bad}")));
+    }
+    if !app.jwks.get("keys").is_some_and(|k| k.is_array()) {
+        return Err((StatusCode::BAD_REQUEST, "jwks must be {\"keys\": [...]}".into()));
+    }
+    let client_id = crate::ids::okta_id("0oa");
+    sqlx::query("INSERT INTO service_apps (client_id, name, jwks, scopes, created) VALUES (?1, ?2, ?3, ?4, ?5)")
+        .bind(&client_id)
+        .bind(&app.name)
+        .bind(app.jwks.to_string())
+        .bind(serde_json::json!(app.scopes).to_string())
+        .bind(crate::ids::okta_time(chrono::Utc::now()))
+        .execute(&state.db)
+        .await
+        .map_err(|e| (StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?;
+    Ok(Json(serde_json::json!({ "client_id": client_id })))
+}

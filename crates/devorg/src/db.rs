@@ -77,6 +77,13 @@ CREATE TABLE IF NOT EXISTS refresh_tokens (
     expires_at TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS refresh_tokens_by_user ON refresh_tokens(user_id);
+CREATE TABLE IF NOT EXISTS service_apps (
+    client_id TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    jwks TEXT NOT NULL,
+    scopes TEXT NOT NULL,
+    created TEXT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS signing_keys (
     kid TEXT PRIMARY KEY,
     private_pem TEXT NOT NULL,

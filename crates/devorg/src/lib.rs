@@ -12,6 +12,7 @@ mod ids;
 mod keys;
 mod oidc;
 pub mod seed;
+mod service_apps;
 
 use anyhow::Context;
 use std::{collections::HashMap, net::SocketAddr, path::PathBuf, sync::Arc};
@@ -60,6 +61,11 @@ pub(crate) struct OrgState {
     pub access_tokens: Mutex<HashMap<String, oidc::AccessGrant>>,
     pub control: Option<Mutex<control::Faults>>,
     pub rate: Mutex<api::RateLimits>,
+    pub faults: Mutex<Vec<control::Fault>>,
+    /// Access tokens issued to service apps (client credentials).
+    pub service_tokens: Mutex<HashMap<String, service_apps::ServiceToken>>,
+    /// `client_id:jti` of every client assertion seen (Okta refuses replays).
+    pub used_jtis: Mutex<std::collections::HashSet<String>>,
 }
 
 impl DevOrg {
@@ -89,6 +95,9 @@ impl DevOrg {
             access_tokens: Mutex::default(),
             control: config.test_control.then(Mutex::default),
             rate: Mutex::default(),
+            faults: Mutex::default(),
+            service_tokens: Mutex::default(),
+            used_jtis: Mutex::default(),
         });
         // Paths are normalised before routing: SDKs configured with a trailing slash send `//api`.
         let app = tower::ServiceExt::<axum::extract::Request>::map_request(router(state), api::normalise_path);
@@ -143,7 +152,12 @@ fn router(state: Arc<OrgState>) -> axum::Router {
         router = router
             .route("/__devorg/control/oidc", post(control::set_oidc_faults))
             .route("/__devorg/control/rate_limits", post(control::set_rate_limit))
-            .route("/__devorg/control/users/{id}/status", post(control::set_user_status));
+            .route("/__devorg/control/users/{id}/status", post(control::set_user_status))
+            .route("/__devorg/control/faults", post(control::add_fault).delete(control::clear_faults))
+            .route("/__devorg/control/reset", post(control::reset))
+            .route("/__devorg/control/seed", post(control::seed_bulk))
+            .route("/__devorg/control/service_apps", post(control::register_service_app))
+            .layer(from_fn_with_state(state.clone(), control::inject_faults));
     }
     router.with_state(state)
 }

@@ -69,11 +69,11 @@ pub async fn discovery(State(state): State<Arc<OrgState>>) -> Json<serde_json::V
         "end_session_endpoint": format!("{iss}/oauth2/v1/logout"),
         "response_types_supported": ["code"],
         "response_modes_supported": ["query"],
-        "grant_types_supported": ["authorization_code"],
+        "grant_types_supported": ["authorization_code", "client_credentials"],
         "subject_types_supported": ["public"],
         "id_token_signing_alg_values_supported": ["RS256"],
         "scopes_supported": ["openid", "profile", "email", "groups"],
-        "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
+        "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "private_key_jwt"],
         "claims_supported": ["iss", "sub", "aud", "iat", "exp", "auth_time", "nonce", "name",
             "email", "preferred_username", "groups"],
         "code_challenge_methods_supported": ["S256"],
@@ -349,6 +349,9 @@ pub struct TokenForm {
     code_verifier: Option<String>,
     client_id: Option<String>,
     client_secret: Option<String>,
+    scope: Option<String>,
+    client_assertion_type: Option<String>,
+    client_assertion: Option<String>,
 }
 
 /// Client credentials from HTTP Basic (form-urlencoded parts, RFC 6749 §2.3.1) or the body.
@@ -366,6 +369,18 @@ fn client_credentials(headers: &HeaderMap, form: &TokenForm) -> Option<(String, 
 }
 
 pub async fn token(State(state): State<Arc<OrgState>>, headers: HeaderMap, Form(form): Form<TokenForm>) -> Response {
+    if form.grant_type.as_deref() == Some("client_credentials") {
+        // Any DPoP header is ignored: the Node SDK sends one even when DPoP is not configured.
+        let used_secret = headers.contains_key(header::AUTHORIZATION) || form.client_secret.is_some();
+        return crate::service_apps::client_credentials(
+            &state,
+            form.client_assertion_type.as_deref(),
+            form.client_assertion.as_deref(),
+            form.scope.as_deref(),
+            used_secret,
+        )
+        .await;
+    }
     let Some((client_id, secret)) = client_credentials(&headers, &form) else {
         return oauth_error(StatusCode::UNAUTHORIZED, "invalid_client", "Client authentication failed.");
     };

@@ -341,3 +341,138 @@ mod tests {
         assert!(PEOPLE.iter().any(|p| p.6 == Some("ed.engineer")));
     }
 }
+
+/// Deletes every person, group and consent and seeds the demo org again. The API tokens stay,
+/// re-pointed at the new admin.
+pub async fn reset(db: &SqlitePool) -> anyhow::Result<()> {
+    let mut tx = db.begin().await?;
+    for table in ["group_members", "app_links", "grants", "refresh_tokens", "users", "groups"] {
+        sqlx::query(&format!("DELETE FROM {table}")).execute(&mut *tx).await?;
+    }
+    tx.commit().await?;
+    seed_if_empty(db).await?;
+    sqlx::query("UPDATE api_tokens SET user_id = (SELECT id FROM users WHERE login = ?1)")
+        .bind(ADMIN_LOGIN)
+        .execute(db)
+        .await?;
+    Ok(())
+}
+
+const FIRST: &[&str] = &[
+    "Alex", "Blair", "Casey", "Dana", "Eden", "Farah", "Gabe", "Hana", "Ivan", "Jun", "Kai", "Lena", "Milo", "Nia",
+    "Omar", "Priya", "Quinn", "Rosa", "Sven", "Tara", "Umar", "Vera", "Wes", "Xin", "Yara", "Zane",
+];
+const LAST: &[&str] = &[
+    "Abbott", "Baker", "Chen", "Diaz", "Evans", "Fischer", "Garcia", "Haddad", "Ito", "Jensen", "Kowalski", "Lopez",
+    "Mensah", "Novak", "Okafor", "Patel", "Quispe", "Rossi", "Schmidt", "Tanaka", "Usman", "Varga", "Weber", "Xu",
+    "Yilmaz", "Zhou",
+];
+const DEPARTMENTS: &[&str] =
+    &["Engineering", "Sales", "Marketing", "Finance", "Support", "Legal", "Operations", "Design"];
+const STATUSES: &[&str] = &[
+    "ACTIVE",
+    "ACTIVE",
+    "ACTIVE",
+    "ACTIVE",
+    "ACTIVE",
+    "ACTIVE",
+    "ACTIVE",
+    "ACTIVE",
+    "ACTIVE",
+    "ACTIVE",
+    "ACTIVE",
+    "ACTIVE",
+    "SUSPENDED",
+    "DEPROVISIONED",
+    "LOCKED_OUT",
+    "PASSWORD_EXPIRED",
+    "STAGED",
+    "PROVISIONED",
+    "RECOVERY",
+    "ACTIVE",
+];
+
+/// Adds `users` synthetic people (varied names, departments and statuses; each in `Everyone`
+/// and two of the new groups) and `groups` OKTA_GROUPs, in batched multi-row inserts.
+pub async fn bulk(db: &SqlitePool, users: usize, groups: usize) -> anyhow::Result<()> {
+    const BATCH: usize = 400;
+    let hash = tokio::task::spawn_blocking(|| hash_password(DEMO_PASSWORD)).await??;
+    let now = Utc::now();
+    let stamp = okta_time(now);
+    let run = crate::ids::random_token(4).to_lowercase();
+    let mut tx = db.begin().await?;
+    let mut group_ids = Vec::with_capacity(groups);
+    for chunk in (0..groups).collect::<Vec<_>>().chunks(BATCH) {
+        let mut qb = sqlx::QueryBuilder::new(
+            "INSERT INTO groups (id, type, name, profile, created, last_updated, last_membership_updated) ",
+        );
+        qb.push_values(chunk, |mut b, i| {
+            let id = okta_id("00g");
+            let name = format!("Team {run}-{:04}", i + 1);
+            b.push_bind(id.clone())
+                .push_bind("OKTA_GROUP")
+                .push_bind(name.clone())
+                .push_bind(json!({ "name": name, "description": format!("Synthetic team {}", i + 1) }).to_string())
+                .push_bind(stamp.clone())
+                .push_bind(stamp.clone())
+                .push_bind(stamp.clone());
+            group_ids.push(id);
+        });
+        qb.build().execute(&mut *tx).await?;
+    }
+    let everyone: String = sqlx::query_scalar("SELECT id FROM groups WHERE type = 'BUILT_IN' AND name = 'Everyone'")
+        .fetch_one(&mut *tx)
+        .await?;
+    for chunk in (0..users).collect::<Vec<_>>().chunks(BATCH) {
+        let rows: Vec<(String, usize)> = chunk.iter().map(|&i| (okta_id("00u"), i)).collect();
+        let mut qb = sqlx::QueryBuilder::new(
+            "INSERT INTO users (id, status, created, activated, status_changed, last_updated, password_changed, login, \
+             profile, password_hash) ",
+        );
+        qb.push_values(&rows, |mut b, (id, i)| {
+            let i = *i;
+            let (first, last) = (FIRST[i % FIRST.len()], LAST[(i / FIRST.len()) % LAST.len()]);
+            let login = format!("{}.{}.{run}{i}@bulk.example", first.to_lowercase(), last.to_lowercase());
+            let status = STATUSES[i % STATUSES.len()];
+            let created = okta_time(now - Duration::minutes(i as i64));
+            let profile = json!({
+                "firstName": first, "lastName": last, "displayName": format!("{first} {last}"),
+                "login": login, "email": login, "mobilePhone": null, "secondEmail": null,
+                "department": DEPARTMENTS[i % DEPARTMENTS.len()], "title": "Specialist",
+                "employeeNumber": format!("B{i:06}"),
+            });
+            b.push_bind(id.clone())
+                .push_bind(status)
+                .push_bind(created.clone())
+                .push_bind((status != "STAGED").then(|| created.clone()))
+                .push_bind(created.clone())
+                .push_bind(created.clone())
+                .push_bind(created)
+                .push_bind(login)
+                .push_bind(profile.to_string())
+                .push_bind(hash.clone());
+        });
+        qb.build().execute(&mut *tx).await?;
+        let mut members = Vec::with_capacity(rows.len() * 3);
+        for (id, i) in &rows {
+            members.push((everyone.clone(), id.clone()));
+            if !group_ids.is_empty() {
+                members.push((group_ids[i % group_ids.len()].clone(), id.clone()));
+                let second = group_ids[(i * 7 + 3) % group_ids.len()].clone();
+                if second != group_ids[i % group_ids.len()] {
+                    members.push((second, id.clone()));
+                }
+            }
+        }
+        for part in members.chunks(BATCH) {
+            let mut qb = sqlx::QueryBuilder::new("INSERT OR IGNORE INTO group_members (group_id, user_id) ");
+            qb.push_values(part, |mut b, (g, u)| {
+                b.push_bind(g.clone()).push_bind(u.clone());
+            });
+            qb.build().execute(&mut *tx).await?;
+        }
+    }
+    tx.commit().await?;
+    tracing::info!(users, groups, "embedded org: bulk seed done");
+    Ok(())
+}

@@ -91,12 +91,40 @@ pub fn router() -> Router<Arc<OrgState>> {
         .method_not_allowed_fallback(|| async { ApiError::method_not_allowed() })
 }
 
-/// SSWS authentication: no header → 403 E0000005; unknown token → 401 E0000011.
+/// SSWS or OAuth bearer authentication: no header → 403 E0000005; unknown or expired token →
+/// 401 E0000011; a bearer token without the endpoint's scope → 403 E0000006 with
+/// `WWW-Authenticate: … error="insufficient_scope"`.
 pub async fn authenticate(State(state): State<Arc<OrgState>>, mut req: Request, next: Next) -> Response {
     let header = req.headers().get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).map(str::to_string);
     let Some(header) = header else {
         return ApiError::invalid_session().into_response();
     };
+    if let Some(token) = header.strip_prefix("Bearer ").map(str::trim) {
+        let base = state.issuer.as_str().trim_end_matches('/').to_string();
+        let scopes = {
+            let tokens = state.service_tokens.lock().await;
+            tokens.get(token).filter(|t| t.expires > std::time::Instant::now()).map(|t| t.scopes.clone())
+        };
+        let Some(scopes) = scopes else {
+            let mut e = ApiError::invalid_token();
+            e.www_authenticate = Some(format!(
+                "Bearer authorization_uri=\"{base}/oauth2/v1/authorize\", realm=\"{base}\", error=\"invalid_token\", error_description=\"The token has expired.\""
+            ));
+            return e.into_response();
+        };
+        let route = req.extensions().get::<MatchedPath>().map(|m| m.as_str().to_string()).unwrap_or_default();
+        let needed = crate::service_apps::required_scope(req.method(), &route);
+        if !crate::service_apps::allows(&scopes, needed) {
+            let mut e = ApiError::forbidden();
+            e.www_authenticate = Some(format!(
+                "Bearer authorization_uri=\"{base}/oauth2/v1/authorize\", realm=\"{base}\", scope=\"{needed}\", error=\"insufficient_scope\", error_description=\"The access token provided does not contain the required scopes.\", resource=\"{}\"",
+                req.uri().path()
+            ));
+            return e.into_response();
+        }
+        req.extensions_mut().insert(ApiCaller { user_id: None });
+        return next.run(req).await;
+    }
     // Okta's Python SDK 3.x sends `SSWS<token>` without the space; real Okta accepts both.
     let Some(token) = header.strip_prefix("SSWS").map(str::trim).filter(|t| !t.is_empty()) else {
         return ApiError::invalid_token().into_response();

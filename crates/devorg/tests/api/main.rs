@@ -4,5 +4,6 @@
 mod groups;
 mod helpers;
 mod lifecycle;
+mod oauth;
 mod protocol;
 mod users;

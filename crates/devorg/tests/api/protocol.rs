@@ -69,3 +69,84 @@ async fn rate_limits_answer_429_with_a_reset() {
     // Other buckets are unaffected.
     org.get("/api/v1/groups").await.ok();
 }
+
+async fn control(org: &Org, path: &str, body: serde_json::Value) -> reqwest::Response {
+    org.http.post(format!("{}/__devorg/control/{path}", org.base)).json(&body).send().await.expect("control")
+}
+
+#[tokio::test]
+async fn injected_faults_status_latency_and_dropped_connections() {
+    let org = spawn_org().await;
+    assert_eq!(
+        control(&org, "faults", json!({ "path_prefix": "/api/v1/users", "status": 500, "times": 1 })).await.status(),
+        StatusCode::NO_CONTENT
+    );
+    org.get("/api/v1/users").await.error(500, "E0000009");
+    org.get("/api/v1/users").await.ok();
+
+    control(&org, "faults", json!({ "path_prefix": "/api/v1/groups", "latency_ms": 300, "times": 1 })).await;
+    let started = std::time::Instant::now();
+    org.get("/api/v1/groups").await.ok();
+    assert!(started.elapsed() >= std::time::Duration::from_millis(300));
+
+    control(&org, "faults", json!({ "path_prefix": "/api/v1/users", "drop_connection": true, "times": 1 })).await;
+    let dropped = async {
+        let res = org
+            .http
+            .get(format!("{}/api/v1/users", org.base))
+            .header("Authorization", format!("SSWS {}", org.org.api_token))
+            .send()
+            .await?;
+        res.text().await
+    };
+    assert!(dropped.await.is_err(), "the connection is cut mid-response");
+    org.get("/api/v1/users").await.ok();
+
+    control(&org, "faults", json!({ "path_prefix": "/api/v1", "status": 503 })).await;
+    org.get("/api/v1/groups").await.error(503, "E0000010");
+    org.get("/api/v1/users").await.error(503, "E0000010");
+    let cleared = org.http.delete(format!("{}/__devorg/control/faults", org.base)).send().await.expect("clear");
+    assert_eq!(cleared.status(), StatusCode::NO_CONTENT);
+    org.get("/api/v1/users").await.ok();
+}
+
+#[tokio::test]
+async fn reset_and_bulk_seed() {
+    let org = spawn_org().await;
+    let made = org.user_in("ACTIVE").await;
+    let seeded = control(&org, "seed", json!({ "users": 1200, "groups": 30 })).await;
+    assert_eq!(seeded.status(), StatusCode::OK);
+    let (all, _) = org.all_pages("/api/v1/users?search=profile.email+co+%22bulk.example%22").await;
+    assert_eq!(all.len(), 1200, "search includes every status");
+    let (groups, _) = org.all_pages("/api/v1/groups").await;
+    assert_eq!(groups.len(), 9 + 30);
+    let stats = org.get("/api/v1/groups?q=Everyone&expand=stats").await;
+    assert_eq!(stats.ok()[0]["_embedded"]["stats"]["usersCount"], 15 + 1 + 1200);
+
+    assert_eq!(control(&org, "reset", json!({})).await.status(), StatusCode::NO_CONTENT);
+    org.get(&format!("/api/v1/users/{}", made["id"].as_str().expect("id"))).await.error(404, "E0000007");
+    let (all, _) = org.all_pages("/api/v1/users").await;
+    assert_eq!(all.len(), 14, "back to the demo seed");
+    assert_eq!(org.get("/api/v1/users/me").await.ok()["profile"]["login"], "ada.admin@portico.example");
+}
+
+#[tokio::test]
+async fn control_api_is_off_unless_enabled() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let org = portico_devorg::DevOrg::start(portico_devorg::DevOrgConfig {
+        data_dir: dir.path().to_path_buf(),
+        listen: "127.0.0.1:0".parse().expect("addr"),
+        redirect_uris: vec![],
+        post_logout_redirect_uris: vec![],
+        test_control: false,
+    })
+    .await
+    .expect("org");
+    let res = reqwest::Client::new()
+        .post(format!("{}__devorg/control/reset", org.url))
+        .json(&json!({}))
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
+}
