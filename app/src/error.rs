@@ -32,11 +32,14 @@ pub struct PortalError {
     pub message: String,
     /// The request id under which the server logged this error, for support.
     pub op_id: Option<String>,
+    /// Per-field messages (`field`, `message`), e.g. Okta's validation causes.
+    #[serde(default)]
+    pub fields: Vec<(String, String)>,
 }
 
 impl PortalError {
     pub fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
-        Self { kind, message: message.into(), op_id: None }
+        Self { kind, message: message.into(), op_id: None, fields: Vec::new() }
     }
 
     pub fn unauthenticated() -> Self {
@@ -52,6 +55,19 @@ impl PortalError {
             ErrorKind::Internal,
             "Something went wrong on our side. Try again; if it keeps happening, quote the reference below.",
         )
+    }
+
+    pub fn bad_request(message: impl Into<String>) -> Self {
+        Self::new(ErrorKind::BadRequest, message)
+    }
+
+    pub fn not_found(what: &str) -> Self {
+        Self::new(ErrorKind::NotFound, format!("{what} was not found. It may have been deleted."))
+    }
+
+    /// The message for a field, if the server named one.
+    pub fn field(&self, name: &str) -> Option<String> {
+        self.fields.iter().find(|(f, _)| f == name).map(|(_, m)| m.clone())
     }
 
     /// The HTTP status this error is answered with: the single mapping for the whole portal.

@@ -3,13 +3,16 @@
 //!
 //! Compiled twice: natively with `ssr` (server rendering and server function bodies) and to WASM
 //! with `hydrate` (the browser side).
-#![recursion_limit = "256"]
+#![recursion_limit = "512"]
 
 pub mod error;
+pub mod groups;
 pub mod layout;
 pub mod me;
+pub mod people;
 #[cfg(feature = "ssr")]
 pub mod ssr;
+pub mod ui;
 
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
@@ -42,6 +45,21 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 pub fn App() -> impl IntoView {
     provide_meta_context();
     me::provide_me();
+    ui::provide_toasts();
+    // `/` jumps to the page's search box, as in most admin tools.
+    let _ = window_event_listener(leptos::ev::keydown, |ev| {
+        let typing = ev
+            .target()
+            .and_then(|t| leptos::wasm_bindgen::JsCast::dyn_into::<leptos::web_sys::HtmlElement>(t).ok())
+            .is_some_and(|el| matches!(el.tag_name().as_str(), "INPUT" | "TEXTAREA" | "SELECT"));
+        if ev.key() == "/" && !typing
+            && let Some(search) = document().get_element_by_id("search")
+            && let Ok(input) = leptos::wasm_bindgen::JsCast::dyn_into::<leptos::web_sys::HtmlElement>(search)
+        {
+            ev.prevent_default();
+            let _ = input.focus();
+        }
+    });
     // Lets tests (and curious people) tell when the WASM has taken over the page.
     Effect::new(|_| {
         if let Some(root) = document().document_element() {
@@ -54,9 +72,14 @@ pub fn App() -> impl IntoView {
         <Title formatter=|page: String| format!("{page} · Portico") />
         <Router>
             <layout::TopBar />
+            <ui::ToastHost />
             <main class="page">
                 <Routes fallback=|| view! { <layout::NotFound /> }>
                     <Route path=path!("/") view=me::HomePage />
+                    <Route path=path!("/people") view=people::PeoplePage />
+                    <Route path=path!("/people/:id") view=people::PersonPage />
+                    <Route path=path!("/groups") view=groups::GroupsPage />
+                    <Route path=path!("/groups/:id") view=groups::GroupPage />
                     <Route path=path!("/signed-out") view=layout::SignedOut />
                 </Routes>
             </main>

@@ -3,7 +3,11 @@
 
 use crate::error::{ErrorKind, PortalError};
 use leptos::prelude::*;
-use portico_core::{AppState, Principal, Role};
+use portico_core::{
+    AppState, Principal, Role,
+    authz::{self, Action},
+    okta::OktaError,
+};
 use tower_sessions::Session;
 
 /// Session key under which the signed-in principal is stored.
@@ -54,4 +58,42 @@ pub async fn caller() -> Result<Caller, PortalError> {
         .ok_or_else(|| fail(PortalError::unauthenticated()))?;
     let roles = principal.roles(&state.config.roles);
     Ok(Caller { principal, roles, state, op_id: op_id() })
+}
+
+impl Caller {
+    /// Refuses (403, logged with who and what) unless the caller's roles allow `action`.
+    pub fn require(&self, action: Action, what: &str) -> Result<(), PortalError> {
+        if authz::allowed(&self.roles, action) {
+            return Ok(());
+        }
+        tracing::warn!(op_id = %self.op_id, who = %self.principal.login, ?action, "refused: not allowed");
+        Err(fail(PortalError::forbidden(what)))
+    }
+
+    pub fn can(&self, action: Action) -> bool {
+        authz::allowed(&self.roles, action)
+    }
+}
+
+/// Maps an Okta failure to what the person sees: Okta's own words for refusals (with field
+/// messages), a retry hint for outages. The one place upstream errors become portal errors.
+pub fn okta_error(e: OktaError) -> PortalError {
+    let mut err = match e.status {
+        0 => PortalError::new(ErrorKind::Upstream, format!("{} Nothing was changed; try again.", e.summary)),
+        404 => PortalError::new(ErrorKind::NotFound, format!("Okta: {}", e.summary)),
+        429 => PortalError::new(ErrorKind::Transport, "Okta is rate-limiting requests right now. Nothing was changed; try again in a minute."),
+        400..=499 => {
+            let mut msg = format!("Okta refused: {}", e.summary);
+            if !e.causes.is_empty() {
+                msg.push_str(&format!(" ({})", e.causes.join("; ")));
+            }
+            PortalError::new(ErrorKind::BadRequest, msg)
+        }
+        _ => PortalError::new(ErrorKind::Upstream, format!("Okta failed ({}). Nothing was changed; try again.", e.summary)),
+    };
+    err.fields = e.field_errors();
+    if let Some(id) = &e.request_id {
+        tracing::info!(okta_request_id = %id, code = ?e.code, "okta error");
+    }
+    fail(err)
 }

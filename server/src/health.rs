@@ -24,3 +24,8 @@ pub async fn readyz(State(state): State<ServerState>) -> (StatusCode, Json<serde
     let word = |ok: bool| if ok { "ok" } else { "unavailable" };
     (status, Json(json!({ "database": word(db), "upstream": word(upstream) })))
 }
+
+/// Prometheus text: upstream call counts, latency, errors and rate-limit headroom per family.
+pub async fn metrics(State(state): State<ServerState>) -> ([(axum::http::HeaderName, &'static str); 1], String) {
+    ([(axum::http::header::CONTENT_TYPE, "text/plain; version=0.0.4")], state.app.okta.metrics.render("okta"))
+}

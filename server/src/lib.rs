@@ -1,3 +1,4 @@
+#![recursion_limit = "512"]
 //! The `portico` server: wires configuration, the embedded org (when no provider is
 //! configured), sessions, security layers, sign-in routes and the Leptos app together.
 
@@ -89,6 +90,7 @@ impl Portal {
             (None, None) => unreachable!("the embedded org starts whenever oidc is absent"),
         };
 
+        let okta = okta_client(&config, devorg.as_ref())?;
         let db = open_db(&config).await?;
         let store = SqliteStore::new(db.clone());
         store.migrate().await.context("creating the session table")?;
@@ -96,7 +98,7 @@ impl Portal {
 
         let config = Arc::new(config);
         let auth = Arc::new(auth::Auth::new(oidc)?);
-        let app_state = AppState { config: config.clone(), db };
+        let app_state = AppState { config: config.clone(), db, okta };
         let leptos = LeptosOptions::builder()
             .output_name("portico")
             .site_root(config.server.site_root.to_string_lossy().to_string())
@@ -139,6 +141,7 @@ impl Portal {
             .route("/auth/logout", axum::routing::post(auth::logout))
             .route("/healthz", get(health::healthz))
             .route("/readyz", get(health::readyz))
+            .route("/metrics", get(health::metrics))
             .leptos_routes_with_context(&state, routes, context.clone(), {
                 let leptos = leptos.clone();
                 move || shell(leptos.clone())
@@ -218,6 +221,39 @@ pub async fn devorg_only(config: Config, shutdown: impl std::future::Future<Outp
     shutdown.await;
     d.stop().await;
     Ok(())
+}
+
+/// The Okta client: configured org, or the embedded org with its demo token.
+fn okta_client(config: &Config, devorg: Option<&DevOrg>) -> anyhow::Result<portico_core::okta::OktaClient> {
+    use portico_core::okta::{OktaAuth, OktaClient};
+    let (url, auth, timeout) = match (&config.okta, devorg) {
+        (Some(o), _) => {
+            let auth = match (&o.api_token, &o.client_id, &o.private_key_file) {
+                (_, Some(client_id), Some(path)) => {
+                    use rsa::pkcs1::DecodeRsaPrivateKey;
+                    use rsa::pkcs8::DecodePrivateKey;
+                    let pem = std::fs::read_to_string(path)
+                        .with_context(|| format!("okta.private_key_file {} cannot be read", path.display()))?;
+                    let key = rsa::RsaPrivateKey::from_pkcs8_pem(&pem)
+                        .or_else(|_| rsa::RsaPrivateKey::from_pkcs1_pem(&pem))
+                        .context("okta.private_key_file is not an RSA private key in PEM")?;
+                    OktaAuth::private_key_jwt(client_id.clone(), key, o.key_id.clone(), o.scopes.clone())
+                }
+                (Some(token), _, _) => OktaAuth::ApiToken(token.clone()),
+                _ => anyhow::bail!("okta needs api_token or client_id + private_key_file"),
+            };
+            (o.org_url.clone(), auth, Duration::from_secs(o.timeout_seconds))
+        }
+        (None, Some(d)) => (
+            d.url.as_str().trim_end_matches('/').to_string(),
+            OktaAuth::ApiToken(Secret::new(d.api_token.clone())),
+            Duration::from_secs(10),
+        ),
+        (None, None) => anyhow::bail!(
+            "[okta] is not configured: set okta.org_url and okta.api_token (or a service app) to use a real org"
+        ),
+    };
+    Ok(OktaClient::new(&url, auth, timeout)?)
 }
 
 async fn open_db(config: &Config) -> anyhow::Result<sqlx::SqlitePool> {

@@ -1,3 +1,4 @@
+#![recursion_limit = "512"]
 //! `portico`: serve the portal (default), or `portico devorg` to run only the embedded org.
 
 use portico_core::Config;

@@ -85,7 +85,7 @@ fn same_origin(req: &Request, policy: &Policy) -> bool {
 fn is_public(path: &str) -> bool {
     path.starts_with("/auth/")
         || path.starts_with("/pkg/")
-        || matches!(path, "/healthz" | "/readyz" | "/signed-out" | "/favicon.svg" | "/favicon.ico")
+        || matches!(path, "/healthz" | "/readyz" | "/metrics" | "/signed-out" | "/favicon.svg" | "/favicon.ico")
 }
 
 fn portal_error(err: PortalError) -> Response {

@@ -15,7 +15,9 @@ pub fn TopBar() -> impl IntoView {
                 "Portico"
             </A>
             <nav class="nav" aria-label="Main">
-                <A href="/">"Home"</A>
+                <A href="/" exact=true>"Home"</A>
+                <A href="/people">"People"</A>
+                <A href="/groups">"Groups"</A>
             </nav>
             <div class="account">
                 <Transition fallback=|| ()>

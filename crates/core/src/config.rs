@@ -21,6 +21,10 @@ pub struct Config {
     /// The OpenID provider people sign in with. Absent: the embedded org is started and used.
     #[serde(default)]
     pub oidc: Option<OidcConfig>,
+    /// The Okta Management API the portal acts on. Absent with the embedded org: the embedded
+    /// org's API and demo token.
+    #[serde(default)]
+    pub okta: Option<OktaConfig>,
     #[serde(default)]
     pub roles: RolesConfig,
     #[serde(default)]
@@ -84,6 +88,37 @@ pub struct OidcConfig {
 
 fn default_scopes() -> Vec<String> {
     ["openid", "profile", "email", "groups"].map(String::from).to_vec()
+}
+
+/// How the portal reaches Okta's Management API: an API token, or an OAuth service app
+/// (client credentials with `private_key_jwt`; Okta's recommendation).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OktaConfig {
+    /// `https://your-org.okta.com`
+    pub org_url: String,
+    #[serde(default)]
+    pub api_token: Option<Secret>,
+    #[serde(default)]
+    pub client_id: Option<String>,
+    /// PEM file (PKCS#8 or PKCS#1) holding the service app's private key.
+    #[serde(default)]
+    pub private_key_file: Option<PathBuf>,
+    #[serde(default)]
+    pub key_id: Option<String>,
+    #[serde(default = "default_okta_scopes")]
+    pub scopes: Vec<String>,
+    /// Every call to Okta gives up after this long.
+    #[serde(default = "default_timeout")]
+    pub timeout_seconds: u64,
+}
+
+fn default_okta_scopes() -> Vec<String> {
+    ["okta.users.read", "okta.users.manage", "okta.groups.read", "okta.groups.manage"].map(String::from).to_vec()
+}
+
+fn default_timeout() -> u64 {
+    10
 }
 
 /// Which groups grant which portal role (exact, case-sensitive group names).
@@ -189,6 +224,17 @@ impl Config {
             return Err(ConfigError::Invalid(
                 "session.idle_timeout_minutes and session.absolute_lifetime_hours must be above 0".into(),
             ));
+        }
+        if let Some(okta) = &self.okta {
+            if Url::parse(&okta.org_url).is_err() {
+                return Err(ConfigError::Invalid(format!("okta.org_url is not a URL: {}", okta.org_url)));
+            }
+            let oauth = okta.client_id.is_some() && okta.private_key_file.is_some();
+            if okta.api_token.is_none() && !oauth {
+                return Err(ConfigError::Invalid(
+                    "okta needs either api_token, or client_id and private_key_file (OAuth service app)".into(),
+                ));
+            }
         }
         if let Some(oidc) = &self.oidc {
             if Url::parse(&oidc.issuer).is_err() {

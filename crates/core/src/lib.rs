@@ -2,8 +2,10 @@
 //!
 //! Nothing here is compiled to WASM; the `app` crate reaches it only behind its `ssr` feature.
 
+pub mod authz;
 pub mod config;
 pub mod identity;
+pub mod okta;
 pub mod secret;
 pub mod state;
 

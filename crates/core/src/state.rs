@@ -1,6 +1,6 @@
 //! State shared by every request: built once at start, cheap to clone.
 
-use crate::config::Config;
+use crate::{config::Config, okta::OktaClient};
 use sqlx::SqlitePool;
 use std::sync::Arc;
 
@@ -10,4 +10,6 @@ pub struct AppState {
     pub config: Arc<Config>,
     /// The portal's own database (sessions; later approvals and audit).
     pub db: SqlitePool,
+    /// Okta's Management API (the embedded org's when no Okta is configured).
+    pub okta: OktaClient,
 }

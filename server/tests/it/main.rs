@@ -1,3 +1,4 @@
+#![recursion_limit = "512"]
 //! The one integration-test binary (link time dominates on small machines): the portal and its
 //! embedded org started on port 0 with a temporary data directory, driven over real HTTP.
 

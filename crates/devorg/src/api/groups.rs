@@ -297,7 +297,11 @@ pub async fn members(
         &base(&state),
         &format!("/api/v1/groups/{id}/users"),
         &params,
-        "id IN (SELECT user_id FROM group_members WHERE group_id = ?)".into(),
+        // Walking the membership index in user-id order keeps every page cheap, even for
+        // Everyone (all users) and for small groups alike.
+        "group_members m JOIN users ON users.id = m.user_id",
+        "m.user_id",
+        "m.group_id = ?".into(),
         &mut binds,
         None,
         false,

@@ -720,17 +720,20 @@ pub async fn list(State(state): State<Arc<OrgState>>, RawQuery(raw): RawQuery) -
         _ => None,
     };
     let desc = get("sortOrder").is_some_and(|o| o.eq_ignore_ascii_case("desc"));
-    page_of_users(&state.db, &base, "/api/v1/users", &params, condition, &mut binds, sort, desc, limit, get("after"))
+    page_of_users(&state.db, &base, "/api/v1/users", &params, "users", "id", condition, &mut binds, sort, desc, limit, get("after"))
         .await
 }
 
-/// One page of a user query, ordered by `sort` (then id) or by id, with its `Link` headers.
+/// One page of a user query over `source` (`users`, or a join that yields user rows), ordered
+/// by `sort` (then id) or by id, with its `Link` headers.
 #[allow(clippy::too_many_arguments)]
 pub async fn page_of_users(
     db: &SqlitePool,
     base: &str,
     path: &str,
     params: &[(String, String)],
+    source: &str,
+    id_col: &str,
     condition: String,
     binds: &mut Vec<String>,
     sort: Option<String>,
@@ -739,25 +742,25 @@ pub async fn page_of_users(
     after: Option<&str>,
 ) -> ApiResult<Response> {
     let sort_key = sort.clone().unwrap_or_else(|| "''".into());
-    let mut sql = format!("SELECT {COLS}, {sort_key} AS sort_key FROM users WHERE ({condition})");
+    let mut sql = format!("SELECT {COLS}, {sort_key} AS sort_key FROM {source} WHERE ({condition})");
     if let Some(cursor) = after {
         let (key, id) = paging::decode_cursor(cursor)?;
         match &sort {
             Some(expr) => {
                 let cmp = if desc { "<" } else { ">" };
-                sql.push_str(&format!(" AND ({expr} {cmp} ? OR ({expr} = ? AND id > ?))"));
+                sql.push_str(&format!(" AND ({expr} {cmp} ? OR ({expr} = ? AND {id_col} > ?))"));
                 let key = key.unwrap_or_default();
                 binds.extend([key.clone(), key, id]);
             }
             None => {
-                sql.push_str(" AND id > ?");
+                sql.push_str(&format!(" AND {id_col} > ?"));
                 binds.push(id);
             }
         }
     }
     match &sort {
-        Some(expr) => sql.push_str(&format!(" ORDER BY {expr} {}, id ASC", if desc { "DESC" } else { "ASC" })),
-        None => sql.push_str(" ORDER BY id ASC"),
+        Some(expr) => sql.push_str(&format!(" ORDER BY {expr} {}, {id_col} ASC", if desc { "DESC" } else { "ASC" })),
+        None => sql.push_str(&format!(" ORDER BY {id_col} ASC")),
     }
     sql.push_str(&format!(" LIMIT {}", limit + 1));
     let mut query = sqlx::query(&sql);

@@ -1,0 +1,121 @@
+use crate::{
+    groups::server::{CreateGroup, search_groups},
+    layout::ErrorPanel,
+    me::use_me,
+    ui::{KindBadge, error_text, use_toasts},
+};
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::{
+    components::A,
+    hooks::{use_navigate, use_query_map},
+};
+
+/// All groups, searchable by name, with type badges and member counts.
+#[component]
+pub fn GroupsPage() -> impl IntoView {
+    let params = use_query_map();
+    let q = Memo::new(move |_| params.get().get("q").unwrap_or_default());
+    let after = Memo::new(move |_| params.get().get("after").unwrap_or_default());
+    let groups = Resource::new(move || (q.get(), after.get()), |(q, a)| search_groups(q, a));
+    let navigate = use_navigate();
+    let pending = StoredValue::new(None::<TimeoutHandle>);
+    let on_type = move |ev: leptos::ev::Event| {
+        let text = event_target_value(&ev);
+        if let Some(h) = pending.get_value() {
+            h.clear();
+        }
+        let navigate = navigate.clone();
+        let href = if text.is_empty() { "/groups".to_string() } else { format!("/groups?q={}", crate::people::encode(&text)) };
+        let handle = set_timeout_with_handle(
+            move || navigate(&href, leptos_router::NavigateOptions { replace: true, ..Default::default() }),
+            std::time::Duration::from_millis(300),
+        );
+        pending.set_value(handle.ok());
+    };
+    let me = use_me().0;
+    let is_admin = move || me.get().and_then(|r| r.ok()).is_some_and(|m| m.roles.iter().any(|r| r.key == "admin"));
+    view! {
+        <Title text="Groups" />
+        <div class="page-head"><h1>"Groups"</h1></div>
+        <form class="card filters" method="get" action="/groups" role="search">
+            <div class="filter-row">
+                <label class="grow">
+                    <span class="sr-only">"Search groups"</span>
+                    <input id="search" type="search" name="q" placeholder="Search groups by name  ( / )" autocomplete="off"
+                        prop:value=move || q.get() on:input=on_type />
+                </label>
+                <button type="submit" class="button">"Search"</button>
+            </div>
+        </form>
+        <Transition fallback=|| ()>
+            <Show when=is_admin>
+                <NewGroup />
+            </Show>
+        </Transition>
+        <Transition fallback=|| view! { <div class="card skeleton" aria-busy="true">"Loading groups…"</div> }>
+            {move || Suspend::new(async move {
+                match groups.await {
+                    Err(e) => view! { <ErrorPanel error=e /> }.into_any(),
+                    Ok(list) => {
+                        let next = list.next.clone();
+                        view! {
+                            <div class="card table-card">
+                                <p class="muted small count">{match list.rows.len() { 0 => "No groups match.".to_string(), 1 => "1 group".into(), n => format!("{n} groups") }}</p>
+                                <table class="data">
+                                    <thead><tr><th scope="col">"Name"</th><th scope="col">"Type"</th><th scope="col">"Members"</th><th scope="col">"Description"</th></tr></thead>
+                                    <tbody>
+                                        {list.rows.into_iter().map(|g| view! {
+                                            <tr>
+                                                <td><A href=format!("/groups/{}", g.id)>{g.name}</A></td>
+                                                <td><KindBadge kind=g.kind /></td>
+                                                <td class="num">{g.users_count.map(|n| n.to_string()).unwrap_or_default()}</td>
+                                                <td class="muted">{g.description.unwrap_or_default()}</td>
+                                            </tr>
+                                        }).collect_view()}
+                                    </tbody>
+                                </table>
+                                {next.map(|n| view! {
+                                    <nav class="pager"><A href=move || format!("/groups?q={}&after={}", crate::people::encode(&q.get()), crate::people::encode(&n)) attr:class="button ghost">"Next page →"</A></nav>
+                                })}
+                            </div>
+                        }.into_any()
+                    }
+                }
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+fn NewGroup() -> impl IntoView {
+    let create = ServerAction::<CreateGroup>::new();
+    let toasts = use_toasts();
+    let navigate = use_navigate();
+    let name = RwSignal::new(String::new());
+    let description = RwSignal::new(String::new());
+    Effect::new(move |_| {
+        if let Some(result) = create.value().get() {
+            match result {
+                Ok(g) => {
+                    toasts.show(format!("Created {}.", g.name), true);
+                    navigate(&format!("/groups/{}", g.id), Default::default());
+                }
+                Err(e) => toasts.show(error_text(&e), false),
+            }
+        }
+    });
+    view! {
+        <details class="card new-group">
+            <summary>"New group"</summary>
+            <form class="filter-row" on:submit=move |ev| {
+                ev.prevent_default();
+                create.dispatch(CreateGroup { name: name.get_untracked(), description: description.get_untracked() });
+            }>
+                <label class="grow">"Name"<input required type="text" on:input=move |ev| name.set(event_target_value(&ev)) /></label>
+                <label class="grow">"Description"<input type="text" on:input=move |ev| description.set(event_target_value(&ev)) /></label>
+                <button type="submit" class="button" disabled=move || create.pending().get()>"Create"</button>
+            </form>
+        </details>
+    }
+}

@@ -1,0 +1,16 @@
+use crate::{error::PortalError, groups::GroupView};
+use leptos::prelude::*;
+
+#[server(prefix = "/api", endpoint = "groups/get")]
+pub async fn get_group(id: String) -> Result<GroupView, PortalError> {
+    use portico_core::authz::Action;
+    let caller = crate::ssr::caller().await?;
+    caller.require(Action::ViewGroups, "view groups")?;
+    let g = caller.state.okta.get_group(&id).await.map_err(crate::ssr::okta_error)?;
+    let writable = g.kind == "OKTA_GROUP";
+    Ok(GroupView {
+        group: super::views::row(&g),
+        can_manage: writable && caller.can(Action::ManageGroups),
+        can_manage_members: writable && caller.can(Action::ManageMembership),
+    })
+}

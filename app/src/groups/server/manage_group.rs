@@ -1,0 +1,49 @@
+use crate::{error::PortalError, groups::GroupRow};
+use leptos::prelude::*;
+
+/// Creates an OKTA_GROUP.
+#[server(prefix = "/api", endpoint = "groups/create")]
+pub async fn create_group(name: String, description: String) -> Result<GroupRow, PortalError> {
+    use portico_core::authz::Action;
+    let caller = crate::ssr::caller().await?;
+    caller.require(Action::ManageGroups, "create groups")?;
+    let description = Some(description.trim()).filter(|d| !d.is_empty());
+    let g = caller.state.okta.create_group(name.trim(), description).await.map_err(crate::ssr::okta_error)?;
+    tracing::info!(op_id = %caller.op_id, actor = %caller.principal.login, group = %g.id, "group created");
+    Ok(super::views::row(&g))
+}
+
+/// Renames an OKTA_GROUP (and sets its description).
+#[server(prefix = "/api", endpoint = "groups/rename")]
+pub async fn rename_group(id: String, name: String, description: String) -> Result<GroupRow, PortalError> {
+    use crate::ssr::{fail, okta_error};
+    use portico_core::authz::Action;
+    let caller = crate::ssr::caller().await?;
+    caller.require(Action::ManageGroups, "rename groups")?;
+    let okta = &caller.state.okta;
+    let current = okta.get_group(&id).await.map_err(okta_error)?;
+    if let Some(reason) = super::views::read_only_reason(&current.kind) {
+        return Err(fail(PortalError::bad_request(reason)));
+    }
+    let description = Some(description.trim()).filter(|d| !d.is_empty());
+    let g = okta.replace_group(&id, name.trim(), description).await.map_err(okta_error)?;
+    tracing::info!(op_id = %caller.op_id, actor = %caller.principal.login, group = %id, "group renamed");
+    Ok(super::views::row(&g))
+}
+
+/// Deletes an OKTA_GROUP; its members stay (only the grouping goes).
+#[server(prefix = "/api", endpoint = "groups/delete")]
+pub async fn delete_group(id: String) -> Result<String, PortalError> {
+    use crate::ssr::{fail, okta_error};
+    use portico_core::authz::Action;
+    let caller = crate::ssr::caller().await?;
+    caller.require(Action::ManageGroups, "delete groups")?;
+    let okta = &caller.state.okta;
+    let current = okta.get_group(&id).await.map_err(okta_error)?;
+    if let Some(reason) = super::views::read_only_reason(&current.kind) {
+        return Err(fail(PortalError::bad_request(reason)));
+    }
+    okta.delete_group(&id).await.map_err(okta_error)?;
+    tracing::info!(op_id = %caller.op_id, actor = %caller.principal.login, group = %id, "group deleted");
+    Ok(format!("{} was deleted.", current.name))
+}

@@ -1,0 +1,17 @@
+use crate::{error::PortalError, groups::GroupsList};
+use leptos::prelude::*;
+
+/// Groups whose name starts with `q` (all groups when empty), sorted by name, paged.
+#[server(prefix = "/api", endpoint = "groups/search")]
+pub async fn search_groups(q: String, after: String) -> Result<GroupsList, PortalError> {
+    use portico_core::{authz::Action, okta::search::literal};
+    let caller = crate::ssr::caller().await?;
+    caller.require(Action::ViewGroups, "view groups")?;
+    let search = match q.trim() {
+        "" => "type pr".to_string(),
+        text => format!("profile.name sw {}", literal(text)),
+    };
+    let after = Some(after.as_str()).filter(|a| !a.is_empty());
+    let page = caller.state.okta.list_groups(Some(&search), None, after, 100).await.map_err(crate::ssr::okta_error)?;
+    Ok(GroupsList { rows: page.items.iter().map(super::views::row).collect(), next: page.next })
+}

@@ -1,0 +1,177 @@
+use crate::{
+    layout::ErrorPanel,
+    people::{PeopleQuery, server::search_people},
+    ui::{StatusBadge, when},
+};
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::{
+    components::A,
+    hooks::{use_navigate, use_query_map},
+};
+
+const STATUSES: [(&str, &str); 9] = [
+    ("", "Any status"),
+    ("ACTIVE", "Active"),
+    ("STAGED", "Staged"),
+    ("PROVISIONED", "Pending activation"),
+    ("RECOVERY", "Password reset"),
+    ("PASSWORD_EXPIRED", "Password expired"),
+    ("LOCKED_OUT", "Locked out"),
+    ("SUSPENDED", "Suspended"),
+    ("DEPROVISIONED", "Deactivated"),
+];
+
+/// The people list: one search box (as you type), structured filters, sortable columns and
+/// cursor paging, all in the URL. Server-rendered; the form works without WASM too.
+#[component]
+pub fn PeoplePage() -> impl IntoView {
+    let params = use_query_map();
+    let query = Memo::new(move |_| {
+        let p = params.get();
+        PeopleQuery::from_pairs(|k| p.get(k))
+    });
+    let page = Resource::new(move || query.get(), |q| search_people(q, None));
+    let navigate = use_navigate();
+    let navigate_status = navigate.clone();
+    let pending = StoredValue::new(None::<TimeoutHandle>);
+    // As-you-type: a pause of 300 ms in typing runs the search (first page).
+    let on_type = move |ev: leptos::ev::Event| {
+        let text = event_target_value(&ev);
+        if let Some(h) = pending.get_value() {
+            h.clear();
+        }
+        let q = PeopleQuery { q: text, after: String::new(), ..query.get_untracked() };
+        let navigate = navigate.clone();
+        let handle = set_timeout_with_handle(
+            move || navigate(&q.href(), leptos_router::NavigateOptions { replace: true, ..Default::default() }),
+            std::time::Duration::from_millis(300),
+        );
+        pending.set_value(handle.ok());
+    };
+    let show_more = move || {
+        let q = query.get();
+        !(q.title.is_empty() && q.manager.is_empty() && q.created_from.is_empty() && q.created_to.is_empty() && q.updated_from.is_empty() && q.updated_to.is_empty())
+    };
+    let header = move |col: &'static str, label: &'static str| {
+        view! {
+            <th scope="col" aria-sort=move || {
+                let q = query.get();
+                if q.sort == col { if q.order == "desc" { "descending" } else { "ascending" } } else { "none" }
+            }>
+                <A href=move || query.get().sorted_by(col).href() attr:class="sort">
+                    {label}
+                    <span class="arrow" aria-hidden="true">{move || {
+                        let q = query.get();
+                        if q.sort != col { "" } else if q.order == "desc" { " ▼" } else { " ▲" }
+                    }}</span>
+                </A>
+            </th>
+        }
+    };
+
+    view! {
+        <Title text="People" />
+        <div class="page-head">
+            <h1>"People"</h1>
+        </div>
+        <form class="card filters" method="get" action="/people" role="search">
+            <div class="filter-row">
+                <label class="grow">
+                    <span class="sr-only">"Search people"</span>
+                    <input id="search" type="search" name="q" placeholder="Search by name, email or username  ( / )"
+                        autocomplete="off" prop:value=move || query.get().q on:input=on_type />
+                </label>
+                <label>
+                    <span class="sr-only">"Status"</span>
+                    <select name="status" on:change=move |ev| {
+                        let q = PeopleQuery { status: event_target_value(&ev), after: String::new(), ..query.get_untracked() };
+                        navigate_status(&q.href(), Default::default());
+                    }>
+                        {STATUSES.iter().map(|(v, l)| view! {
+                            <option value=*v selected=move || query.get().status == *v>{*l}</option>
+                        }).collect_view()}
+                    </select>
+                </label>
+                <label>
+                    <span class="sr-only">"Department"</span>
+                    <input type="text" name="department" placeholder="Department" prop:value=move || query.get().department />
+                </label>
+                <button type="submit" class="button">"Search"</button>
+            </div>
+            <details class="more" open=show_more>
+                <summary>"More filters"</summary>
+                <div class="filter-grid">
+                    <label>"Title"<input type="text" name="title" prop:value=move || query.get().title /></label>
+                    <label>"Manager (Okta user id)"<input type="text" name="manager" prop:value=move || query.get().manager /></label>
+                    <label>"Created from"<input type="date" name="created_from" prop:value=move || query.get().created_from /></label>
+                    <label>"Created before"<input type="date" name="created_to" prop:value=move || query.get().created_to /></label>
+                    <label>"Updated from"<input type="date" name="updated_from" prop:value=move || query.get().updated_from /></label>
+                    <label>"Updated before"<input type="date" name="updated_to" prop:value=move || query.get().updated_to /></label>
+                </div>
+            </details>
+            <input type="hidden" name="sort" prop:value=move || query.get().sort />
+            <input type="hidden" name="order" prop:value=move || query.get().order />
+            <Show when=move || query.get().has_filters()>
+                <A href="/people" attr:class="clear">"Clear filters"</A>
+            </Show>
+        </form>
+        <Transition fallback=|| view! { <div class="card skeleton" aria-busy="true">"Loading people…"</div> }>
+            {move || Suspend::new(async move {
+                match page.await {
+                    Err(e) => view! { <ErrorPanel error=e /> }.into_any(),
+                    Ok(p) => {
+                        let count = p.rows.len();
+                        let next = p.next.clone();
+                        let paged = !query.get_untracked().after.is_empty();
+                        view! {
+                            <div class="card table-card">
+                                <p class="muted small count" data-testid="people-count">
+                                    {match (count, next.is_some() || paged) {
+                                        (0, _) => "No people match.".to_string(),
+                                        (1, false) => "1 person".to_string(),
+                                        (n, false) => format!("{n} people"),
+                                        (n, true) => format!("Showing {n} people on this page"),
+                                    }}
+                                </p>
+                                <table class="data">
+                                    <thead><tr>
+                                        {header("name", "Name")}
+                                        {header("login", "Username")}
+                                        {header("status", "Status")}
+                                        {header("department", "Department")}
+                                        {header("title", "Title")}
+                                        {header("lastLogin", "Last sign-in")}
+                                    </tr></thead>
+                                    <tbody>
+                                        {p.rows.into_iter().map(|r| view! {
+                                            <tr>
+                                                <td><A href=format!("/people/{}", r.id)>{r.name}</A></td>
+                                                <td class="mono">{r.login}</td>
+                                                <td><StatusBadge status=r.status /></td>
+                                                <td>{r.department}</td>
+                                                <td>{r.title}</td>
+                                                <td class="muted">{when(&r.last_login)}</td>
+                                            </tr>
+                                        }).collect_view()}
+                                    </tbody>
+                                </table>
+                                <Show when={let more = next.is_some(); move || paged || more}>
+                                    <nav class="pager" aria-label="Pages">
+                                        <Show when=move || paged>
+                                            <A href=move || query.get().with_after("").href()>"← First page"</A>
+                                        </Show>
+                                        {next.clone().map(|n| view! {
+                                            <A href=move || query.get().with_after(&n).href() attr:class="button ghost">"Next page →"</A>
+                                        })}
+                                    </nav>
+                                </Show>
+                            </div>
+                        }
+                        .into_any()
+                    }
+                }
+            })}
+        </Transition>
+    }
+}

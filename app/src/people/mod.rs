@@ -1,0 +1,195 @@
+//! People: search, the person page, lifecycle actions, profile editing, group membership.
+
+mod list;
+mod person;
+pub mod server;
+
+pub use list::PeoplePage;
+pub use person::PersonPage;
+
+use serde::{Deserialize, Serialize};
+
+/// The people list's whole state; it lives in the URL so reload, back and shared links
+/// reproduce the view.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PeopleQuery {
+    pub q: String,
+    pub status: String,
+    pub department: String,
+    pub title: String,
+    pub manager: String,
+    pub created_from: String,
+    pub created_to: String,
+    pub updated_from: String,
+    pub updated_to: String,
+    pub sort: String,
+    pub order: String,
+    pub after: String,
+}
+
+impl PeopleQuery {
+    const KEYS: [&'static str; 12] = [
+        "q", "status", "department", "title", "manager", "created_from", "created_to", "updated_from", "updated_to",
+        "sort", "order", "after",
+    ];
+
+    fn fields(&self) -> [&String; 12] {
+        [
+            &self.q, &self.status, &self.department, &self.title, &self.manager, &self.created_from, &self.created_to,
+            &self.updated_from, &self.updated_to, &self.sort, &self.order, &self.after,
+        ]
+    }
+
+    pub fn from_pairs<'a>(get: impl Fn(&str) -> Option<String>) -> Self {
+        let v = |k: &str| get(k).unwrap_or_default();
+        PeopleQuery {
+            q: v("q"),
+            status: v("status"),
+            department: v("department"),
+            title: v("title"),
+            manager: v("manager"),
+            created_from: v("created_from"),
+            created_to: v("created_to"),
+            updated_from: v("updated_from"),
+            updated_to: v("updated_to"),
+            sort: v("sort"),
+            order: v("order"),
+            after: v("after"),
+        }
+    }
+
+    /// `/people?…` with only the non-empty parameters.
+    pub fn href(&self) -> String {
+        let pairs: Vec<String> = Self::KEYS
+            .iter()
+            .zip(self.fields())
+            .filter(|(_, v)| !v.is_empty())
+            .map(|(k, v)| format!("{k}={}", encode(v)))
+            .collect();
+        if pairs.is_empty() { "/people".into() } else { format!("/people?{}", pairs.join("&")) }
+    }
+
+    /// The same filters sorted by `column`, toggling the order when already sorted by it.
+    pub fn sorted_by(&self, column: &str) -> Self {
+        let order = if self.sort == column && self.order != "desc" { "desc" } else { "asc" };
+        PeopleQuery { sort: column.into(), order: order.into(), after: String::new(), ..self.clone() }
+    }
+
+    pub fn with_after(&self, cursor: &str) -> Self {
+        PeopleQuery { after: cursor.into(), ..self.clone() }
+    }
+
+    pub fn has_filters(&self) -> bool {
+        self.fields()[..9].iter().any(|v| !v.is_empty())
+    }
+}
+
+/// Percent-encodes a query value (no dependency on a URL crate in the browser bundle).
+pub fn encode(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    for b in value.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => out.push(b as char),
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PersonRow {
+    pub id: String,
+    pub name: String,
+    pub login: String,
+    pub status: String,
+    pub department: String,
+    pub title: String,
+    pub last_login: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PeoplePage {
+    pub rows: Vec<PersonRow>,
+    /// Cursor of the next page, if any.
+    pub next: Option<String>,
+}
+
+/// A lifecycle button: what it is called and what the confirmation says will happen.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ActionView {
+    pub op: String,
+    pub label: String,
+    pub danger: bool,
+    pub confirm: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProfileField {
+    pub key: String,
+    pub label: String,
+    pub value: String,
+    pub editable: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Person {
+    pub id: String,
+    pub name: String,
+    pub login: String,
+    pub status: String,
+    pub transitioning_to: Option<String>,
+    pub created: Option<String>,
+    pub last_login: Option<String>,
+    pub last_updated: Option<String>,
+    pub password_changed: Option<String>,
+    pub manager: Option<(String, String)>,
+    pub fields: Vec<ProfileField>,
+    /// Only the operations the person's status allows (Okta's `_links`) and the caller may run.
+    pub actions: Vec<ActionView>,
+    pub can_edit: bool,
+    pub can_manage_groups: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LifecycleOutcome {
+    /// The person as Okta now sees them (`None` after a delete).
+    pub person: Option<Person>,
+    pub message: String,
+    /// Shown once, never stored.
+    pub temp_password: Option<String>,
+}
+
+/// Okta's status names as people say them.
+pub fn status_label(status: &str) -> &'static str {
+    match status {
+        "STAGED" => "Staged",
+        "PROVISIONED" => "Pending activation",
+        "ACTIVE" => "Active",
+        "RECOVERY" => "Password reset",
+        "PASSWORD_EXPIRED" => "Password expired",
+        "LOCKED_OUT" => "Locked out",
+        "SUSPENDED" => "Suspended",
+        "DEPROVISIONED" => "Deactivated",
+        _ => "Unknown",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn query_round_trips_through_the_url() {
+        let q = PeopleQuery { q: "ed \"x\"&y".into(), status: "ACTIVE".into(), ..Default::default() };
+        assert_eq!(q.href(), "/people?q=ed%20%22x%22%26y&status=ACTIVE");
+        assert_eq!(PeopleQuery::default().href(), "/people");
+    }
+
+    #[test]
+    fn sorting_toggles_and_resets_paging() {
+        let q = PeopleQuery { after: "c".into(), ..Default::default() }.sorted_by("name");
+        assert_eq!((q.sort.as_str(), q.order.as_str(), q.after.as_str()), ("name", "asc", ""));
+        assert_eq!(q.sorted_by("name").order, "desc");
+        assert_eq!(q.sorted_by("name").sorted_by("name").order, "asc");
+    }
+}

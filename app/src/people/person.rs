@@ -1,0 +1,318 @@
+use crate::{
+    error::PortalError,
+    groups::GroupRow,
+    layout::ErrorPanel,
+    people::{
+        ActionView, Person,
+        server::{ChangeMembership, RunLifecycle, UpdateProfile, get_person, person_groups},
+    },
+    ui::{KindBadge, StatusBadge, error_text, use_toasts, when},
+};
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::{
+    components::A,
+    hooks::{use_navigate, use_params_map, use_query_map},
+};
+
+/// A person: header with status and dates, the lifecycle actions their status allows, and tabs
+/// for the profile (view and edit) and group membership.
+#[component]
+pub fn PersonPage() -> impl IntoView {
+    let params = use_params_map();
+    let id = Memo::new(move |_| params.get().get("id").unwrap_or_default());
+    // Bumped after every change so the page re-reads Okta without a reload.
+    let version = RwSignal::new(0u32);
+    let person = Resource::new(move || (id.get(), version.get()), |(id, _)| get_person(id));
+    view! {
+        <Transition fallback=|| view! { <div class="card skeleton" aria-busy="true">"Loading…"</div> }>
+            {move || Suspend::new(async move {
+                match person.await {
+                    Err(e) => view! { <ErrorPanel error=e /> }.into_any(),
+                    Ok(p) => view! { <PersonView person=p version /> }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+fn PersonView(person: Person, version: RwSignal<u32>) -> impl IntoView {
+    let query = use_query_map();
+    let tab = Memo::new(move |_| query.get().get("tab").unwrap_or_else(|| "profile".into()));
+    let id = person.id.clone();
+    let title = person.name.clone();
+    let manager = person.manager.clone();
+    let actions = person.actions.clone();
+    view! {
+        <Title text=title />
+        <section class="card person-head">
+            <div class="who-line">
+                <h1 data-testid="person-name">{person.name.clone()}</h1>
+                <span data-testid="person-status"><StatusBadge status=person.status.clone() /></span>
+                {person.transitioning_to.clone().map(|t| view! { <span class="muted small">" → " {crate::people::status_label(&t)}</span> })}
+            </div>
+            <p class="mono muted">{person.login.clone()}</p>
+            <dl class="meta">
+                <div><dt>"Last sign-in"</dt><dd>{when(&person.last_login)}</dd></div>
+                <div><dt>"Created"</dt><dd>{when(&person.created)}</dd></div>
+                <div><dt>"Updated"</dt><dd>{when(&person.last_updated)}</dd></div>
+                <div><dt>"Password changed"</dt><dd>{when(&person.password_changed)}</dd></div>
+                {manager.map(|(mid, name)| view! { <div><dt>"Manager"</dt><dd><A href=format!("/people/{mid}")>{name}</A></dd></div> })}
+            </dl>
+            <Actions id=id.clone() login=person.login.clone() actions version />
+        </section>
+        <nav class="tabs" aria-label="Person sections">
+            <a href="?tab=profile" aria-current=move || (tab.get() == "profile").then_some("page")>"Profile"</a>
+            <a href="?tab=groups" aria-current=move || (tab.get() == "groups").then_some("page")>"Groups"</a>
+        </nav>
+        {move || match tab.get().as_str() {
+            "groups" => view! { <PersonGroups id=id.clone() can_manage=person.can_manage_groups /> }.into_any(),
+            _ => view! { <Profile person=person.clone() version /> }.into_any(),
+        }}
+    }
+}
+
+/// The lifecycle buttons; each asks for confirmation saying what will happen to this person.
+#[component]
+fn Actions(id: String, login: String, actions: Vec<ActionView>, version: RwSignal<u32>) -> impl IntoView {
+    let run = ServerAction::<RunLifecycle>::new();
+    let chosen = RwSignal::new(None::<ActionView>);
+    let typed = RwSignal::new(String::new());
+    let temp = RwSignal::new(None::<String>);
+    let toasts = use_toasts();
+    let navigate = use_navigate();
+    Effect::new(move |_| {
+        if let Some(result) = run.value().get() {
+            match result {
+                Ok(outcome) => {
+                    toasts.show(outcome.message.clone(), true);
+                    chosen.set(None);
+                    if outcome.person.is_none() {
+                        navigate("/people", Default::default());
+                        return;
+                    }
+                    temp.set(outcome.temp_password);
+                    version.update(|v| *v += 1);
+                }
+                Err(e) => toasts.show(error_text(&e), false),
+            }
+        }
+    });
+    let has_actions = !actions.is_empty();
+    let login_for_check = login.clone();
+    view! {
+        <Show when=move || has_actions fallback=|| view! { <p class="muted small">"No actions available to you for this person."</p> }>
+            <div class="actions" role="group" aria-label="Actions">
+                {actions.iter().cloned().map(|a| {
+                    let label = a.label.clone();
+                    let class = if a.danger { "button danger" } else { "button ghost" };
+                    view! {
+                        <button type="button" class=class data-op=a.op.clone() on:click=move |_| { typed.set(String::new()); chosen.set(Some(a.clone())); }>{label}</button>
+                    }
+                }).collect_view()}
+            </div>
+        </Show>
+        {move || chosen.get().map(|a| {
+            let needs_login = a.op == "delete";
+            let login_check = login_for_check.clone();
+            let id = id.clone();
+            let op = a.op.clone();
+            let confirm_label = a.label.clone();
+            let danger = a.danger;
+            view! {
+                <div class="modal-backdrop">
+                    <div class="modal" role="dialog" aria-modal="true" aria-labelledby="confirm-title">
+                        <h2 id="confirm-title">{a.label.clone()} "?"</h2>
+                        <p>{a.confirm.clone()}</p>
+                        {needs_login.then(|| view! {
+                            <label class="stack">"Type " <code>{login_check.clone()}</code> " to confirm"
+                                <input type="text" autocomplete="off" on:input=move |ev| typed.set(event_target_value(&ev)) />
+                            </label>
+                        })}
+                        <div class="modal-buttons">
+                            <button type="button" class="button ghost" on:click=move |_| chosen.set(None)>"Cancel"</button>
+                            <button type="button" class=if danger { "button danger" } else { "button" } data-testid="confirm"
+                                disabled=move || run.pending().get() || (needs_login && !typed.get().trim().eq_ignore_ascii_case(&login_check))
+                                on:click=move |_| {
+                                    run.dispatch(RunLifecycle { id: id.clone(), op: op.clone(), confirm_login: needs_login.then(|| typed.get_untracked()) });
+                                }>
+                                {move || if run.pending().get() { "Working…".to_string() } else { confirm_label.clone() }}
+                            </button>
+                        </div>
+                    </div>
+                </div>
+            }
+        })}
+        {move || temp.get().map(|t| view! {
+            <div class="modal-backdrop">
+                <div class="modal" role="dialog" aria-modal="true" aria-labelledby="temp-title">
+                    <h2 id="temp-title">"Temporary password"</h2>
+                    <p>"Give this to the person; they must change it at sign-in. It is shown only now."</p>
+                    <p class="temp-password" data-testid="temp-password"><code>{t}</code></p>
+                    <div class="modal-buttons"><button type="button" class="button" on:click=move |_| temp.set(None)>"Done"</button></div>
+                </div>
+            </div>
+        })}
+    }
+}
+
+/// The profile: read view, or an edit form whose errors (Okta's, per field) sit by the field.
+#[component]
+fn Profile(person: Person, version: RwSignal<u32>) -> impl IntoView {
+    let editing = RwSignal::new(false);
+    let save = ServerAction::<UpdateProfile>::new();
+    let toasts = use_toasts();
+    let error = RwSignal::new(None::<PortalError>);
+    Effect::new(move |_| {
+        if let Some(result) = save.value().get() {
+            match result {
+                Ok(_) => {
+                    toasts.show("Profile saved.", true);
+                    error.set(None);
+                    editing.set(false);
+                    version.update(|v| *v += 1);
+                }
+                Err(e) => {
+                    toasts.show(error_text(&e), false);
+                    error.set(Some(e));
+                }
+            }
+        }
+    });
+    let fields = person.fields.clone();
+    let can_edit = person.can_edit;
+    let id = person.id.clone();
+    let edit_fields = fields.clone();
+    // Edited values, keyed by profile property.
+    let draft = RwSignal::new(Vec::<(String, String)>::new());
+    view! {
+        <section class="card">
+            <div class="section-head">
+                <h2>"Profile"</h2>
+                <Show when=move || can_edit && !editing.get()>
+                    <button type="button" class="button ghost" on:click=move |_| { draft.set(Vec::new()); editing.set(true); }>"Edit profile"</button>
+                </Show>
+            </div>
+            <Show when=move || editing.get() fallback={
+                let fields = fields.clone();
+                move || view! {
+                    <dl class="facts">
+                        {fields.iter().map(|f| view! { <dt>{f.label.clone()}</dt><dd>{if f.value.is_empty() { "—".to_string() } else { f.value.clone() }}</dd> }).collect_view()}
+                    </dl>
+                }
+            }>
+                {
+                    let id = id.clone();
+                    let edit_fields = edit_fields.clone();
+                    view! {
+                        <form class="profile-form" on:submit=move |ev| {
+                            ev.prevent_default();
+                            let values = draft.get_untracked();
+                            let changes: Vec<(String, String)> = edit_fields
+                                .iter()
+                                .filter(|f| f.editable)
+                                .filter_map(|f| values.iter().find(|(k, _)| *k == f.key).filter(|(_, v)| *v != f.value).cloned())
+                                .collect();
+                            save.dispatch(UpdateProfile { id: id.clone(), changes });
+                        }>
+                            {edit_fields.iter().map(|f| {
+                                let key = f.key.clone();
+                                let err_key = key.clone();
+                                view! {
+                                    <label class="stack">{f.label.clone()}
+                                        <input name=key.clone() value=f.value.clone() disabled=!f.editable
+                                            on:input={
+                                                let k = key.clone();
+                                                move |ev| {
+                                                    let v = event_target_value(&ev);
+                                                    draft.update(|d| match d.iter_mut().find(|(dk, _)| *dk == k) {
+                                                        Some(e) => e.1 = v,
+                                                        None => d.push((k.clone(), v)),
+                                                    });
+                                                }
+                                            }
+                                            aria-invalid=move || error.get().and_then(|e| e.field(&err_key)).is_some().then_some("true") />
+                                        {
+                                            let k = key.clone();
+                                            move || error.get().and_then(|e| e.field(&k)).map(|m| view! { <span class="field-error">{m}</span> })
+                                        }
+                                    </label>
+                                }
+                            }).collect_view()}
+                            <div class="modal-buttons">
+                                <button type="button" class="button ghost" on:click=move |_| { editing.set(false); error.set(None); }>"Cancel"</button>
+                                <button type="submit" class="button" disabled=move || save.pending().get()>"Save"</button>
+                            </div>
+                        </form>
+                    }
+                }
+            </Show>
+        </section>
+    }
+}
+
+/// The person's groups, with remove buttons and a picker to add more (OKTA_GROUPs only).
+#[component]
+fn PersonGroups(id: String, can_manage: bool) -> impl IntoView {
+    let version = RwSignal::new(0u32);
+    let uid = id.clone();
+    let groups = Resource::new(move || version.get(), move |_| person_groups(uid.clone()));
+    let change = ServerAction::<ChangeMembership>::new();
+    let toasts = use_toasts();
+    Effect::new(move |_| {
+        if let Some(result) = change.value().get() {
+            match result {
+                Ok(msg) => {
+                    toasts.show(msg, true);
+                    version.update(|v| *v += 1);
+                }
+                Err(e) => toasts.show(error_text(&e), false),
+            }
+        }
+    });
+    let picker_uid = id.clone();
+    view! {
+        <section class="card">
+            <h2>"Groups"</h2>
+            <Transition fallback=|| view! { <p class="muted" aria-busy="true">"Loading groups…"</p> }>
+                {
+                    let id = id.clone();
+                    move || {
+                        let id = id.clone();
+                        Suspend::new(async move {
+                            match groups.await {
+                                Err(e) => view! { <ErrorPanel error=e /> }.into_any(),
+                                Ok(list) => view! {
+                                    <ul class="rows" data-testid="person-groups">
+                                        {list.into_iter().map(|g: GroupRow| {
+                                            let removable = can_manage && g.read_only.is_none();
+                                            let (gid, uid) = (g.id.clone(), id.clone());
+                                            view! {
+                                                <li>
+                                                    <A href=format!("/groups/{}", g.id)>{g.name.clone()}</A>
+                                                    <KindBadge kind=g.kind.clone() />
+                                                    {removable.then(|| view! {
+                                                        <button type="button" class="button ghost small" on:click=move |_| {
+                                                            change.dispatch(ChangeMembership { group_id: gid.clone(), user_ids: vec![uid.clone()], add: false });
+                                                        }>"Remove"</button>
+                                                    })}
+                                                </li>
+                                            }
+                                        }).collect_view()}
+                                    </ul>
+                                }.into_any(),
+                            }
+                        })
+                    }
+                }
+            </Transition>
+            <Show when=move || can_manage>
+                <crate::groups::GroupPicker on_pick={
+                    let uid = picker_uid.clone();
+                    Callback::new(move |gid: String| { change.dispatch(ChangeMembership { group_id: gid, user_ids: vec![uid.clone()], add: true }); })
+                } />
+            </Show>
+        </section>
+    }
+}

@@ -1,0 +1,28 @@
+use crate::error::PortalError;
+use leptos::prelude::*;
+
+/// Adds people to, or removes them from, an Okta group. Only OKTA_GROUPs can change; the others
+/// are refused with the reason.
+#[server(prefix = "/api", endpoint = "groups/membership")]
+pub async fn change_membership(group_id: String, user_ids: Vec<String>, add: bool) -> Result<String, PortalError> {
+    use crate::ssr::{fail, okta_error};
+    use portico_core::authz::Action;
+    let caller = crate::ssr::caller().await?;
+    caller.require(Action::ManageMembership, "change group membership")?;
+    let okta = &caller.state.okta;
+    let group = okta.get_group(&group_id).await.map_err(okta_error)?;
+    if let Some(reason) = crate::groups::server::views::read_only_reason(&group.kind) {
+        return Err(fail(PortalError::bad_request(reason)));
+    }
+    if user_ids.is_empty() {
+        return Err(fail(PortalError::bad_request("Pick at least one person.")));
+    }
+    for uid in &user_ids {
+        let result = if add { okta.add_member(&group_id, uid).await } else { okta.remove_member(&group_id, uid).await };
+        result.map_err(okta_error)?;
+    }
+    tracing::info!(op_id = %caller.op_id, actor = %caller.principal.login, group = %group_id, users = ?user_ids, add, "membership changed");
+    let n = user_ids.len();
+    let who = if n == 1 { "1 person".to_string() } else { format!("{n} people") };
+    Ok(if add { format!("Added {who} to {}.", group.name) } else { format!("Removed {who} from {}.", group.name) })
+}

@@ -1,0 +1,64 @@
+use crate::{error::PortalError, people::LifecycleOutcome};
+use leptos::prelude::*;
+
+/// Runs one lifecycle operation after re-reading the person: it must still be allowed in their
+/// current status (a stale page cannot suspend someone already deactivated). `delete` needs the
+/// person's login typed back.
+#[server(prefix = "/api", endpoint = "people/lifecycle")]
+pub async fn run_lifecycle(id: String, op: String, confirm_login: Option<String>) -> Result<LifecycleOutcome, PortalError> {
+    use crate::ssr::{fail, okta_error};
+    use portico_core::authz::{self, LIFECYCLE};
+    let caller = crate::ssr::caller().await?;
+    let action = authz::lifecycle_action(&op).ok_or_else(|| fail(PortalError::bad_request(format!("Unknown action {op}."))))?;
+    caller.require(action, &format!("run {op}"))?;
+    let okta = &caller.state.okta;
+    let user = okta.get_user(&id).await.map_err(okta_error)?;
+    let link = LIFECYCLE.iter().find(|(o, _)| *o == op).map(|(_, l)| *l).unwrap_or_default();
+    let name = user.display_name();
+    if !user.has_link(link) {
+        return Err(fail(PortalError::bad_request(format!(
+            "{name} is {} now, which does not allow this. The page shows their current state.",
+            crate::people::status_label(&user.status).to_lowercase()
+        ))));
+    }
+    let login = user.field("login").unwrap_or_default().to_string();
+    let mut temp_password = None;
+    let message = match op.as_str() {
+        "delete" => {
+            if !confirm_login.is_some_and(|c| c.trim().eq_ignore_ascii_case(&login)) {
+                return Err(fail(PortalError::bad_request(format!("Type {login} to confirm the deletion."))));
+            }
+            okta.delete_user(&id).await.map_err(okta_error)?;
+            tracing::info!(op_id = %caller.op_id, actor = %caller.principal.login, target = %id, "deleted person");
+            return Ok(LifecycleOutcome { person: None, message: format!("{name} was deleted."), temp_password: None });
+        }
+        "expire_password" => {
+            let body = okta.lifecycle(&id, "expire_password_with_temp_password", &[]).await.map_err(okta_error)?;
+            temp_password = body.get("tempPassword").and_then(|t| t.as_str()).map(str::to_string);
+            format!("{name}'s password has expired.")
+        }
+        "reset_password" | "activate" | "reactivate" => {
+            okta.lifecycle(&id, &op, &[("sendEmail", "true".into())]).await.map_err(okta_error)?;
+            match op.as_str() {
+                "reset_password" => format!("Okta emailed {name} a password reset link."),
+                "activate" => format!("{name} was activated."),
+                _ => format!("Okta sent {name} a new activation email."),
+            }
+        }
+        _ => {
+            okta.lifecycle(&id, &op, &[]).await.map_err(okta_error)?;
+            let done = match op.as_str() {
+                "suspend" => "suspended",
+                "unsuspend" => "unsuspended",
+                "deactivate" => "deactivated",
+                "unlock" => "unlocked",
+                "reset_factors" => "left with no MFA factors",
+                _ => "updated",
+            };
+            format!("{name} was {done}.")
+        }
+    };
+    tracing::info!(op_id = %caller.op_id, actor = %caller.principal.login, target = %id, %op, from = %user.status, "lifecycle action");
+    let person = super::get_person::load(&caller, &id).await?;
+    Ok(LifecycleOutcome { person: Some(person), message, temp_password })
+}

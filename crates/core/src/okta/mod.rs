@@ -1,0 +1,339 @@
+//! A typed client for Okta's Management API (users, lifecycle, groups), over reqwest.
+//!
+//! Every call has a timeout; `429` is retried after `X-Rate-Limit-Reset` (bounded); other
+//! failures become [`OktaError`] carrying Okta's `errorCode`, `errorSummary` and `errorCauses`.
+//! Lists return one page plus the opaque cursor of the next, read from the `Link` header.
+
+mod auth;
+mod error;
+pub mod metrics;
+mod model;
+pub mod search;
+
+pub use auth::OktaAuth;
+pub use error::OktaError;
+pub use model::{Group, Page, User};
+
+use reqwest::{Method, StatusCode, header};
+use serde_json::Value;
+use std::{sync::Arc, time::Duration};
+
+#[derive(Clone)]
+pub struct OktaClient {
+    base: String,
+    auth: Arc<OktaAuth>,
+    http: reqwest::Client,
+    pub metrics: Arc<metrics::Metrics>,
+    max_retries: u32,
+}
+
+/// A successful answer: status, the `next` cursor (if any) and the JSON body.
+pub struct Reply {
+    pub status: StatusCode,
+    pub next: Option<String>,
+    pub body: Value,
+}
+
+/// The endpoint family a path belongs to, for metrics (Okta's rate-limit buckets, roughly).
+pub fn family(method: &Method, path: &str) -> &'static str {
+    let p = path.trim_start_matches("/api/v1/");
+    match (method, p.split('/').collect::<Vec<_>>().as_slice()) {
+        (_, ["users"]) => "users",
+        (&Method::GET, ["users", _]) => "user",
+        (_, ["users", _, "lifecycle", ..]) => "user-lifecycle",
+        (_, ["users", _, "credentials", ..]) => "user-credentials",
+        (_, ["users", ..]) => "user-other",
+        (_, ["groups"]) => "groups",
+        (_, ["groups", _, "users", ..]) => "group-members",
+        (_, ["groups", ..]) => "group",
+        _ => "other",
+    }
+}
+
+/// The `after` cursor of the `rel="next"` link, if there is one.
+pub fn next_cursor(headers: &header::HeaderMap) -> Option<String> {
+    headers.get_all(header::LINK).iter().filter_map(|v| v.to_str().ok()).flat_map(|v| v.split(',')).find_map(|link| {
+        let (url, rel) = link.split_once(';')?;
+        if !rel.contains("rel=\"next\"") {
+            return None;
+        }
+        let url = url.trim().trim_start_matches('<').trim_end_matches('>');
+        let parsed = url::Url::parse(url).ok()?;
+        parsed.query_pairs().find(|(k, _)| k == "after").map(|(_, v)| v.into_owned())
+    })
+}
+
+impl OktaClient {
+    pub fn new(base: &str, auth: OktaAuth, timeout: Duration) -> Result<OktaClient, OktaError> {
+        let http = reqwest::Client::builder()
+            .timeout(timeout)
+            .redirect(reqwest::redirect::Policy::none())
+            .user_agent(concat!("portico/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| OktaError::transport(e.to_string()))?;
+        Ok(OktaClient {
+            base: base.trim_end_matches('/').to_string(),
+            auth: Arc::new(auth),
+            http,
+            metrics: Arc::default(),
+            max_retries: 2,
+        })
+    }
+
+    pub fn base(&self) -> &str {
+        &self.base
+    }
+
+    /// One API call with retries on 429 (waiting until `X-Rate-Limit-Reset`, capped) and one
+    /// re-authentication on 401 for OAuth tokens.
+    pub async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        query: &[(&str, String)],
+        body: Option<&Value>,
+    ) -> Result<Reply, OktaError> {
+        let fam = family(&method, path);
+        let url = format!("{}{path}", self.base);
+        let mut attempt = 0;
+        loop {
+            let authz = self.auth.header(&self.http, &self.base).await?;
+            let mut req = self
+                .http
+                .request(method.clone(), &url)
+                .header(header::AUTHORIZATION, authz)
+                .header(header::ACCEPT, "application/json")
+                .query(query);
+            if let Some(b) = body {
+                req = req.json(b);
+            }
+            let started = std::time::Instant::now();
+            let res = req.send().await;
+            let elapsed = started.elapsed();
+            let res = match res {
+                Ok(r) => r,
+                Err(e) => {
+                    self.metrics.record(fam, elapsed, true, None);
+                    return Err(if e.is_timeout() {
+                        OktaError::timeout()
+                    } else {
+                        OktaError::transport(e.to_string())
+                    });
+                }
+            };
+            let status = res.status();
+            let headers = res.headers().clone();
+            let remaining =
+                headers.get("x-rate-limit-remaining").and_then(|v| v.to_str().ok()).and_then(|v| v.parse().ok());
+            self.metrics.record(fam, elapsed, !status.is_success(), remaining);
+            if status == StatusCode::TOO_MANY_REQUESTS && attempt < self.max_retries {
+                attempt += 1;
+                tokio::time::sleep(retry_delay(&headers)).await;
+                continue;
+            }
+            if status == StatusCode::UNAUTHORIZED && attempt == 0 && self.auth.forget().await {
+                attempt += 1;
+                continue;
+            }
+            let text = res.text().await.map_err(|e| OktaError::transport(e.to_string()))?;
+            let body: Value =
+                if text.is_empty() { Value::Null } else { serde_json::from_str(&text).unwrap_or(Value::String(text)) };
+            if !status.is_success() {
+                let request_id = headers.get("x-okta-request-id").and_then(|v| v.to_str().ok()).map(str::to_string);
+                return Err(OktaError::from_response(status.as_u16(), &body, request_id));
+            }
+            return Ok(Reply { status, next: next_cursor(&headers), body });
+        }
+    }
+
+    pub async fn get(&self, path: &str, query: &[(&str, String)]) -> Result<Reply, OktaError> {
+        self.call(Method::GET, path, query, None).await
+    }
+
+    pub async fn get_user(&self, id: &str) -> Result<User, OktaError> {
+        let reply = self.get(&format!("/api/v1/users/{}", enc(id)), &[]).await?;
+        User::parse(&reply.body)
+    }
+
+    /// One page of users for a `search` expression (or all non-deprovisioned when `None`).
+    pub async fn search_users(
+        &self,
+        search: Option<&str>,
+        sort: Option<(&str, bool)>,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Page<User>, OktaError> {
+        let mut q: Vec<(&str, String)> = vec![("limit", limit.to_string())];
+        if let Some(s) = search {
+            q.push(("search", s.to_string()));
+            if let Some((by, desc)) = sort {
+                q.push(("sortBy", by.to_string()));
+                q.push(("sortOrder", if desc { "desc" } else { "asc" }.to_string()));
+            }
+        }
+        if let Some(a) = after {
+            q.push(("after", a.to_string()));
+        }
+        let reply = self.get("/api/v1/users", &q).await?;
+        Page::parse(&reply, User::parse)
+    }
+
+    pub async fn lifecycle(&self, id: &str, op: &str, query: &[(&str, String)]) -> Result<Value, OktaError> {
+        Ok(self.call(Method::POST, &format!("/api/v1/users/{}/lifecycle/{op}", enc(id)), query, None).await?.body)
+    }
+
+    pub async fn delete_user(&self, id: &str) -> Result<(), OktaError> {
+        self.call(Method::DELETE, &format!("/api/v1/users/{}", enc(id)), &[], None).await.map(|_| ())
+    }
+
+    /// Partial profile update (`POST /users/{id}`): only the given properties change.
+    pub async fn update_profile(&self, id: &str, changes: &serde_json::Map<String, Value>) -> Result<User, OktaError> {
+        let body = serde_json::json!({ "profile": changes });
+        let reply = self.call(Method::POST, &format!("/api/v1/users/{}", enc(id)), &[], Some(&body)).await?;
+        User::parse(&reply.body)
+    }
+
+    pub async fn create_user(&self, body: &Value, activate: bool) -> Result<User, OktaError> {
+        let reply = self.call(Method::POST, "/api/v1/users", &[("activate", activate.to_string())], Some(body)).await?;
+        User::parse(&reply.body)
+    }
+
+    pub async fn user_groups(&self, id: &str) -> Result<Vec<Group>, OktaError> {
+        let reply = self.get(&format!("/api/v1/users/{}/groups", enc(id)), &[]).await?;
+        Page::parse(&reply, Group::parse).map(|p| p.items)
+    }
+
+    pub async fn clear_sessions(&self, id: &str, oauth_tokens: bool) -> Result<(), OktaError> {
+        let path = format!("/api/v1/users/{}/sessions", enc(id));
+        self.call(Method::DELETE, &path, &[("oauthTokens", oauth_tokens.to_string())], None).await.map(|_| ())
+    }
+
+    pub async fn list_groups(
+        &self,
+        search: Option<&str>,
+        q: Option<&str>,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Page<Group>, OktaError> {
+        let mut query: Vec<(&str, String)> = vec![("limit", limit.to_string()), ("expand", "stats".into())];
+        if let Some(s) = search {
+            query.push(("search", s.to_string()));
+            query.push(("sortBy", "profile.name".into()));
+        }
+        if let Some(q) = q {
+            query.push(("q", q.to_string()));
+        }
+        if let Some(a) = after {
+            query.push(("after", a.to_string()));
+        }
+        let reply = self.get("/api/v1/groups", &query).await?;
+        Page::parse(&reply, Group::parse)
+    }
+
+    pub async fn get_group(&self, id: &str) -> Result<Group, OktaError> {
+        let reply = self.get(&format!("/api/v1/groups/{}", enc(id)), &[("expand", "stats".into())]).await?;
+        Group::parse(&reply.body)
+    }
+
+    pub async fn group_members(&self, id: &str, after: Option<&str>, limit: usize) -> Result<Page<User>, OktaError> {
+        let mut q: Vec<(&str, String)> = vec![("limit", limit.to_string())];
+        if let Some(a) = after {
+            q.push(("after", a.to_string()));
+        }
+        let reply = self.get(&format!("/api/v1/groups/{}/users", enc(id)), &q).await?;
+        Page::parse(&reply, User::parse)
+    }
+
+    pub async fn add_member(&self, group: &str, user: &str) -> Result<(), OktaError> {
+        self.call(Method::PUT, &format!("/api/v1/groups/{}/users/{}", enc(group), enc(user)), &[], None)
+            .await
+            .map(|_| ())
+    }
+
+    pub async fn remove_member(&self, group: &str, user: &str) -> Result<(), OktaError> {
+        self.call(Method::DELETE, &format!("/api/v1/groups/{}/users/{}", enc(group), enc(user)), &[], None)
+            .await
+            .map(|_| ())
+    }
+
+    pub async fn create_group(&self, name: &str, description: Option<&str>) -> Result<Group, OktaError> {
+        let body = serde_json::json!({ "profile": { "name": name, "description": description } });
+        let reply = self.call(Method::POST, "/api/v1/groups", &[], Some(&body)).await?;
+        Group::parse(&reply.body)
+    }
+
+    pub async fn replace_group(&self, id: &str, name: &str, description: Option<&str>) -> Result<Group, OktaError> {
+        let body = serde_json::json!({ "profile": { "name": name, "description": description } });
+        let reply = self.call(Method::PUT, &format!("/api/v1/groups/{}", enc(id)), &[], Some(&body)).await?;
+        Group::parse(&reply.body)
+    }
+
+    pub async fn delete_group(&self, id: &str) -> Result<(), OktaError> {
+        self.call(Method::DELETE, &format!("/api/v1/groups/{}", enc(id)), &[], None).await.map(|_| ())
+    }
+}
+
+/// Percent-encodes one path segment (ids are safe; logins may carry `@`, `+`, `/`).
+fn enc(segment: &str) -> String {
+    url::form_urlencoded::byte_serialize(segment.as_bytes()).collect::<String>().replace('+', "%20")
+}
+
+/// How long to wait before retrying a 429: until `X-Rate-Limit-Reset` (by the response's own
+/// `Date`, so clocks need not agree) plus a second, capped at 60 s.
+fn retry_delay(headers: &header::HeaderMap) -> Duration {
+    let reset = headers.get("x-rate-limit-reset").and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<i64>().ok());
+    let date = headers
+        .get(header::DATE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|d| chrono::DateTime::parse_from_rfc2822(d).ok())
+        .map(|d| d.timestamp());
+    match (reset, date) {
+        (Some(r), Some(d)) => Duration::from_secs((r - d + 1).clamp(1, 60) as u64),
+        _ => Duration::from_secs(1),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn next_cursor_comes_from_the_next_link_only() {
+        let mut h = header::HeaderMap::new();
+        h.append(header::LINK, "<https://o/api/v1/users?limit=2>; rel=\"self\"".parse().expect("v"));
+        assert_eq!(next_cursor(&h), None);
+        h.append(header::LINK, "<https://o/api/v1/users?after=00u2&limit=2>; rel=\"next\"".parse().expect("v"));
+        assert_eq!(next_cursor(&h).as_deref(), Some("00u2"));
+        let mut combined = header::HeaderMap::new();
+        combined.append(
+            header::LINK,
+            "<https://o/x?limit=2>; rel=\"self\", <https://o/x?after=c%3D&limit=2>; rel=\"next\"".parse().expect("v"),
+        );
+        assert_eq!(next_cursor(&combined).as_deref(), Some("c="));
+    }
+
+    #[test]
+    fn retry_waits_for_the_reset_by_the_servers_clock() {
+        let mut h = header::HeaderMap::new();
+        h.insert(header::DATE, "Mon, 29 Sep 2025 03:49:54 GMT".parse().expect("v"));
+        h.insert("x-rate-limit-reset", "1759117784".parse().expect("v")); // 10 s before Date
+        assert_eq!(retry_delay(&h), Duration::from_secs(1), "a reset in the past still waits a second");
+        h.insert("x-rate-limit-reset", "1759117814".parse().expect("v"));
+        assert_eq!(retry_delay(&h), Duration::from_secs(21));
+        assert_eq!(retry_delay(&header::HeaderMap::new()), Duration::from_secs(1));
+    }
+
+    #[test]
+    fn families_group_endpoints() {
+        assert_eq!(family(&Method::GET, "/api/v1/users"), "users");
+        assert_eq!(family(&Method::GET, "/api/v1/users/00u1"), "user");
+        assert_eq!(family(&Method::POST, "/api/v1/users/00u1/lifecycle/suspend"), "user-lifecycle");
+        assert_eq!(family(&Method::PUT, "/api/v1/groups/00g1/users/00u1"), "group-members");
+    }
+
+    #[test]
+    fn path_segments_are_encoded() {
+        assert_eq!(enc("a+b@x.com"), "a%2Bb%40x.com");
+        assert_eq!(enc("a/b c"), "a%2Fb%20c");
+    }
+}

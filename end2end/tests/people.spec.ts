@@ -1,0 +1,104 @@
+import { test, expect, Page } from '@playwright/test';
+
+const PASSWORD = 'Portico-Demo-1';
+const shots = `${__dirname}/../test-results/screens`;
+
+async function signInAs(page: Page, login: string, path = '/') {
+  await page.goto(path);
+  await page.getByLabel('Username').fill(login);
+  await page.getByLabel('Password').fill(PASSWORD);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect(page.locator('html')).toHaveAttribute('data-hydrated', 'true');
+}
+
+test('admin searches for a person, suspends and unsuspends them', async ({ page }) => {
+  await signInAs(page, 'ada.admin@portico.example', '/people');
+  await expect(page.getByTestId('people-count')).toContainText('people');
+  await page.keyboard.press('/');
+  await expect(page.locator('#search')).toBeFocused();
+  await page.keyboard.type('ed');
+  await expect(page).toHaveURL(/\/people\?q=ed$/);
+  await expect(page.getByRole('link', { name: 'Ed Engineer' })).toBeVisible();
+  await page.screenshot({ path: `${shots}/10-people-search.png`, fullPage: true });
+  // The URL carries the whole view: a reload shows the same result.
+  await page.reload();
+  await expect(page.getByRole('link', { name: 'Ed Engineer' })).toBeVisible();
+  await expect(page.locator('#search')).toHaveValue('ed');
+
+  await page.getByRole('link', { name: 'Ed Engineer' }).click();
+  await expect(page.getByTestId('person-name')).toHaveText('Ed Engineer');
+  await expect(page.getByTestId('person-status')).toHaveText('Active');
+  await page.screenshot({ path: `${shots}/11-person.png`, fullPage: true });
+  await page.getByRole('button', { name: 'Suspend', exact: true }).click();
+  await expect(page.getByRole('dialog')).toContainText('cannot sign in until unsuspended');
+  await page.screenshot({ path: `${shots}/12-confirm-suspend.png` });
+  await page.getByTestId('confirm').click();
+  await expect(page.getByTestId('person-status')).toHaveText('Suspended');
+  await expect(page.getByTestId('toast').first()).toContainText('Ed Engineer was suspended');
+  await expect(page.getByRole('button', { name: 'Suspend', exact: true })).toHaveCount(0);
+  await page.getByRole('button', { name: 'Unsuspend', exact: true }).click();
+  await page.getByTestId('confirm').click();
+  await expect(page.getByTestId('person-status')).toHaveText('Active');
+});
+
+test('sorting and filters live in the URL', async ({ page }) => {
+  await signInAs(page, 'audrey.auditor@portico.example', '/people?status=SUSPENDED');
+  await expect(page.getByRole('link', { name: 'Erin Engineer' })).toBeVisible();
+  await expect(page.getByRole('link', { name: 'Ed Engineer' })).toHaveCount(0);
+  await page.goto('/people?sort=name&order=desc');
+  const names = await page.locator('table.data tbody td:first-child').allTextContents();
+  expect(names.length).toBeGreaterThan(3);
+  const lastNames = names.map((n) => n.split(' ').slice(-1)[0].toLowerCase());
+  expect([...lastNames].sort().reverse()).toEqual(lastNames);
+  // An auditor sees people but no action buttons.
+  await page.getByRole('link', { name: 'Ed Engineer' }).click();
+  await expect(page.getByTestId('person-name')).toHaveText('Ed Engineer');
+  await expect(page.getByText('No actions available to you')).toBeVisible();
+});
+
+test('admin adds and removes a group member', async ({ page }) => {
+  await signInAs(page, 'ada.admin@portico.example', '/groups');
+  await page.locator('#search').fill('Engin');
+  await page.getByRole('link', { name: 'Engineering' }).click();
+  await expect(page.getByTestId('group-name')).toHaveText('Engineering');
+  const members = page.getByTestId('members');
+  await expect(members).not.toContainText('Sam Sales');
+  await page.getByTestId('people-picker').fill('sam');
+  await page.getByRole('option').filter({ hasText: 'Sam Sales' }).getByRole('button').click();
+  await page.getByTestId('add-members').click();
+  await expect(page.getByTestId('toast').first()).toContainText('Added 1 person to Engineering');
+  await expect(members).toContainText('Sam Sales');
+  await page.screenshot({ path: `${shots}/13-group.png`, fullPage: true });
+  await page.getByRole('button', { name: 'Remove Sam Sales' }).click();
+  await expect(members).not.toContainText('Sam Sales');
+});
+
+test('app and built-in groups are read-only with the reason shown', async ({ page }) => {
+  await signInAs(page, 'ada.admin@portico.example', '/groups?q=Everyone');
+  await page.getByRole('link', { name: 'Everyone' }).click();
+  await expect(page.getByTestId('read-only')).toContainText('Built into Okta');
+  await expect(page.getByTestId('people-picker')).toHaveCount(0);
+});
+
+test('help desk sees no deactivate button, and a forged call is refused', async ({ page }) => {
+  await signInAs(page, 'hal.helpdesk@portico.example', '/people?q=ed');
+  await page.getByRole('link', { name: 'Ed Engineer' }).click();
+  await expect(page.getByTestId('person-name')).toHaveText('Ed Engineer');
+  await expect(page.getByRole('button', { name: 'Reset password' })).toBeVisible();
+  await expect(page.getByRole('button', { name: 'Deactivate' })).toHaveCount(0);
+  await expect(page.getByRole('button', { name: 'Suspend', exact: true })).toHaveCount(0);
+  await page.screenshot({ path: `${shots}/14-helpdesk-person.png`, fullPage: true });
+  const id = page.url().split('/people/')[1].split('?')[0];
+  const forged = await page.evaluate(async (id) => {
+    const res = await fetch('/api/people/lifecycle', {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: `id=${id}&op=deactivate`,
+    });
+    return { status: res.status, body: await res.text() };
+  }, id);
+  expect(forged.status).toBe(403);
+  expect(forged.body).toContain('not allowed');
+  await page.reload();
+  await expect(page.getByTestId('person-status')).toHaveText('Active');
+});
