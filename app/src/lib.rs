@@ -52,7 +52,8 @@ pub fn App() -> impl IntoView {
             .target()
             .and_then(|t| leptos::wasm_bindgen::JsCast::dyn_into::<leptos::web_sys::HtmlElement>(t).ok())
             .is_some_and(|el| matches!(el.tag_name().as_str(), "INPUT" | "TEXTAREA" | "SELECT"));
-        if ev.key() == "/" && !typing
+        if ev.key() == "/"
+            && !typing
             && let Some(search) = document().get_element_by_id("search")
             && let Ok(input) = leptos::wasm_bindgen::JsCast::dyn_into::<leptos::web_sys::HtmlElement>(search)
         {

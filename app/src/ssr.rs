@@ -81,7 +81,10 @@ pub fn okta_error(e: OktaError) -> PortalError {
     let mut err = match e.status {
         0 => PortalError::new(ErrorKind::Upstream, format!("{} Nothing was changed; try again.", e.summary)),
         404 => PortalError::new(ErrorKind::NotFound, format!("Okta: {}", e.summary)),
-        429 => PortalError::new(ErrorKind::Transport, "Okta is rate-limiting requests right now. Nothing was changed; try again in a minute."),
+        429 => PortalError::new(
+            ErrorKind::Transport,
+            "Okta is rate-limiting requests right now. Nothing was changed; try again in a minute.",
+        ),
         400..=499 => {
             let mut msg = format!("Okta refused: {}", e.summary);
             if !e.causes.is_empty() {
@@ -89,7 +92,10 @@ pub fn okta_error(e: OktaError) -> PortalError {
             }
             PortalError::new(ErrorKind::BadRequest, msg)
         }
-        _ => PortalError::new(ErrorKind::Upstream, format!("Okta failed ({}). Nothing was changed; try again.", e.summary)),
+        _ => PortalError::new(
+            ErrorKind::Upstream,
+            format!("Okta failed ({}). Nothing was changed; try again.", e.summary),
+        ),
     };
     err.fields = e.field_errors();
     if let Some(id) = &e.request_id {

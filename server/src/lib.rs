@@ -148,6 +148,7 @@ impl Portal {
             })
             .fallback(leptos_axum::file_and_error_handler_with_context::<ServerState, _>(context, shell))
             .with_state(state)
+            .layer(axum::middleware::from_fn(security::api_errors))
             .layer(axum::middleware::from_fn_with_state(policy.clone(), security::guard))
             .layer(sessions)
             .layer(axum::middleware::from_fn_with_state(policy, security::headers))

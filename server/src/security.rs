@@ -143,3 +143,32 @@ async fn signed_in(session: &Session, policy: &Policy) -> bool {
     }
     fresh
 }
+
+/// Server-function errors raised before a function body runs (malformed arguments) come out of
+/// Leptos as 500s without a reference. This gives every `/api` error the status its kind maps
+/// to and the request id, so `PortalError::status` stays the only mapping.
+pub async fn api_errors(req: Request, next: Next) -> Response {
+    if !req.uri().path().starts_with("/api/") {
+        return next.run(req).await;
+    }
+    let res = next.run(req).await;
+    if res.status().is_success() || res.status().is_redirection() {
+        return res;
+    }
+    let (mut parts, body) = res.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, 64 * 1024).await else {
+        return (StatusCode::INTERNAL_SERVER_ERROR, axum::Json(PortalError::internal())).into_response();
+    };
+    match serde_json::from_slice::<PortalError>(&bytes) {
+        Ok(mut err) => {
+            if err.op_id.as_deref().is_none_or(str::is_empty) {
+                err.op_id = current_request_id();
+                tracing::info!(kind = ?err.kind, message = %err.message, "server function refused before running");
+            }
+            parts.status = StatusCode::from_u16(err.status()).unwrap_or(parts.status);
+            parts.headers.remove(axum::http::header::CONTENT_LENGTH);
+            (parts, axum::Json(err)).into_response()
+        }
+        Err(_) => Response::from_parts(parts, axum::body::Body::from(bytes)),
+    }
+}

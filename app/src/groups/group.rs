@@ -40,7 +40,8 @@ fn GroupDetail(view: GroupView, version: RwSignal<u32>) -> impl IntoView {
     let query = use_query_map();
     let after = Memo::new(move |_| query.get().get("after").unwrap_or_default());
     let gid = g.id.clone();
-    let members = Resource::new(move || (after.get(), members_version.get()), move |(a, _)| group_members(gid.clone(), a));
+    let members =
+        Resource::new(move || (after.get(), members_version.get()), move |(a, _)| group_members(gid.clone(), a));
     let change = ServerAction::<ChangeMembership>::new();
     let toasts = use_toasts();
     Effect::new(move |_| {
@@ -194,12 +195,15 @@ fn ManageGroup(id: String, name: String, description: String, version: RwSignal<
 pub fn PeoplePicker(on_add: Callback<Vec<String>>) -> impl IntoView {
     let text = RwSignal::new(String::new());
     let chosen = RwSignal::new(Vec::<(String, String)>::new());
-    let results = Resource::new(move || text.get(), |t| async move {
-        if t.trim().len() < 2 {
-            return Ok(crate::people::PeoplePage { rows: vec![], next: None });
-        }
-        search_people(crate::people::PeopleQuery { q: t, ..Default::default() }, Some(8)).await
-    });
+    let results = Resource::new(
+        move || text.get(),
+        |t| async move {
+            if t.trim().len() < 2 {
+                return Ok(crate::people::PeoplePage { rows: vec![], next: None });
+            }
+            search_people(crate::people::PeopleQuery { q: t, ..Default::default() }, Some(8)).await
+        },
+    );
     view! {
         <div class="picker">
             <label class="stack">"Find people"
@@ -245,12 +249,15 @@ pub fn PeoplePicker(on_add: Callback<Vec<String>>) -> impl IntoView {
 #[component]
 pub fn GroupPicker(on_pick: Callback<String>) -> impl IntoView {
     let text = RwSignal::new(String::new());
-    let results = Resource::new(move || text.get(), |t| async move {
-        if t.trim().is_empty() {
-            return Ok(crate::groups::GroupsList { rows: vec![], next: None });
-        }
-        crate::groups::server::search_groups(t, String::new()).await
-    });
+    let results = Resource::new(
+        move || text.get(),
+        |t| async move {
+            if t.trim().is_empty() {
+                return Ok(crate::groups::GroupsList { rows: vec![], next: None });
+            }
+            crate::groups::server::search_groups(t, String::new()).await
+        },
+    );
     view! {
         <div class="picker">
             <label class="stack">"Add to a group"

@@ -26,7 +26,8 @@ pub fn GroupsPage() -> impl IntoView {
             h.clear();
         }
         let navigate = navigate.clone();
-        let href = if text.is_empty() { "/groups".to_string() } else { format!("/groups?q={}", crate::people::encode(&text)) };
+        let href =
+            if text.is_empty() { "/groups".to_string() } else { format!("/groups?q={}", crate::people::encode(&text)) };
         let handle = set_timeout_with_handle(
             move || navigate(&href, leptos_router::NavigateOptions { replace: true, ..Default::default() }),
             std::time::Duration::from_millis(300),

@@ -51,7 +51,12 @@ pub fn PeoplePage() -> impl IntoView {
     };
     let show_more = move || {
         let q = query.get();
-        !(q.title.is_empty() && q.manager.is_empty() && q.created_from.is_empty() && q.created_to.is_empty() && q.updated_from.is_empty() && q.updated_to.is_empty())
+        !(q.title.is_empty()
+            && q.manager.is_empty()
+            && q.created_from.is_empty()
+            && q.created_to.is_empty()
+            && q.updated_from.is_empty()
+            && q.updated_to.is_empty())
     };
     let header = move |col: &'static str, label: &'static str| {
         view! {

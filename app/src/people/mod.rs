@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 /// The people list's whole state; it lives in the URL so reload, back and shared links
 /// reproduce the view.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct PeopleQuery {
     pub q: String,
     pub status: String,
@@ -29,14 +30,34 @@ pub struct PeopleQuery {
 
 impl PeopleQuery {
     const KEYS: [&'static str; 12] = [
-        "q", "status", "department", "title", "manager", "created_from", "created_to", "updated_from", "updated_to",
-        "sort", "order", "after",
+        "q",
+        "status",
+        "department",
+        "title",
+        "manager",
+        "created_from",
+        "created_to",
+        "updated_from",
+        "updated_to",
+        "sort",
+        "order",
+        "after",
     ];
 
     fn fields(&self) -> [&String; 12] {
         [
-            &self.q, &self.status, &self.department, &self.title, &self.manager, &self.created_from, &self.created_to,
-            &self.updated_from, &self.updated_to, &self.sort, &self.order, &self.after,
+            &self.q,
+            &self.status,
+            &self.department,
+            &self.title,
+            &self.manager,
+            &self.created_from,
+            &self.created_to,
+            &self.updated_from,
+            &self.updated_to,
+            &self.sort,
+            &self.order,
+            &self.after,
         ]
     }
 

@@ -113,6 +113,42 @@ impl TestApp {
             .expect("server fn")
     }
 
+    /// Calls a server function with form arguments (as the browser's POST would).
+    pub async fn call_with(&self, endpoint: &str, form: &[(&str, &str)]) -> Response {
+        self.client
+            .post(format!("{}/api/{endpoint}", self.base))
+            .header(header::ORIGIN, &self.base)
+            .form(form)
+            .send()
+            .await
+            .expect("server fn")
+    }
+
+    /// The embedded org's id for a login, read straight from its API.
+    pub async fn user_id(&self, login: &str) -> String {
+        let org = self.portal.devorg.as_ref().expect("org");
+        let user: serde_json::Value = reqwest::Client::new()
+            .get(format!("{}/api/v1/users/{login}", self.org))
+            .header("Authorization", format!("SSWS {}", org.api_token))
+            .send()
+            .await
+            .expect("get user")
+            .json()
+            .await
+            .expect("json");
+        user["id"].as_str().expect("id").to_string()
+    }
+
+    pub async fn control(&self, path: &str, body: serde_json::Value) {
+        let res = reqwest::Client::new()
+            .post(format!("{}/__devorg/control/{path}", self.org))
+            .json(&body)
+            .send()
+            .await
+            .expect("control");
+        assert!(res.status().is_success(), "control {path}: {}", res.status());
+    }
+
     pub async fn set_id_token_fault(&self, fault: &str) {
         let res = reqwest::Client::new()
             .post(format!("{}/__devorg/control/oidc", self.org))

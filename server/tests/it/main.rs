@@ -4,5 +4,6 @@
 
 mod health;
 mod helpers;
+mod people;
 mod security;
 mod signin;

@@ -8,7 +8,7 @@ pub async fn search_groups(q: String, after: String) -> Result<GroupsList, Porta
     let caller = crate::ssr::caller().await?;
     caller.require(Action::ViewGroups, "view groups")?;
     let search = match q.trim() {
-        "" => "type pr".to_string(),
+        "" => "profile.name pr".to_string(),
         text => format!("profile.name sw {}", literal(text)),
     };
     let after = Some(after.as_str()).filter(|a| !a.is_empty());

@@ -5,7 +5,10 @@ use portico_core::okta::Group;
 pub fn read_only_reason(kind: &str) -> Option<String> {
     match kind {
         "OKTA_GROUP" => None,
-        "APP_GROUP" => Some("Imported from an application: its members and profile are managed in that application, not in Okta.".into()),
+        "APP_GROUP" => Some(
+            "Imported from an application: its members and profile are managed in that application, not in Okta."
+                .into(),
+        ),
         "BUILT_IN" => Some("Built into Okta: Everyone always contains every person and cannot be changed.".into()),
         other => Some(format!("Groups of type {other} are managed outside Okta.")),
     }

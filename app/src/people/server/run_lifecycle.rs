@@ -5,11 +5,16 @@ use leptos::prelude::*;
 /// current status (a stale page cannot suspend someone already deactivated). `delete` needs the
 /// person's login typed back.
 #[server(prefix = "/api", endpoint = "people/lifecycle")]
-pub async fn run_lifecycle(id: String, op: String, confirm_login: Option<String>) -> Result<LifecycleOutcome, PortalError> {
+pub async fn run_lifecycle(
+    id: String,
+    op: String,
+    confirm_login: Option<String>,
+) -> Result<LifecycleOutcome, PortalError> {
     use crate::ssr::{fail, okta_error};
     use portico_core::authz::{self, LIFECYCLE};
     let caller = crate::ssr::caller().await?;
-    let action = authz::lifecycle_action(&op).ok_or_else(|| fail(PortalError::bad_request(format!("Unknown action {op}."))))?;
+    let action =
+        authz::lifecycle_action(&op).ok_or_else(|| fail(PortalError::bad_request(format!("Unknown action {op}."))))?;
     caller.require(action, &format!("run {op}"))?;
     let okta = &caller.state.okta;
     let user = okta.get_user(&id).await.map_err(okta_error)?;

@@ -9,7 +9,10 @@ use leptos::prelude::*;
 #[server(prefix = "/api", endpoint = "people/search")]
 pub async fn search_people(query: PeopleQuery, limit: Option<u32>) -> Result<PeoplePage, PortalError> {
     use crate::ssr::{fail, okta_error};
-    use portico_core::{authz::Action, okta::search::{PeopleFilter, sort_attribute}};
+    use portico_core::{
+        authz::Action,
+        okta::search::{PeopleFilter, sort_attribute},
+    };
     let caller = crate::ssr::caller().await?;
     caller.require(Action::ViewPeople, "view people")?;
     let filter = PeopleFilter {

@@ -16,7 +16,10 @@ pub async fn update_profile(id: String, changes: Vec<(String, String)>) -> Resul
             return Err(fail(PortalError::bad_request(format!("{key} cannot be edited here."))));
         }
         let value = value.trim();
-        map.insert(key, if value.is_empty() { serde_json::Value::Null } else { serde_json::Value::String(value.to_string()) });
+        map.insert(
+            key,
+            if value.is_empty() { serde_json::Value::Null } else { serde_json::Value::String(value.to_string()) },
+        );
     }
     if map.is_empty() {
         return super::get_person::load(&caller, &id).await;

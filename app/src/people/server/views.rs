@@ -35,16 +35,52 @@ pub fn row(u: &User) -> PersonRow {
 
 fn action(op: &str, name: &str) -> ActionView {
     let (label, danger, confirm) = match op {
-        "activate" => ("Activate", false, format!("{name} will be activated. Without a password, Okta emails them an activation link.")),
-        "reactivate" => ("Resend activation", false, format!("Okta sends {name} a new activation email; the previous link stops working.")),
+        "activate" => (
+            "Activate",
+            false,
+            format!("{name} will be activated. Without a password, Okta emails them an activation link."),
+        ),
+        "reactivate" => (
+            "Resend activation",
+            false,
+            format!("Okta sends {name} a new activation email; the previous link stops working."),
+        ),
         "unlock" => ("Unlock", false, format!("{name} can sign in again with their current password.")),
-        "reset_password" => ("Reset password", false, format!("{name}'s password stops working now and Okta emails them a link to choose a new one.")),
-        "expire_password" => ("Expire password", false, format!("{name} must choose a new password at next sign-in. A temporary password is shown once, here, for you to pass on.")),
-        "reset_factors" => ("Reset MFA", false, format!("All of {name}'s enrolled MFA factors are removed; they enroll again at next sign-in.")),
+        "reset_password" => (
+            "Reset password",
+            false,
+            format!("{name}'s password stops working now and Okta emails them a link to choose a new one."),
+        ),
+        "expire_password" => (
+            "Expire password",
+            false,
+            format!(
+                "{name} must choose a new password at next sign-in. A temporary password is shown once, here, for you to pass on."
+            ),
+        ),
+        "reset_factors" => (
+            "Reset MFA",
+            false,
+            format!("All of {name}'s enrolled MFA factors are removed; they enroll again at next sign-in."),
+        ),
         "unsuspend" => ("Unsuspend", false, format!("{name} can sign in again.")),
-        "suspend" => ("Suspend", true, format!("{name} is signed out and cannot sign in until unsuspended. Apps and group memberships stay.")),
-        "deactivate" => ("Deactivate", true, format!("{name} is signed out, removed from every app assignment, and their password is deleted. Group memberships stay. Coming back needs a new activation.")),
-        "delete" => ("Delete", true, format!("{name} and their group memberships are deleted permanently. This cannot be undone.")),
+        "suspend" => (
+            "Suspend",
+            true,
+            format!("{name} is signed out and cannot sign in until unsuspended. Apps and group memberships stay."),
+        ),
+        "deactivate" => (
+            "Deactivate",
+            true,
+            format!(
+                "{name} is signed out, removed from every app assignment, and their password is deleted. Group memberships stay. Coming back needs a new activation."
+            ),
+        ),
+        "delete" => (
+            "Delete",
+            true,
+            format!("{name} and their group memberships are deleted permanently. This cannot be undone."),
+        ),
         _ => ("", false, String::new()),
     };
     ActionView { op: op.into(), label: label.into(), danger, confirm }

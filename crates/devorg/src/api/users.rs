@@ -720,8 +720,21 @@ pub async fn list(State(state): State<Arc<OrgState>>, RawQuery(raw): RawQuery) -
         _ => None,
     };
     let desc = get("sortOrder").is_some_and(|o| o.eq_ignore_ascii_case("desc"));
-    page_of_users(&state.db, &base, "/api/v1/users", &params, "users", "id", condition, &mut binds, sort, desc, limit, get("after"))
-        .await
+    page_of_users(
+        &state.db,
+        &base,
+        "/api/v1/users",
+        &params,
+        "users",
+        "id",
+        condition,
+        &mut binds,
+        sort,
+        desc,
+        limit,
+        get("after"),
+    )
+    .await
 }
 
 /// One page of a user query over `source` (`users`, or a join that yields user rows), ordered

@@ -1,0 +1,238 @@
+//! People and groups server functions against the embedded org: every action and role,
+//! refusals included, and the Okta client's behaviour under upstream faults.
+use crate::helpers::*;
+use reqwest::StatusCode;
+use serde_json::Value;
+
+const HELPDESK: &str = "hal.helpdesk@portico.example";
+const AUDITOR: &str = "audrey.auditor@portico.example";
+const NOBODY: &str = "maria.manager@portico.example";
+
+async fn json(res: reqwest::Response) -> (StatusCode, Value) {
+    let status = res.status();
+    (status, res.json().await.expect("json"))
+}
+
+#[tokio::test]
+async fn search_is_for_people_with_a_role_and_escapes_input() {
+    let app = spawn_app().await;
+    app.sign_in_as(AUDITOR, None).await;
+    let (status, page) = json(app.call_with("people/search", &[("query[q]", "ma")]).await).await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    let names: Vec<&str> =
+        page["rows"].as_array().expect("rows").iter().map(|r| r["name"].as_str().expect("name")).collect();
+    assert_eq!(names, vec!["Maria Manager", "Marcus Manager"]);
+    let (_, page) = json(app.call_with("people/search", &[("query[status]", "SUSPENDED")]).await).await;
+    assert_eq!(page["rows"][0]["name"], "Erin Engineer");
+    // A value built to break out of the expression stays a literal: nobody matches.
+    let (status, page) =
+        json(app.call_with("people/search", &[("query[q]", r#"x" or status eq "ACTIVE"#)]).await).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(page["rows"].as_array().expect("rows").len(), 0);
+    let (status, err) = json(app.call_with("people/search", &[("query[created_from]", "last tuesday")]).await).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(err["message"].as_str().expect("msg").contains("date"));
+    // Paging: the cursor from one page brings the next, no overlap.
+    let (status, first) = json(app.call_with("people/search", &[("limit", "5"), ("query[q]", "")]).await).await;
+    assert_eq!(status, StatusCode::OK, "{first}");
+    let next = first["next"].as_str().expect("more pages").to_string();
+    let (_, second) =
+        json(app.call_with("people/search", &[("limit", "5"), ("query[q]", ""), ("query[after]", &next)]).await).await;
+    assert_ne!(first["rows"][0]["id"], second["rows"][0]["id"]);
+
+    let nobody = spawn_app().await;
+    nobody.sign_in_as(NOBODY, None).await;
+    let (status, err) = json(nobody.call_with("people/search", &[("query[q]", "ma")]).await).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert_eq!(err["kind"], "forbidden");
+}
+
+#[tokio::test]
+async fn person_page_offers_what_status_and_role_allow() {
+    let app = spawn_app().await;
+    app.sign_in_as(ADMIN, None).await;
+    let ed = app.user_id("ed.engineer@portico.example").await;
+    let (_, person) = json(app.call_with("people/get", &[("id", &ed)]).await).await;
+    let ops: Vec<&str> =
+        person["actions"].as_array().expect("actions").iter().map(|a| a["op"].as_str().expect("op")).collect();
+    assert_eq!(ops, vec!["reset_password", "expire_password", "reset_factors", "suspend", "deactivate"]);
+    assert_eq!(person["manager"][1], "Maria Manager");
+    assert!(person["actions"][4]["confirm"].as_str().expect("text").contains("removed from every app assignment"));
+
+    let desk = spawn_app().await;
+    desk.sign_in_as(HELPDESK, None).await;
+    let (_, person) =
+        json(desk.call_with("people/get", &[("id", &desk.user_id("ed.engineer@portico.example").await)]).await).await;
+    let ops: Vec<&str> =
+        person["actions"].as_array().expect("actions").iter().map(|a| a["op"].as_str().expect("op")).collect();
+    assert_eq!(ops, vec!["reset_password", "reset_factors"]);
+    assert_eq!(person["can_edit"], false);
+}
+
+#[tokio::test]
+async fn lifecycle_actions_run_once_allowed_and_refuse_otherwise() {
+    let app = spawn_app().await;
+    app.sign_in_as(ADMIN, None).await;
+    let ed = app.user_id("ed.engineer@portico.example").await;
+    let (status, out) = json(app.call_with("people/lifecycle", &[("id", &ed), ("op", "suspend")]).await).await;
+    assert_eq!(status, StatusCode::OK, "{out}");
+    assert_eq!(out["person"]["status"], "SUSPENDED");
+    assert_eq!(out["message"], "Ed Engineer was suspended.");
+    // Suspending again is not allowed in SUSPENDED: refused with the current state.
+    let (status, err) = json(app.call_with("people/lifecycle", &[("id", &ed), ("op", "suspend")]).await).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(err["message"].as_str().expect("msg").contains("suspended now"), "{err}");
+    json(app.call_with("people/lifecycle", &[("id", &ed), ("op", "unsuspend")]).await).await;
+
+    let (status, out) = json(app.call_with("people/lifecycle", &[("id", &ed), ("op", "expire_password")]).await).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(out["temp_password"].as_str().is_some_and(|t| t.len() >= 8), "temporary password shown once");
+    assert_eq!(out["person"]["status"], "PASSWORD_EXPIRED");
+
+    let (status, _) = json(app.call_with("people/lifecycle", &[("id", &ed), ("op", "drop_tables")]).await).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+
+    // Delete: only once deactivated, and only with the login typed back.
+    let steve = app.user_id("steve.sales@portico.example").await;
+    let (status, err) =
+        json(app.call_with("people/lifecycle", &[("id", &steve), ("op", "delete"), ("confirm_login", "steve")]).await)
+            .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{err}");
+    let (status, out) = json(
+        app.call_with(
+            "people/lifecycle",
+            &[("id", &steve), ("op", "delete"), ("confirm_login", "Steve.Sales@portico.example")],
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{out}");
+    assert!(out["person"].is_null());
+    let (status, _) = json(app.call_with("people/get", &[("id", &steve)]).await).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn help_desk_and_auditors_are_refused_what_they_may_not_do() {
+    let desk = spawn_app().await;
+    desk.sign_in_as(HELPDESK, None).await;
+    let eli = desk.user_id("eli.engineer@portico.example").await;
+    let ed = desk.user_id("ed.engineer@portico.example").await;
+    for op in ["deactivate", "suspend", "expire_password"] {
+        let (status, err) = json(desk.call_with("people/lifecycle", &[("id", &ed), ("op", op)]).await).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{op}: {err}");
+        assert!(!err["op_id"].as_str().unwrap_or_default().is_empty());
+    }
+    let (status, out) = json(desk.call_with("people/lifecycle", &[("id", &eli), ("op", "unlock")]).await).await;
+    assert_eq!((status, out["person"]["status"].as_str()), (StatusCode::OK, Some("ACTIVE")));
+    let (status, _) =
+        json(desk.call_with("groups/membership", &[("group_id", "00gx"), ("user_ids[0]", &ed), ("add", "true")]).await)
+            .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, _) = json(desk.call_with("groups/create", &[("name", "X"), ("description", "")]).await).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+
+    let auditor = spawn_app().await;
+    auditor.sign_in_as(AUDITOR, None).await;
+    let (status, _) = json(auditor.call_with("people/lifecycle", &[("id", &ed), ("op", "reset_password")]).await).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, _) = json(auditor.call_with("groups/search", &[("q", ""), ("after", "")]).await).await;
+    assert_eq!(status, StatusCode::OK, "auditors read groups");
+}
+
+#[tokio::test]
+async fn groups_membership_and_management() {
+    let app = spawn_app().await;
+    app.sign_in_as(ADMIN, None).await;
+    let (_, list) = json(app.call_with("groups/search", &[("q", "Sales"), ("after", "")]).await).await;
+    let rows = list["rows"].as_array().expect("rows");
+    let sales = rows.iter().find(|g| g["name"] == "Sales").expect("Sales");
+    let app_group = rows.iter().find(|g| g["name"] == "Salesforce Users").expect("app group");
+    assert!(app_group["read_only"].as_str().expect("reason").contains("Imported from an application"));
+    let ed = app.user_id("ed.engineer@portico.example").await;
+    let ivy = app.user_id("ivy.intern@portico.example").await;
+    let gid = sales["id"].as_str().expect("id");
+    let (status, msg) = json(
+        app.call_with(
+            "groups/membership",
+            &[("group_id", gid), ("user_ids[0]", &ed), ("user_ids[1]", &ivy), ("add", "true")],
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{msg}");
+    assert_eq!(msg, "Added 2 people to Sales.");
+    let (_, members) = json(app.call_with("groups/members", &[("id", gid), ("after", "")]).await).await;
+    assert!(members["rows"].as_array().expect("rows").iter().any(|r| r["name"] == "Ivy Intern"));
+    let (status, msg) =
+        json(app.call_with("groups/membership", &[("group_id", gid), ("user_ids[0]", &ivy), ("add", "false")]).await)
+            .await;
+    assert_eq!((status, msg.as_str()), (StatusCode::OK, Some("Removed 1 person from Sales.")));
+    let (status, err) = json(
+        app.call_with(
+            "groups/membership",
+            &[("group_id", app_group["id"].as_str().expect("id")), ("user_ids[0]", &ed), ("add", "true")],
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(err["message"].as_str().expect("msg").contains("Imported"));
+
+    let (status, created) =
+        json(app.call_with("groups/create", &[("name", "Release Crew"), ("description", "ships it")]).await).await;
+    assert_eq!(status, StatusCode::OK, "{created}");
+    let new_id = created["id"].as_str().expect("id").to_string();
+    let (status, dup) =
+        json(app.call_with("groups/create", &[("name", "release crew"), ("description", "")]).await).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(dup["message"].as_str().expect("msg").contains("already exists"), "Okta's own words: {dup}");
+    let (_, renamed) =
+        json(app.call_with("groups/rename", &[("id", &new_id), ("name", "Release Team"), ("description", "")]).await)
+            .await;
+    assert_eq!(renamed["name"], "Release Team");
+    let (status, _) = json(app.call_with("groups/delete", &[("id", &new_id)]).await).await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, _) =
+        json(app.call_with("groups/delete", &[("id", app_group["id"].as_str().expect("id"))]).await).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "app groups cannot be deleted here");
+}
+
+#[tokio::test]
+async fn upstream_faults_are_retried_or_reported_and_metered() {
+    let app = spawn_app().await;
+    app.sign_in_as(ADMIN, None).await;
+    // One 429 with a reset in the past: the client waits briefly and retries, the person never sees it.
+    app.control("faults", serde_json::json!({ "path_prefix": "/api/v1/users", "status": 429, "times": 1 })).await;
+    let (status, page) = json(app.call_with("people/search", &[("query[q]", "ed")]).await).await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    // A 500 is reported with a reference, and nothing is claimed to have changed.
+    let ed = app.user_id("ed.engineer@portico.example").await;
+    app.control("faults", serde_json::json!({ "path_prefix": "/api/v1/users", "status": 500, "times": 1 })).await;
+    let (status, err) = json(app.call_with("people/lifecycle", &[("id", &ed), ("op", "suspend")]).await).await;
+    assert_eq!(status, StatusCode::BAD_GATEWAY, "{err}");
+    assert!(err["message"].as_str().expect("msg").contains("Nothing was changed"));
+    // A dropped connection is a clear error too; the retry then works.
+    app.control("faults", serde_json::json!({ "path_prefix": "/api/v1/users", "drop_connection": true, "times": 1 }))
+        .await;
+    let (status, _) = json(app.call_with("people/search", &[("query[q]", "ed")]).await).await;
+    assert_eq!(status, StatusCode::BAD_GATEWAY);
+    let (status, _) = json(app.call_with("people/search", &[("query[q]", "ed")]).await).await;
+    assert_eq!(status, StatusCode::OK);
+
+    let metrics =
+        app.client.get(format!("{}/metrics", app.base)).send().await.expect("metrics").text().await.expect("text");
+    assert!(metrics.contains("portico_upstream_requests_total{upstream=\"okta\",family=\"users\"}"), "{metrics}");
+    assert!(metrics.contains("portico_upstream_errors_total"));
+    assert!(metrics.contains("portico_upstream_rate_limit_remaining"));
+}
+
+#[tokio::test]
+async fn malformed_calls_get_a_400_with_a_reference() {
+    let app = spawn_app().await;
+    app.sign_in_as(ADMIN, None).await;
+    let (status, err) = json(app.call_with("people/search", &[("limit", "many")]).await).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{err}");
+    assert_eq!(err["kind"], "bad_request");
+    assert!(!err["op_id"].as_str().unwrap_or_default().is_empty());
+}
