@@ -78,6 +78,7 @@ pub fn App() -> impl IntoView {
                 <Routes fallback=|| view! { <layout::NotFound /> }>
                     <Route path=path!("/") view=me::HomePage />
                     <Route path=path!("/people") view=people::PeoplePage />
+                    <Route path=path!("/people/new") view=people::NewPersonPage />
                     <Route path=path!("/people/:id") view=people::PersonPage />
                     <Route path=path!("/groups") view=groups::GroupsPage />
                     <Route path=path!("/groups/:id") view=groups::GroupPage />

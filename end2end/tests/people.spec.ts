@@ -59,6 +59,7 @@ test('sorting and filters live in the URL', async ({ page }) => {
 test('admin adds and removes a group member', async ({ page }) => {
   await signInAs(page, 'ada.admin@portico.example', '/groups');
   await page.locator('#search').fill('Engin');
+  await expect(page).toHaveURL(/q=Engin/);
   await page.getByRole('link', { name: 'Engineering' }).click();
   await expect(page.getByTestId('group-name')).toHaveText('Engineering');
   const members = page.getByTestId('members');

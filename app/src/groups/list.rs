@@ -8,7 +8,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::{
     components::A,
-    hooks::{use_navigate, use_query_map},
+    hooks::{use_location, use_navigate, use_query_map},
 };
 
 /// All groups, searchable by name, with type badges and member counts.
@@ -20,6 +20,7 @@ pub fn GroupsPage() -> impl IntoView {
     let groups = Resource::new(move || (q.get(), after.get()), |(q, a)| search_groups(q, a));
     let navigate = use_navigate();
     let pending = StoredValue::new(None::<TimeoutHandle>);
+    let location = use_location();
     let on_type = move |ev: leptos::ev::Event| {
         let text = event_target_value(&ev);
         if let Some(h) = pending.get_value() {
@@ -29,7 +30,12 @@ pub fn GroupsPage() -> impl IntoView {
         let href =
             if text.is_empty() { "/groups".to_string() } else { format!("/groups?q={}", crate::people::encode(&text)) };
         let handle = set_timeout_with_handle(
-            move || navigate(&href, leptos_router::NavigateOptions { replace: true, ..Default::default() }),
+            // Someone who typed and then clicked away within the pause has left: stay gone.
+            move || {
+                if location.pathname.get_untracked() == "/groups" {
+                    navigate(&href, leptos_router::NavigateOptions { replace: true, ..Default::default() })
+                }
+            },
             std::time::Duration::from_millis(300),
         );
         pending.set_value(handle.ok());

@@ -7,7 +7,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::{
     components::A,
-    hooks::{use_navigate, use_query_map},
+    hooks::{use_location, use_navigate, use_query_map},
 };
 
 const STATUSES: [(&str, &str); 9] = [
@@ -35,6 +35,7 @@ pub fn PeoplePage() -> impl IntoView {
     let navigate = use_navigate();
     let navigate_status = navigate.clone();
     let pending = StoredValue::new(None::<TimeoutHandle>);
+    let location = use_location();
     // As-you-type: a pause of 300 ms in typing runs the search (first page).
     let on_type = move |ev: leptos::ev::Event| {
         let text = event_target_value(&ev);
@@ -44,11 +45,18 @@ pub fn PeoplePage() -> impl IntoView {
         let q = PeopleQuery { q: text, after: String::new(), ..query.get_untracked() };
         let navigate = navigate.clone();
         let handle = set_timeout_with_handle(
-            move || navigate(&q.href(), leptos_router::NavigateOptions { replace: true, ..Default::default() }),
+            // Someone who typed and then clicked away within the pause has left: stay gone.
+            move || {
+                if location.pathname.get_untracked() == "/people" {
+                    navigate(&q.href(), leptos_router::NavigateOptions { replace: true, ..Default::default() })
+                }
+            },
             std::time::Duration::from_millis(300),
         );
         pending.set_value(handle.ok());
     };
+    let me = crate::me::use_me().0;
+    let is_admin = move || me.get().and_then(|r| r.ok()).is_some_and(|m| m.roles.iter().any(|r| r.key == "admin"));
     let show_more = move || {
         let q = query.get();
         !(q.title.is_empty()
@@ -79,6 +87,11 @@ pub fn PeoplePage() -> impl IntoView {
         <Title text="People" />
         <div class="page-head">
             <h1>"People"</h1>
+            <Transition fallback=|| ()>
+                <Show when=is_admin>
+                    <A href="/people/new" attr:class="button">"New person"</A>
+                </Show>
+            </Transition>
         </div>
         <form class="card filters" method="get" action="/people" role="search">
             <div class="filter-row">

@@ -1,9 +1,12 @@
 //! People: search, the person page, lifecycle actions, profile editing, group membership.
 
+mod access;
+mod create;
 mod list;
 mod person;
 pub mod server;
 
+pub use create::NewPersonPage;
 pub use list::PeoplePage;
 pub use person::PersonPage;
 
@@ -178,6 +181,46 @@ pub struct LifecycleOutcome {
     pub message: String,
     /// Shown once, never stored.
     pub temp_password: Option<String>,
+}
+
+/// An application assigned to the person.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AppView {
+    pub label: String,
+    pub app_name: String,
+}
+
+/// What one OAuth client holds for the person: consents (scopes) and refresh tokens.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConsentView {
+    pub client_id: String,
+    pub client_name: String,
+    pub scopes: Vec<String>,
+    pub tokens: usize,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccessView {
+    pub apps: Vec<AppView>,
+    pub consents: Vec<ConsentView>,
+    pub can_clear_sessions: bool,
+    pub can_revoke: bool,
+}
+
+/// A new person, as the create form sends it.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct NewPerson {
+    pub first_name: String,
+    pub last_name: String,
+    pub email: String,
+    pub login: String,
+    pub title: String,
+    pub department: String,
+    /// Empty: Okta emails an activation link instead.
+    pub password: String,
+    pub activate: bool,
+    pub group_ids: Vec<String>,
 }
 
 /// Okta's status names as people say them.

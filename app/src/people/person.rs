@@ -24,20 +24,32 @@ pub fn PersonPage() -> impl IntoView {
     // Bumped after every change so the page re-reads Okta without a reload.
     let version = RwSignal::new(0u32);
     let person = Resource::new(move || (id.get(), version.get()), |(id, _)| get_person(id));
+    // Lives outside the re-rendered view so the refresh after the action does not hide it.
+    let temp = RwSignal::new(None::<String>);
     view! {
         <Transition fallback=|| view! { <div class="card skeleton" aria-busy="true">"Loading…"</div> }>
             {move || Suspend::new(async move {
                 match person.await {
                     Err(e) => view! { <ErrorPanel error=e /> }.into_any(),
-                    Ok(p) => view! { <PersonView person=p version /> }.into_any(),
+                    Ok(p) => view! { <PersonView person=p version temp /> }.into_any(),
                 }
             })}
         </Transition>
+        {move || temp.get().map(|t| view! {
+            <div class="modal-backdrop">
+                <div class="modal" role="dialog" aria-modal="true" aria-labelledby="temp-title">
+                    <h2 id="temp-title">"Temporary password"</h2>
+                    <p>"Give this to the person; they must change it at sign-in. It is shown only now."</p>
+                    <p class="temp-password" data-testid="temp-password"><code>{t}</code></p>
+                    <div class="modal-buttons"><button type="button" class="button" on:click=move |_| temp.set(None)>"Done"</button></div>
+                </div>
+            </div>
+        })}
     }
 }
 
 #[component]
-fn PersonView(person: Person, version: RwSignal<u32>) -> impl IntoView {
+fn PersonView(person: Person, version: RwSignal<u32>, temp: RwSignal<Option<String>>) -> impl IntoView {
     let query = use_query_map();
     let tab = Memo::new(move |_| query.get().get("tab").unwrap_or_else(|| "profile".into()));
     let id = person.id.clone();
@@ -60,14 +72,18 @@ fn PersonView(person: Person, version: RwSignal<u32>) -> impl IntoView {
                 <div><dt>"Password changed"</dt><dd>{when(&person.password_changed)}</dd></div>
                 {manager.map(|(mid, name)| view! { <div><dt>"Manager"</dt><dd><A href=format!("/people/{mid}")>{name}</A></dd></div> })}
             </dl>
-            <Actions id=id.clone() login=person.login.clone() actions version />
+            <Actions id=id.clone() login=person.login.clone() actions version temp />
         </section>
         <nav class="tabs" aria-label="Person sections">
             <a href="?tab=profile" aria-current=move || (tab.get() == "profile").then_some("page")>"Profile"</a>
             <a href="?tab=groups" aria-current=move || (tab.get() == "groups").then_some("page")>"Groups"</a>
+            <a href="?tab=apps" aria-current=move || (tab.get() == "apps").then_some("page")>"Applications"</a>
+            <a href="?tab=access" aria-current=move || (tab.get() == "access").then_some("page")>"Sessions & consents"</a>
         </nav>
         {move || match tab.get().as_str() {
             "groups" => view! { <PersonGroups id=id.clone() can_manage=person.can_manage_groups /> }.into_any(),
+            "apps" => view! { <super::access::Apps id=id.clone() /> }.into_any(),
+            "access" => view! { <super::access::Access id=id.clone() /> }.into_any(),
             _ => view! { <Profile person=person.clone() version /> }.into_any(),
         }}
     }
@@ -75,11 +91,16 @@ fn PersonView(person: Person, version: RwSignal<u32>) -> impl IntoView {
 
 /// The lifecycle buttons; each asks for confirmation saying what will happen to this person.
 #[component]
-fn Actions(id: String, login: String, actions: Vec<ActionView>, version: RwSignal<u32>) -> impl IntoView {
+fn Actions(
+    id: String,
+    login: String,
+    actions: Vec<ActionView>,
+    version: RwSignal<u32>,
+    temp: RwSignal<Option<String>>,
+) -> impl IntoView {
     let run = ServerAction::<RunLifecycle>::new();
     let chosen = RwSignal::new(None::<ActionView>);
     let typed = RwSignal::new(String::new());
-    let temp = RwSignal::new(None::<String>);
     let toasts = use_toasts();
     let navigate = use_navigate();
     Effect::new(move |_| {
@@ -143,16 +164,6 @@ fn Actions(id: String, login: String, actions: Vec<ActionView>, version: RwSigna
                     </div>
                 </div>
             }
-        })}
-        {move || temp.get().map(|t| view! {
-            <div class="modal-backdrop">
-                <div class="modal" role="dialog" aria-modal="true" aria-labelledby="temp-title">
-                    <h2 id="temp-title">"Temporary password"</h2>
-                    <p>"Give this to the person; they must change it at sign-in. It is shown only now."</p>
-                    <p class="temp-password" data-testid="temp-password"><code>{t}</code></p>
-                    <div class="modal-buttons"><button type="button" class="button" on:click=move |_| temp.set(None)>"Done"</button></div>
-                </div>
-            </div>
         })}
     }
 }

@@ -208,6 +208,35 @@ impl OktaClient {
         self.call(Method::DELETE, &path, &[("oauthTokens", oauth_tokens.to_string())], None).await.map(|_| ())
     }
 
+    /// A JSON list at `path` (appLinks, grants, clients, tokens), as Okta sends it.
+    pub async fn list_json(&self, path: &str) -> Result<Vec<Value>, OktaError> {
+        let reply = self.get(path, &[]).await?;
+        reply.body.as_array().cloned().ok_or_else(|| OktaError::decode("expected a list".into()))
+    }
+
+    pub async fn app_links(&self, id: &str) -> Result<Vec<Value>, OktaError> {
+        self.list_json(&format!("/api/v1/users/{}/appLinks", enc(id))).await
+    }
+
+    pub async fn grants(&self, id: &str) -> Result<Vec<Value>, OktaError> {
+        self.list_json(&format!("/api/v1/users/{}/grants", enc(id))).await
+    }
+
+    pub async fn clients(&self, id: &str) -> Result<Vec<Value>, OktaError> {
+        self.list_json(&format!("/api/v1/users/{}/clients", enc(id))).await
+    }
+
+    pub async fn refresh_tokens(&self, id: &str, client: &str) -> Result<Vec<Value>, OktaError> {
+        self.list_json(&format!("/api/v1/users/{}/clients/{}/tokens", enc(id), enc(client))).await
+    }
+
+    /// Revokes everything one OAuth client holds for a person: consents and refresh tokens.
+    pub async fn revoke_client(&self, id: &str, client: &str) -> Result<(), OktaError> {
+        let base = format!("/api/v1/users/{}/clients/{}", enc(id), enc(client));
+        self.call(Method::DELETE, &format!("{base}/grants"), &[], None).await?;
+        self.call(Method::DELETE, &format!("{base}/tokens"), &[], None).await.map(|_| ())
+    }
+
     pub async fn list_groups(
         &self,
         search: Option<&str>,

@@ -110,6 +110,12 @@ async fn create_follows_the_documented_outcomes() {
     )
     .await
     .error(400, "E0000125");
+    let federated = org.post("/api/v1/users?provider=true", json!({ "profile": profile("a11"), "credentials": { "provider": { "type": "FEDERATION", "name": "FEDERATION" } } })).await;
+    assert_eq!(federated.ok()["status"], "ACTIVE", "federated people need no password");
+    assert_eq!(federated.body["credentials"]["provider"]["type"], "FEDERATION");
+    let with_question = org.post("/api/v1/users?activate=false", json!({ "profile": profile("a12"), "credentials": { "recovery_question": { "question": "Pet?", "answer": "rexie" } } })).await;
+    assert_eq!(with_question.ok()["credentials"]["recovery_question"]["question"], "Pet?");
+    assert!(with_question.body["credentials"]["recovery_question"].get("answer").is_none(), "answers are write-only");
     let dup = org.post("/api/v1/users", json!({ "profile": profile("a1") })).await;
     dup.error(400, "E0000001");
     assert_eq!(

@@ -1,0 +1,13 @@
+use crate::error::PortalError;
+use leptos::prelude::*;
+
+/// Revokes one OAuth client's consents and refresh tokens for the person.
+#[server(prefix = "/api", endpoint = "people/revoke-consent")]
+pub async fn revoke_consent(id: String, client_id: String) -> Result<String, PortalError> {
+    use portico_core::authz::Action;
+    let caller = crate::ssr::caller().await?;
+    caller.require(Action::RevokeConsents, "revoke consents")?;
+    caller.state.okta.revoke_client(&id, &client_id).await.map_err(crate::ssr::okta_error)?;
+    tracing::info!(op_id = %caller.op_id, actor = %caller.principal.login, target = %id, client = %client_id, "consent revoked");
+    Ok("Access revoked: the application must ask for consent again.".into())
+}

@@ -1,0 +1,116 @@
+import { test, expect, Page, Browser } from '@playwright/test';
+import path from 'node:path';
+
+const PASSWORD = 'Portico-Demo-1';
+const shots = `${__dirname}/../test-results/screens`;
+
+async function signInAs(page: Page, login: string, to = '/') {
+  await page.goto(to);
+  await page.getByLabel('Username').fill(login);
+  await page.getByLabel('Password').fill(PASSWORD);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect(page.locator('html')).toHaveAttribute('data-hydrated', 'true');
+}
+
+/** Serious and critical axe-core findings on the current page (WCAG 2 A/AA rules). */
+async function axeProblems(page: Page): Promise<string[]> {
+  await page.addScriptTag({ path: path.join(__dirname, '../../node_modules/axe-core/axe.min.js') });
+  const violations = await page.evaluate(async () => {
+    // @ts-ignore axe is injected above
+    const result = await (window as any).axe.run(document, { runOnly: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] });
+    return result.violations.map((v: any) => ({ id: v.id, impact: v.impact, nodes: v.nodes.map((n: any) => n.target.join(' ')).slice(0, 3) }));
+  });
+  return violations.filter((v: any) => v.impact === 'serious' || v.impact === 'critical').map((v: any) => `${v.id}: ${v.nodes.join(', ')}`);
+}
+
+async function adminPage(browser: Browser, colorScheme: 'light' | 'dark' = 'light') {
+  // axe is injected as a script, which the portal's CSP would (rightly) block.
+  const context = await browser.newContext({ bypassCSP: true, colorScheme });
+  const page = await context.newPage();
+  await signInAs(page, 'ada.admin@portico.example');
+  return { context, page };
+}
+
+test('people, person and group pages have no serious accessibility violations (light and dark)', async ({ browser }) => {
+  for (const scheme of ['light', 'dark'] as const) {
+    const { context, page } = await adminPage(browser, scheme);
+    for (const url of ['/people', '/groups']) {
+      await page.goto(url);
+      await expect(page.locator('table.data')).toBeVisible();
+      expect(await axeProblems(page), `${url} (${scheme})`).toEqual([]);
+    }
+    await page.goto('/people?q=ed');
+    await page.getByRole('link', { name: 'Ed Engineer' }).click();
+    await expect(page.getByTestId('person-name')).toBeVisible();
+    expect(await axeProblems(page), `person (${scheme})`).toEqual([]);
+    await page.goto('/groups?q=Engineering');
+    await page.getByRole('link', { name: 'Engineering' }).click();
+    await expect(page.getByTestId('members')).toBeVisible();
+    expect(await axeProblems(page), `group (${scheme})`).toEqual([]);
+    if (scheme === 'dark') await page.screenshot({ path: `${shots}/20-group-dark.png`, fullPage: true });
+    await context.close();
+  }
+});
+
+test('admin creates a person, edits the profile (Okta errors by the field), sees apps and clears sessions', async ({ page }) => {
+  await signInAs(page, 'ada.admin@portico.example', '/people');
+  await page.getByRole('link', { name: 'New person' }).click();
+  await page.getByLabel('First name').fill('Nora');
+  await page.getByLabel('Last name').fill('Newhire');
+  await page.getByLabel('Primary email').fill('nora.newhire@portico.example');
+  await page.getByLabel(/^Password/).fill('Welcome-2-Acme!');
+  await page.getByTestId('group-picker').fill('Eng');
+  await page.getByRole('option').filter({ hasText: 'Engineering' }).getByRole('button').click();
+  await page.screenshot({ path: `${shots}/21-new-person.png`, fullPage: true });
+  await page.getByRole('button', { name: 'Create person' }).click();
+  await expect(page.getByTestId('person-name')).toHaveText('Nora Newhire');
+  await expect(page.getByTestId('person-status')).toHaveText('Active');
+
+  await page.getByRole('button', { name: 'Edit profile' }).click();
+  await page.getByLabel('Primary email').fill('not-an-email');
+  await page.getByRole('button', { name: 'Save' }).click();
+  await expect(page.locator('.field-error')).toContainText('Does not match required pattern');
+  await page.getByLabel('Primary email').fill('nora@portico.example');
+  await page.getByLabel('Title').fill('Platform Engineer');
+  await page.getByRole('button', { name: 'Save' }).click();
+  await expect(page.getByTestId('toast').first()).toContainText('Profile saved');
+  await expect(page.locator('dl.facts')).toContainText('Platform Engineer');
+
+  await page.getByRole('link', { name: 'Groups', exact: true }).last().click();
+  await expect(page.getByTestId('person-groups')).toContainText('Engineering');
+
+  await page.goto('/people?q=ed');
+  await page.getByRole('link', { name: 'Ed Engineer' }).click();
+  await page.getByRole('link', { name: 'Applications' }).click();
+  await expect(page.getByTestId('apps')).toContainText('Salesforce');
+  await page.getByRole('link', { name: 'Sessions & consents' }).click();
+  await expect(page.getByTestId('consents')).toContainText('Expenses Mobile');
+  await page.screenshot({ path: `${shots}/22-sessions.png`, fullPage: true });
+  await page.getByRole('button', { name: 'Clear all sessions' }).click();
+  await expect(page.getByTestId('toast').first()).toContainText('signed out of every session');
+  await expect(page.getByTestId('consents')).toContainText('no refresh tokens');
+  await page.getByRole('button', { name: 'Revoke Ops Dashboard' }).click();
+  await expect(page.getByTestId('consents')).not.toContainText('Ops Dashboard');
+});
+
+test('expire password shows the temporary password once; delete asks for the login', async ({ page }) => {
+  await signInAs(page, 'ada.admin@portico.example', '/people?q=ivy');
+  await page.getByRole('link', { name: 'Ivy Intern' }).click();
+  await page.getByRole('button', { name: 'Expire password' }).click();
+  await page.getByTestId('confirm').click();
+  await expect(page.getByTestId('temp-password')).toBeVisible();
+  await page.screenshot({ path: `${shots}/23-temp-password.png` });
+  await page.getByRole('button', { name: 'Done' }).click();
+  await expect(page.getByTestId('temp-password')).toHaveCount(0);
+  await expect(page.getByTestId('person-status')).toHaveText('Password expired');
+
+  await page.getByRole('button', { name: 'Deactivate' }).click();
+  await page.getByTestId('confirm').click();
+  await expect(page.getByTestId('person-status')).toHaveText('Deactivated');
+  await page.getByRole('button', { name: 'Delete' }).click();
+  await expect(page.getByTestId('confirm')).toBeDisabled();
+  await page.getByRole('dialog').getByRole('textbox').fill('ivy.intern@portico.example');
+  await page.getByTestId('confirm').click();
+  await expect(page).toHaveURL(/\/people$/);
+  await expect(page.getByTestId('toast').first()).toContainText('Ivy Intern was deleted');
+});
