@@ -35,6 +35,7 @@ test-e2e:
 clean:
 	rm -rf target end2end/test-results end2end/.data
 
-# Benchmarks (release build): the embedded org at 100k users.
-bench:
+# Benchmarks (release build): the embedded org at 100k users; the portal's own costs.
+bench: setup-run build-release
 	cargo run --release -p portico-bench --bin devorg-scale
+	cargo run --release -p portico-bench --bin portal

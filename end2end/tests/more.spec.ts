@@ -1,16 +1,7 @@
 import { test, expect, Page, Browser } from '@playwright/test';
+import { shots, signInAs } from './helpers';
 import path from 'node:path';
 
-const PASSWORD = 'Portico-Demo-1';
-const shots = `${__dirname}/../test-results/screens`;
-
-async function signInAs(page: Page, login: string, to = '/') {
-  await page.goto(to);
-  await page.getByLabel('Username').fill(login);
-  await page.getByLabel('Password').fill(PASSWORD);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await expect(page.locator('html')).toHaveAttribute('data-hydrated', 'true');
-}
 
 /** Serious and critical axe-core findings on the current page (WCAG 2 A/AA rules). */
 async function axeProblems(page: Page): Promise<string[]> {

@@ -1,15 +1,6 @@
-import { test, expect, Page } from '@playwright/test';
+import { test, expect } from '@playwright/test';
+import { shots, signInAs } from './helpers';
 
-const PASSWORD = 'Portico-Demo-1';
-const shots = `${__dirname}/../test-results/screens`;
-
-async function signInAs(page: Page, login: string, path = '/') {
-  await page.goto(path);
-  await page.getByLabel('Username').fill(login);
-  await page.getByLabel('Password').fill(PASSWORD);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await expect(page.locator('html')).toHaveAttribute('data-hydrated', 'true');
-}
 
 test('admin searches for a person, suspends and unsuspends them', async ({ page }) => {
   await signInAs(page, 'ada.admin@portico.example', '/people');

@@ -7,6 +7,7 @@ mod health;
 mod pages;
 pub mod security;
 pub mod telemetry;
+pub mod testkit;
 
 use anyhow::Context;
 use axum::{Router, extract::FromRef, routing::get};

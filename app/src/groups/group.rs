@@ -5,7 +5,7 @@ use crate::{
     },
     layout::ErrorPanel,
     people::server::{ChangeMembership, search_people},
-    ui::{KindBadge, StatusBadge, error_text, use_toasts},
+    ui::{KindBadge, StatusBadge, use_toasts},
 };
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -44,17 +44,10 @@ fn GroupDetail(view: GroupView, version: RwSignal<u32>) -> impl IntoView {
         Resource::new(move || (after.get(), members_version.get()), move |(a, _)| group_members(gid.clone(), a));
     let change = ServerAction::<ChangeMembership>::new();
     let toasts = use_toasts();
-    Effect::new(move |_| {
-        if let Some(result) = change.value().get() {
-            match result {
-                Ok(msg) => {
-                    toasts.show(msg, true);
-                    members_version.update(|v| *v += 1);
-                    version.update(|v| *v += 1);
-                }
-                Err(e) => toasts.show(error_text(&e), false),
-            }
-        }
+    crate::ui::on_result(change.value(), move |msg| {
+        toasts.show(msg, true);
+        members_version.update(|v| *v += 1);
+        version.update(|v| *v += 1);
     });
     let can_members = view.can_manage_members;
     let gid_remove = g.id.clone();
@@ -136,27 +129,13 @@ fn ManageGroup(id: String, name: String, description: String, version: RwSignal<
     let new_name = RwSignal::new(name.clone());
     let new_desc = RwSignal::new(description.clone());
     let confirm_delete = RwSignal::new(false);
-    Effect::new(move |_| {
-        if let Some(result) = rename.value().get() {
-            match result {
-                Ok(g) => {
-                    toasts.show(format!("Saved {}.", g.name), true);
-                    version.update(|v| *v += 1);
-                }
-                Err(e) => toasts.show(error_text(&e), false),
-            }
-        }
+    crate::ui::on_result(rename.value(), move |g| {
+        toasts.show(format!("Saved {}.", g.name), true);
+        version.update(|v| *v += 1);
     });
-    Effect::new(move |_| {
-        if let Some(result) = delete.value().get() {
-            match result {
-                Ok(msg) => {
-                    toasts.show(msg, true);
-                    navigate("/groups", Default::default());
-                }
-                Err(e) => toasts.show(error_text(&e), false),
-            }
-        }
+    crate::ui::on_result(delete.value(), move |msg| {
+        toasts.show(msg, true);
+        navigate("/groups", Default::default());
     });
     let (rid, did) = (id.clone(), id.clone());
     view! {

@@ -2,13 +2,13 @@ use crate::{
     groups::server::{CreateGroup, search_groups},
     layout::ErrorPanel,
     me::use_me,
-    ui::{KindBadge, error_text, use_toasts},
+    ui::{KindBadge, use_toasts},
 };
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::{
     components::A,
-    hooks::{use_location, use_navigate, use_query_map},
+    hooks::{use_navigate, use_query_map},
 };
 
 /// All groups, searchable by name, with type badges and member counts.
@@ -18,27 +18,14 @@ pub fn GroupsPage() -> impl IntoView {
     let q = Memo::new(move |_| params.get().get("q").unwrap_or_default());
     let after = Memo::new(move |_| params.get().get("after").unwrap_or_default());
     let groups = Resource::new(move || (q.get(), after.get()), |(q, a)| search_groups(q, a));
-    let navigate = use_navigate();
-    let pending = StoredValue::new(None::<TimeoutHandle>);
-    let location = use_location();
+    let search_to = crate::ui::debounced_navigation("/groups");
     let on_type = move |ev: leptos::ev::Event| {
         let text = event_target_value(&ev);
-        if let Some(h) = pending.get_value() {
-            h.clear();
-        }
-        let navigate = navigate.clone();
-        let href =
-            if text.is_empty() { "/groups".to_string() } else { format!("/groups?q={}", crate::people::encode(&text)) };
-        let handle = set_timeout_with_handle(
-            // Someone who typed and then clicked away within the pause has left: stay gone.
-            move || {
-                if location.pathname.get_untracked() == "/groups" {
-                    navigate(&href, leptos_router::NavigateOptions { replace: true, ..Default::default() })
-                }
-            },
-            std::time::Duration::from_millis(300),
-        );
-        pending.set_value(handle.ok());
+        search_to(if text.is_empty() {
+            "/groups".to_string()
+        } else {
+            format!("/groups?q={}", crate::people::encode(&text))
+        });
     };
     let me = use_me().0;
     let is_admin = move || me.get().and_then(|r| r.ok()).is_some_and(|m| m.roles.iter().any(|r| r.key == "admin"));
@@ -101,16 +88,9 @@ fn NewGroup() -> impl IntoView {
     let navigate = use_navigate();
     let name = RwSignal::new(String::new());
     let description = RwSignal::new(String::new());
-    Effect::new(move |_| {
-        if let Some(result) = create.value().get() {
-            match result {
-                Ok(g) => {
-                    toasts.show(format!("Created {}.", g.name), true);
-                    navigate(&format!("/groups/{}", g.id), Default::default());
-                }
-                Err(e) => toasts.show(error_text(&e), false),
-            }
-        }
+    crate::ui::on_result(create.value(), move |g| {
+        toasts.show(format!("Created {}.", g.name), true);
+        navigate(&format!("/groups/{}", g.id), Default::default());
     });
     view! {
         <details class="card new-group">

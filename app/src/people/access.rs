@@ -1,7 +1,7 @@
 use crate::{
     layout::ErrorPanel,
     people::server::{ClearSessions, RevokeConsent, person_access},
-    ui::{error_text, use_toasts},
+    ui::use_toasts,
 };
 use leptos::prelude::*;
 
@@ -40,16 +40,9 @@ pub fn Access(id: String) -> impl IntoView {
     let toasts = use_toasts();
     let also_tokens = RwSignal::new(true);
     for outcome in [clear.value(), revoke.value()] {
-        Effect::new(move |_| {
-            if let Some(result) = outcome.get() {
-                match result {
-                    Ok(msg) => {
-                        toasts.show(msg, true);
-                        version.update(|v| *v += 1);
-                    }
-                    Err(e) => toasts.show(error_text(&e), false),
-                }
-            }
+        crate::ui::on_result(outcome, move |msg| {
+            toasts.show(msg, true);
+            version.update(|v| *v += 1);
         });
     }
     view! {

@@ -7,7 +7,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::{
     components::A,
-    hooks::{use_location, use_navigate, use_query_map},
+    hooks::{use_navigate, use_query_map},
 };
 
 const STATUSES: [(&str, &str); 9] = [
@@ -32,28 +32,10 @@ pub fn PeoplePage() -> impl IntoView {
         PeopleQuery::from_pairs(|k| p.get(k))
     });
     let page = Resource::new(move || query.get(), |q| search_people(q, None));
-    let navigate = use_navigate();
-    let navigate_status = navigate.clone();
-    let pending = StoredValue::new(None::<TimeoutHandle>);
-    let location = use_location();
-    // As-you-type: a pause of 300 ms in typing runs the search (first page).
+    let navigate_status = use_navigate();
+    let search_to = crate::ui::debounced_navigation("/people");
     let on_type = move |ev: leptos::ev::Event| {
-        let text = event_target_value(&ev);
-        if let Some(h) = pending.get_value() {
-            h.clear();
-        }
-        let q = PeopleQuery { q: text, after: String::new(), ..query.get_untracked() };
-        let navigate = navigate.clone();
-        let handle = set_timeout_with_handle(
-            // Someone who typed and then clicked away within the pause has left: stay gone.
-            move || {
-                if location.pathname.get_untracked() == "/people" {
-                    navigate(&q.href(), leptos_router::NavigateOptions { replace: true, ..Default::default() })
-                }
-            },
-            std::time::Duration::from_millis(300),
-        );
-        pending.set_value(handle.ok());
+        search_to(PeopleQuery { q: event_target_value(&ev), after: String::new(), ..query.get_untracked() }.href());
     };
     let me = crate::me::use_me().0;
     let is_admin = move || me.get().and_then(|r| r.ok()).is_some_and(|m| m.roles.iter().any(|r| r.key == "admin"));

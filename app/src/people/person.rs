@@ -271,16 +271,9 @@ fn PersonGroups(id: String, can_manage: bool) -> impl IntoView {
     let groups = Resource::new(move || version.get(), move |_| person_groups(uid.clone()));
     let change = ServerAction::<ChangeMembership>::new();
     let toasts = use_toasts();
-    Effect::new(move |_| {
-        if let Some(result) = change.value().get() {
-            match result {
-                Ok(msg) => {
-                    toasts.show(msg, true);
-                    version.update(|v| *v += 1);
-                }
-                Err(e) => toasts.show(error_text(&e), false),
-            }
-        }
+    crate::ui::on_result(change.value(), move |msg| {
+        toasts.show(msg, true);
+        version.update(|v| *v += 1);
     });
     let picker_uid = id.clone();
     view! {

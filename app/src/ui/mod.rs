@@ -68,3 +68,43 @@ pub fn error_text(e: &crate::error::PortalError) -> String {
         None => e.message.clone(),
     }
 }
+
+/// Every action ends in a visible result: a failure becomes a toast quoting its reference;
+/// success runs `on_ok`.
+pub fn on_result<T: 'static>(
+    value: impl Get<Value = Option<Result<T, crate::error::PortalError>>> + 'static,
+    on_ok: impl Fn(T) + 'static,
+) {
+    let toasts = use_toasts();
+    Effect::new(move |_| {
+        if let Some(result) = value.get() {
+            match result {
+                Ok(v) => on_ok(v),
+                Err(e) => toasts.show(error_text(&e), false),
+            }
+        }
+    });
+}
+
+/// Search as you type: navigates (replacing the history entry) once typing pauses for 300 ms,
+/// unless the person has left the list page (`path`) in the meantime.
+pub fn debounced_navigation(path: &'static str) -> impl Fn(String) + Clone + 'static {
+    let navigate = leptos_router::hooks::use_navigate();
+    let location = leptos_router::hooks::use_location();
+    let pending = StoredValue::new(None::<TimeoutHandle>);
+    move |href: String| {
+        if let Some(h) = pending.get_value() {
+            h.clear();
+        }
+        let navigate = navigate.clone();
+        let handle = set_timeout_with_handle(
+            move || {
+                if location.pathname.get_untracked() == path {
+                    navigate(&href, leptos_router::NavigateOptions { replace: true, ..Default::default() });
+                }
+            },
+            std::time::Duration::from_millis(300),
+        );
+        pending.set_value(handle.ok());
+    }
+}

@@ -53,9 +53,7 @@ pub fn location(res: &Response) -> String {
 
 /// The transaction id in the org's sign-in form.
 pub fn form_txn(html: &str) -> String {
-    let marker = "name=\"txn\" value=\"";
-    let start = html.find(marker).expect("sign-in form") + marker.len();
-    html[start..].split('"').next().expect("txn").to_string()
+    portico_server::testkit::form_txn(html).expect("sign-in form")
 }
 
 impl TestApp {

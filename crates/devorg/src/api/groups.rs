@@ -73,9 +73,8 @@ fn stats_select(expand: Option<&str>) -> (bool, &'static str) {
 }
 
 pub async fn list(State(state): State<Arc<OrgState>>, RawQuery(raw): RawQuery) -> ApiResult<Response> {
-    let params: Vec<(String, String)> =
-        url::form_urlencoded::parse(raw.unwrap_or_default().as_bytes()).into_owned().collect();
-    let get = |k: &str| params.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
+    let params = paging::Params::parse(raw);
+    let get = |k: &str| params.get(k);
     let (search, filter, q) = (get("search"), get("filter"), get("q"));
     if search.is_some() && filter.is_some() {
         return Err(ApiError::search_and_filter());
@@ -150,7 +149,7 @@ pub async fn list(State(state): State<Arc<OrgState>>, RawQuery(raw): RawQuery) -
         })
         .flatten();
     let body: Vec<Value> = rows.iter().map(|r| group_json(&base, r, stats)).collect();
-    Ok((paging::links(&base, "/api/v1/groups", &params, limit, next), Json(Value::Array(body))).into_response())
+    Ok((paging::links(&base, "/api/v1/groups", &params.0, limit, next), Json(Value::Array(body))).into_response())
 }
 
 fn parse_profile(bytes: &Bytes, allowed: &[&str]) -> ApiResult<Map<String, Value>> {
@@ -287,16 +286,15 @@ pub async fn members(
     RawQuery(raw): RawQuery,
 ) -> ApiResult<Response> {
     find(&state.db, &id).await?;
-    let params: Vec<(String, String)> =
-        url::form_urlencoded::parse(raw.unwrap_or_default().as_bytes()).into_owned().collect();
-    let get = |k: &str| params.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
+    let params = paging::Params::parse(raw);
+    let get = |k: &str| params.get(k);
     let limit = paging::limit(get("limit"), 1000, 1000)?;
     let mut binds = vec![id.clone()];
     users::page_of_users(
         &state.db,
         &base(&state),
         &format!("/api/v1/groups/{id}/users"),
-        &params,
+        &params.0,
         // Walking the membership index in user-id order keeps every page cheap, even for
         // Everyone (all users) and for small groups alike.
         "group_members m JOIN users ON users.id = m.user_id",
@@ -373,9 +371,8 @@ pub async fn of_user(
     RawQuery(raw): RawQuery,
 ) -> ApiResult<Response> {
     let user = users::load(&state, &caller, &key).await?;
-    let params: Vec<(String, String)> =
-        url::form_urlencoded::parse(raw.unwrap_or_default().as_bytes()).into_owned().collect();
-    let get = |k: &str| params.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
+    let params = paging::Params::parse(raw);
+    let get = |k: &str| params.get(k);
     let limit = paging::limit(get("limit"), 200, 200)?;
     let after = match get("after") {
         Some(c) => paging::decode_cursor(c)?.1,
@@ -396,5 +393,5 @@ pub async fn of_user(
     let next = more.then(|| rows.last().map(|r| paging::encode_cursor(None, r.get("id")))).flatten();
     let body: Vec<Value> = rows.iter().map(|r| group_json(&base, r, false)).collect();
     let path = format!("/api/v1/users/{}/groups", user.id);
-    Ok((paging::links(&base, &path, &params, limit, next), Json(Value::Array(body))).into_response())
+    Ok((paging::links(&base, &path, &params.0, limit, next), Json(Value::Array(body))).into_response())
 }

@@ -5,6 +5,19 @@ use super::error::{ApiError, ApiResult};
 use axum::http::{HeaderMap, HeaderValue, header};
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 
+/// A request's query parameters, in order (links echo them back).
+pub struct Params(pub Vec<(String, String)>);
+
+impl Params {
+    pub fn parse(raw: Option<String>) -> Params {
+        Params(url::form_urlencoded::parse(raw.unwrap_or_default().as_bytes()).into_owned().collect())
+    }
+
+    pub fn get(&self, key: &str) -> Option<&str> {
+        self.0.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
+    }
+}
+
 /// Page size from `limit`: default when absent, clamped to `max`; nonsense is refused.
 pub fn limit(raw: Option<&str>, default: usize, max: usize) -> ApiResult<usize> {
     match raw {

@@ -677,9 +677,8 @@ pub async fn remove(
 // ---- lists ----
 
 pub async fn list(State(state): State<Arc<OrgState>>, RawQuery(raw): RawQuery) -> ApiResult<Response> {
-    let params: Vec<(String, String)> =
-        url::form_urlencoded::parse(raw.unwrap_or_default().as_bytes()).into_owned().collect();
-    let get = |k: &str| params.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
+    let params = paging::Params::parse(raw);
+    let get = |k: &str| params.get(k);
     let (search, filter, q) = (get("search"), get("filter"), get("q"));
     if search.is_some() && filter.is_some() {
         return Err(ApiError::search_and_filter());
@@ -724,7 +723,7 @@ pub async fn list(State(state): State<Arc<OrgState>>, RawQuery(raw): RawQuery) -
         &state.db,
         &base,
         "/api/v1/users",
-        &params,
+        &params.0,
         "users",
         "id",
         condition,

@@ -1,0 +1,39 @@
+//! Driving a running portal over HTTP as a browser would: shared by the integration tests and
+//! the benchmarks.
+
+use anyhow::{Context, bail};
+use reqwest::{StatusCode, header};
+
+/// The transaction id in the embedded org's sign-in form.
+pub fn form_txn(html: &str) -> Option<String> {
+    let marker = "name=\"txn\" value=\"";
+    let start = html.find(marker)? + marker.len();
+    html[start..].split('"').next().map(str::to_string)
+}
+
+fn location(res: &reqwest::Response) -> anyhow::Result<String> {
+    Ok(res.headers().get(header::LOCATION).context("no Location header")?.to_str()?.to_string())
+}
+
+/// Signs in at `base` with `client` (which must keep cookies and not follow redirects).
+pub async fn sign_in(client: &reqwest::Client, base: &str, login: &str, password: &str) -> anyhow::Result<()> {
+    let res = client.get(format!("{base}/auth/login")).send().await?;
+    let authorize = location(&res)?;
+    let page = client.get(&authorize).send().await?.text().await?;
+    let txn = form_txn(&page).context("no sign-in form")?;
+    let org = url::Url::parse(&authorize)?;
+    let org = org.origin().ascii_serialization();
+    let res = client
+        .post(format!("{org}/login/signin"))
+        .form(&[("txn", txn.as_str()), ("username", login), ("password", password)])
+        .send()
+        .await?;
+    if res.status() != StatusCode::SEE_OTHER {
+        bail!("sign-in refused: {}", res.status());
+    }
+    let res = client.get(location(&res)?).send().await?;
+    if res.status() != StatusCode::SEE_OTHER {
+        bail!("callback refused: {}", res.status());
+    }
+    Ok(())
+}
