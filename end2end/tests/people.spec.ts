@@ -37,6 +37,7 @@ test('sorting and filters live in the URL', async ({ page }) => {
   await expect(page.getByRole('link', { name: 'Erin Engineer' })).toBeVisible();
   await expect(page.getByRole('link', { name: 'Ed Engineer' })).toHaveCount(0);
   await page.goto('/people?sort=name&order=desc');
+  await page.screenshot({ path: `${shots}/15-people.png`, fullPage: true });
   const names = await page.locator('table.data tbody td:first-child').allTextContents();
   expect(names.length).toBeGreaterThan(3);
   const lastNames = names.map((n) => n.split(' ').slice(-1)[0].toLowerCase());
