@@ -105,3 +105,18 @@ test('expire password shows the temporary password once; delete asks for the log
   await expect(page).toHaveURL(/\/people$/);
   await expect(page.getByTestId('toast').first()).toContainText('Ivy Intern was deleted');
 });
+
+test('usable on a tablet: nothing spills sideways', async ({ browser }) => {
+  const context = await browser.newContext({ viewport: { width: 820, height: 1100 } });
+  const page = await context.newPage();
+  await signInAs(page, 'ada.admin@portico.example', '/people');
+  await expect(page.locator('table.data')).toBeVisible();
+  for (const url of ['/people', '/groups']) {
+    await page.goto(url);
+    await expect(page.locator('table.data')).toBeVisible();
+    const spill = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+    expect(spill, url).toBeLessThanOrEqual(0);
+  }
+  await page.screenshot({ path: `${shots}/24-tablet-people.png`, fullPage: true });
+  await context.close();
+});
