@@ -11,8 +11,7 @@ use axum::{
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use openidconnect::{
     AuthorizationCode, ClientId, ClientSecret, CsrfToken, EndpointMaybeSet, EndpointNotSet, EndpointSet, IssuerUrl,
-    Nonce, OAuth2TokenResponse, PkceCodeChallenge, PkceCodeVerifier, ProviderMetadataWithLogout, RedirectUrl, Scope,
-    TokenResponse,
+    Nonce, PkceCodeChallenge, PkceCodeVerifier, ProviderMetadataWithLogout, RedirectUrl, Scope, TokenResponse,
     core::{CoreAuthenticationFlow, CoreClient},
 };
 use portico_app::ssr::SESSION_PRINCIPAL;
@@ -227,7 +226,6 @@ async fn finish(auth: &Auth, session: &Session, p: CallbackParams) -> Result<Str
             }
             other => SignInError::ProviderUnavailable(other.to_string()),
         })?;
-    let _ = response.access_token(); // held by the provider only; the portal needs none yet
     let id_token = response.id_token().ok_or_else(|| SignInError::InvalidToken("no ID token".into()))?;
     let nonce = Nonce::new(flow.nonce);
     let verify = |d: &Discovered| id_token.claims(&d.client.id_token_verifier(), &nonce).cloned();

@@ -64,7 +64,7 @@ impl PeopleQuery {
         ]
     }
 
-    pub fn from_pairs<'a>(get: impl Fn(&str) -> Option<String>) -> Self {
+    pub fn from_pairs(get: impl Fn(&str) -> Option<String>) -> Self {
         let v = |k: &str| get(k).unwrap_or_default();
         PeopleQuery {
             q: v("q"),

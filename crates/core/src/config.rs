@@ -259,6 +259,7 @@ impl Config {
 }
 
 #[cfg(test)]
+#[allow(clippy::result_large_err)] // figment's Jail API returns its own large error type
 mod tests {
     use super::*;
     use figment::Jail;

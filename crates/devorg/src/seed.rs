@@ -307,41 +307,6 @@ async fn seed_apps_and_consents(
     Ok(())
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn every_okta_status_is_seeded() {
-        for status in [
-            "STAGED",
-            "PROVISIONED",
-            "ACTIVE",
-            "RECOVERY",
-            "PASSWORD_EXPIRED",
-            "LOCKED_OUT",
-            "SUSPENDED",
-            "DEPROVISIONED",
-        ] {
-            assert!(PEOPLE.iter().any(|p| p.3 == status), "{status} missing");
-        }
-    }
-
-    #[test]
-    fn managers_and_groups_refer_to_seeded_entries() {
-        for p in PEOPLE {
-            if let Some(m) = p.6 {
-                assert!(PEOPLE.iter().any(|q| q.0 == m), "{m} unknown");
-            }
-            for g in p.7 {
-                assert!(GROUPS.iter().any(|(name, _, _)| name == g), "{g} unknown");
-            }
-        }
-        // Two levels of delegation exist: a report who manages someone.
-        assert!(PEOPLE.iter().any(|p| p.6 == Some("ed.engineer")));
-    }
-}
-
 /// Deletes every person, group and consent and seeds the demo org again. The API tokens stay,
 /// re-pointed at the new admin.
 pub async fn reset(db: &SqlitePool) -> anyhow::Result<()> {
@@ -475,4 +440,39 @@ pub async fn bulk(db: &SqlitePool, users: usize, groups: usize) -> anyhow::Resul
     tx.commit().await?;
     tracing::info!(users, groups, "embedded org: bulk seed done");
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_okta_status_is_seeded() {
+        for status in [
+            "STAGED",
+            "PROVISIONED",
+            "ACTIVE",
+            "RECOVERY",
+            "PASSWORD_EXPIRED",
+            "LOCKED_OUT",
+            "SUSPENDED",
+            "DEPROVISIONED",
+        ] {
+            assert!(PEOPLE.iter().any(|p| p.3 == status), "{status} missing");
+        }
+    }
+
+    #[test]
+    fn managers_and_groups_refer_to_seeded_entries() {
+        for p in PEOPLE {
+            if let Some(m) = p.6 {
+                assert!(PEOPLE.iter().any(|q| q.0 == m), "{m} unknown");
+            }
+            for g in p.7 {
+                assert!(GROUPS.iter().any(|(name, _, _)| name == g), "{g} unknown");
+            }
+        }
+        // Two levels of delegation exist: a report who manages someone.
+        assert!(PEOPLE.iter().any(|p| p.6 == Some("ed.engineer")));
+    }
 }

@@ -11,6 +11,9 @@ struct Family {
     remaining: Option<u64>,
 }
 
+/// `(metric name, Prometheus type, help text, value of a family)`
+type Series = (&'static str, &'static str, &'static str, fn(&Family) -> Option<f64>);
+
 #[derive(Default)]
 pub struct Metrics {
     families: Mutex<BTreeMap<&'static str, Family>>,
@@ -31,7 +34,7 @@ impl Metrics {
     pub fn render(&self, upstream: &str) -> String {
         let all = self.families.lock().map(|f| f.clone()).unwrap_or_default();
         let mut out = String::new();
-        let series: [(&str, &str, &str, fn(&Family) -> Option<f64>); 4] = [
+        let series: [Series; 4] = [
             ("portico_upstream_requests_total", "counter", "Upstream API calls.", |f| Some(f.calls as f64)),
             ("portico_upstream_errors_total", "counter", "Upstream calls that failed or answered an error.", |f| {
                 Some(f.errors as f64)

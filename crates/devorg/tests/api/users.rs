@@ -53,7 +53,7 @@ async fn filter_search_and_q() {
     assert!(pages > 1);
     let names: Vec<&str> = sorted.iter().map(|u| u["profile"]["firstName"].as_str().expect("name")).collect();
     let mut expected = names.clone();
-    expected.sort_by(|a, b| b.to_lowercase().cmp(&a.to_lowercase()));
+    expected.sort_by_key(|n| std::cmp::Reverse(n.to_lowercase()));
     assert_eq!(names, expected);
     // Since/until on lastUpdated with a date literal.
     org.get("/api/v1/users?filter=lastUpdated+gt+%222000-01-01T00:00:00.000Z%22").await.ok();
