@@ -67,6 +67,7 @@ impl Portal {
                     redirect_uris: vec![format!("{public}/auth/callback")],
                     post_logout_redirect_uris: vec![format!("{public}/signed-out")],
                     test_control: config.devorg.test_control,
+                    asa_token_ttl: std::time::Duration::from_secs(3600),
                 })
                 .await?,
             ),
@@ -195,6 +196,14 @@ fn print_devorg(d: &DevOrg) {
     use portico_devorg::seed::{DEMO_PASSWORD, DOMAIN};
     println!("\n  Embedded Okta-compatible org: {}", d.url.as_str().trim_end_matches('/'));
     println!("  Demo API token (Authorization: SSWS <token>): {}", d.api_token);
+    println!(
+        "\n  Embedded ASA team: {}/v1/teams/{}  (service user {}: key id {}, key secret {})",
+        d.url.as_str().trim_end_matches('/'),
+        portico_devorg::asa::TEAM,
+        portico_devorg::asa::SERVICE_USER,
+        d.asa_key.0,
+        d.asa_key.1
+    );
     println!("\n  Demo sign-in accounts (password for all: {DEMO_PASSWORD}):");
     for (login, what) in [
         ("ada.admin", "admin"),
@@ -216,6 +225,7 @@ pub async fn devorg_only(config: Config, shutdown: impl std::future::Future<Outp
         redirect_uris: vec![format!("{public}/auth/callback")],
         post_logout_redirect_uris: vec![format!("{public}/signed-out")],
         test_control: config.devorg.test_control,
+        asa_token_ttl: std::time::Duration::from_secs(3600),
     })
     .await?;
     print_devorg(&d);

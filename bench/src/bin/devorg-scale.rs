@@ -20,6 +20,7 @@ async fn main() -> anyhow::Result<()> {
         redirect_uris: vec![],
         post_logout_redirect_uris: vec![],
         test_control: true,
+        asa_token_ttl: std::time::Duration::from_secs(3600),
     })
     .await?;
     let base = org.url.as_str().trim_end_matches('/').to_string();

@@ -5,6 +5,7 @@
 //! exercised offline and in tests is the one that runs in production.
 
 mod api;
+pub mod asa;
 mod control;
 pub mod db;
 mod html;
@@ -31,6 +32,8 @@ pub struct DevOrgConfig {
     pub post_logout_redirect_uris: Vec<String>,
     /// Enables `/__devorg/control/*` (fault injection for tests). Off by default.
     pub test_control: bool,
+    /// Lifetime of ASA service-user tokens (short in tests, to exercise renewal).
+    pub asa_token_ttl: std::time::Duration,
 }
 
 /// What a running embedded org tells its starter: where it is and how to talk to it.
@@ -40,6 +43,8 @@ pub struct DevOrg {
     pub client_id: String,
     pub client_secret: String,
     pub api_token: String,
+    /// The ASA team's service-user API key (`key_id`, `key_secret`), minted at each start.
+    pub asa_key: (String, String),
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
     task: tokio::task::JoinHandle<()>,
 }
@@ -66,6 +71,8 @@ pub(crate) struct OrgState {
     pub service_tokens: Mutex<HashMap<String, service_apps::ServiceToken>>,
     /// `client_id:jti` of every client assertion seen (Okta refuses replays).
     pub used_jtis: Mutex<std::collections::HashSet<String>>,
+    pub asa_tokens: Mutex<HashMap<String, asa::AsaToken>>,
+    pub asa_token_ttl: std::time::Duration,
 }
 
 impl DevOrg {
@@ -82,6 +89,8 @@ impl DevOrg {
         let client_secret = ids::random_token(40);
         let api_token = ids::random_token(42);
         db::replace_demo_api_token(&db, &api_token).await?;
+        asa::seed::seed_if_empty(&db).await?;
+        let asa_key = asa::seed::replace_service_key(&db).await?;
 
         let state = Arc::new(OrgState {
             db,
@@ -98,6 +107,8 @@ impl DevOrg {
             faults: Mutex::default(),
             service_tokens: Mutex::default(),
             used_jtis: Mutex::default(),
+            asa_tokens: Mutex::default(),
+            asa_token_ttl: config.asa_token_ttl,
         });
         // Paths are normalised before routing: SDKs configured with a trailing slash send `//api`.
         let app = tower::ServiceExt::<axum::extract::Request>::map_request(router(state), api::normalise_path);
@@ -117,6 +128,7 @@ impl DevOrg {
             client_id: PORTAL_CLIENT_ID.to_string(),
             client_secret,
             api_token,
+            asa_key,
             shutdown: Some(tx),
             task,
         })
@@ -140,6 +152,7 @@ fn router(state: Arc<OrgState>) -> axum::Router {
         .route_layer(from_fn_with_state(state.clone(), api::authenticate))
         .route_layer(from_fn_with_state(state.clone(), api::rate_limit));
     let mut router = okta_api
+        .merge(asa::router(state.clone()))
         .route("/api/{*rest}", any(api::not_found))
         .route("/.well-known/openid-configuration", get(oidc::discovery))
         .route("/oauth2/v1/authorize", get(oidc::authorize))

@@ -21,6 +21,7 @@ async fn an_external_org_with_a_service_app_is_configuration_only() {
         redirect_uris: vec![format!("{public}/auth/callback")],
         post_logout_redirect_uris: vec![format!("{public}/signed-out")],
         test_control: true,
+        asa_token_ttl: std::time::Duration::from_secs(3600),
     })
     .await
     .expect("org");

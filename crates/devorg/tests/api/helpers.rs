@@ -17,6 +17,7 @@ pub async fn spawn_org() -> Org {
         redirect_uris: vec![],
         post_logout_redirect_uris: vec![],
         test_control: true,
+        asa_token_ttl: std::time::Duration::from_secs(3600),
     })
     .await
     .expect("org starts");

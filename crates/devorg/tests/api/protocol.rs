@@ -139,6 +139,7 @@ async fn control_api_is_off_unless_enabled() {
         redirect_uris: vec![],
         post_logout_redirect_uris: vec![],
         test_control: false,
+        asa_token_ttl: std::time::Duration::from_secs(3600),
     })
     .await
     .expect("org");
