@@ -5,6 +5,7 @@
 //! with `hydrate` (the browser side).
 #![recursion_limit = "512"]
 
+pub mod asa;
 pub mod error;
 pub mod groups;
 pub mod layout;
@@ -82,6 +83,11 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/people/:id") view=people::PersonPage />
                     <Route path=path!("/groups") view=groups::GroupsPage />
                     <Route path=path!("/groups/:id") view=groups::GroupPage />
+                    <Route path=path!("/asa") view=asa::AsaUsersPage />
+                    <Route path=path!("/asa/users/:name") view=asa::AsaUserPage />
+                    <Route path=path!("/asa/groups") view=asa::AsaGroupsPage />
+                    <Route path=path!("/asa/groups/:name") view=asa::AsaGroupPage />
+                    <Route path=path!("/asa/drift") view=asa::DriftPage />
                     <Route path=path!("/signed-out") view=layout::SignedOut />
                 </Routes>
             </main>

@@ -25,7 +25,7 @@ test('admin searches for a person, suspends and unsuspends them', async ({ page 
   await page.screenshot({ path: `${shots}/12-confirm-suspend.png` });
   await page.getByTestId('confirm').click();
   await expect(page.getByTestId('person-status')).toHaveText('Suspended');
-  await expect(page.getByTestId('toast').first()).toContainText('Ed Engineer was suspended');
+  await expect(page.getByTestId('toast').filter({ hasText: 'Ed Engineer was suspended' })).toBeVisible();
   await expect(page.getByRole('button', { name: 'Suspend', exact: true })).toHaveCount(0);
   await page.getByRole('button', { name: 'Unsuspend', exact: true }).click();
   await page.getByTestId('confirm').click();
@@ -59,7 +59,7 @@ test('admin adds and removes a group member', async ({ page }) => {
   await page.getByTestId('people-picker').fill('sam');
   await page.getByRole('option').filter({ hasText: 'Sam Sales' }).getByRole('button').click();
   await page.getByTestId('add-members').click();
-  await expect(page.getByTestId('toast').first()).toContainText('Added 1 person to Engineering');
+  await expect(page.getByTestId('toast').filter({ hasText: 'Added 1 person to Engineering' })).toBeVisible();
   await expect(members).toContainText('Sam Sales');
   await page.screenshot({ path: `${shots}/13-group.png`, fullPage: true });
   await page.getByRole('button', { name: 'Remove Sam Sales' }).click();

@@ -100,7 +100,8 @@ impl Portal {
 
         let config = Arc::new(config);
         let auth = Arc::new(auth::Auth::new(oidc)?);
-        let app_state = AppState { config: config.clone(), db, okta };
+        let asa = asa_client(&config, devorg.as_ref())?;
+        let app_state = AppState { config: config.clone(), db, okta, asa };
         let leptos = LeptosOptions::builder()
             .output_name("portico")
             .site_root(config.server.site_root.to_string_lossy().to_string())
@@ -266,6 +267,24 @@ fn okta_client(config: &Config, devorg: Option<&DevOrg>) -> anyhow::Result<porti
         ),
     };
     Ok(OktaClient::new(&url, auth, timeout)?)
+}
+
+/// The ASA client: the configured team, or the embedded org's team and service-user key.
+fn asa_client(config: &Config, devorg: Option<&DevOrg>) -> anyhow::Result<Option<Arc<portico_core::asa::AsaClient>>> {
+    use portico_core::asa::AsaClient;
+    let timeout = Duration::from_secs(10);
+    let client = match (&config.asa, devorg) {
+        (Some(a), _) => AsaClient::new(&a.host, &a.team, &a.key_id, a.key_secret.clone(), timeout),
+        (None, Some(d)) => AsaClient::new(
+            d.url.as_str().trim_end_matches('/'),
+            portico_devorg::asa::TEAM,
+            &d.asa_key.0,
+            Secret::new(d.asa_key.1.clone()),
+            timeout,
+        ),
+        (None, None) => return Ok(None),
+    };
+    Ok(Some(Arc::new(client.map_err(|e| anyhow::anyhow!("{e}"))?)))
 }
 
 async fn open_db(config: &Config) -> anyhow::Result<sqlx::SqlitePool> {

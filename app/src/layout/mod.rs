@@ -18,6 +18,7 @@ pub fn TopBar() -> impl IntoView {
                 <A href="/" exact=true>"Home"</A>
                 <A href="/people">"People"</A>
                 <A href="/groups">"Groups"</A>
+                <A href="/asa">"Server access"</A>
             </nav>
             <div class="account">
                 <Transition fallback=|| ()>

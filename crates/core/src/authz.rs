@@ -16,6 +16,11 @@ pub enum Action {
     ManageMembership,
     ViewGroups,
     ManageGroups,
+    ViewAsa,
+    /// Enable, disable or delete an ASA user.
+    ManageAsaUsers,
+    /// Create, edit roles of, delete ASA groups; change their members.
+    ManageAsaGroups,
 }
 
 /// Lifecycle operations the portal offers, in display order: `(Okta operation, link name)`.
@@ -39,11 +44,11 @@ pub fn allowed(roles: &[Role], action: Action) -> bool {
     roles.iter().any(|role| match role {
         Role::Admin => true,
         Role::HelpDesk => match action {
-            Action::ViewPeople | Action::ViewGroups | Action::ClearSessions => true,
+            Action::ViewPeople | Action::ViewGroups | Action::ViewAsa | Action::ClearSessions => true,
             Action::Lifecycle(op) => HELPDESK_LIFECYCLE.contains(&op),
             _ => false,
         },
-        Role::Auditor => matches!(action, Action::ViewPeople | Action::ViewGroups),
+        Role::Auditor => matches!(action, Action::ViewPeople | Action::ViewGroups | Action::ViewAsa),
     })
 }
 
@@ -70,6 +75,8 @@ mod tests {
         assert!(!allowed(&desk, Action::ManageMembership));
         assert!(allowed(&auditor, Action::ViewPeople) && !allowed(&auditor, Action::ClearSessions));
         assert!(!allowed(&[], Action::ViewPeople), "no role, no access");
+        assert!(allowed(&auditor, Action::ViewAsa) && !allowed(&desk, Action::ManageAsaUsers));
+        assert!(allowed(&admin, Action::ManageAsaGroups) && !allowed(&auditor, Action::ManageAsaGroups));
     }
 
     #[test]

@@ -25,6 +25,9 @@ pub struct Config {
     /// org's API and demo token.
     #[serde(default)]
     pub okta: Option<OktaConfig>,
+    /// Okta Advanced Server Access. Absent with the embedded org: its ASA team.
+    #[serde(default)]
+    pub asa: Option<AsaConfig>,
     #[serde(default)]
     pub roles: RolesConfig,
     #[serde(default)]
@@ -119,6 +122,17 @@ fn default_okta_scopes() -> Vec<String> {
 
 fn default_timeout() -> u64 {
     10
+}
+
+/// An ASA team and the service user the portal acts as (needs `access_admin` to change things).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AsaConfig {
+    /// `https://app.scaleft.com`
+    pub host: String,
+    pub team: String,
+    pub key_id: String,
+    pub key_secret: Secret,
 }
 
 /// Which groups grant which portal role (exact, case-sensitive group names).

@@ -2,6 +2,7 @@
 //!
 //! Nothing here is compiled to WASM; the `app` crate reaches it only behind its `ssr` feature.
 
+pub mod asa;
 pub mod authz;
 pub mod config;
 pub mod identity;

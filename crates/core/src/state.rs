@@ -1,6 +1,6 @@
 //! State shared by every request: built once at start, cheap to clone.
 
-use crate::{config::Config, okta::OktaClient};
+use crate::{asa::AsaClient, config::Config, okta::OktaClient};
 use sqlx::SqlitePool;
 use std::sync::Arc;
 
@@ -12,4 +12,6 @@ pub struct AppState {
     pub db: SqlitePool,
     /// Okta's Management API (the embedded org's when no Okta is configured).
     pub okta: OktaClient,
+    /// Okta Advanced Server Access, when configured (always with the embedded org).
+    pub asa: Option<Arc<AsaClient>>,
 }

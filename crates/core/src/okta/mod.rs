@@ -52,6 +52,11 @@ pub fn family(method: &Method, path: &str) -> &'static str {
 
 /// The `after` cursor of the `rel="next"` link, if there is one.
 pub fn next_cursor(headers: &header::HeaderMap) -> Option<String> {
+    next_cursor_param(headers, "after")
+}
+
+/// Query parameter `param` of the `rel="next"` link (Okta: `after`; ASA: `offset`).
+pub fn next_cursor_param(headers: &header::HeaderMap, param: &str) -> Option<String> {
     headers.get_all(header::LINK).iter().filter_map(|v| v.to_str().ok()).flat_map(|v| v.split(',')).find_map(|link| {
         let (url, rel) = link.split_once(';')?;
         if !rel.contains("rel=\"next\"") {
@@ -59,7 +64,7 @@ pub fn next_cursor(headers: &header::HeaderMap) -> Option<String> {
         }
         let url = url.trim().trim_start_matches('<').trim_end_matches('>');
         let parsed = url::Url::parse(url).ok()?;
-        parsed.query_pairs().find(|(k, _)| k == "after").map(|(_, v)| v.into_owned())
+        parsed.query_pairs().find(|(k, _)| k == param).map(|(_, v)| v.into_owned())
     })
 }
 

@@ -231,6 +231,7 @@ fn escape_like(v: &str) -> String {
 }
 
 /// One page over `table` (`asa_users u` or `asa_groups g`), ordered by creation, with `Link`.
+#[allow(clippy::too_many_arguments)]
 async fn page(
     state: &OrgState,
     path: &str,

@@ -1,0 +1,44 @@
+use crate::{
+    asa::{AsaUserRow, AsaUserView},
+    error::PortalError,
+};
+use leptos::prelude::*;
+
+/// One ASA user with their groups.
+#[server(prefix = "/api", endpoint = "asa/user")]
+pub async fn asa_user(name: String) -> Result<AsaUserView, PortalError> {
+    use super::views::{asa_error, client, group, user};
+    use portico_core::{asa::ServerAccess, authz::Action};
+    let caller = crate::ssr::caller().await?;
+    caller.require(Action::ViewAsa, "view server access")?;
+    let asa = client(&caller)?;
+    let u = asa.user(&name).await.map_err(asa_error)?;
+    let groups = asa.user_groups(&name).await.map_err(asa_error)?;
+    Ok(AsaUserView {
+        user: user(&u),
+        groups: groups.iter().map(group).collect(),
+        can_manage: caller.can(Action::ManageAsaUsers),
+    })
+}
+
+/// The ASA account of an Okta person, matched by email (none when ASA is not configured).
+#[server(prefix = "/api", endpoint = "asa/for-person")]
+pub async fn asa_for_person(email: String) -> Result<Option<AsaUserRow>, PortalError> {
+    use super::views::{asa_error, user};
+    use portico_core::{asa::ServerAccess, authz::Action};
+    let caller = crate::ssr::caller().await?;
+    caller.require(Action::ViewAsa, "view server access")?;
+    let Some(asa) = caller.state.asa.clone() else { return Ok(None) };
+    let wanted = email.trim().to_lowercase();
+    let mut offset: Option<String> = None;
+    loop {
+        let (page, next) = asa.users(None, &[], false, offset.as_deref()).await.map_err(asa_error)?;
+        if let Some(u) = page.iter().find(|u| u.email().is_some_and(|e| e.to_lowercase() == wanted)) {
+            return Ok(Some(user(u)));
+        }
+        match next {
+            Some(n) => offset = Some(n),
+            None => return Ok(None),
+        }
+    }
+}
