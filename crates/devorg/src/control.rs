@@ -255,3 +255,10 @@ pub async fn register_service_app(
         .map_err(|e| (StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?;
     Ok(Json(serde_json::json!({ "client_id": client_id })))
 }
+
+/// Forgets every ASA bearer token, as if they had expired early (ASA: "tokens may expire at any
+/// time"), so clients' 401 handling can be tested.
+pub async fn revoke_asa_tokens(State(state): State<Arc<OrgState>>) -> StatusCode {
+    state.asa_tokens.lock().await.clear();
+    StatusCode::NO_CONTENT
+}

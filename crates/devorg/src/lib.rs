@@ -170,6 +170,7 @@ fn router(state: Arc<OrgState>) -> axum::Router {
             .route("/__devorg/control/reset", post(control::reset))
             .route("/__devorg/control/seed", post(control::seed_bulk))
             .route("/__devorg/control/service_apps", post(control::register_service_app))
+            .route("/__devorg/control/asa_tokens", axum::routing::delete(control::revoke_asa_tokens))
             .layer(from_fn_with_state(state.clone(), control::inject_faults));
     }
     router.with_state(state)

@@ -124,3 +124,18 @@ async fn help_desk_and_auditors_only_look() {
     let (status, _) = json(nobody.call("asa/drift").await).await;
     assert_eq!(status, StatusCode::FORBIDDEN);
 }
+
+#[tokio::test]
+async fn the_asa_client_renews_a_token_the_team_stopped_accepting() {
+    let app = spawn_app().await;
+    app.sign_in_as(ADMIN, None).await;
+    let args = [("q", ""), ("status", ""), ("service", "false"), ("offset", "")];
+    let (status, _) = json(app.call_with("asa/users", &args).await).await;
+    assert_eq!(status, StatusCode::OK);
+    // The cached token dies early: the next call gets a 401, fetches a new token, retries once.
+    let res = reqwest::Client::new().delete(format!("{}/__devorg/control/asa_tokens", app.org)).send().await.expect("revoke");
+    assert_eq!(res.status(), StatusCode::NO_CONTENT);
+    let (status, page) = json(app.call_with("asa/users", &args).await).await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    assert_eq!(page["rows"].as_array().expect("rows").len(), 13);
+}
