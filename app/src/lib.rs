@@ -6,6 +6,7 @@
 #![recursion_limit = "512"]
 
 pub mod asa;
+pub mod audit;
 pub mod error;
 pub mod groups;
 pub mod layout;
@@ -88,6 +89,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/asa/groups") view=asa::AsaGroupsPage />
                     <Route path=path!("/asa/groups/:name") view=asa::AsaGroupPage />
                     <Route path=path!("/asa/drift") view=asa::DriftPage />
+                    <Route path=path!("/audit") view=audit::AuditPage />
                     <Route path=path!("/signed-out") view=layout::SignedOut />
                 </Routes>
             </main>

@@ -62,12 +62,45 @@ pub async fn caller() -> Result<Caller, PortalError> {
 
 impl Caller {
     /// Refuses (403, logged with who and what) unless the caller's roles allow `action`.
-    pub fn require(&self, action: Action, what: &str) -> Result<(), PortalError> {
+    pub async fn require(&self, action: Action, what: &str) -> Result<(), PortalError> {
         if authz::allowed(&self.roles, action) {
             return Ok(());
         }
         tracing::warn!(op_id = %self.op_id, who = %self.principal.login, ?action, "refused: not allowed");
+        self.record(&format!("{action:?}"), "-", None, None, "refused", &format!("not allowed to {what}")).await;
         Err(fail(PortalError::forbidden(what)))
+    }
+
+    /// Records a completed action in the audit trail (and the log).
+    pub async fn audit(&self, action: &str, target: &str, before: Option<&str>, after: Option<&str>, detail: &str) {
+        tracing::info!(op_id = %self.op_id, actor = %self.principal.login, action, target, ?before, ?after, "action");
+        self.record(action, target, before, after, "ok", detail).await;
+    }
+
+    async fn record(
+        &self,
+        action: &str,
+        target: &str,
+        before: Option<&str>,
+        after: Option<&str>,
+        result: &str,
+        detail: &str,
+    ) {
+        portico_core::audit::record(
+            &self.state.db,
+            portico_core::audit::AuditEvent {
+                op_id: self.op_id.clone(),
+                actor: self.principal.login.clone(),
+                action: action.into(),
+                target: target.into(),
+                before: before.map(str::to_string),
+                after: after.map(str::to_string),
+                result: result.into(),
+                detail: detail.into(),
+                ..Default::default()
+            },
+        )
+        .await;
     }
 
     pub fn can(&self, action: Action) -> bool {

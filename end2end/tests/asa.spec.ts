@@ -51,3 +51,15 @@ test('admin disables an ASA user and changes a group’s roles', async ({ page }
   await expect(page.getByTestId('toast').filter({ hasText: 'Steve.Sales was disabled in ASA to match Okta' })).toBeVisible();
   await expect(page.getByTestId('drift')).not.toContainText('Steve.Sales');
 });
+
+test('the audit trail shows what happened, and its CSV has the same rows', async ({ page }) => {
+  await signInAs(page, 'audrey.auditor@portico.example', '/audit?action=asa.');
+  const table = page.getByTestId('audit');
+  await expect(table).toContainText('asa.user_status');
+  await expect(table).toContainText('asa.drift_fix');
+  const shown = await table.locator('tbody tr').count();
+  const href = await page.getByTestId('csv').getAttribute('href');
+  const csv = await page.evaluate(async (url) => (await fetch(url!)).text(), href);
+  expect(csv.trim().split('\n').length).toBe(shown + 1);
+  await page.screenshot({ path: `${shots}/32-audit.png`, fullPage: true });
+});

@@ -25,7 +25,7 @@ async function adminPage(browser: Browser, colorScheme: 'light' | 'dark' = 'ligh
 test('people, person and group pages have no serious accessibility violations (light and dark)', async ({ browser }) => {
   for (const scheme of ['light', 'dark'] as const) {
     const { context, page } = await adminPage(browser, scheme);
-    for (const url of ['/people', '/groups', '/asa', '/asa/groups', '/asa/drift']) {
+    for (const url of ['/people', '/groups', '/asa', '/asa/groups', '/asa/drift', '/audit']) {
       await page.goto(url);
       await expect(page.locator('table.data')).toBeVisible();
       expect(await axeProblems(page), `${url} (${scheme})`).toEqual([]);

@@ -192,12 +192,61 @@ pub struct CallbackParams {
 }
 
 pub async fn callback(State(state): State<ServerState>, session: Session, Query(p): Query<CallbackParams>) -> Response {
-    match finish(&state.auth, &session, p).await {
+    let result = finish(&state.auth, &session, p).await;
+    let who = session.get::<Principal>(SESSION_PRINCIPAL).await.ok().flatten().map(|p| p.login);
+    let (outcome, detail) = match &result {
+        Ok(_) => ("ok", String::new()),
+        Err(e) => ("refused", e.to_string()),
+    };
+    portico_core::audit::record(
+        &state.app.db,
+        portico_core::audit::AuditEvent {
+            op_id: crate::security::current_request_id().unwrap_or_default(),
+            actor: who.clone().unwrap_or_else(|| "-".into()),
+            action: "sign_in".into(),
+            target: who.unwrap_or_else(|| "-".into()),
+            result: outcome.into(),
+            detail,
+            ..Default::default()
+        },
+    )
+    .await;
+    match result {
         Ok(next) => {
             tracing::info!("signed in");
             Redirect::to(&next).into_response()
         }
         Err(e) => failure(e),
+    }
+}
+
+/// `/audit.csv`: exactly the rows the audit page shows for the same filters (admins, auditors).
+pub async fn audit_csv(
+    State(state): State<ServerState>,
+    session: Session,
+    Query(q): Query<portico_core::audit::AuditQuery>,
+) -> Response {
+    use portico_core::authz::{Action, allowed};
+    let principal: Option<Principal> = session.get(SESSION_PRINCIPAL).await.ok().flatten();
+    let Some(principal) = principal else {
+        return (StatusCode::UNAUTHORIZED, "Sign in first.").into_response();
+    };
+    if !allowed(&principal.roles(&state.app.config.roles), Action::ViewAudit) {
+        return (StatusCode::FORBIDDEN, "You are not allowed to read the audit trail.").into_response();
+    }
+    match portico_core::audit::search(&state.app.db, &q, 500).await {
+        Ok(events) => (
+            [
+                (axum::http::header::CONTENT_TYPE, "text/csv; charset=utf-8"),
+                (axum::http::header::CONTENT_DISPOSITION, "attachment; filename=\"portico-audit.csv\""),
+            ],
+            portico_core::audit::to_csv(&events),
+        )
+            .into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "audit export failed");
+            (StatusCode::INTERNAL_SERVER_ERROR, "The audit trail could not be read; try again.").into_response()
+        }
     }
 }
 

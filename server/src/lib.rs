@@ -94,6 +94,7 @@ impl Portal {
 
         let okta = okta_client(&config, devorg.as_ref())?;
         let db = open_db(&config).await?;
+        portico_core::audit::migrate(&db).await.context("creating the audit trail")?;
         let store = SqliteStore::new(db.clone());
         store.migrate().await.context("creating the session table")?;
         tokio::spawn(delete_expired_sessions(store.clone()));
@@ -145,6 +146,7 @@ impl Portal {
             .route("/healthz", get(health::healthz))
             .route("/readyz", get(health::readyz))
             .route("/metrics", get(health::metrics))
+            .route("/audit.csv", get(auth::audit_csv))
             .leptos_routes_with_context(&state, routes, context.clone(), {
                 let leptos = leptos.clone();
                 move || shell(leptos.clone())

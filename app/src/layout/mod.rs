@@ -19,6 +19,7 @@ pub fn TopBar() -> impl IntoView {
                 <A href="/people">"People"</A>
                 <A href="/groups">"Groups"</A>
                 <A href="/asa">"Server access"</A>
+                <A href="/audit">"Audit"</A>
             </nav>
             <div class="account">
                 <Transition fallback=|| ()>

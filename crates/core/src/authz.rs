@@ -21,6 +21,8 @@ pub enum Action {
     ManageAsaUsers,
     /// Create, edit roles of, delete ASA groups; change their members.
     ManageAsaGroups,
+    /// Read and export the audit trail.
+    ViewAudit,
 }
 
 /// Lifecycle operations the portal offers, in display order: `(Okta operation, link name)`.
@@ -48,7 +50,9 @@ pub fn allowed(roles: &[Role], action: Action) -> bool {
             Action::Lifecycle(op) => HELPDESK_LIFECYCLE.contains(&op),
             _ => false,
         },
-        Role::Auditor => matches!(action, Action::ViewPeople | Action::ViewGroups | Action::ViewAsa),
+        Role::Auditor => {
+            matches!(action, Action::ViewPeople | Action::ViewGroups | Action::ViewAsa | Action::ViewAudit)
+        }
     })
 }
 

@@ -3,6 +3,7 @@
 //! Nothing here is compiled to WASM; the `app` crate reaches it only behind its `ssr` feature.
 
 pub mod asa;
+pub mod audit;
 pub mod authz;
 pub mod config;
 pub mod identity;

@@ -133,7 +133,8 @@ async fn the_asa_client_renews_a_token_the_team_stopped_accepting() {
     let (status, _) = json(app.call_with("asa/users", &args).await).await;
     assert_eq!(status, StatusCode::OK);
     // The cached token dies early: the next call gets a 401, fetches a new token, retries once.
-    let res = reqwest::Client::new().delete(format!("{}/__devorg/control/asa_tokens", app.org)).send().await.expect("revoke");
+    let res =
+        reqwest::Client::new().delete(format!("{}/__devorg/control/asa_tokens", app.org)).send().await.expect("revoke");
     assert_eq!(res.status(), StatusCode::NO_CONTENT);
     let (status, page) = json(app.call_with("asa/users", &args).await).await;
     assert_eq!(status, StatusCode::OK, "{page}");

@@ -3,6 +3,7 @@
 //! embedded org started on port 0 with a temporary data directory, driven over real HTTP.
 
 mod asa;
+mod audit;
 mod external_org;
 mod health;
 mod helpers;

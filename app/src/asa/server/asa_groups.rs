@@ -9,7 +9,7 @@ pub async fn asa_groups(q: String) -> Result<Vec<AsaGroupRow>, PortalError> {
     use super::views::{asa_error, client, group};
     use portico_core::{asa::ServerAccess, authz::Action};
     let caller = crate::ssr::caller().await?;
-    caller.require(Action::ViewAsa, "view server access")?;
+    caller.require(Action::ViewAsa, "view server access").await?;
     let groups = client(&caller)?.groups(Some(q.trim())).await.map_err(asa_error)?;
     Ok(groups.iter().map(group).collect())
 }
@@ -19,7 +19,7 @@ pub async fn asa_group(name: String) -> Result<AsaGroupView, PortalError> {
     use super::views::{asa_error, client, group, user};
     use portico_core::{asa::ServerAccess, authz::Action};
     let caller = crate::ssr::caller().await?;
-    caller.require(Action::ViewAsa, "view server access")?;
+    caller.require(Action::ViewAsa, "view server access").await?;
     let asa = client(&caller)?;
     let g = asa.group(&name).await.map_err(asa_error)?;
     let members = asa.members(&name).await.map_err(asa_error)?;

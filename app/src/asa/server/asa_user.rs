@@ -10,7 +10,7 @@ pub async fn asa_user(name: String) -> Result<AsaUserView, PortalError> {
     use super::views::{asa_error, client, group, user};
     use portico_core::{asa::ServerAccess, authz::Action};
     let caller = crate::ssr::caller().await?;
-    caller.require(Action::ViewAsa, "view server access")?;
+    caller.require(Action::ViewAsa, "view server access").await?;
     let asa = client(&caller)?;
     let u = asa.user(&name).await.map_err(asa_error)?;
     let groups = asa.user_groups(&name).await.map_err(asa_error)?;
@@ -27,7 +27,7 @@ pub async fn asa_for_person(email: String) -> Result<Option<AsaUserRow>, PortalE
     use super::views::{asa_error, user};
     use portico_core::{asa::ServerAccess, authz::Action};
     let caller = crate::ssr::caller().await?;
-    caller.require(Action::ViewAsa, "view server access")?;
+    caller.require(Action::ViewAsa, "view server access").await?;
     let Some(asa) = caller.state.asa.clone() else { return Ok(None) };
     let wanted = email.trim().to_lowercase();
     let mut offset: Option<String> = None;

@@ -7,7 +7,7 @@ pub async fn asa_users(q: String, status: String, service: bool, offset: String)
     use super::views::{asa_error, client, user};
     use portico_core::{asa::ServerAccess, authz::Action};
     let caller = crate::ssr::caller().await?;
-    caller.require(Action::ViewAsa, "view server access")?;
+    caller.require(Action::ViewAsa, "view server access").await?;
     let statuses: Vec<&str> = if status.is_empty() { vec![] } else { vec![status.as_str()] };
     let (users, next) =
         client(&caller)?.users(Some(q.trim()), &statuses, service, Some(&offset)).await.map_err(asa_error)?;

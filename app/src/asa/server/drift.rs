@@ -7,7 +7,7 @@ use leptos::prelude::*;
 pub async fn drift() -> Result<Vec<DriftRow>, PortalError> {
     use portico_core::authz::Action;
     let caller = crate::ssr::caller().await?;
-    caller.require(Action::ViewAsa, "view server access")?;
+    caller.require(Action::ViewAsa, "view server access").await?;
     compute(&caller).await
 }
 
@@ -18,13 +18,15 @@ pub async fn fix_drift(asa_name: String) -> Result<String, PortalError> {
     use crate::ssr::fail;
     use portico_core::{asa::ServerAccess, authz::Action};
     let caller = crate::ssr::caller().await?;
-    caller.require(Action::ManageAsaUsers, "change server access")?;
+    caller.require(Action::ManageAsaUsers, "change server access").await?;
     let rows = compute(&caller).await?;
     let Some(row) = rows.into_iter().find(|r| r.asa_name == asa_name) else {
         return Err(fail(PortalError::bad_request(format!("{asa_name} is no longer out of step with Okta."))));
     };
     super::views::client(&caller)?.set_status(&row.asa_name, &row.fix_to).await.map_err(super::views::asa_error)?;
-    tracing::info!(op_id = %caller.op_id, actor = %caller.principal.login, asa_user = %asa_name, to = %row.fix_to, "drift fixed");
+    caller
+        .audit("asa.drift_fix", &format!("ASA {asa_name}"), Some(&row.asa_status), Some(&row.fix_to), &row.problem)
+        .await;
     let done = if row.fix_to == "ACTIVE" { "enabled" } else { "disabled" };
     Ok(format!("{} was {done} in ASA to match Okta.", row.asa_name))
 }

@@ -7,14 +7,22 @@ pub async fn save_asa_group(name: String, roles: Vec<String>, create: bool) -> R
     use super::views::{asa_error, client};
     use portico_core::{asa::ServerAccess, authz::Action};
     let caller = crate::ssr::caller().await?;
-    caller.require(Action::ManageAsaGroups, "change server access groups")?;
+    caller.require(Action::ManageAsaGroups, "change server access groups").await?;
     let asa = client(&caller)?;
     if create {
         asa.create_group(name.trim(), &roles).await.map_err(asa_error)?;
     } else {
         asa.set_roles(&name, &roles).await.map_err(asa_error)?;
     }
-    tracing::info!(op_id = %caller.op_id, actor = %caller.principal.login, asa_group = %name, ?roles, create, "asa group saved");
+    caller
+        .audit(
+            if create { "asa.group_create" } else { "asa.group_roles" },
+            &format!("ASA group {name}"),
+            None,
+            Some(&roles.join(" ")),
+            "",
+        )
+        .await;
     Ok(if create { format!("Created {} in ASA.", name.trim()) } else { format!("Saved the roles of {name}.") })
 }
 
@@ -23,9 +31,9 @@ pub async fn delete_asa_group(name: String) -> Result<String, PortalError> {
     use super::views::{asa_error, client};
     use portico_core::{asa::ServerAccess, authz::Action};
     let caller = crate::ssr::caller().await?;
-    caller.require(Action::ManageAsaGroups, "change server access groups")?;
+    caller.require(Action::ManageAsaGroups, "change server access groups").await?;
     client(&caller)?.delete_group(&name).await.map_err(asa_error)?;
-    tracing::info!(op_id = %caller.op_id, actor = %caller.principal.login, asa_group = %name, "asa group deleted");
+    caller.audit("asa.group_delete", &format!("ASA group {name}"), None, None, "").await;
     Ok(format!("Deleted {name} from ASA."))
 }
 
@@ -36,7 +44,7 @@ pub async fn asa_membership(group: String, user: String, add: bool) -> Result<St
     use crate::ssr::fail;
     use portico_core::{asa::ServerAccess, authz::Action};
     let caller = crate::ssr::caller().await?;
-    caller.require(Action::ManageAsaGroups, "change server access groups")?;
+    caller.require(Action::ManageAsaGroups, "change server access groups").await?;
     let asa = client(&caller)?;
     let g = asa.group(&group).await.map_err(asa_error)?;
     if g.managed_by_okta {
@@ -46,6 +54,14 @@ pub async fn asa_membership(group: String, user: String, add: bool) -> Result<St
     }
     if add { asa.add_member(&group, user.trim()).await } else { asa.remove_member(&group, &user).await }
         .map_err(asa_error)?;
-    tracing::info!(op_id = %caller.op_id, actor = %caller.principal.login, asa_group = %group, asa_user = %user, add, "asa membership changed");
+    caller
+        .audit(
+            if add { "asa.member_add" } else { "asa.member_remove" },
+            &format!("ASA {user}"),
+            None,
+            None,
+            &format!("group {group}"),
+        )
+        .await;
     Ok(if add { format!("Added {} to {group}.", user.trim()) } else { format!("Removed {user} from {group}.") })
 }

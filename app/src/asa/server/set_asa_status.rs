@@ -8,7 +8,7 @@ pub async fn set_asa_status(name: String, status: String) -> Result<String, Port
     use crate::ssr::fail;
     use portico_core::{asa::ServerAccess, authz::Action};
     let caller = crate::ssr::caller().await?;
-    caller.require(Action::ManageAsaUsers, "change server access")?;
+    caller.require(Action::ManageAsaUsers, "change server access").await?;
     let done = match status.as_str() {
         "ACTIVE" => "enabled",
         "DISABLED" => "disabled",
@@ -16,6 +16,6 @@ pub async fn set_asa_status(name: String, status: String) -> Result<String, Port
         other => return Err(fail(PortalError::bad_request(format!("Unknown ASA status {other}.")))),
     };
     client(&caller)?.set_status(&name, &status).await.map_err(asa_error)?;
-    tracing::info!(op_id = %caller.op_id, actor = %caller.principal.login, asa_user = %name, %status, "asa status changed");
+    caller.audit("asa.user_status", &format!("ASA {name}"), None, Some(&status), "").await;
     Ok(format!("{name} was {done} in ASA."))
 }

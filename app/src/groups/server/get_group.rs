@@ -5,7 +5,7 @@ use leptos::prelude::*;
 pub async fn get_group(id: String) -> Result<GroupView, PortalError> {
     use portico_core::authz::Action;
     let caller = crate::ssr::caller().await?;
-    caller.require(Action::ViewGroups, "view groups")?;
+    caller.require(Action::ViewGroups, "view groups").await?;
     let g = caller.state.okta.get_group(&id).await.map_err(crate::ssr::okta_error)?;
     let writable = g.kind == "OKTA_GROUP";
     Ok(GroupView {

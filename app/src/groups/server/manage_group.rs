@@ -6,10 +6,10 @@ use leptos::prelude::*;
 pub async fn create_group(name: String, description: String) -> Result<GroupRow, PortalError> {
     use portico_core::authz::Action;
     let caller = crate::ssr::caller().await?;
-    caller.require(Action::ManageGroups, "create groups")?;
+    caller.require(Action::ManageGroups, "create groups").await?;
     let description = Some(description.trim()).filter(|d| !d.is_empty());
     let g = caller.state.okta.create_group(name.trim(), description).await.map_err(crate::ssr::okta_error)?;
-    tracing::info!(op_id = %caller.op_id, actor = %caller.principal.login, group = %g.id, "group created");
+    caller.audit("group.create", &format!("{} ({})", g.name, g.id), None, None, "").await;
     Ok(super::views::row(&g))
 }
 
@@ -19,7 +19,7 @@ pub async fn rename_group(id: String, name: String, description: String) -> Resu
     use crate::ssr::{fail, okta_error};
     use portico_core::authz::Action;
     let caller = crate::ssr::caller().await?;
-    caller.require(Action::ManageGroups, "rename groups")?;
+    caller.require(Action::ManageGroups, "rename groups").await?;
     let okta = &caller.state.okta;
     let current = okta.get_group(&id).await.map_err(okta_error)?;
     if let Some(reason) = super::views::read_only_reason(&current.kind) {
@@ -27,7 +27,7 @@ pub async fn rename_group(id: String, name: String, description: String) -> Resu
     }
     let description = Some(description.trim()).filter(|d| !d.is_empty());
     let g = okta.replace_group(&id, name.trim(), description).await.map_err(okta_error)?;
-    tracing::info!(op_id = %caller.op_id, actor = %caller.principal.login, group = %id, "group renamed");
+    caller.audit("group.rename", &format!("{} ({id})", g.name), Some(&current.name), Some(&g.name), "").await;
     Ok(super::views::row(&g))
 }
 
@@ -37,13 +37,13 @@ pub async fn delete_group(id: String) -> Result<String, PortalError> {
     use crate::ssr::{fail, okta_error};
     use portico_core::authz::Action;
     let caller = crate::ssr::caller().await?;
-    caller.require(Action::ManageGroups, "delete groups")?;
+    caller.require(Action::ManageGroups, "delete groups").await?;
     let okta = &caller.state.okta;
     let current = okta.get_group(&id).await.map_err(okta_error)?;
     if let Some(reason) = super::views::read_only_reason(&current.kind) {
         return Err(fail(PortalError::bad_request(reason)));
     }
     okta.delete_group(&id).await.map_err(okta_error)?;
-    tracing::info!(op_id = %caller.op_id, actor = %caller.principal.login, group = %id, "group deleted");
+    caller.audit("group.delete", &format!("{} ({id})", current.name), None, None, "").await;
     Ok(format!("{} was deleted.", current.name))
 }

@@ -8,7 +8,7 @@ pub async fn change_membership(group_id: String, user_ids: Vec<String>, add: boo
     use crate::ssr::{fail, okta_error};
     use portico_core::authz::Action;
     let caller = crate::ssr::caller().await?;
-    caller.require(Action::ManageMembership, "change group membership")?;
+    caller.require(Action::ManageMembership, "change group membership").await?;
     let okta = &caller.state.okta;
     let group = okta.get_group(&group_id).await.map_err(okta_error)?;
     if let Some(reason) = crate::groups::server::views::read_only_reason(&group.kind) {
@@ -21,7 +21,15 @@ pub async fn change_membership(group_id: String, user_ids: Vec<String>, add: boo
         let result = if add { okta.add_member(&group_id, uid).await } else { okta.remove_member(&group_id, uid).await };
         result.map_err(okta_error)?;
     }
-    tracing::info!(op_id = %caller.op_id, actor = %caller.principal.login, group = %group_id, users = ?user_ids, add, "membership changed");
+    caller
+        .audit(
+            if add { "group.member_add" } else { "group.member_remove" },
+            &user_ids.join(", "),
+            None,
+            None,
+            &format!("group {} ({group_id})", group.name),
+        )
+        .await;
     let n = user_ids.len();
     let who = if n == 1 { "1 person".to_string() } else { format!("{n} people") };
     Ok(if add { format!("Added {who} to {}.", group.name) } else { format!("Removed {who} from {}.", group.name) })

@@ -6,10 +6,18 @@ use leptos::prelude::*;
 pub async fn clear_sessions(id: String, revoke_tokens: bool) -> Result<String, PortalError> {
     use portico_core::authz::Action;
     let caller = crate::ssr::caller().await?;
-    caller.require(Action::ClearSessions, "clear sessions")?;
+    caller.require(Action::ClearSessions, "clear sessions").await?;
     let user = caller.state.okta.get_user(&id).await.map_err(crate::ssr::okta_error)?;
     caller.state.okta.clear_sessions(&id, revoke_tokens).await.map_err(crate::ssr::okta_error)?;
-    tracing::info!(op_id = %caller.op_id, actor = %caller.principal.login, target = %id, revoke_tokens, "sessions cleared");
+    caller
+        .audit(
+            "person.clear_sessions",
+            &format!("{} ({id})", user.field("login").unwrap_or_default()),
+            None,
+            None,
+            if revoke_tokens { "with refresh tokens" } else { "" },
+        )
+        .await;
     let tokens = if revoke_tokens { " and their refresh tokens revoked" } else { "" };
     Ok(format!("{} was signed out of every session{tokens}.", user.display_name()))
 }

@@ -8,7 +8,7 @@ pub async fn create_person(person: NewPerson) -> Result<String, PortalError> {
     use crate::ssr::{fail, okta_error};
     use portico_core::authz::Action;
     let caller = crate::ssr::caller().await?;
-    caller.require(Action::CreatePerson, "create people")?;
+    caller.require(Action::CreatePerson, "create people").await?;
     let login = if person.login.trim().is_empty() { person.email.trim() } else { person.login.trim() };
     let mut profile = serde_json::json!({
         "firstName": person.first_name.trim(),
@@ -32,6 +32,6 @@ pub async fn create_person(person: NewPerson) -> Result<String, PortalError> {
         body["groupIds"] = serde_json::json!(person.group_ids);
     }
     let user = caller.state.okta.create_user(&body, person.activate).await.map_err(okta_error)?;
-    tracing::info!(op_id = %caller.op_id, actor = %caller.principal.login, target = %user.id, status = %user.status, "person created");
+    caller.audit("person.create", &format!("{login} ({})", user.id), None, Some(&user.status), "").await;
     Ok(user.id)
 }

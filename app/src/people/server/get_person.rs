@@ -6,7 +6,7 @@ use leptos::prelude::*;
 pub async fn get_person(id: String) -> Result<Person, PortalError> {
     use portico_core::authz::Action;
     let caller = crate::ssr::caller().await?;
-    caller.require(Action::ViewPeople, "view people")?;
+    caller.require(Action::ViewPeople, "view people").await?;
     load(&caller, &id).await
 }
 

@@ -6,7 +6,7 @@ use leptos::prelude::*;
 pub async fn person_groups(id: String) -> Result<Vec<GroupRow>, PortalError> {
     use portico_core::authz::Action;
     let caller = crate::ssr::caller().await?;
-    caller.require(Action::ViewGroups, "view groups")?;
+    caller.require(Action::ViewGroups, "view groups").await?;
     let groups = caller.state.okta.user_groups(&id).await.map_err(crate::ssr::okta_error)?;
     Ok(groups.iter().map(crate::groups::server::views::row).collect())
 }

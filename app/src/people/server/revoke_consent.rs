@@ -6,8 +6,8 @@ use leptos::prelude::*;
 pub async fn revoke_consent(id: String, client_id: String) -> Result<String, PortalError> {
     use portico_core::authz::Action;
     let caller = crate::ssr::caller().await?;
-    caller.require(Action::RevokeConsents, "revoke consents")?;
+    caller.require(Action::RevokeConsents, "revoke consents").await?;
     caller.state.okta.revoke_client(&id, &client_id).await.map_err(crate::ssr::okta_error)?;
-    tracing::info!(op_id = %caller.op_id, actor = %caller.principal.login, target = %id, client = %client_id, "consent revoked");
+    caller.audit("person.revoke_consent", &id, None, None, &format!("client {client_id}")).await;
     Ok("Access revoked: the application must ask for consent again.".into())
 }

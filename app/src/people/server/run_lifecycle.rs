@@ -15,7 +15,7 @@ pub async fn run_lifecycle(
     let caller = crate::ssr::caller().await?;
     let action =
         authz::lifecycle_action(&op).ok_or_else(|| fail(PortalError::bad_request(format!("Unknown action {op}."))))?;
-    caller.require(action, &format!("run {op}"))?;
+    caller.require(action, &format!("run {op}")).await?;
     let okta = &caller.state.okta;
     let user = okta.get_user(&id).await.map_err(okta_error)?;
     let link = LIFECYCLE.iter().find(|(o, _)| *o == op).map(|(_, l)| *l).unwrap_or_default();
@@ -34,7 +34,7 @@ pub async fn run_lifecycle(
                 return Err(fail(PortalError::bad_request(format!("Type {login} to confirm the deletion."))));
             }
             okta.delete_user(&id).await.map_err(okta_error)?;
-            tracing::info!(op_id = %caller.op_id, actor = %caller.principal.login, target = %id, "deleted person");
+            caller.audit("person.delete", &format!("{login} ({id})"), Some(&user.status), None, "").await;
             return Ok(LifecycleOutcome { person: None, message: format!("{name} was deleted."), temp_password: None });
         }
         "expire_password" => {
@@ -63,7 +63,9 @@ pub async fn run_lifecycle(
             format!("{name} was {done}.")
         }
     };
-    tracing::info!(op_id = %caller.op_id, actor = %caller.principal.login, target = %id, %op, from = %user.status, "lifecycle action");
     let person = super::get_person::load(&caller, &id).await?;
+    caller
+        .audit(&format!("person.{op}"), &format!("{login} ({id})"), Some(&user.status), Some(&person.status), "")
+        .await;
     Ok(LifecycleOutcome { person: Some(person), message, temp_password })
 }

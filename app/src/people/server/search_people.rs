@@ -14,7 +14,7 @@ pub async fn search_people(query: PeopleQuery, limit: Option<u32>) -> Result<Peo
         okta::search::{PeopleFilter, sort_attribute},
     };
     let caller = crate::ssr::caller().await?;
-    caller.require(Action::ViewPeople, "view people")?;
+    caller.require(Action::ViewPeople, "view people").await?;
     let filter = PeopleFilter {
         text: query.q,
         status: query.status,

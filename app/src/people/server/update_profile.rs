@@ -8,7 +8,7 @@ pub async fn update_profile(id: String, changes: Vec<(String, String)>) -> Resul
     use crate::ssr::{fail, okta_error};
     use portico_core::authz::Action;
     let caller = crate::ssr::caller().await?;
-    caller.require(Action::EditProfile, "edit profiles")?;
+    caller.require(Action::EditProfile, "edit profiles").await?;
     let mut map = serde_json::Map::new();
     for (key, value) in changes {
         let editable = super::views::PROFILE.iter().any(|(k, _, e)| *k == key && *e);
@@ -25,6 +25,14 @@ pub async fn update_profile(id: String, changes: Vec<(String, String)>) -> Resul
         return super::get_person::load(&caller, &id).await;
     }
     caller.state.okta.update_profile(&id, &map).await.map_err(okta_error)?;
-    tracing::info!(op_id = %caller.op_id, actor = %caller.principal.login, target = %id, fields = ?map.keys().collect::<Vec<_>>(), "profile updated");
+    caller
+        .audit(
+            "person.profile",
+            &id,
+            None,
+            None,
+            &format!("changed {}", map.keys().cloned().collect::<Vec<_>>().join(", ")),
+        )
+        .await;
     super::get_person::load(&caller, &id).await
 }
