@@ -95,3 +95,23 @@ test('help desk sees no deactivate button, and a forged call is refused', async 
   await page.reload();
   await expect(page.getByTestId('person-status')).toHaveText('Active');
 });
+
+test('before the WASM loads, the people list is there and its form still searches', async ({ browser }) => {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  // The WASM never arrives: only the server-rendered page and a plain GET form remain.
+  await page.route('**/*.wasm', (route) => route.abort());
+  await page.goto('/people');
+  await page.getByLabel('Username').fill('audrey.auditor@portico.example');
+  await page.getByLabel('Password').fill('Portico-Demo-1');
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect(page.getByRole('heading', { name: 'People' })).toBeVisible();
+  await expect(page.getByRole('link', { name: 'Ed Engineer' })).toBeVisible();
+  await page.locator('#search').fill('mar');
+  await page.getByRole('button', { name: 'Search' }).click();
+  await expect(page).toHaveURL(/\/people\?q=mar/);
+  await expect(page.getByRole('link', { name: 'Marcus Manager' })).toBeVisible();
+  await expect(page.getByRole('link', { name: 'Ed Engineer' })).toHaveCount(0);
+  await expect(page.locator('html')).not.toHaveAttribute('data-hydrated', 'true');
+  await context.close();
+});

@@ -236,3 +236,85 @@ async fn malformed_calls_get_a_400_with_a_reference() {
     assert_eq!(err["kind"], "bad_request");
     assert!(!err["op_id"].as_str().unwrap_or_default().is_empty());
 }
+
+#[tokio::test]
+async fn profile_creation_sessions_and_consents_by_role() {
+    let app = spawn_app().await;
+    app.sign_in_as(ADMIN, None).await;
+    let ed = app.user_id("ed.engineer@portico.example").await;
+    let (status, person) = json(
+        app.call_with(
+            "people/profile",
+            &[("id", &ed), ("changes[0][0]", "title"), ("changes[0][1]", "Staff Engineer")],
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{person}");
+    assert!(
+        person["fields"]
+            .as_array()
+            .expect("fields")
+            .iter()
+            .any(|f| f["key"] == "title" && f["value"] == "Staff Engineer")
+    );
+    let (status, err) = json(
+        app.call_with("people/profile", &[("id", &ed), ("changes[0][0]", "email"), ("changes[0][1]", "nope")]).await,
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(err["fields"][0][0], "email", "Okta's field error comes back by field: {err}");
+    let (status, _) = json(
+        app.call_with("people/profile", &[("id", &ed), ("changes[0][0]", "login"), ("changes[0][1]", "x@y.z")]).await,
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "the login is not editable here");
+    let (status, id) = json(
+        app.call_with(
+            "people/create",
+            &[
+                ("person[first_name]", "Tia"),
+                ("person[last_name]", "Temp"),
+                ("person[email]", "tia.temp@portico.example"),
+                ("person[activate]", "false"),
+            ],
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{id}");
+    let (_, tia) = json(app.call_with("people/get", &[("id", id.as_str().expect("id"))]).await).await;
+    assert_eq!(tia["status"], "STAGED");
+    let (status, msg) =
+        json(app.call_with("people/clear-sessions", &[("id", &ed), ("revoke_tokens", "true")]).await).await;
+    assert_eq!(status, StatusCode::OK, "{msg}");
+    let (_, access) = json(app.call_with("people/access", &[("id", &ed)]).await).await;
+    assert!(access["consents"].as_array().expect("consents").iter().all(|c| c["tokens"] == 0));
+    let (status, _) =
+        json(app.call_with("people/revoke-consent", &[("id", &ed), ("client_id", "0oaPortico0Dashboard1")]).await)
+            .await;
+    assert_eq!(status, StatusCode::OK);
+
+    let desk = spawn_app().await;
+    desk.sign_in_as("hal.helpdesk@portico.example", None).await;
+    let ed = desk.user_id("ed.engineer@portico.example").await;
+    let (status, _) =
+        json(desk.call_with("people/clear-sessions", &[("id", &ed), ("revoke_tokens", "false")]).await).await;
+    assert_eq!(status, StatusCode::OK, "help desk may clear sessions");
+    for (endpoint, form) in [
+        ("people/profile", vec![("id", ed.as_str()), ("changes[0][0]", "title"), ("changes[0][1]", "x")]),
+        ("people/create", vec![("person[first_name]", "X"), ("person[email]", "x@portico.example")]),
+        ("people/revoke-consent", vec![("id", ed.as_str()), ("client_id", "0oaPortico0Dashboard1")]),
+    ] {
+        let (status, _) = json(desk.call_with(endpoint, &form).await).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "help desk: {endpoint}");
+    }
+    let auditor = spawn_app().await;
+    auditor.sign_in_as(AUDITOR, None).await;
+    let ed = auditor.user_id("ed.engineer@portico.example").await;
+    let (status, _) =
+        json(auditor.call_with("people/clear-sessions", &[("id", &ed), ("revoke_tokens", "false")]).await).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "auditors only read");
+    let (status, _) = json(auditor.call_with("people/access", &[("id", &ed)]).await).await;
+    assert_eq!(status, StatusCode::OK);
+}

@@ -164,6 +164,16 @@ async fn authenticate(State(state): State<Arc<OrgState>>, mut req: Request, next
     next.run(req).await
 }
 
+/// The request's JSON object, or ASA's 415.
+fn json_body(body: Option<Json<Value>>) -> AsaResult<Value> {
+    match body {
+        Some(Json(v @ Value::Object(_))) => Ok(v),
+        _ => {
+            Err(AsaError(StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_content_type", "Send a JSON object.".into()))
+        }
+    }
+}
+
 fn team_ok(team: &str) -> AsaResult<()> {
     if team == TEAM { Ok(()) } else { Err(AsaError::not_found("team")) }
 }
@@ -362,13 +372,7 @@ async fn update_user(
     team_ok(&team)?;
     caller.can_write()?;
     let row = find_user(&state, &user).await?;
-    let Some(Json(body)) = body else {
-        return Err(AsaError(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "unsupported_content_type",
-            "Send a JSON object.".into(),
-        ));
-    };
+    let body = json_body(body)?;
     let status = body.get("status").and_then(Value::as_str).ok_or_else(|| AsaError::invalid("status is required"))?;
     if !matches!(status, "ACTIVE" | "DISABLED" | "DELETED") {
         return Err(AsaError::invalid(format!("status must be ACTIVE, DISABLED or DELETED, not {status}")));
@@ -456,13 +460,7 @@ async fn create_group(
 ) -> AsaResult<Response> {
     team_ok(&team)?;
     caller.can_write()?;
-    let Some(Json(body)) = body else {
-        return Err(AsaError(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "unsupported_content_type",
-            "Send a JSON object.".into(),
-        ));
-    };
+    let body = json_body(body)?;
     let name = body
         .get("name")
         .and_then(Value::as_str)
@@ -512,13 +510,7 @@ async fn update_group(
     team_ok(&team)?;
     caller.can_write()?;
     find_group(&state, &group).await?;
-    let Some(Json(body)) = body else {
-        return Err(AsaError(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "unsupported_content_type",
-            "Send a JSON object.".into(),
-        ));
-    };
+    let body = json_body(body)?;
     let roles = roles_from(&body)?;
     sqlx::query("UPDATE asa_groups SET roles = ?2 WHERE name = ?1 AND deleted_at IS NULL")
         .bind(&group)
@@ -588,13 +580,7 @@ async fn add_member(
     caller.can_write()?;
     let g = find_group(&state, &group).await?;
     membership_editable(&g)?;
-    let Some(Json(body)) = body else {
-        return Err(AsaError(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "unsupported_content_type",
-            "Send a JSON object.".into(),
-        ));
-    };
+    let body = json_body(body)?;
     let name = body.get("name").and_then(Value::as_str).ok_or_else(|| AsaError::invalid("name is required"))?;
     let user = find_user(&state, name).await?;
     sqlx::query("INSERT OR IGNORE INTO asa_members (group_id, user_id) VALUES (?1, ?2)")
