@@ -60,17 +60,7 @@ impl Portal {
 
         let devorg = match &config.oidc {
             Some(_) => None,
-            None => Some(
-                DevOrg::start(DevOrgConfig {
-                    data_dir: config.server.data_dir.join("devorg"),
-                    listen: config.devorg.listen,
-                    redirect_uris: vec![format!("{public}/auth/callback")],
-                    post_logout_redirect_uris: vec![format!("{public}/signed-out")],
-                    test_control: config.devorg.test_control,
-                    asa_token_ttl: std::time::Duration::from_secs(3600),
-                })
-                .await?,
-            ),
+            None => Some(DevOrg::start(devorg_config(&config)).await?),
         };
         let oidc = match (&config.oidc, &devorg) {
             (Some(o), _) => auth::OidcSettings {
@@ -219,18 +209,23 @@ fn print_devorg(d: &DevOrg) {
     }
 }
 
-/// `portico devorg`: the embedded org alone, until `shutdown` resolves.
-pub async fn devorg_only(config: Config, shutdown: impl std::future::Future<Output = ()>) -> anyhow::Result<()> {
-    let public = config.server.public_url.as_str().trim_end_matches('/').to_string();
-    let d = DevOrg::start(DevOrgConfig {
+/// The embedded org for this portal: its data under ours, the portal registered as its OIDC
+/// client at the public URL.
+fn devorg_config(config: &Config) -> DevOrgConfig {
+    let public = config.server.public_url.as_str().trim_end_matches('/');
+    DevOrgConfig {
         data_dir: config.server.data_dir.join("devorg"),
         listen: config.devorg.listen,
         redirect_uris: vec![format!("{public}/auth/callback")],
         post_logout_redirect_uris: vec![format!("{public}/signed-out")],
         test_control: config.devorg.test_control,
-        asa_token_ttl: std::time::Duration::from_secs(3600),
-    })
-    .await?;
+        asa_token_ttl: Duration::from_secs(3600),
+    }
+}
+
+/// `portico devorg`: the embedded org alone, until `shutdown` resolves.
+pub async fn devorg_only(config: Config, shutdown: impl std::future::Future<Output = ()>) -> anyhow::Result<()> {
+    let d = DevOrg::start(devorg_config(&config)).await?;
     print_devorg(&d);
     println!("  OIDC client id: {}\n  OIDC client secret: {}\n", d.client_id, d.client_secret);
     shutdown.await;

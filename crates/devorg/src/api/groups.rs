@@ -84,7 +84,7 @@ pub async fn list(State(state): State<Arc<OrgState>>, RawQuery(raw): RawQuery) -
     if let (Some(q), None, None) = (q, search, filter) {
         // Type-ahead: name prefix, exact matches first, no paging and no Link header.
         let limit = paging::limit(get("limit"), 300, 10000)?;
-        let pattern = format!("{}%", q.to_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
+        let pattern = format!("{}%", query::escape_like(&q.to_lowercase()));
         let sql = format!(
             "SELECT {COLS}{stats_col} FROM groups g WHERE lower(g.name) LIKE ?1 ESCAPE '\\' \
              ORDER BY lower(g.name) = lower(?2) DESC, g.id LIMIT ?3"

@@ -3,7 +3,7 @@
 
 pub mod error;
 mod groups;
-mod paging;
+pub(crate) mod paging;
 pub mod query;
 mod users;
 

@@ -16,6 +16,16 @@ impl Params {
     pub fn get(&self, key: &str) -> Option<&str> {
         self.0.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
     }
+
+    /// Every value of a repeated parameter (`status=A&status=B`).
+    pub fn all(&self, key: &str) -> Vec<String> {
+        self.0.iter().filter(|(k, _)| k == key).map(|(_, v)| v.clone()).collect()
+    }
+
+    /// A boolean parameter: `true` (any case) or not.
+    pub fn flag(&self, key: &str) -> bool {
+        self.get(key).is_some_and(|v| v.eq_ignore_ascii_case("true"))
+    }
 }
 
 /// Page size from `limit`: default when absent, clamped to `max`; nonsense is refused.

@@ -348,7 +348,8 @@ fn normalise_date(value: &str) -> Result<String, QueryError> {
         .map_err(|_| QueryError::Date(value.to_string()))
 }
 
-fn escape_like(value: &str) -> String {
+/// Escapes `\`, `%` and `_` for a `LIKE … ESCAPE '\'` pattern.
+pub fn escape_like(value: &str) -> String {
     value.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
 }
 

@@ -248,7 +248,7 @@ pub async fn find(db: &SqlitePool, key: &str) -> ApiResult<Option<User>> {
         return Ok(None);
     }
     let by_short = format!("SELECT {COLS} FROM users WHERE login LIKE ?1 ESCAPE '\\' LIMIT 2");
-    let pattern = format!("{}@%", key.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
+    let pattern = format!("{}@%", query::escape_like(key));
     let rows = sqlx::query(&by_short).bind(pattern).fetch_all(db).await?;
     Ok(if rows.len() == 1 { Some(User::from_row(&rows[0])) } else { None })
 }
@@ -687,7 +687,7 @@ pub async fn list(State(state): State<Arc<OrgState>>, RawQuery(raw): RawQuery) -
     if let (Some(q), None, None) = (q, search, filter) {
         // `q`: prefix match on names, email and login; no DEPROVISIONED; no paging.
         let limit = paging::limit(get("limit"), 10, 200)?;
-        let pattern = format!("{}%", q.to_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
+        let pattern = format!("{}%", query::escape_like(&q.to_lowercase()));
         let sql = format!(
             "SELECT {COLS} FROM users WHERE status != 'DEPROVISIONED' AND ( \
              lower(json_extract(profile, '$.firstName')) LIKE ?1 ESCAPE '\\' OR \

@@ -207,37 +207,20 @@ fn group_json(r: &SqliteRow) -> Value {
     })
 }
 
-/// Query parameters; `status` may repeat.
-struct Q(Vec<(String, String)>);
+/// Query parameters (`status` may repeat).
+type Q = crate::api::paging::Params;
 
-impl Q {
-    fn parse(raw: Option<String>) -> Q {
-        Q(url::form_urlencoded::parse(raw.unwrap_or_default().as_bytes()).into_owned().collect())
+/// `count`: 100 by default, at most 1000.
+fn page_size(q: &Q) -> AsaResult<usize> {
+    match q.get("count") {
+        None => Ok(100),
+        Some(c) => c
+            .parse::<usize>()
+            .ok()
+            .filter(|n| *n >= 1)
+            .map(|n| n.min(1000))
+            .ok_or_else(|| AsaError::invalid("count must be a positive number")),
     }
-    fn get(&self, k: &str) -> Option<&str> {
-        self.0.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str())
-    }
-    fn all(&self, k: &str) -> Vec<String> {
-        self.0.iter().filter(|(n, _)| n == k).map(|(_, v)| v.clone()).collect()
-    }
-    fn flag(&self, k: &str) -> bool {
-        self.get(k).is_some_and(|v| v.eq_ignore_ascii_case("true"))
-    }
-    fn count(&self) -> AsaResult<usize> {
-        match self.get("count") {
-            None => Ok(100),
-            Some(c) => c
-                .parse::<usize>()
-                .ok()
-                .filter(|n| *n >= 1)
-                .map(|n| n.min(1000))
-                .ok_or_else(|| AsaError::invalid("count must be a positive number")),
-        }
-    }
-}
-
-fn escape_like(v: &str) -> String {
-    v.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
 }
 
 /// One page over `table` (`asa_users u` or `asa_groups g`), ordered by creation, with `Link`.
@@ -252,7 +235,7 @@ async fn page(
     alias: &str,
     render: fn(&SqliteRow) -> Value,
 ) -> AsaResult<Response> {
-    let count = q.count()?;
+    let count = page_size(q)?;
     if let Some(offset) = q.get("offset") {
         conds.push(format!(
             "{alias}.seq > (SELECT seq FROM {} WHERE id = ?)",
@@ -291,11 +274,11 @@ const GROUP_SELECT: &str = "SELECT g.* FROM asa_groups g";
 fn user_filters(q: &Q, conds: &mut Vec<String>, binds: &mut Vec<String>) -> AsaResult<()> {
     if let Some(s) = q.get("starts_with") {
         conds.push("u.name LIKE ? ESCAPE '\\'".into());
-        binds.push(format!("{}%", escape_like(s)));
+        binds.push(format!("{}%", crate::api::query::escape_like(s)));
     }
     if let Some(c) = q.get("contains") {
         conds.push("u.name LIKE ? ESCAPE '\\'".into());
-        binds.push(format!("%{}%", escape_like(c)));
+        binds.push(format!("%{}%", crate::api::query::escape_like(c)));
     }
     let statuses = q.all("status");
     if !statuses.is_empty() {
@@ -430,7 +413,7 @@ async fn list_groups(
     }
     if let Some(c) = q.get("contains") {
         conds.push("g.name LIKE ? ESCAPE '\\'".into());
-        binds.push(format!("%{}%", escape_like(c)));
+        binds.push(format!("%{}%", crate::api::query::escape_like(c)));
     }
     page(&state, &format!("/v1/teams/{TEAM}/groups"), &q, GROUP_SELECT, conds, binds, "g", group_json).await
 }
@@ -532,12 +515,15 @@ async fn delete_group(
         return Err(AsaError::invalid(format!("The {group} group cannot be deleted.")));
     }
     let id: String = row.get("id");
-    sqlx::query("DELETE FROM asa_members WHERE group_id = ?1").bind(&id).execute(&state.db).await?;
+    // Members and the group go together: a failure leaves both as they were.
+    let mut tx = state.db.begin().await?;
+    sqlx::query("DELETE FROM asa_members WHERE group_id = ?1").bind(&id).execute(&mut *tx).await?;
     sqlx::query("UPDATE asa_groups SET deleted_at = ?2 WHERE id = ?1")
         .bind(&id)
         .bind(now_rfc3339())
-        .execute(&state.db)
+        .execute(&mut *tx)
         .await?;
+    tx.commit().await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
