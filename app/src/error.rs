@@ -17,6 +17,8 @@ pub enum ErrorKind {
     NotFound,
     /// The request itself is wrong (bad input); fix it and retry.
     BadRequest,
+    /// It clashes with the current state (an open request for the same thing already exists).
+    Conflict,
     /// Okta (or another upstream) refused or failed.
     Upstream,
     /// Reaching the portal failed (network, decoding) — retrying usually helps.
@@ -57,6 +59,16 @@ impl PortalError {
         )
     }
 
+    /// The same kind, in other words.
+    pub fn with_message(mut self, message: impl Into<String>) -> Self {
+        self.message = message.into();
+        self
+    }
+
+    pub fn conflict(message: impl Into<String>) -> Self {
+        Self::new(ErrorKind::Conflict, message)
+    }
+
     pub fn bad_request(message: impl Into<String>) -> Self {
         Self::new(ErrorKind::BadRequest, message)
     }
@@ -77,6 +89,7 @@ impl PortalError {
             ErrorKind::Forbidden => 403,
             ErrorKind::NotFound => 404,
             ErrorKind::BadRequest => 400,
+            ErrorKind::Conflict => 409,
             ErrorKind::Upstream => 502,
             ErrorKind::Transport => 503,
             ErrorKind::Internal => 500,

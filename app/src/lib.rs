@@ -1,10 +1,11 @@
 //! Portico's user interface: routes, pages and components, and the server functions behind them,
-//! grouped by area (`me`, later `people`, `groups`, `asa`, `approvals`, `audit`).
+//! grouped by area (`me`, `people`, `groups`, `asa`, `approvals`, `audit`).
 //!
 //! Compiled twice: natively with `ssr` (server rendering and server function bodies) and to WASM
 //! with `hydrate` (the browser side).
 #![recursion_limit = "512"]
 
+pub mod approvals;
 pub mod asa;
 pub mod audit;
 pub mod error;
@@ -90,6 +91,10 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/asa/groups/:name") view=asa::AsaGroupPage />
                     <Route path=path!("/asa/drift") view=asa::DriftPage />
                     <Route path=path!("/audit") view=audit::AuditPage />
+                    <Route path=path!("/inbox") view=approvals::InboxPage />
+                    <Route path=path!("/requests") view=approvals::MyRequestsPage />
+                    <Route path=path!("/requests/:id") view=approvals::RequestPage />
+                    <Route path=path!("/my-people") view=approvals::MyPeoplePage />
                     <Route path=path!("/signed-out") view=layout::SignedOut />
                 </Routes>
             </main>

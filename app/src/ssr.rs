@@ -6,7 +6,8 @@ use leptos::prelude::*;
 use portico_core::{
     AppState, Principal, Role,
     authz::{self, Action},
-    okta::OktaError,
+    okta::{OktaError, User},
+    policy::{Decision, Who},
 };
 use tower_sessions::Session;
 
@@ -77,7 +78,7 @@ impl Caller {
         self.record(action, target, before, after, "ok", detail).await;
     }
 
-    async fn record(
+    pub(crate) async fn record(
         &self,
         action: &str,
         target: &str,
@@ -106,6 +107,109 @@ impl Caller {
     pub fn can(&self, action: Action) -> bool {
         authz::allowed(&self.roles, action)
     }
+
+    /// The caller as the approval policy sees them.
+    pub fn who(&self, manages_target: bool) -> Who<'_> {
+        Who { sub: &self.principal.sub, roles: &self.roles, groups: &self.principal.groups, manages_target }
+    }
+
+    /// The policy's answer for `action`, given whether the caller manages the target.
+    pub fn decide(&self, action: &str, manages_target: bool) -> Decision {
+        self.state.policy.decide(action, &self.who(manages_target))
+    }
+
+    /// Whether `user` is one of the caller's people: a direct report (`profile.managerId`), a
+    /// report's report with `delegation.levels = 2`, or a member of a group that
+    /// `delegation.managed_groups` gives the caller. Nobody manages themselves.
+    pub async fn manages(&self, user: &User) -> bool {
+        let me = self.principal.sub.as_str();
+        if user.id == me {
+            return false;
+        }
+        let manager = user.field("managerId").filter(|m| !m.is_empty());
+        if manager == Some(me) {
+            return true;
+        }
+        let okta = &self.state.okta;
+        if self.state.config.delegation.levels >= 2
+            && let Some(m) = manager
+            && let Ok(their_manager) = okta.get_user(m).await
+            && their_manager.field("managerId") == Some(me)
+        {
+            return true;
+        }
+        if let Some(groups) =
+            self.state.config.delegation.managed_groups.get(&self.principal.login).filter(|g| !g.is_empty())
+            && let Ok(theirs) = okta.user_groups(&user.id).await
+        {
+            return theirs.iter().any(|g| groups.contains(&g.name));
+        }
+        false
+    }
+
+    /// The policy's answer for `action` on this person (looks up the delegation scope only when
+    /// the caller's roles alone do not already allow running it).
+    pub async fn decide_for(&self, action: &str, user: &User) -> Decision {
+        match self.decide(action, false) {
+            Decision::Run => Decision::Run,
+            other if !self.state.policy.mentions_manager(action) => other,
+            other => {
+                let via_management = self.decide(action, self.manages(user).await);
+                if via_management == Decision::Refuse { other } else { via_management }
+            }
+        }
+    }
+
+    /// Refuses (403, audited) unless the policy lets the caller run `action` now. `target` is the
+    /// person acted on, when there is one. The refusal says when a request is the way.
+    pub async fn authorize(&self, action: &str, target: Option<&User>, what: &str) -> Result<(), PortalError> {
+        let decision = match target {
+            Some(user) => self.decide_for(action, user).await,
+            None => self.decide(action, false),
+        };
+        let label = target.map(person_label).unwrap_or_else(|| "-".into());
+        match decision {
+            Decision::Run => Ok(()),
+            Decision::Request => {
+                tracing::info!(op_id = %self.op_id, who = %self.principal.login, action, "refused: needs approval");
+                self.record(action, &label, None, None, "refused", &format!("{what} needs approval")).await;
+                Err(fail(
+                    PortalError::forbidden(what)
+                        .with_message(format!("To {what} you need someone's approval: use Request and say why.")),
+                ))
+            }
+            Decision::Refuse => {
+                tracing::warn!(op_id = %self.op_id, who = %self.principal.login, action, "refused: not allowed");
+                self.record(action, &label, None, None, "refused", &format!("not allowed to {what}")).await;
+                Err(fail(PortalError::forbidden(what)))
+            }
+        }
+    }
+
+    /// Lets the caller see this person: a role that views people, or managing them. An
+    /// out-of-scope look is refused (403) and audited.
+    pub async fn require_person(&self, user: &User) -> Result<(), PortalError> {
+        if self.can(Action::ViewPeople) || self.manages(user).await {
+            return Ok(());
+        }
+        tracing::warn!(op_id = %self.op_id, who = %self.principal.login, target = %user.id, "refused: out of scope");
+        self.record("person.view", &person_label(user), None, None, "refused", "not one of their people").await;
+        Err(fail(PortalError::forbidden("view this person")))
+    }
+
+    /// [`Self::require_person`] by id (reads the person only when the role alone does not do).
+    pub async fn require_person_id(&self, id: &str) -> Result<(), PortalError> {
+        if self.can(Action::ViewPeople) {
+            return Ok(());
+        }
+        let user = self.state.okta.get_user(id).await.map_err(okta_error)?;
+        self.require_person(&user).await
+    }
+}
+
+/// How the audit trail names an Okta person: `login (id)`.
+pub fn person_label(user: &User) -> String {
+    format!("{} ({})", user.field("login").unwrap_or_default(), user.id)
 }
 
 /// Maps an Okta failure to what the person sees: Okta's own words for refusals (with field

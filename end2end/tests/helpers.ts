@@ -1,4 +1,5 @@
 import { expect, Page } from '@playwright/test';
+import path from 'node:path';
 
 export const PASSWORD = 'Portico-Demo-1';
 export const shots = `${__dirname}/../test-results/screens`;
@@ -10,4 +11,16 @@ export async function signInAs(page: Page, login: string, to = '/') {
   await page.getByLabel('Password').fill(PASSWORD);
   await page.getByRole('button', { name: 'Sign in' }).click();
   await expect(page.locator('html')).toHaveAttribute('data-hydrated', 'true');
+}
+
+/** Serious and critical axe-core findings on the current page (WCAG 2 A/AA rules). The page's
+ *  context must bypass CSP: axe is injected as a script, which the portal's CSP rightly blocks. */
+export async function axeProblems(page: Page): Promise<string[]> {
+  await page.addScriptTag({ path: path.join(__dirname, '../../node_modules/axe-core/axe.min.js') });
+  const violations = await page.evaluate(async () => {
+    // @ts-ignore axe is injected above
+    const result = await (window as any).axe.run(document, { runOnly: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] });
+    return result.violations.map((v: any) => ({ id: v.id, impact: v.impact, nodes: v.nodes.map((n: any) => n.target.join(' ')).slice(0, 3) }));
+  });
+  return violations.filter((v: any) => v.impact === 'serious' || v.impact === 'critical').map((v: any) => `${v.id}: ${v.nodes.join(', ')}`);
 }

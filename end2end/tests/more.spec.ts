@@ -1,18 +1,6 @@
 import { test, expect, Page, Browser } from '@playwright/test';
-import { shots, signInAs } from './helpers';
-import path from 'node:path';
+import { axeProblems, shots, signInAs } from './helpers';
 
-
-/** Serious and critical axe-core findings on the current page (WCAG 2 A/AA rules). */
-async function axeProblems(page: Page): Promise<string[]> {
-  await page.addScriptTag({ path: path.join(__dirname, '../../node_modules/axe-core/axe.min.js') });
-  const violations = await page.evaluate(async () => {
-    // @ts-ignore axe is injected above
-    const result = await (window as any).axe.run(document, { runOnly: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] });
-    return result.violations.map((v: any) => ({ id: v.id, impact: v.impact, nodes: v.nodes.map((n: any) => n.target.join(' ')).slice(0, 3) }));
-  });
-  return violations.filter((v: any) => v.impact === 'serious' || v.impact === 'critical').map((v: any) => `${v.id}: ${v.nodes.join(', ')}`);
-}
 
 async function adminPage(browser: Browser, colorScheme: 'light' | 'dark' = 'light') {
   // axe is injected as a script, which the portal's CSP would (rightly) block.

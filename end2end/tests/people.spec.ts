@@ -73,13 +73,14 @@ test('app and built-in groups are read-only with the reason shown', async ({ pag
   await expect(page.getByTestId('people-picker')).toHaveCount(0);
 });
 
-test('help desk sees no deactivate button, and a forged call is refused', async ({ page }) => {
+test('help desk may only request a deactivation, and a forged direct call is refused', async ({ page }) => {
   await signInAs(page, 'hal.helpdesk@portico.example', '/people?q=ed');
   await page.getByRole('link', { name: 'Ed Engineer' }).click();
   await expect(page.getByTestId('person-name')).toHaveText('Ed Engineer');
   await expect(page.getByRole('button', { name: 'Reset password' })).toBeVisible();
-  await expect(page.getByRole('button', { name: 'Deactivate' })).toHaveCount(0);
+  await expect(page.getByRole('button', { name: 'Deactivate', exact: true })).toHaveCount(0);
   await expect(page.getByRole('button', { name: 'Suspend', exact: true })).toHaveCount(0);
+  await expect(page.getByRole('button', { name: 'Request: Deactivate' })).toBeVisible();
   await page.screenshot({ path: `${shots}/14-helpdesk-person.png`, fullPage: true });
   const id = page.url().split('/people/')[1].split('?')[0];
   const forged = await page.evaluate(async (id) => {
@@ -91,7 +92,7 @@ test('help desk sees no deactivate button, and a forged call is refused', async 
     return { status: res.status, body: await res.text() };
   }, id);
   expect(forged.status).toBe(403);
-  expect(forged.body).toContain('not allowed');
+  expect(forged.body).toContain('approval');
   await page.reload();
   await expect(page.getByTestId('person-status')).toHaveText('Active');
 });

@@ -47,6 +47,8 @@ pub struct Portal {
     pub devorg: Option<DevOrg>,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
     task: tokio::task::JoinHandle<()>,
+    /// The request executor ([`portico_core::requests::worker`]).
+    executor: tokio::task::JoinHandle<()>,
 }
 
 impl Portal {
@@ -57,6 +59,11 @@ impl Portal {
         std::fs::create_dir_all(&config.server.data_dir)
             .with_context(|| format!("cannot create data directory {}", config.server.data_dir.display()))?;
         let public = config.server.public_url.as_str().trim_end_matches('/').to_string();
+        // Checked before anything starts, so a bad policy file stops the portal with its reason.
+        let approval_policy = Arc::new(match &config.approvals.policy_file {
+            Some(path) => portico_core::policy::Policy::load(path)?,
+            None => portico_core::policy::Policy::defaults(),
+        });
 
         let devorg = match &config.oidc {
             Some(_) => None,
@@ -92,7 +99,16 @@ impl Portal {
         let config = Arc::new(config);
         let auth = Arc::new(auth::Auth::new(oidc)?);
         let asa = asa_client(&config, devorg.as_ref())?;
-        let app_state = AppState { config: config.clone(), db, okta, asa };
+        portico_core::requests::migrate(&db).await.context("creating the request tables")?;
+        let app_state = AppState {
+            config: config.clone(),
+            db,
+            okta,
+            asa,
+            policy: approval_policy,
+            wake: Arc::new(tokio::sync::Notify::new()),
+        };
+        let executor = tokio::spawn(portico_core::requests::worker::run(app_state.clone()));
         let leptos = LeptosOptions::builder()
             .output_name("portico")
             .site_root(config.server.site_root.to_string_lossy().to_string())
@@ -161,7 +177,7 @@ impl Portal {
             }
         });
         tracing::info!(%addr, "Portico listening");
-        Ok(Portal { addr, config, devorg, shutdown: Some(tx), task })
+        Ok(Portal { addr, config, devorg, shutdown: Some(tx), task, executor })
     }
 
     /// Stops accepting connections, lets in-flight requests finish, then stops the embedded org.
@@ -170,8 +186,20 @@ impl Portal {
             let _ = tx.send(());
         }
         let _ = (&mut self.task).await;
+        // Between guarded updates the executor can stop anywhere: an interrupted call is taken
+        // back at the next start.
+        self.executor.abort();
         if let Some(d) = self.devorg.take() {
             d.stop().await;
+        }
+    }
+
+    /// Stops everything at once, mid-request, as a killed process would (restart tests).
+    pub fn crash(mut self) {
+        self.executor.abort();
+        self.task.abort();
+        if let Some(d) = self.devorg.take() {
+            d.abort();
         }
     }
 

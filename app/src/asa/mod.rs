@@ -36,6 +36,8 @@ pub struct AsaUserView {
     pub user: AsaUserRow,
     pub groups: Vec<AsaGroupRow>,
     pub can_manage: bool,
+    /// Status changes: at once, by request, or not at all.
+    pub permit: crate::people::Permit,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -43,6 +45,8 @@ pub struct AsaGroupView {
     pub group: AsaGroupRow,
     pub members: Vec<AsaUserRow>,
     pub can_manage: bool,
+    /// Membership changes: at once, by request, or not at all.
+    pub permit: crate::people::Permit,
 }
 
 /// Someone whose Okta and ASA states disagree.

@@ -117,6 +117,15 @@ pub fn AsaUsersPage() -> impl IntoView {
     }
 }
 
+/// What an ASA status change does to `name`, in words.
+fn status_effect(name: &str, to: &str) -> String {
+    match to {
+        "DISABLED" => format!("{name} can no longer reach any server through ASA until enabled again."),
+        "DELETED" => format!("{name} is deleted from the ASA team; the user name cannot be reused."),
+        _ => format!("{name} can reach servers again, as their groups allow."),
+    }
+}
+
 /// One ASA user: status, groups, and enable/disable/delete behind a confirmation.
 #[component]
 pub fn AsaUserPage() -> impl IntoView {
@@ -127,6 +136,7 @@ pub fn AsaUserPage() -> impl IntoView {
     let set = ServerAction::<SetAsaStatus>::new();
     let toasts = use_toasts();
     let confirm = RwSignal::new(None::<(String, String)>);
+    let ask = RwSignal::new(None::<crate::approvals::Ask>);
     on_result(set.value(), move |msg| {
         toasts.show(msg, true);
         confirm.set(None);
@@ -134,18 +144,22 @@ pub fn AsaUserPage() -> impl IntoView {
     });
     view! {
         <AsaNav />
+        <crate::approvals::RequestDialog ask on_sent=move |_| version.update(|v| *v += 1) />
         <Transition fallback=|| view! { <div class="card skeleton" aria-busy="true">"Loading…"</div> }>
             {move || Suspend::new(async move {
                 match user.await {
                     Err(e) => view! { <ErrorPanel error=e /> }.into_any(),
                     Ok(v) => {
                         let u = v.user.clone();
-                        let actions: Vec<(&str, &str)> = match (v.can_manage, u.status.as_str()) {
+                        let permit = v.permit.clone();
+                        let request = permit.mode == crate::people::Mode::Request;
+                        let actions: Vec<(&str, &str)> = match (permit.mode != crate::people::Mode::None, u.status.as_str()) {
                             (false, _) => vec![],
                             (true, "ACTIVE") => vec![("DISABLED", "Disable"), ("DELETED", "Delete")],
                             (true, "DISABLED") => vec![("ACTIVE", "Enable"), ("DELETED", "Delete")],
                             (true, _) => vec![],
                         };
+                        let asa_name = u.name.clone();
                         view! {
                             <Title text=u.name.clone() />
                             <section class="card person-head">
@@ -155,7 +169,30 @@ pub fn AsaUserPage() -> impl IntoView {
                                     {actions.into_iter().map(|(to, label)| {
                                         let danger = to != "ACTIVE";
                                         let label_s = label.to_string();
-                                        view! { <button type="button" class=if danger { "button danger" } else { "button ghost" } on:click=move |_| confirm.set(Some((to.to_string(), label_s.clone())))>{label}</button> }
+                                        let (name, permit) = (asa_name.clone(), permit.clone());
+                                        let class = match (request, danger) {
+                                            (true, _) => "button ghost request",
+                                            (false, true) => "button danger",
+                                            (false, false) => "button ghost",
+                                        };
+                                        view! {
+                                            <button type="button" class=class data-mode=if request { "request" } else { "run" } on:click=move |_| {
+                                                if request {
+                                                    ask.set(Some(crate::approvals::Ask {
+                                                        action: "asa_status".into(),
+                                                        target: name.clone(),
+                                                        title: format!("Request: {label_s} {name}"),
+                                                        effect: status_effect(&name, to),
+                                                        approvers: permit.approvers.clone(),
+                                                        reason_required: permit.reason_required,
+                                                        status: Some(to.to_string()),
+                                                        ..Default::default()
+                                                    }));
+                                                } else {
+                                                    confirm.set(Some((to.to_string(), label_s.clone())));
+                                                }
+                                            }>{if request { format!("Request: {label}") } else { label.to_string() }}</button>
+                                        }
                                     }).collect_view()}
                                 </div>
                             </section>
@@ -167,11 +204,7 @@ pub fn AsaUserPage() -> impl IntoView {
                             </section>
                             {move || confirm.get().map(|(to, label)| {
                                 let name = u.name.clone();
-                                let what = match to.as_str() {
-                                    "DISABLED" => format!("{name} can no longer reach any server through ASA until enabled again."),
-                                    "DELETED" => format!("{name} is deleted from the ASA team; the user name cannot be reused."),
-                                    _ => format!("{name} can reach servers again, as their groups allow."),
-                                };
+                                let what = status_effect(&name, &to);
                                 view! {
                                     <div class="modal-backdrop"><div class="modal" role="dialog" aria-modal="true" aria-labelledby="asa-confirm">
                                         <h2 id="asa-confirm">{label.clone()} " " {name.clone()} "?"</h2>
@@ -272,8 +305,10 @@ pub fn AsaGroupPage() -> impl IntoView {
     });
     let new_member = RwSignal::new(String::new());
     let confirm_delete = RwSignal::new(false);
+    let ask = RwSignal::new(None::<crate::approvals::Ask>);
     view! {
         <AsaNav />
+        <crate::approvals::RequestDialog ask on_sent=move |_| version.update(|v| *v += 1) />
         <Transition fallback=|| view! { <div class="card skeleton" aria-busy="true">"Loading…"</div> }>
             {move || Suspend::new(async move {
                 match group.await {
@@ -282,9 +317,32 @@ pub fn AsaGroupPage() -> impl IntoView {
                         let g = v.group.clone();
                         let roles = RwSignal::new(g.roles.clone());
                         let editable = v.can_manage;
-                        let members_editable = v.can_manage && g.read_only.is_none();
+                        let permit = v.permit.clone();
+                        let request = permit.mode == crate::people::Mode::Request;
+                        let members_editable = permit.mode != crate::people::Mode::None && g.read_only.is_none();
                         let gname = g.name.clone();
-                        let (save_name, add_name, del_name) = (gname.clone(), gname.clone(), gname.clone());
+                        // A membership change: at once, or as a request.
+                        let change = {
+                            let (gname, permit) = (gname.clone(), permit.clone());
+                            Callback::new(move |(user, add): (String, bool)| {
+                                if request {
+                                    ask.set(Some(crate::approvals::Ask {
+                                        action: "asa_group".into(),
+                                        target: user.trim().to_string(),
+                                        title: if add { format!("Request: add {} to {gname}", user.trim()) } else { format!("Request: remove {user} from {gname}") },
+                                        effect: if add { format!("{} gains the server access {gname} grants.", user.trim()) } else { format!("{user} loses the server access {gname} grants.") },
+                                        approvers: permit.approvers.clone(),
+                                        reason_required: permit.reason_required,
+                                        group: Some(gname.clone()),
+                                        add: Some(add),
+                                        ..Default::default()
+                                    }));
+                                } else {
+                                    member.dispatch(AsaMembership { group: gname.clone(), user, add });
+                                }
+                            })
+                        };
+                        let (save_name, del_name) = (gname.clone(), gname.clone());
                         view! {
                             <Title text=gname.clone() />
                             <section class="card person-head">
@@ -324,26 +382,23 @@ pub fn AsaGroupPage() -> impl IntoView {
                             <section class="card table-card">
                                 <h2>"Members"</h2>
                                 <Show when=move || members_editable>
-                                    <form class="filter-row pad" on:submit={
-                                        let add_name = add_name.clone();
-                                        move |ev| { ev.prevent_default(); member.dispatch(AsaMembership { group: add_name.clone(), user: new_member.get_untracked(), add: true }); }
-                                    }>
+                                    <form class="filter-row pad" on:submit=move |ev| { ev.prevent_default(); change.run((new_member.get_untracked(), true)); }>
                                         <label class="grow"><span class="sr-only">"ASA user name"</span><input type="text" placeholder="ASA user name, e.g. Sam.Sales" on:input=move |ev| new_member.set(event_target_value(&ev)) /></label>
-                                        <button type="submit" class="button">"Add member"</button>
+                                        <button type="submit" class="button">{if request { "Request: add member" } else { "Add member" }}</button>
                                     </form>
                                 </Show>
                                 <table class="data" data-testid="asa-members">
                                     <thead><tr><th scope="col">"User name"</th><th scope="col">"Status"</th><th></th></tr></thead>
                                     <tbody>
                                         {v.members.into_iter().map(|u: AsaUserRow| {
-                                            let (gn, un) = (gname.clone(), u.name.clone());
+                                            let un = u.name.clone();
                                             let remove_label = format!("Remove {}", u.name);
                                             view! {
                                                 <tr>
                                                     <td><A href=format!("/asa/users/{}", encode(&u.name))>{u.name.clone()}</A></td>
                                                     <td><AsaStatus status=u.status.clone() /></td>
                                                     <td class="right">{members_editable.then(|| view! {
-                                                        <button type="button" class="button ghost small" aria-label=remove_label.clone() on:click=move |_| { member.dispatch(AsaMembership { group: gn.clone(), user: un.clone(), add: false }); }>"Remove"</button>
+                                                        <button type="button" class="button ghost small" aria-label=remove_label.clone() on:click=move |_| change.run((un.clone(), false))>{if request { "Request removal" } else { "Remove" }}</button>
                                                     })}</td>
                                                 </tr>
                                             }

@@ -226,7 +226,7 @@ pub fn PeoplePicker(on_add: Callback<Vec<String>>) -> impl IntoView {
 
 /// Group type-ahead for adding a person to a group (OKTA_GROUPs only).
 #[component]
-pub fn GroupPicker(on_pick: Callback<String>) -> impl IntoView {
+pub fn GroupPicker(on_pick: Callback<(String, String)>) -> impl IntoView {
     let text = RwSignal::new(String::new());
     let results = Resource::new(
         move || text.get(),
@@ -249,8 +249,8 @@ pub fn GroupPicker(on_pick: Callback<String>) -> impl IntoView {
                     view! {
                         <ul class="options" role="listbox" aria-label="Matching groups">
                             {rows.into_iter().filter(|g| g.read_only.is_none()).take(8).map(|g| {
-                                let id = g.id.clone();
-                                view! { <li role="option"><button type="button" class="option" on:click=move |_| { on_pick.run(id.clone()); text.set(String::new()); }>{g.name.clone()}</button></li> }
+                                let (id, name) = (g.id.clone(), g.name.clone());
+                                view! { <li role="option"><button type="button" class="option" on:click=move |_| { on_pick.run((id.clone(), name.clone())); text.set(String::new()); }>{g.name.clone()}</button></li> }
                             }).collect_view()}
                         </ul>
                     }

@@ -19,6 +19,9 @@ pub fn TopBar() -> impl IntoView {
                 <A href="/people">"People"</A>
                 <A href="/groups">"Groups"</A>
                 <A href="/asa">"Server access"</A>
+                <A href="/my-people">"My people"</A>
+                <A href="/inbox">"Waiting on me"</A>
+                <A href="/requests">"My requests"</A>
                 <A href="/audit">"Audit"</A>
             </nav>
             <div class="account">

@@ -13,6 +13,7 @@ pub fn HomePage() -> impl IntoView {
                 match me.await {
                     Ok(me) => {
                         let has_roles = !me.roles.is_empty();
+                        let is_manager = me.is_manager;
                         view! {
                             <section class="hero">
                                 <h1>"Welcome, " {me.name.clone()}</h1>
@@ -40,6 +41,15 @@ pub fn HomePage() -> impl IntoView {
                                     </ul>
                                 </Show>
                                 <p class="muted small">"From your groups: " {me.groups.join(", ")}</p>
+                            </section>
+                            <section class="card" aria-labelledby="approvals">
+                                <h2 id="approvals">"Requests and approvals"</h2>
+                                {is_manager.then(|| view! {
+                                    <p data-testid="me-manager">"You manage people in Okta: you act on them, and approve what others ask for them, under "
+                                        <a href="/my-people">"My people"</a> " and " <a href="/inbox">"Waiting on me"</a> "."</p>
+                                })}
+                                <p class="muted">"Actions that need someone's approval show a Request button; follow yours under "
+                                    <a href="/requests">"My requests"</a> "."</p>
                             </section>
                         }
                         .into_any()

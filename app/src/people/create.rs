@@ -71,7 +71,7 @@ pub fn NewPersonPage() -> impl IntoView {
             <label class="check"><input type="checkbox" prop:checked=move || form.get().activate
                 on:change=move |ev| form.update(|f| f.activate = event_target_checked(&ev)) />" Activate now (otherwise staged)"</label>
             <div class="wide">
-                <crate::groups::GroupPicker on_pick=Callback::new(move |gid: String| {
+                <crate::groups::GroupPicker on_pick=Callback::new(move |(gid, _name): (String, String)| {
                     if !groups.get_untracked().iter().any(|(g, _)| *g == gid) {
                         groups.update(|g| g.push((gid.clone(), gid)));
                     }

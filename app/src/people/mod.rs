@@ -138,6 +138,16 @@ pub struct PeoplePage {
     pub next: Option<String>,
 }
 
+/// What the policy lets the viewer do with an action.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Mode {
+    /// At once.
+    Run,
+    /// By asking for approval.
+    Request,
+    None,
+}
+
 /// A lifecycle button: what it is called and what the confirmation says will happen.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ActionView {
@@ -145,6 +155,28 @@ pub struct ActionView {
     pub label: String,
     pub danger: bool,
     pub confirm: String,
+    pub mode: Mode,
+    /// For requests: the policy wants a reason.
+    pub reason_required: bool,
+    /// For requests: who will approve, in words.
+    pub approvers: String,
+}
+
+/// What the viewer may do with a non-lifecycle action (profile edits, membership changes).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Permit {
+    pub mode: Mode,
+    /// For requests: who approves, in words.
+    pub approvers: String,
+    pub reason_required: bool,
+}
+
+/// An open request about the person (shown on their page).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PendingRequest {
+    pub id: String,
+    pub summary: String,
+    pub requester: String,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -171,7 +203,11 @@ pub struct Person {
     /// Only the operations the person's status allows (Okta's `_links`) and the caller may run.
     pub actions: Vec<ActionView>,
     pub can_edit: bool,
+    /// Saving the profile runs at once or becomes a request.
+    pub profile_permit: Permit,
     pub can_manage_groups: bool,
+    pub membership_permit: Permit,
+    pub pending: Vec<PendingRequest>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -1,9 +1,10 @@
 use crate::{
+    approvals::{Ask, RequestDialog},
     error::PortalError,
     groups::GroupRow,
     layout::ErrorPanel,
     people::{
-        ActionView, Person,
+        ActionView, Mode, Permit, Person,
         server::{ChangeMembership, RunLifecycle, UpdateProfile, get_person, person_groups},
     },
     ui::{KindBadge, StatusBadge, error_text, use_toasts, when},
@@ -56,8 +57,12 @@ fn PersonView(person: Person, version: RwSignal<u32>, temp: RwSignal<Option<Stri
     let title = person.name.clone();
     let manager = person.manager.clone();
     let actions = person.actions.clone();
+    // The one request dialog of the page: actions, profile edits and group changes open it.
+    let ask = RwSignal::new(None::<Ask>);
+    let pending = person.pending.clone();
     view! {
         <Title text=title />
+        <RequestDialog ask on_sent=move |_| version.update(|v| *v += 1) />
         <section class="card person-head">
             <div class="who-line">
                 <h1 data-testid="person-name">{person.name.clone()}</h1>
@@ -73,7 +78,15 @@ fn PersonView(person: Person, version: RwSignal<u32>, temp: RwSignal<Option<Stri
                 {manager.map(|(mid, name)| view! { <div><dt>"Manager"</dt><dd><A href=format!("/people/{mid}")>{name}</A></dd></div> })}
             </dl>
             {person.fields.iter().find(|f| f.key == "email").map(|f| view! { <crate::asa::PersonAsaCard email=f.value.clone() /> })}
-            <Actions id=id.clone() login=person.login.clone() actions version temp />
+            <Actions id=id.clone() login=person.login.clone() actions version temp ask />
+            {(!pending.is_empty()).then(|| view! {
+                <div class="pending-requests" data-testid="pending-requests">
+                    <strong>"Open requests: "</strong>
+                    {pending.clone().into_iter().map(|p| view! {
+                        <span class="chip"><A href=format!("/requests/{}", p.id)>{p.summary}</A> <span class="muted small">" (" {p.requester} ")"</span></span>
+                    }).collect_view()}
+                </div>
+            })}
         </section>
         <nav class="tabs" aria-label="Person sections">
             <a href="?tab=profile" aria-current=move || (tab.get() == "profile").then_some("page")>"Profile"</a>
@@ -82,10 +95,10 @@ fn PersonView(person: Person, version: RwSignal<u32>, temp: RwSignal<Option<Stri
             <a href="?tab=access" aria-current=move || (tab.get() == "access").then_some("page")>"Sessions & consents"</a>
         </nav>
         {move || match tab.get().as_str() {
-            "groups" => view! { <PersonGroups id=id.clone() can_manage=person.can_manage_groups /> }.into_any(),
+            "groups" => view! { <PersonGroups id=id.clone() can_manage=person.can_manage_groups permit=person.membership_permit.clone() ask /> }.into_any(),
             "apps" => view! { <super::access::Apps id=id.clone() /> }.into_any(),
             "access" => view! { <super::access::Access id=id.clone() /> }.into_any(),
-            _ => view! { <Profile person=person.clone() version /> }.into_any(),
+            _ => view! { <Profile person=person.clone() version ask /> }.into_any(),
         }}
     }
 }
@@ -98,8 +111,10 @@ fn Actions(
     actions: Vec<ActionView>,
     version: RwSignal<u32>,
     temp: RwSignal<Option<String>>,
+    ask: RwSignal<Option<Ask>>,
 ) -> impl IntoView {
     let run = ServerAction::<RunLifecycle>::new();
+    let target = id.clone();
     let chosen = RwSignal::new(None::<ActionView>);
     let typed = RwSignal::new(String::new());
     let toasts = use_toasts();
@@ -127,10 +142,32 @@ fn Actions(
         <Show when=move || has_actions fallback=|| view! { <p class="muted small">"No actions available to you for this person."</p> }>
             <div class="actions" role="group" aria-label="Actions">
                 {actions.iter().cloned().map(|a| {
-                    let label = a.label.clone();
-                    let class = if a.danger { "button danger" } else { "button ghost" };
+                    let request = a.mode == Mode::Request;
+                    let label = if request { format!("Request: {}", a.label) } else { a.label.clone() };
+                    let class = match (request, a.danger) {
+                        (true, _) => "button ghost request",
+                        (false, true) => "button danger",
+                        (false, false) => "button ghost",
+                    };
+                    let target = target.clone();
                     view! {
-                        <button type="button" class=class data-op=a.op.clone() on:click=move |_| { typed.set(String::new()); chosen.set(Some(a.clone())); }>{label}</button>
+                        <button type="button" class=class data-op=a.op.clone() data-mode=if request { "request" } else { "run" }
+                            on:click=move |_| {
+                                if request {
+                                    ask.set(Some(Ask {
+                                        action: a.op.clone(),
+                                        target: target.clone(),
+                                        title: format!("Request: {}", a.label),
+                                        effect: a.confirm.clone(),
+                                        approvers: a.approvers.clone(),
+                                        reason_required: a.reason_required,
+                                        ..Default::default()
+                                    }));
+                                } else {
+                                    typed.set(String::new());
+                                    chosen.set(Some(a.clone()));
+                                }
+                            }>{label}</button>
                     }
                 }).collect_view()}
             </div>
@@ -171,7 +208,7 @@ fn Actions(
 
 /// The profile: read view, or an edit form whose errors (Okta's, per field) sit by the field.
 #[component]
-fn Profile(person: Person, version: RwSignal<u32>) -> impl IntoView {
+fn Profile(person: Person, version: RwSignal<u32>, ask: RwSignal<Option<Ask>>) -> impl IntoView {
     let editing = RwSignal::new(false);
     let save = ServerAction::<UpdateProfile>::new();
     let toasts = use_toasts();
@@ -194,6 +231,8 @@ fn Profile(person: Person, version: RwSignal<u32>) -> impl IntoView {
     });
     let fields = person.fields.clone();
     let can_edit = person.can_edit;
+    let permit = StoredValue::new(person.profile_permit.clone());
+    let request = person.profile_permit.mode == Mode::Request;
     let id = person.id.clone();
     let edit_fields = fields.clone();
     // Edited values, keyed by profile property.
@@ -226,7 +265,25 @@ fn Profile(person: Person, version: RwSignal<u32>) -> impl IntoView {
                                 .filter(|f| f.editable)
                                 .filter_map(|f| values.iter().find(|(k, _)| *k == f.key).filter(|(_, v)| *v != f.value).cloned())
                                 .collect();
-                            save.dispatch(UpdateProfile { id: id.clone(), changes });
+                            if request {
+                                if changes.is_empty() {
+                                    return;
+                                }
+                                let effect = changes.iter().map(|(k, v)| format!("{k} → {}", if v.trim().is_empty() { "(cleared)" } else { v.as_str() })).collect::<Vec<_>>().join("; ");
+                                ask.set(Some(Ask {
+                                    action: "profile".into(),
+                                    target: id.clone(),
+                                    title: "Request: profile changes".into(),
+                                    effect,
+                                    approvers: permit.with_value(|p| p.approvers.clone()),
+                                    reason_required: permit.with_value(|p| p.reason_required),
+                                    changes: Some(changes),
+                                    ..Default::default()
+                                }));
+                                editing.set(false);
+                            } else {
+                                save.dispatch(UpdateProfile { id: id.clone(), changes });
+                            }
                         }>
                             {edit_fields.iter().map(|f| {
                                 let key = f.key.clone();
@@ -254,7 +311,7 @@ fn Profile(person: Person, version: RwSignal<u32>) -> impl IntoView {
                             }).collect_view()}
                             <div class="modal-buttons">
                                 <button type="button" class="button ghost" on:click=move |_| { editing.set(false); error.set(None); }>"Cancel"</button>
-                                <button type="submit" class="button" disabled=move || save.pending().get()>"Save"</button>
+                                <button type="submit" class="button" disabled=move || save.pending().get()>{if request { "Request changes…" } else { "Save" }}</button>
                             </div>
                         </form>
                     }
@@ -266,25 +323,52 @@ fn Profile(person: Person, version: RwSignal<u32>) -> impl IntoView {
 
 /// The person's groups, with remove buttons and a picker to add more (OKTA_GROUPs only).
 #[component]
-fn PersonGroups(id: String, can_manage: bool) -> impl IntoView {
+fn PersonGroups(id: String, can_manage: bool, permit: Permit, ask: RwSignal<Option<Ask>>) -> impl IntoView {
+    let request = permit.mode == Mode::Request;
     let version = RwSignal::new(0u32);
     let uid = id.clone();
     let groups = Resource::new(move || version.get(), move |_| person_groups(uid.clone()));
     let change = ServerAction::<ChangeMembership>::new();
+    // A membership change: at once, or as a request naming the group.
+    let change_to = {
+        let id = id.clone();
+        Callback::new(move |(group_id, group_name, add): (String, String, bool)| {
+            if request {
+                ask.set(Some(Ask {
+                    action: "membership".into(),
+                    target: id.clone(),
+                    title: if add {
+                        format!("Request: add to {group_name}")
+                    } else {
+                        format!("Request: remove from {group_name}")
+                    },
+                    effect: if add {
+                        format!("Gains what {group_name} grants.")
+                    } else {
+                        format!("Loses what {group_name} grants.")
+                    },
+                    approvers: permit.approvers.clone(),
+                    reason_required: permit.reason_required,
+                    group: Some(group_id),
+                    add: Some(add),
+                    ..Default::default()
+                }));
+            } else {
+                change.dispatch(ChangeMembership { group_id, user_ids: vec![id.clone()], add });
+            }
+        })
+    };
     let toasts = use_toasts();
     crate::ui::on_result(change.value(), move |msg| {
         toasts.show(msg, true);
         version.update(|v| *v += 1);
     });
-    let picker_uid = id.clone();
     view! {
         <section class="card">
             <h2>"Groups"</h2>
             <Transition fallback=|| view! { <p class="muted" aria-busy="true">"Loading groups…"</p> }>
                 {
-                    let id = id.clone();
                     move || {
-                        let id = id.clone();
                         Suspend::new(async move {
                             match groups.await {
                                 Err(e) => view! { <ErrorPanel error=e /> }.into_any(),
@@ -292,15 +376,15 @@ fn PersonGroups(id: String, can_manage: bool) -> impl IntoView {
                                     <ul class="rows" data-testid="person-groups">
                                         {list.into_iter().map(|g: GroupRow| {
                                             let removable = can_manage && g.read_only.is_none();
-                                            let (gid, uid) = (g.id.clone(), id.clone());
+                                            let (gid, gname) = (g.id.clone(), g.name.clone());
                                             view! {
                                                 <li>
                                                     <A href=format!("/groups/{}", g.id)>{g.name.clone()}</A>
                                                     <KindBadge kind=g.kind.clone() />
                                                     {removable.then(|| view! {
                                                         <button type="button" class="button ghost small" on:click=move |_| {
-                                                            change.dispatch(ChangeMembership { group_id: gid.clone(), user_ids: vec![uid.clone()], add: false });
-                                                        }>"Remove"</button>
+                                                            change_to.run((gid.clone(), gname.clone(), false));
+                                                        }>{if request { "Request removal" } else { "Remove" }}</button>
                                                     })}
                                                 </li>
                                             }
@@ -313,10 +397,7 @@ fn PersonGroups(id: String, can_manage: bool) -> impl IntoView {
                 }
             </Transition>
             <Show when=move || can_manage>
-                <crate::groups::GroupPicker on_pick={
-                    let uid = picker_uid.clone();
-                    Callback::new(move |gid: String| { change.dispatch(ChangeMembership { group_id: gid, user_ids: vec![uid.clone()], add: true }); })
-                } />
+                <crate::groups::GroupPicker on_pick=Callback::new(move |(gid, name): (String, String)| change_to.run((gid, name, true))) />
             </Show>
         </section>
     }

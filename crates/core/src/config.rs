@@ -31,6 +31,10 @@ pub struct Config {
     #[serde(default)]
     pub roles: RolesConfig,
     #[serde(default)]
+    pub delegation: DelegationConfig,
+    #[serde(default)]
+    pub approvals: ApprovalsConfig,
+    #[serde(default)]
     pub devorg: DevOrgSettings,
     #[serde(default)]
     pub log: LogConfig,
@@ -154,6 +158,45 @@ impl Default for RolesConfig {
     }
 }
 
+/// Who counts as someone's manager (beyond `profile.managerId`).
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct DelegationConfig {
+    /// 1: managers act on their direct reports; 2: also on their reports' reports.
+    pub levels: u8,
+    /// Manager login → names of Okta groups whose members they also manage.
+    pub managed_groups: std::collections::BTreeMap<String, Vec<String>>,
+}
+
+impl Default for DelegationConfig {
+    fn default() -> Self {
+        Self { levels: 1, managed_groups: Default::default() }
+    }
+}
+
+/// Requests and approvals: the policy, notifications, and how approved calls are retried.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ApprovalsConfig {
+    /// A TOML policy overlaying the shipped defaults action by action (see
+    /// `crates/core/src/policy.default.toml`). Absent: the defaults.
+    pub policy_file: Option<PathBuf>,
+    /// Receives a JSON POST (Slack-compatible: it has `text`) on new requests and decisions.
+    pub webhook_url: Option<Url>,
+    /// Attempts at an approved call before it is reported as failed.
+    pub max_attempts: u32,
+    /// The wait before the first retry; doubled for each further one.
+    pub retry_base_ms: u64,
+    /// How often the executor looks for due work when nothing wakes it.
+    pub poll_ms: u64,
+}
+
+impl Default for ApprovalsConfig {
+    fn default() -> Self {
+        Self { policy_file: None, webhook_url: None, max_attempts: 5, retry_base_ms: 2000, poll_ms: 5000 }
+    }
+}
+
 /// The embedded org, used only when `oidc` is not configured.
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
@@ -238,6 +281,12 @@ impl Config {
             return Err(ConfigError::Invalid(
                 "session.idle_timeout_minutes and session.absolute_lifetime_hours must be above 0".into(),
             ));
+        }
+        if !(1..=2).contains(&self.delegation.levels) {
+            return Err(ConfigError::Invalid("delegation.levels must be 1 or 2".into()));
+        }
+        if self.approvals.max_attempts == 0 {
+            return Err(ConfigError::Invalid("approvals.max_attempts must be at least 1".into()));
         }
         if let Some(okta) = &self.okta {
             if Url::parse(&okta.org_url).is_err() {

@@ -8,6 +8,8 @@ pub mod authz;
 pub mod config;
 pub mod identity;
 pub mod okta;
+pub mod policy;
+pub mod requests;
 pub mod secret;
 pub mod state;
 

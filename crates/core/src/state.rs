@@ -1,6 +1,6 @@
 //! State shared by every request: built once at start, cheap to clone.
 
-use crate::{asa::AsaClient, config::Config, okta::OktaClient};
+use crate::{asa::AsaClient, config::Config, okta::OktaClient, policy::Policy};
 use sqlx::SqlitePool;
 use std::sync::Arc;
 
@@ -14,4 +14,8 @@ pub struct AppState {
     pub okta: OktaClient,
     /// Okta Advanced Server Access, when configured (always with the embedded org).
     pub asa: Option<Arc<AsaClient>>,
+    /// The approval policy, validated at start.
+    pub policy: Arc<Policy>,
+    /// Wakes the request executor when a request is approved (it also polls).
+    pub wake: Arc<tokio::sync::Notify>,
 }

@@ -111,6 +111,7 @@ pub async fn open(data_dir: &Path) -> anyhow::Result<SqlitePool> {
         .await
         .with_context(|| format!("embedded org: cannot open {}", path.display()))?;
     sqlx::raw_sql(SCHEMA).execute(&pool).await.context("embedded org: schema")?;
+    sqlx::raw_sql(crate::api::logs::SCHEMA).execute(&pool).await.context("embedded org: system log")?;
     Ok(pool)
 }
 

@@ -135,6 +135,11 @@ impl DevOrg {
     }
 
     /// Stops serving after in-flight requests finish.
+    /// Stops serving at once (requests in flight may still finish on their connections).
+    pub fn abort(self) {
+        self.task.abort();
+    }
+
     pub async fn stop(mut self) {
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());

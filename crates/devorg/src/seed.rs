@@ -311,7 +311,7 @@ async fn seed_apps_and_consents(
 /// re-pointed at the new admin.
 pub async fn reset(db: &SqlitePool) -> anyhow::Result<()> {
     let mut tx = db.begin().await?;
-    for table in ["group_members", "app_links", "grants", "refresh_tokens", "users", "groups"] {
+    for table in ["group_members", "app_links", "grants", "refresh_tokens", "users", "groups", "system_log"] {
         sqlx::query(&format!("DELETE FROM {table}")).execute(&mut *tx).await?;
     }
     tx.commit().await?;

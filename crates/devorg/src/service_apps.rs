@@ -190,6 +190,9 @@ pub async fn client_credentials(
 /// The scope an endpoint needs (a `manage` scope includes `read`).
 pub fn required_scope(method: &axum::http::Method, route: &str) -> &'static str {
     let read = *method == axum::http::Method::GET;
+    if route.starts_with("/api/v1/logs") {
+        return "okta.logs.read";
+    }
     match (route.starts_with("/api/v1/groups"), read) {
         (true, true) => "okta.groups.read",
         (true, false) => "okta.groups.manage",

@@ -30,14 +30,30 @@ pub async fn spawn_app() -> TestApp {
     app
 }
 
+/// A portal whose configuration `tweak` adjusts first.
+pub async fn spawn_app_with(tweak: impl FnOnce(&mut Config)) -> TestApp {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut app = spawn_app_configured(dir.path().to_path_buf(), browser(), tweak).await;
+    app._dir = Some(dir);
+    app
+}
+
 /// Starts a portal on a fresh port over an existing data directory (restarts keep data).
 pub async fn spawn_app_in(data_dir: PathBuf, client: reqwest::Client) -> TestApp {
+    spawn_app_configured(data_dir, client, |_| {}).await
+}
+
+async fn spawn_app_configured(data_dir: PathBuf, client: reqwest::Client, tweak: impl FnOnce(&mut Config)) -> TestApp {
     let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let addr = listener.local_addr().expect("addr");
     let mut config = Config::for_test(data_dir.clone());
     config.server.public_url = format!("http://{addr}").parse().expect("url");
     config.devorg.listen = "127.0.0.1:0".parse().expect("addr");
     config.devorg.test_control = true;
+    // Approved requests run and retry promptly, so tests wait little.
+    config.approvals.poll_ms = 200;
+    config.approvals.retry_base_ms = 100;
+    tweak(&mut config);
     let portal = Portal::start(config, listener).await.expect("portal starts");
     let org = portal.devorg.as_ref().expect("embedded org").url.as_str().trim_end_matches('/').to_string();
     TestApp { portal, base: format!("http://{addr}"), org, client, data_dir, _dir: None }
@@ -61,6 +77,55 @@ impl TestApp {
     pub async fn stop_keeping_data(self) -> Option<tempfile::TempDir> {
         self.portal.stop().await;
         self._dir
+    }
+
+    /// Kills the portal and its org mid-flight, as a crash would; keeps the data directory.
+    pub fn crash_keeping_data(self) -> Option<tempfile::TempDir> {
+        self.portal.crash();
+        self._dir
+    }
+
+    /// Another person's browser on the same portal, signed in as `login`.
+    pub async fn session(&self, login: &str) -> Session {
+        let client = browser();
+        portico_server::testkit::sign_in(&client, &self.base, login, PASSWORD).await.expect("signs in");
+        Session { client, base: self.base.clone() }
+    }
+
+    /// The portal's own database, as a second process would open it.
+    pub async fn db(&self) -> sqlx::SqlitePool {
+        sqlx::SqlitePool::connect(&format!("sqlite://{}", self.data_dir.join("portico.sqlite").display()))
+            .await
+            .expect("portal db")
+    }
+
+    /// How many times the org performed `event_type` on `user_id` (its System Log).
+    pub async fn okta_events(&self, event_type: &str, user_id: &str) -> usize {
+        let org = self.portal.devorg.as_ref().expect("org");
+        let filter = format!(r#"eventType eq "{event_type}" and target.id eq "{user_id}""#);
+        let events: serde_json::Value = reqwest::Client::new()
+            .get(format!("{}/api/v1/logs", self.org))
+            .query(&[("filter", filter)])
+            .header("Authorization", format!("SSWS {}", org.api_token))
+            .send()
+            .await
+            .expect("logs")
+            .json()
+            .await
+            .expect("json");
+        events.as_array().expect("events").len()
+    }
+
+    /// Runs a lifecycle operation straight at the org (someone acting outside the portal).
+    pub async fn okta_lifecycle(&self, user_id: &str, op: &str) {
+        let org = self.portal.devorg.as_ref().expect("org");
+        let res = reqwest::Client::new()
+            .post(format!("{}/api/v1/users/{user_id}/lifecycle/{op}", self.org))
+            .header("Authorization", format!("SSWS {}", org.api_token))
+            .send()
+            .await
+            .expect("lifecycle");
+        assert!(res.status().is_success(), "{op}: {}", res.status());
     }
 
     /// Starts sign-in at the portal; returns the provider's authorize URL.
@@ -113,13 +178,7 @@ impl TestApp {
 
     /// Calls a server function with form arguments (as the browser's POST would).
     pub async fn call_with(&self, endpoint: &str, form: &[(&str, &str)]) -> Response {
-        self.client
-            .post(format!("{}/api/{endpoint}", self.base))
-            .header(header::ORIGIN, &self.base)
-            .form(form)
-            .send()
-            .await
-            .expect("server fn")
+        post_form(&self.client, &self.base, endpoint, form).await
     }
 
     /// The embedded org's id for a login, read straight from its API.
@@ -155,5 +214,27 @@ impl TestApp {
             .await
             .expect("control");
         assert_eq!(res.status(), StatusCode::NO_CONTENT);
+    }
+}
+
+async fn post_form(client: &reqwest::Client, base: &str, endpoint: &str, form: &[(&str, &str)]) -> Response {
+    client
+        .post(format!("{base}/api/{endpoint}"))
+        .header(header::ORIGIN, base)
+        .form(form)
+        .send()
+        .await
+        .expect("server fn")
+}
+
+/// A second signed-in browser on the same portal.
+pub struct Session {
+    pub client: reqwest::Client,
+    pub base: String,
+}
+
+impl Session {
+    pub async fn call_with(&self, endpoint: &str, form: &[(&str, &str)]) -> Response {
+        post_form(&self.client, &self.base, endpoint, form).await
     }
 }

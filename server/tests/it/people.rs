@@ -63,10 +63,26 @@ async fn person_page_offers_what_status_and_role_allow() {
     desk.sign_in_as(HELPDESK, None).await;
     let (_, person) =
         json(desk.call_with("people/get", &[("id", &desk.user_id("ed.engineer@portico.example").await)]).await).await;
-    let ops: Vec<&str> =
-        person["actions"].as_array().expect("actions").iter().map(|a| a["op"].as_str().expect("op")).collect();
-    assert_eq!(ops, vec!["reset_password", "reset_factors"]);
+    // Help desk runs password and MFA resets; the rest it may only request, for approval.
+    let ops: Vec<(&str, &str)> = person["actions"]
+        .as_array()
+        .expect("actions")
+        .iter()
+        .map(|a| (a["op"].as_str().expect("op"), a["mode"].as_str().expect("mode")))
+        .collect();
+    assert_eq!(
+        ops,
+        vec![
+            ("reset_password", "Run"),
+            ("expire_password", "Request"),
+            ("reset_factors", "Run"),
+            ("suspend", "Request"),
+            ("deactivate", "Request")
+        ]
+    );
+    assert_eq!(person["actions"][4]["approvers"], "their manager or an admin");
     assert_eq!(person["can_edit"], false);
+    assert_eq!(person["membership_permit"]["mode"], "Request");
 }
 
 #[tokio::test]
@@ -134,6 +150,7 @@ async fn help_desk_and_auditors_are_refused_what_they_may_not_do() {
 
     let auditor = spawn_app().await;
     auditor.sign_in_as(AUDITOR, None).await;
+    let ed = auditor.user_id("ed.engineer@portico.example").await;
     let (status, _) = json(auditor.call_with("people/lifecycle", &[("id", &ed), ("op", "reset_password")]).await).await;
     assert_eq!(status, StatusCode::FORBIDDEN);
     let (status, _) = json(auditor.call_with("groups/search", &[("q", ""), ("after", "")]).await).await;

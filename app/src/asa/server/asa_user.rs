@@ -17,7 +17,8 @@ pub async fn asa_user(name: String) -> Result<AsaUserView, PortalError> {
     Ok(AsaUserView {
         user: user(&u),
         groups: groups.iter().map(group).collect(),
-        can_manage: caller.can(Action::ManageAsaUsers),
+        can_manage: caller.decide("asa_status", false) == portico_core::policy::Decision::Run,
+        permit: crate::people::server::views::permit(&caller, "asa_status", false, u.status != "DELETED"),
     })
 }
 
@@ -27,7 +28,10 @@ pub async fn asa_for_person(email: String) -> Result<Option<AsaUserRow>, PortalE
     use super::views::{asa_error, user};
     use portico_core::{asa::ServerAccess, authz::Action};
     let caller = crate::ssr::caller().await?;
-    caller.require(Action::ViewAsa, "view server access").await?;
+    // Part of every person page: those who may not see server access (managers) see none.
+    if !caller.can(Action::ViewAsa) {
+        return Ok(None);
+    }
     let Some(asa) = caller.state.asa.clone() else { return Ok(None) };
     let wanted = email.trim().to_lowercase();
     let mut offset: Option<String> = None;

@@ -16,9 +16,9 @@ pub async fn drift() -> Result<Vec<DriftRow>, PortalError> {
 #[server(prefix = "/api", endpoint = "asa/drift-fix")]
 pub async fn fix_drift(asa_name: String) -> Result<String, PortalError> {
     use crate::ssr::fail;
-    use portico_core::{asa::ServerAccess, authz::Action};
+    use portico_core::asa::ServerAccess;
     let caller = crate::ssr::caller().await?;
-    caller.require(Action::ManageAsaUsers, "change server access").await?;
+    caller.authorize("asa_status", None, "change server access").await?;
     let rows = compute(&caller).await?;
     let Some(row) = rows.into_iter().find(|r| r.asa_name == asa_name) else {
         return Err(fail(PortalError::bad_request(format!("{asa_name} is no longer out of step with Okta."))));

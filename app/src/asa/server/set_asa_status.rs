@@ -6,9 +6,9 @@ use leptos::prelude::*;
 pub async fn set_asa_status(name: String, status: String) -> Result<String, PortalError> {
     use super::views::{asa_error, client};
     use crate::ssr::fail;
-    use portico_core::{asa::ServerAccess, authz::Action};
+    use portico_core::asa::ServerAccess;
     let caller = crate::ssr::caller().await?;
-    caller.require(Action::ManageAsaUsers, "change server access").await?;
+    caller.authorize("asa_status", None, "change server access").await?;
     let done = match status.as_str() {
         "ACTIVE" => "enabled",
         "DISABLED" => "disabled",

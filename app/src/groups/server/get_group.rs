@@ -11,6 +11,6 @@ pub async fn get_group(id: String) -> Result<GroupView, PortalError> {
     Ok(GroupView {
         group: super::views::row(&g),
         can_manage: writable && caller.can(Action::ManageGroups),
-        can_manage_members: writable && caller.can(Action::ManageMembership),
+        can_manage_members: writable && caller.decide("membership", false) == portico_core::policy::Decision::Run,
     })
 }

@@ -6,7 +6,12 @@ use leptos::prelude::*;
 pub async fn search_groups(q: String, after: String) -> Result<GroupsList, PortalError> {
     use portico_core::{authz::Action, okta::search::literal};
     let caller = crate::ssr::caller().await?;
-    caller.require(Action::ViewGroups, "view groups").await?;
+    // Managers who may ask for membership changes pick groups too (names only, no members).
+    if caller.state.policy.decide("membership", &caller.who(true)) == portico_core::policy::Decision::Refuse
+        || caller.can(Action::ViewGroups)
+    {
+        caller.require(Action::ViewGroups, "view groups").await?;
+    }
     let search = match q.trim() {
         "" => "profile.name pr".to_string(),
         text => format!("profile.name sw {}", literal(text)),

@@ -4,19 +4,39 @@ use leptos::prelude::*;
 /// Everything the person page shows, fetched fresh (actions come from this read's `_links`).
 #[server(prefix = "/api", endpoint = "people/get")]
 pub async fn get_person(id: String) -> Result<Person, PortalError> {
-    use portico_core::authz::Action;
     let caller = crate::ssr::caller().await?;
-    caller.require(Action::ViewPeople, "view people").await?;
-    load(&caller, &id).await
+    let user = caller.state.okta.get_user(&id).await.map_err(crate::ssr::okta_error)?;
+    caller.require_person(&user).await?;
+    shown(&caller, user).await
 }
 
 #[cfg(feature = "ssr")]
 pub(crate) async fn load(caller: &crate::ssr::Caller, id: &str) -> Result<Person, PortalError> {
+    let user = caller.state.okta.get_user(id).await.map_err(crate::ssr::okta_error)?;
+    shown(caller, user).await
+}
+
+/// The person page's model: the caller's choices come from the policy and delegation scope.
+#[cfg(feature = "ssr")]
+async fn shown(caller: &crate::ssr::Caller, user: portico_core::okta::User) -> Result<Person, PortalError> {
     let okta = &caller.state.okta;
-    let user = okta.get_user(id).await.map_err(crate::ssr::okta_error)?;
+    let manages = caller.manages(&user).await;
+    let pending = portico_core::requests::list(
+        &caller.state.db,
+        &portico_core::requests::ListFilter {
+            target_ids: vec![user.id.clone()],
+            statuses: vec![portico_core::requests::Status::Pending, portico_core::requests::Status::Approved],
+            ..Default::default()
+        },
+    )
+    .await
+    .map_err(|e| {
+        tracing::error!(error = %e, "could not read requests");
+        crate::ssr::fail(PortalError::internal())
+    })?;
     let manager = match user.field("managerId").filter(|m| !m.is_empty()) {
         Some(mid) => okta.get_user(mid).await.ok().map(|m| (m.id.clone(), m.display_name())),
         None => None,
     };
-    Ok(super::views::person(&user, manager, caller))
+    Ok(super::views::person(&user, manager, caller, manages, &pending))
 }

@@ -10,7 +10,7 @@ pub async fn person_access(id: String) -> Result<AccessView, PortalError> {
     };
     use portico_core::authz::Action;
     let caller = crate::ssr::caller().await?;
-    caller.require(Action::ViewPeople, "view people").await?;
+    caller.require_person_id(&id).await?;
     let okta = &caller.state.okta;
     let text = |v: &serde_json::Value, k: &str| v.get(k).and_then(|x| x.as_str()).unwrap_or_default().to_string();
     let apps = okta

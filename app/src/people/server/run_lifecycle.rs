@@ -11,14 +11,12 @@ pub async fn run_lifecycle(
     confirm_login: Option<String>,
 ) -> Result<LifecycleOutcome, PortalError> {
     use crate::ssr::{fail, okta_error};
-    use portico_core::authz::{self, LIFECYCLE};
     let caller = crate::ssr::caller().await?;
-    let action =
-        authz::lifecycle_action(&op).ok_or_else(|| fail(PortalError::bad_request(format!("Unknown action {op}."))))?;
-    caller.require(action, &format!("run {op}")).await?;
+    let link = portico_core::authz::lifecycle_link(&op)
+        .ok_or_else(|| fail(PortalError::bad_request(format!("Unknown action {op}."))))?;
     let okta = &caller.state.okta;
     let user = okta.get_user(&id).await.map_err(okta_error)?;
-    let link = LIFECYCLE.iter().find(|(o, _)| *o == op).map(|(_, l)| *l).unwrap_or_default();
+    caller.authorize(&op, Some(&user), &format!("{} this person", op.replace('_', " "))).await?;
     let name = user.display_name();
     if !user.has_link(link) {
         return Err(fail(PortalError::bad_request(format!(

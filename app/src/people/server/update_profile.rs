@@ -6,21 +6,10 @@ use leptos::prelude::*;
 #[server(prefix = "/api", endpoint = "people/profile")]
 pub async fn update_profile(id: String, changes: Vec<(String, String)>) -> Result<Person, PortalError> {
     use crate::ssr::{fail, okta_error};
-    use portico_core::authz::Action;
     let caller = crate::ssr::caller().await?;
-    caller.require(Action::EditProfile, "edit profiles").await?;
-    let mut map = serde_json::Map::new();
-    for (key, value) in changes {
-        let editable = super::views::PROFILE.iter().any(|(k, _, e)| *k == key && *e);
-        if !editable {
-            return Err(fail(PortalError::bad_request(format!("{key} cannot be edited here."))));
-        }
-        let value = value.trim();
-        map.insert(
-            key,
-            if value.is_empty() { serde_json::Value::Null } else { serde_json::Value::String(value.to_string()) },
-        );
-    }
+    let user = caller.state.okta.get_user(&id).await.map_err(okta_error)?;
+    caller.authorize("profile", Some(&user), "edit this profile").await?;
+    let map = super::views::profile_changes(changes).map_err(|m| fail(PortalError::bad_request(m)))?;
     if map.is_empty() {
         return super::get_person::load(&caller, &id).await;
     }
@@ -28,7 +17,7 @@ pub async fn update_profile(id: String, changes: Vec<(String, String)>) -> Resul
     caller
         .audit(
             "person.profile",
-            &id,
+            &crate::ssr::person_label(&user),
             None,
             None,
             &format!("changed {}", map.keys().cloned().collect::<Vec<_>>().join(", ")),

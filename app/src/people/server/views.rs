@@ -1,11 +1,8 @@
 //! Okta objects → the view models the browser gets (server side only).
 
-use crate::people::{ActionView, Person, PersonRow, ProfileField};
+use crate::people::{ActionView, Mode, PendingRequest, Permit, Person, PersonRow, ProfileField};
 use crate::ssr::Caller;
-use portico_core::{
-    authz::{Action, LIFECYCLE},
-    okta::User,
-};
+use portico_core::{authz::LIFECYCLE, okta::User, policy::Decision, requests::Request};
 
 /// Profile properties shown on the person page, in order: `(key, label, editable)`.
 pub const PROFILE: &[(&str, &str, bool)] = &[
@@ -33,7 +30,7 @@ pub fn row(u: &User) -> PersonRow {
     }
 }
 
-fn action(op: &str, name: &str) -> ActionView {
+pub(crate) fn action(op: &str, name: &str) -> ActionView {
     let (label, danger, confirm) = match op {
         "activate" => (
             "Activate",
@@ -83,21 +80,97 @@ fn action(op: &str, name: &str) -> ActionView {
         ),
         _ => ("", false, String::new()),
     };
-    ActionView { op: op.into(), label: label.into(), danger, confirm }
+    ActionView {
+        op: op.into(),
+        label: label.into(),
+        danger,
+        confirm,
+        mode: Mode::Run,
+        reason_required: false,
+        approvers: String::new(),
+    }
 }
 
-/// The operations Okta allows in this status (from `_links`) that the caller may run.
-pub fn actions(u: &User, caller: &Caller) -> Vec<ActionView> {
+/// The policy's decision as the page shows it.
+pub fn mode(d: Decision) -> Mode {
+    match d {
+        Decision::Run => Mode::Run,
+        Decision::Request => Mode::Request,
+        Decision::Refuse => Mode::None,
+    }
+}
+
+/// Who approves `action`, in words ("the person's manager or an admin").
+pub fn approvers_words(caller: &Caller, action: &str) -> String {
+    let Some(rule) = caller.state.policy.rule(action) else { return String::new() };
+    rule.stages
+        .iter()
+        .map(|s| {
+            let who = portico_core::policy::describe_stage(s);
+            if s.required > 1 { format!("{} approvals from {who}", s.required) } else { who }
+        })
+        .collect::<Vec<_>>()
+        .join(", then ")
+}
+
+/// The viewer's permit for a non-lifecycle action on a person (none once they are deactivated).
+pub fn permit(caller: &Caller, action: &str, manages: bool, live: bool) -> Permit {
+    let mode = if live { mode(caller.decide(action, manages)) } else { Mode::None };
+    Permit {
+        mode,
+        approvers: if mode == Mode::Request { approvers_words(caller, action) } else { String::new() },
+        reason_required: caller.state.policy.rule(action).is_some_and(|r| r.reason_required),
+    }
+}
+
+/// The operations Okta allows in this status (from `_links`) that the caller may run or request.
+pub fn actions(u: &User, caller: &Caller, manages: bool) -> Vec<ActionView> {
     let name = u.display_name();
     LIFECYCLE
         .iter()
-        .filter(|(op, link)| u.has_link(link) && caller.can(Action::Lifecycle(op)))
-        .map(|(op, _)| action(op, &name))
+        .filter(|(_, link)| u.has_link(link))
+        .filter_map(|(op, _)| {
+            let m = mode(caller.decide(op, manages));
+            (m != Mode::None).then(|| {
+                let mut a = action(op, &name);
+                if m == Mode::Request {
+                    a.mode = Mode::Request;
+                    a.reason_required = caller.state.policy.rule(op).is_some_and(|r| r.reason_required);
+                    a.approvers = approvers_words(caller, op);
+                }
+                a
+            })
+        })
         .collect()
 }
 
-pub fn person(u: &User, manager: Option<(String, String)>, caller: &Caller) -> Person {
-    let editable = u.status != "DEPROVISIONED" && caller.can(Action::EditProfile);
+/// Validated profile edits: only editable properties; an empty value clears the property.
+pub fn profile_changes(changes: Vec<(String, String)>) -> Result<serde_json::Map<String, serde_json::Value>, String> {
+    let mut map = serde_json::Map::new();
+    for (key, value) in changes {
+        if !PROFILE.iter().any(|(k, _, e)| *k == key && *e) {
+            return Err(format!("{key} cannot be edited here."));
+        }
+        let value = value.trim();
+        map.insert(
+            key,
+            if value.is_empty() { serde_json::Value::Null } else { serde_json::Value::String(value.to_string()) },
+        );
+    }
+    Ok(map)
+}
+
+pub fn person(
+    u: &User,
+    manager: Option<(String, String)>,
+    caller: &Caller,
+    manages: bool,
+    pending: &[Request],
+) -> Person {
+    let live = u.status != "DEPROVISIONED";
+    let profile_permit = permit(caller, "profile", manages, live);
+    let membership_permit = permit(caller, "membership", manages, live);
+    let editable = profile_permit.mode != Mode::None;
     Person {
         id: u.id.clone(),
         name: u.display_name(),
@@ -118,8 +191,18 @@ pub fn person(u: &User, manager: Option<(String, String)>, caller: &Caller) -> P
                 editable: *can && editable,
             })
             .collect(),
-        actions: actions(u, caller),
+        actions: actions(u, caller, manages),
         can_edit: editable,
-        can_manage_groups: caller.can(Action::ManageMembership) && u.status != "DEPROVISIONED",
+        can_manage_groups: membership_permit.mode != Mode::None,
+        profile_permit,
+        membership_permit,
+        pending: pending
+            .iter()
+            .map(|r| PendingRequest {
+                id: r.id.clone(),
+                summary: r.summary.clone(),
+                requester: r.requester_name.clone(),
+            })
+            .collect(),
     }
 }

@@ -3,6 +3,7 @@
 
 pub mod error;
 mod groups;
+pub(crate) mod logs;
 pub(crate) mod paging;
 pub mod query;
 mod users;
@@ -84,6 +85,7 @@ pub fn router() -> Router<Arc<OrgState>> {
             "/api/v1/users/{id}/clients/{client}/grants",
             get(users::client_grants).delete(users::revoke_client_grants),
         )
+        .route("/api/v1/logs", get(logs::list))
         .route("/api/v1/groups", get(groups::list).post(groups::create))
         .route("/api/v1/groups/{id}", get(groups::get_one).put(groups::replace).delete(groups::remove))
         .route("/api/v1/groups/{id}/users", get(groups::members))

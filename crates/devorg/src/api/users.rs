@@ -856,8 +856,20 @@ pub async fn lifecycle(
     Query(q): Query<HashMap<String, String>>,
 ) -> ApiResult<Response> {
     let user = load(&state, &caller, &key).await?;
-    let base = base(&state);
-    let operation = match op.as_str() {
+    let (id, text) =
+        (user.id.clone(), |k: &str| user.profile.get(k).and_then(Value::as_str).unwrap_or_default().to_string());
+    let (login, name) = (text("login"), format!("{} {}", text("firstName"), text("lastName")));
+    let res = run_lifecycle(&state, user, &op, &q).await;
+    if res.is_ok() {
+        super::logs::record(&state.db, &super::logs::event_type(&op), &id, &login, name.trim()).await;
+    }
+    res
+}
+
+/// The operation itself; [`lifecycle`] logs it once it succeeded.
+async fn run_lifecycle(state: &OrgState, user: User, op: &str, q: &HashMap<String, String>) -> ApiResult<Response> {
+    let base = base(state);
+    let operation = match op {
         "activate" => Op::Activate,
         "reactivate" => Op::Reactivate,
         "deactivate" => Op::Deactivate,

@@ -1,0 +1,80 @@
+//! Requests and approvals: the "Request" dialog behind action buttons, the "Waiting on me"
+//! inbox, "My requests", one request's page (where notification links land), and a manager's
+//! "My people".
+
+mod pages;
+pub mod server;
+
+pub use pages::{Ask, InboxPage, MyPeoplePage, MyRequestsPage, RequestDialog, RequestPage};
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DecisionView {
+    pub approver: String,
+    pub approve: bool,
+    pub comment: String,
+    pub at: String,
+}
+
+/// A request as its requester and approvers see it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RequestView {
+    pub id: String,
+    pub action: String,
+    /// What will be done, in words ("Deactivate Ed Employee").
+    pub summary: String,
+    /// What that means for the target (the confirmation text of the direct action).
+    pub effect: String,
+    pub target_name: String,
+    pub target_href: Option<String>,
+    /// The target's Okta status now (read when the page was built).
+    pub target_status: Option<String>,
+    /// The status the action leads to, when it changes the status.
+    pub target_status_after: Option<String>,
+    pub reason: String,
+    pub requester: String,
+    pub requester_login: String,
+    pub status: String,
+    pub created_at: String,
+    pub expires_at: String,
+    pub updated_at: String,
+    /// Who may decide, and how far the approvals have come.
+    pub stage_line: String,
+    pub result: Option<String>,
+    pub decisions: Vec<DecisionView>,
+    /// The viewer may approve or reject now.
+    pub can_decide: bool,
+    /// The viewer asked for it and it is still pending.
+    pub can_cancel: bool,
+}
+
+/// One of a manager's people.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReportRow {
+    pub id: String,
+    pub name: String,
+    pub login: String,
+    pub title: String,
+    pub status: String,
+    /// Why they are the viewer's: "Direct report", "Reports to …", "Member of …".
+    pub via: String,
+    /// Open requests about them: `(id, summary)`.
+    pub open_requests: Vec<(String, String)>,
+}
+
+/// Request statuses as people say them.
+pub fn status_label(status: &str) -> &'static str {
+    match status {
+        "pending" => "Waiting for approval",
+        "approved" => "Approved, queued",
+        "executing" => "Running",
+        "done" => "Done",
+        "failed" => "Failed",
+        "rejected" => "Rejected",
+        "cancelled" => "Cancelled",
+        "expired" => "Expired",
+        "stale" => "Not run: state changed",
+        _ => "Unknown",
+    }
+}

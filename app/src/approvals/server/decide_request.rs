@@ -1,0 +1,62 @@
+use crate::{approvals::RequestView, error::PortalError};
+use leptos::prelude::*;
+
+/// Approves or rejects a pending request (a rejection says why). Checked on the server: the
+/// caller must be an approver of the current stage and pass separation of duties. The last
+/// approval queues the stored call for the executor, which runs it once.
+#[server(prefix = "/api", endpoint = "requests/decide")]
+pub async fn decide_request(id: String, approve: bool, comment: String) -> Result<RequestView, PortalError> {
+    use super::views::{eligibility, request_error, target_user, view};
+    use crate::ssr::fail;
+    use portico_core::requests::{self, Decided, Person, RequestError, worker};
+    let caller = crate::ssr::caller().await?;
+    let state = &caller.state;
+    let req = requests::get(&state.db, &id)
+        .await
+        .map_err(|e| request_error(RequestError::Db(e)))?
+        .ok_or_else(|| request_error(RequestError::NotFound))?;
+    let comment = comment.trim().to_string();
+    if comment.chars().count() > 1000 {
+        return Err(fail(PortalError::bad_request("Keep the comment under 1000 characters.")));
+    }
+    let target = target_user(&caller, &req).await;
+    if let Err(why) = eligibility(&caller, &req, target.as_ref()).await {
+        if req.status == requests::Status::Pending {
+            tracing::warn!(op_id = %caller.op_id, who = %caller.principal.login, request = %id, %why, "refused decision");
+            caller.record("request.decide", &req.target_label, None, None, "refused", &format!("{id}: {why}")).await;
+            return Err(fail(PortalError::forbidden("decide this request").with_message(why)));
+        }
+        return Err(fail(PortalError::conflict(why)));
+    }
+    if !approve && comment.is_empty() {
+        let mut e = PortalError::bad_request("Say why you reject it: the requester will read it.");
+        e.fields = vec![("comment".into(), "A comment is required to reject.".into())];
+        return Err(fail(e));
+    }
+    let p = &caller.principal;
+    let me = Person { sub: p.sub.clone(), login: p.login.clone(), name: p.name.clone() };
+    let (decided, req) = match requests::decide(&state.db, &id, &me, approve, &comment).await {
+        Ok(r) => r,
+        Err(RequestError::Expired) => {
+            if let Ok(Some(r)) = requests::get(&state.db, &id).await {
+                worker::event(state, &r, "request.expire", "portico", &caller.op_id, "ok", "no decision in time").await;
+            }
+            return Err(request_error(RequestError::Expired));
+        }
+        Err(e) => return Err(request_error(e)),
+    };
+    let detail = match decided {
+        Decided::Rejected => format!("rejected: {comment}"),
+        Decided::Approved => format!(
+            "final approval; queued to run{}",
+            if comment.is_empty() { String::new() } else { format!(" — {comment}") }
+        ),
+        Decided::Waiting => format!(
+            "approved; waiting for more approvals{}",
+            if comment.is_empty() { String::new() } else { format!(" — {comment}") }
+        ),
+    };
+    let event = if approve { "request.approve" } else { "request.reject" };
+    worker::event(state, &req, event, &p.login, &caller.op_id, "ok", &detail).await;
+    Ok(view(&caller, &req, target.as_ref(), false))
+}

@@ -1,0 +1,20 @@
+//! Server functions of the approvals area, one per file.
+
+mod cancel_request;
+mod decide_request;
+mod get_request;
+mod inbox;
+mod my_people;
+mod my_requests;
+mod request_action;
+
+pub use cancel_request::*;
+pub use decide_request::*;
+pub use get_request::*;
+pub use inbox::*;
+pub use my_people::*;
+pub use my_requests::*;
+pub use request_action::*;
+
+#[cfg(feature = "ssr")]
+pub(crate) mod views;

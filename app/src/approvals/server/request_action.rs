@@ -1,0 +1,159 @@
+use crate::{approvals::RequestView, error::PortalError};
+use leptos::prelude::*;
+
+/// Asks for an action the policy lets the caller request but not run. The request stores the
+/// exact upstream call; it runs once every approval stage has approved. `target` is an Okta user
+/// id (an ASA user name for `asa_status` and `asa_group`); `group`, `add`, `status` and `changes`
+/// complete the call for membership, ASA and profile actions.
+#[server(prefix = "/api", endpoint = "requests/new")]
+pub async fn request_action(
+    action: String,
+    target: String,
+    reason: String,
+    group: Option<String>,
+    add: Option<bool>,
+    status: Option<String>,
+    changes: Option<Vec<(String, String)>>,
+) -> Result<RequestView, PortalError> {
+    use super::views::{request_error, view};
+    use crate::ssr::{fail, okta_error, person_label};
+    use portico_core::{
+        asa::ServerAccess,
+        authz::lifecycle_link,
+        policy::Decision,
+        requests::{self, Call, NewRequest, Person, worker},
+    };
+    let caller = crate::ssr::caller().await?;
+    let bad = |m: String| fail(PortalError::bad_request(m));
+    let reason = reason.trim().to_string();
+    if reason.chars().count() > 1000 {
+        return Err(bad("Keep the reason under 1000 characters.".into()));
+    }
+    let rule = caller.state.policy.rule(&action).cloned().ok_or_else(|| bad(format!("Unknown action {action}.")))?;
+    let okta = &caller.state.okta;
+    let asa_name = || target.trim().to_string();
+
+    // The call, who it is about, and what it does in words; refused now if the target's
+    // current state does not allow it.
+    let (call, user, summary, label) = if let Some(link) = lifecycle_link(&action) {
+        let user = okta.get_user(&target).await.map_err(okta_error)?;
+        if !user.has_link(link) {
+            return Err(bad(format!(
+                "{} is {} now, which does not allow this.",
+                user.display_name(),
+                crate::people::status_label(&user.status).to_lowercase()
+            )));
+        }
+        let verb = crate::people::server::views::action(&action, "").label;
+        let summary = format!("{verb}: {}", user.display_name());
+        (Call::Lifecycle { user_id: user.id.clone(), op: action.clone() }, Some(user), summary, None)
+    } else {
+        match action.as_str() {
+            "profile" => {
+                let user = okta.get_user(&target).await.map_err(okta_error)?;
+                let changes =
+                    crate::people::server::views::profile_changes(changes.unwrap_or_default()).map_err(bad)?;
+                if changes.is_empty() {
+                    return Err(bad("Change at least one field.".into()));
+                }
+                let fields: Vec<&str> = changes.keys().map(String::as_str).collect();
+                let summary = format!("Edit profile: {} ({})", user.display_name(), fields.join(", "));
+                (Call::Profile { user_id: user.id.clone(), changes }, Some(user), summary, None)
+            }
+            "membership" => {
+                let user = okta.get_user(&target).await.map_err(okta_error)?;
+                let group_id = group.clone().unwrap_or_default();
+                let g = okta.get_group(&group_id).await.map_err(okta_error)?;
+                if let Some(reason) = crate::groups::server::views::read_only_reason(&g.kind) {
+                    return Err(bad(reason.to_string()));
+                }
+                let add = add.unwrap_or(true);
+                let summary = if add {
+                    format!("Add {} to {}", user.display_name(), g.name)
+                } else {
+                    format!("Remove {} from {}", user.display_name(), g.name)
+                };
+                let call = Call::Membership {
+                    user_id: user.id.clone(),
+                    group_id: g.id.clone(),
+                    group_name: g.name.clone(),
+                    add,
+                };
+                (call, Some(user), summary, None)
+            }
+            "asa_status" => {
+                let status = status.clone().unwrap_or_default();
+                let verb = match status.as_str() {
+                    "ACTIVE" => "Enable",
+                    "DISABLED" => "Disable",
+                    "DELETED" => "Delete",
+                    other => return Err(bad(format!("Unknown ASA status {other}."))),
+                };
+                let asa = caller.state.asa.clone().ok_or_else(|| bad("Server access is not configured.".into()))?;
+                let name = asa_name();
+                asa.user(&name).await.map_err(crate::asa::server::views::asa_error)?;
+                let summary = format!("{verb} ASA user {name}");
+                (Call::AsaStatus { name: name.clone(), status }, None, summary, Some(format!("ASA {name}")))
+            }
+            "asa_group" => {
+                let asa = caller.state.asa.clone().ok_or_else(|| bad("Server access is not configured.".into()))?;
+                let (name, group) = (asa_name(), group.clone().unwrap_or_default());
+                let g = asa.group(&group).await.map_err(crate::asa::server::views::asa_error)?;
+                if g.managed_by_okta {
+                    return Err(bad(format!("{group} is pushed from Okta: change its members in Okta.")));
+                }
+                let add = add.unwrap_or(true);
+                let summary = if add {
+                    format!("Add {name} to ASA group {group}")
+                } else {
+                    format!("Remove {name} from ASA group {group}")
+                };
+                (Call::AsaMembership { group, user: name.clone(), add }, None, summary, Some(format!("ASA {name}")))
+            }
+            other => return Err(bad(format!("{other} cannot be requested."))),
+        }
+    };
+    let label = label.or_else(|| user.as_ref().map(person_label)).unwrap_or_default();
+
+    let decision = match &user {
+        Some(u) => caller.decide_for(&action, u).await,
+        None => caller.decide(&action, false),
+    };
+    match decision {
+        Decision::Request => {}
+        Decision::Run => {
+            return Err(bad("You may do this yourself; it needs no request.".into()));
+        }
+        Decision::Refuse => {
+            tracing::warn!(op_id = %caller.op_id, who = %caller.principal.login, %action, "refused: may not request");
+            caller
+                .record(&format!("request.{action}"), &label, None, None, "refused", "not allowed to request this")
+                .await;
+            return Err(fail(PortalError::forbidden("request this")));
+        }
+    }
+    if rule.reason_required && reason.is_empty() {
+        let mut e = PortalError::bad_request("Say why: this request needs a reason.");
+        e.fields = vec![("reason".into(), "A reason is required.".into())];
+        return Err(fail(e));
+    }
+    let p = &caller.principal;
+    let req = requests::create(
+        &caller.state.db,
+        NewRequest {
+            call,
+            target_label: label,
+            target_sub: user.as_ref().map(|u| u.id.clone()),
+            summary,
+            reason: reason.clone(),
+            requester: Person { sub: p.sub.clone(), login: p.login.clone(), name: p.name.clone() },
+            stages: rule.stages.clone(),
+            ttl_hours: rule.ttl_hours,
+        },
+    )
+    .await
+    .map_err(request_error)?;
+    worker::event(&caller.state, &req, "request.create", &p.login, &caller.op_id, "ok", &format!("reason: {reason}"))
+        .await;
+    Ok(view(&caller, &req, user.as_ref(), false))
+}

@@ -1,0 +1,159 @@
+//! Requests → what the browser gets, and who may decide them (server side only).
+
+use crate::{
+    approvals::{DecisionView, RequestView},
+    error::PortalError,
+    ssr::{Caller, fail},
+};
+use portico_core::{
+    okta::User,
+    policy::{ApprovalCheck, check_approver},
+    requests::{Call, Request, RequestError, Status},
+};
+
+/// A store error as the person sees it.
+pub fn request_error(e: RequestError) -> PortalError {
+    fail(match e {
+        RequestError::NotFound => PortalError::not_found("That request"),
+        RequestError::Db(err) => {
+            tracing::error!(error = %err, "request store failed");
+            PortalError::internal()
+        }
+        RequestError::NotRequester => PortalError::forbidden("cancel someone else's request"),
+        other => PortalError::conflict(other.to_string()),
+    })
+}
+
+/// The Okta person a request is about, read now (none for ASA targets or when unreadable).
+pub async fn target_user(caller: &Caller, req: &Request) -> Option<User> {
+    let id = req.target_sub.as_deref()?;
+    caller.state.okta.get_user(id).await.ok()
+}
+
+/// Whether the caller may approve or reject `req` now; the reason when not.
+pub async fn eligibility(caller: &Caller, req: &Request, target: Option<&User>) -> Result<(), String> {
+    if req.status != Status::Pending {
+        return Err(format!(
+            "This request is {} now.",
+            crate::approvals::status_label(req.status.as_str()).to_lowercase()
+        ));
+    }
+    let Some(stage) = req.current_stage() else { return Err("This request has no approval stage.".into()) };
+    let manages = match target {
+        Some(user) if caller.state.policy.mentions_manager(&req.action) => caller.manages(user).await,
+        _ => false,
+    };
+    let decided = req.decided_by();
+    let check = ApprovalCheck {
+        requester_sub: &req.requester_sub,
+        target_sub: req.target_sub.as_deref(),
+        stage,
+        decided: &decided,
+    };
+    check_approver(&caller.state.policy, &req.action, &check, &caller.who(manages)).map_err(|e| e.message().to_string())
+}
+
+/// The status a lifecycle operation leads to (for "what will change").
+fn status_after(op: &str) -> Option<&'static str> {
+    Some(match op {
+        "deactivate" => "DEPROVISIONED",
+        "suspend" => "SUSPENDED",
+        "unsuspend" | "unlock" | "activate" => "ACTIVE",
+        "reset_password" => "RECOVERY",
+        "expire_password" => "PASSWORD_EXPIRED",
+        _ => return None,
+    })
+}
+
+pub fn view(caller: &Caller, req: &Request, target: Option<&User>, can_decide: bool) -> RequestView {
+    let target_name = target
+        .map(|u| u.display_name())
+        .unwrap_or_else(|| req.target_label.split(" (").next().unwrap_or(&req.target_label).to_string());
+    let (effect, after) = match &req.call {
+        Call::Lifecycle { op, .. } => {
+            (crate::people::server::views::action(op, &target_name).confirm, status_after(op).map(str::to_string))
+        }
+        Call::Profile { changes, .. } => (
+            changes
+                .iter()
+                .map(|(k, v)| format!("{k}: {}", v.as_str().unwrap_or("(cleared)")))
+                .collect::<Vec<_>>()
+                .join("; "),
+            None,
+        ),
+        Call::Membership { group_name, add, .. } => (
+            if *add {
+                format!("{target_name} gains what {group_name} grants (apps, policies).")
+            } else {
+                format!("{target_name} loses what {group_name} grants (apps, policies).")
+            },
+            None,
+        ),
+        Call::AsaStatus { status, .. } => (format!("Their ASA account becomes {}.", status.to_lowercase()), None),
+        Call::AsaMembership { group, add, .. } => (
+            if *add {
+                format!("They gain the server access {group} grants.")
+            } else {
+                format!("They lose the server access {group} grants.")
+            },
+            None,
+        ),
+    };
+    let stage_line = match req.current_stage() {
+        Some(stage) if req.status == Status::Pending => format!(
+            "Stage {} of {}: {} of {} approval{} from {}",
+            req.stage + 1,
+            req.stages.len(),
+            req.approvals_at_stage(),
+            stage.required,
+            if stage.required == 1 { "" } else { "s" },
+            portico_core::policy::describe_stage(stage)
+        ),
+        _ => String::new(),
+    };
+    RequestView {
+        id: req.id.clone(),
+        action: req.action.clone(),
+        summary: req.summary.clone(),
+        effect,
+        target_name,
+        target_href: req.target_sub.as_ref().map(|id| format!("/people/{id}")).or_else(|| match &req.call {
+            Call::AsaStatus { name, .. } | Call::AsaMembership { user: name, .. } => Some(format!("/asa/users/{name}")),
+            _ => None,
+        }),
+        target_status: target.map(|u| u.status.clone()),
+        target_status_after: after,
+        reason: req.reason.clone(),
+        requester: req.requester_name.clone(),
+        requester_login: req.requester_login.clone(),
+        status: req.status.as_str().to_string(),
+        created_at: req.created_at.clone(),
+        expires_at: req.expires_at.clone(),
+        updated_at: req.updated_at.clone(),
+        stage_line,
+        result: req.result.clone(),
+        decisions: req
+            .decisions
+            .iter()
+            .map(|d| DecisionView {
+                approver: d.approver_name.clone(),
+                approve: d.approve,
+                comment: d.comment.clone(),
+                at: d.at.clone(),
+            })
+            .collect(),
+        can_decide,
+        can_cancel: req.status == Status::Pending && req.requester_sub == caller.principal.sub,
+    }
+}
+
+/// Views of many requests, each with its target read now and the caller's right to decide.
+pub async fn views(caller: &Caller, reqs: &[Request]) -> Vec<RequestView> {
+    let mut out = Vec::with_capacity(reqs.len());
+    for r in reqs {
+        let target = target_user(caller, r).await;
+        let can = r.status == Status::Pending && eligibility(caller, r, target.as_ref()).await.is_ok();
+        out.push(view(caller, r, target.as_ref(), can));
+    }
+    out
+}

@@ -1,0 +1,299 @@
+//! Running a request's stored call: re-read the target, refuse if its state no longer allows
+//! the action, otherwise make the call once. After an attempt whose outcome is unknown (a crash
+//! or a lost connection mid-call), first look whether the change already happened.
+
+use super::{Call, Request};
+use crate::{
+    AppState,
+    asa::{AsaError, ServerAccess},
+    authz::lifecycle_link,
+    okta::OktaError,
+};
+
+/// What an attempt came to.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    Done {
+        message: String,
+        before: Option<String>,
+        after: Option<String>,
+    },
+    /// An earlier attempt had already made the change; nothing was called this time.
+    AlreadyDone(String),
+    /// The target's state no longer allows the action; nothing was called.
+    Stale(String),
+    /// Worth another attempt (Okta unreachable, rate-limited, 5xx). `uncertain`: the call may
+    /// have reached Okta.
+    Retry {
+        message: String,
+        request_id: Option<String>,
+        uncertain: bool,
+    },
+    Failed {
+        message: String,
+        request_id: Option<String>,
+    },
+}
+
+/// Okta's status names as people say them (messages only).
+pub fn status_words(status: &str) -> &str {
+    match status {
+        "STAGED" => "staged",
+        "PROVISIONED" => "pending activation",
+        "ACTIVE" => "active",
+        "RECOVERY" => "in password reset",
+        "PASSWORD_EXPIRED" => "in password expiry",
+        "LOCKED_OUT" => "locked out",
+        "SUSPENDED" => "suspended",
+        "DEPROVISIONED" => "deactivated",
+        other => other,
+    }
+}
+
+fn okta_outcome(e: OktaError) -> Outcome {
+    let message = if e.status == 0 { e.summary.clone() } else { format!("Okta: {e}") };
+    if e.status == 0 {
+        Outcome::Retry { message, request_id: e.request_id, uncertain: true }
+    } else if e.status == 429 || e.status >= 500 {
+        Outcome::Retry { message, request_id: e.request_id, uncertain: false }
+    } else {
+        Outcome::Failed { message, request_id: e.request_id }
+    }
+}
+
+fn asa_outcome(e: AsaError) -> Outcome {
+    let message = format!("ASA: {}", e.message);
+    match e.status {
+        0 => Outcome::Retry { message, request_id: None, uncertain: true },
+        429 | 500.. => Outcome::Retry { message, request_id: None, uncertain: false },
+        _ => Outcome::Failed { message, request_id: None },
+    }
+}
+
+/// Whether the call's effect is already in place: `Some(true)`/`Some(false)` when the target
+/// shows it, `None` when the effect cannot be observed (a password reset email, say).
+async fn applied(state: &AppState, call: &Call) -> Result<Option<bool>, Outcome> {
+    let okta = &state.okta;
+    Ok(match call {
+        Call::Lifecycle { user_id, op } => {
+            let user = match okta.get_user(user_id).await {
+                Ok(u) => u,
+                Err(e) if e.status == 404 && op == "delete" => return Ok(Some(true)),
+                Err(e) => return Err(okta_outcome(e)),
+            };
+            let s = user.status.as_str();
+            match op.as_str() {
+                "deactivate" => Some(s == "DEPROVISIONED"),
+                "suspend" => Some(s == "SUSPENDED"),
+                "unsuspend" | "activate" => Some(s == "ACTIVE"),
+                "unlock" => Some(s != "LOCKED_OUT"),
+                "delete" => Some(false),
+                _ => None,
+            }
+        }
+        Call::Profile { user_id, changes } => {
+            let user = okta.get_user(user_id).await.map_err(okta_outcome)?;
+            Some(changes.iter().all(|(k, v)| user.profile.get(k).unwrap_or(&serde_json::Value::Null) == v))
+        }
+        Call::Membership { user_id, group_id, add, .. } => {
+            let groups = okta.user_groups(user_id).await.map_err(okta_outcome)?;
+            Some(groups.iter().any(|g| &g.id == group_id) == *add)
+        }
+        Call::AsaStatus { name, status } => {
+            let asa = asa(state)?;
+            Some(asa.user(name).await.map_err(asa_outcome)?.status == *status)
+        }
+        Call::AsaMembership { group, user, add } => {
+            let asa = asa(state)?;
+            let members = asa.members(group).await.map_err(asa_outcome)?;
+            Some(members.iter().any(|m| &m.name == user) == *add)
+        }
+    })
+}
+
+fn asa(state: &AppState) -> Result<&crate::asa::AsaClient, Outcome> {
+    state.asa.as_deref().ok_or_else(|| Outcome::Failed {
+        message: "Server access (ASA) is not configured any more.".into(),
+        request_id: None,
+    })
+}
+
+/// One attempt at the request's call.
+pub async fn attempt(state: &AppState, req: &Request) -> Outcome {
+    if req.uncertain {
+        match applied(state, &req.call).await {
+            Err(o) => return o,
+            Ok(Some(true)) => {
+                return Outcome::AlreadyDone(format!(
+                    "Done: {} (an earlier attempt had already made the change; it was not run again).",
+                    req.summary
+                ));
+            }
+            Ok(Some(false)) => {}
+            Ok(None) => {
+                return Outcome::Failed {
+                    message: "The portal stopped while Okta was handling this, and Okta cannot show whether it \
+                              happened. It was not run again: check the person, then request it again if needed."
+                        .into(),
+                    request_id: None,
+                };
+            }
+        }
+    }
+    match &req.call {
+        Call::Lifecycle { user_id, op } => lifecycle(state, user_id, op).await,
+        Call::Profile { user_id, changes } => {
+            let user = match state.okta.get_user(user_id).await {
+                Ok(u) => u,
+                Err(e) => return okta_outcome(e),
+            };
+            if user.status == "DEPROVISIONED" {
+                return Outcome::Stale(format!(
+                    "{} is deactivated now; their profile cannot change.",
+                    user.display_name()
+                ));
+            }
+            match state.okta.update_profile(user_id, changes).await {
+                Ok(_) => Outcome::Done {
+                    message: format!("Saved {}'s profile.", user.display_name()),
+                    before: None,
+                    after: None,
+                },
+                Err(e) => okta_outcome(e),
+            }
+        }
+        Call::Membership { user_id, group_id, group_name, add } => {
+            let okta = &state.okta;
+            let group = match okta.get_group(group_id).await {
+                Ok(g) => g,
+                Err(e) if e.status == 404 => {
+                    return Outcome::Stale(format!("The group {group_name} no longer exists."));
+                }
+                Err(e) => return okta_outcome(e),
+            };
+            if group.kind != "OKTA_GROUP" {
+                return Outcome::Stale(format!(
+                    "{} is not an Okta group any more; its members cannot change here.",
+                    group.name
+                ));
+            }
+            let user = match okta.get_user(user_id).await {
+                Ok(u) => u,
+                Err(e) => return okta_outcome(e),
+            };
+            let res = if *add {
+                okta.add_member(group_id, user_id).await
+            } else {
+                okta.remove_member(group_id, user_id).await
+            };
+            match res {
+                Ok(()) => Outcome::Done {
+                    message: if *add {
+                        format!("Added {} to {}.", user.display_name(), group.name)
+                    } else {
+                        format!("Removed {} from {}.", user.display_name(), group.name)
+                    },
+                    before: None,
+                    after: None,
+                },
+                Err(e) => okta_outcome(e),
+            }
+        }
+        Call::AsaStatus { name, status } => {
+            let asa = match asa(state) {
+                Ok(a) => a,
+                Err(o) => return o,
+            };
+            let before = match asa.user(name).await {
+                Ok(u) => u.status,
+                Err(e) => return asa_outcome(e),
+            };
+            if before == "DELETED" {
+                return Outcome::Stale(format!("{name} has been deleted from ASA."));
+            }
+            match asa.set_status(name, status).await {
+                Ok(()) => Outcome::Done {
+                    message: format!("{name} is {} in ASA.", status.to_lowercase()),
+                    before: Some(before),
+                    after: Some(status.clone()),
+                },
+                Err(e) => asa_outcome(e),
+            }
+        }
+        Call::AsaMembership { group, user, add } => {
+            let asa = match asa(state) {
+                Ok(a) => a,
+                Err(o) => return o,
+            };
+            match asa.group(group).await {
+                Ok(g) if g.managed_by_okta => {
+                    return Outcome::Stale(format!("{group} is pushed from Okta now; change its members in Okta."));
+                }
+                Ok(_) => {}
+                Err(e) if e.status == 404 => return Outcome::Stale(format!("The ASA group {group} no longer exists.")),
+                Err(e) => return asa_outcome(e),
+            }
+            let res = if *add { asa.add_member(group, user).await } else { asa.remove_member(group, user).await };
+            match res {
+                Ok(()) => Outcome::Done {
+                    message: if *add {
+                        format!("Added {user} to {group}.")
+                    } else {
+                        format!("Removed {user} from {group}.")
+                    },
+                    before: None,
+                    after: None,
+                },
+                Err(e) => asa_outcome(e),
+            }
+        }
+    }
+}
+
+async fn lifecycle(state: &AppState, user_id: &str, op: &str) -> Outcome {
+    let okta = &state.okta;
+    let user = match okta.get_user(user_id).await {
+        Ok(u) => u,
+        Err(e) if e.status == 404 => return Outcome::Stale("The person no longer exists in Okta.".into()),
+        Err(e) => return okta_outcome(e),
+    };
+    let name = user.display_name();
+    let Some(link) = lifecycle_link(op) else {
+        return Outcome::Failed { message: format!("Unknown operation {op}."), request_id: None };
+    };
+    if !user.has_link(link) {
+        return Outcome::Stale(format!(
+            "{name} is {} now, which does not allow this; it was not run.",
+            status_words(&user.status)
+        ));
+    }
+    let before = Some(user.status.clone());
+    let res = match op {
+        "delete" => okta.delete_user(user_id).await.map(|_| serde_json::Value::Null),
+        "reset_password" | "activate" | "reactivate" => {
+            okta.lifecycle(user_id, op, &[("sendEmail", "true".into())]).await
+        }
+        _ => okta.lifecycle(user_id, op, &[]).await,
+    };
+    if let Err(e) = res {
+        return okta_outcome(e);
+    }
+    let after = match op {
+        "delete" => None,
+        _ => okta.get_user(user_id).await.ok().map(|u| u.status),
+    };
+    let done = match op {
+        "suspend" => "suspended",
+        "unsuspend" => "unsuspended",
+        "deactivate" => "deactivated",
+        "delete" => "deleted",
+        "unlock" => "unlocked",
+        "activate" => "activated",
+        "reactivate" => "sent a new activation email",
+        "reset_password" => "emailed a password reset link",
+        "expire_password" => "made to choose a new password at next sign-in",
+        "reset_factors" => "left with no MFA factors",
+        _ => "updated",
+    };
+    Outcome::Done { message: format!("{name} was {done}."), before, after }
+}

@@ -1,0 +1,153 @@
+//! Webhook notifications on new requests and decisions: one JSON body that Slack's incoming
+//! webhooks accept as is (`text`, with a link to the request) and that other receivers can read
+//! field by field (`event`, `request`). Queued in the database and delivered by the executor, so
+//! a receiver that is down gets them later.
+
+use super::{Request, now, stamp};
+use crate::AppState;
+use serde_json::{Value, json};
+use sqlx::Row;
+use std::time::Duration;
+
+/// Deliveries give up after this many attempts.
+const MAX_ATTEMPTS: i64 = 6;
+
+/// The body for `event` about `req`; `actor` is who caused it.
+pub fn body(req: &Request, event: &str, actor: &str, public_url: &str) -> Value {
+    let url = format!("{}/requests/{}", public_url.trim_end_matches('/'), req.id);
+    let link = format!("<{url}|{}>", req.id);
+    let text = match event {
+        "request.create" => format!(
+            "{actor} asks: {} ({}). Reason: “{}”. Decide in Portico: {link}",
+            req.summary, req.target_label, req.reason
+        ),
+        "request.approve" => format!("{actor} approved {link}: {} ({}).", req.summary, req.target_label),
+        "request.reject" => format!("{actor} rejected {link}: {} ({}).", req.summary, req.target_label),
+        "request.cancel" => format!("{actor} cancelled {link}: {} ({}).", req.summary, req.target_label),
+        "request.expire" => format!("{link} expired undecided: {} ({}).", req.summary, req.target_label),
+        _ => format!("{link} {}: {}", req.status.as_str(), req.result.clone().unwrap_or_else(|| req.summary.clone())),
+    };
+    json!({
+        "text": text,
+        "event": event,
+        "request": {
+            "id": req.id,
+            "url": url,
+            "action": req.action,
+            "summary": req.summary,
+            "target": req.target_label,
+            "status": req.status.as_str(),
+            "reason": req.reason,
+            "requester": req.requester_login,
+            "actor": actor,
+            "result": req.result,
+        }
+    })
+}
+
+/// Queues a notification when a webhook is configured.
+pub async fn enqueue(state: &AppState, req: &Request, event: &str, actor: &str) {
+    if state.config.approvals.webhook_url.is_none() {
+        return;
+    }
+    let body = body(req, event, actor, state.config.server.public_url.as_str());
+    let res = sqlx::query("INSERT INTO notifications (body, next_at) VALUES (?, ?)")
+        .bind(body.to_string())
+        .bind(now())
+        .execute(&state.db)
+        .await;
+    if let Err(e) = res {
+        tracing::error!(error = %e, request = %req.id, "could not queue a notification");
+    }
+}
+
+/// Sends what is due; failed deliveries wait longer each time, then are dropped with a log line.
+pub async fn deliver_due(state: &AppState, http: &reqwest::Client) {
+    let Some(url) = state.config.approvals.webhook_url.clone() else { return };
+    let due = sqlx::query(
+        "SELECT id, body, attempts FROM notifications WHERE done = 0 AND next_at <= ? ORDER BY id LIMIT 20",
+    )
+    .bind(now())
+    .fetch_all(&state.db)
+    .await
+    .unwrap_or_default();
+    for row in due {
+        let id: i64 = row.get("id");
+        let body: String = row.get("body");
+        let attempts: i64 = row.get::<i64, _>("attempts") + 1;
+        let sent = http
+            .post(url.clone())
+            .header("content-type", "application/json")
+            .body(body)
+            .timeout(Duration::from_secs(10))
+            .send()
+            .await
+            .map(|r| r.status().is_success());
+        let (done, next) = match sent {
+            Ok(true) => (1, now()),
+            _ if attempts >= MAX_ATTEMPTS => {
+                tracing::warn!(notification = id, "webhook delivery failed; giving up");
+                (2, now())
+            }
+            _ => {
+                let wait = chrono::Duration::seconds(5 << attempts.min(10));
+                (0, stamp(chrono::Utc::now() + wait))
+            }
+        };
+        let _ = sqlx::query("UPDATE notifications SET done = ?, attempts = ?, next_at = ? WHERE id = ?")
+            .bind(done)
+            .bind(attempts)
+            .bind(next)
+            .bind(id)
+            .execute(&state.db)
+            .await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::requests::{Call, Status};
+
+    #[test]
+    fn bodies_are_slack_ready_and_structured() {
+        let req = Request {
+            id: "R-1".into(),
+            action: "deactivate".into(),
+            target_id: "00u1".into(),
+            target_label: "ed@x (00u1)".into(),
+            target_sub: Some("00u1".into()),
+            summary: "Deactivate: Ed".into(),
+            call: Call::Lifecycle { user_id: "00u1".into(), op: "deactivate".into() },
+            reason: "Left".into(),
+            requester_sub: "00uh".into(),
+            requester_login: "hal@x".into(),
+            requester_name: "Hal".into(),
+            stages: vec![],
+            stage: 0,
+            status: Status::Pending,
+            created_at: String::new(),
+            expires_at: String::new(),
+            updated_at: String::new(),
+            attempts: 0,
+            uncertain: false,
+            result: None,
+            upstream_request_id: None,
+            decisions: vec![],
+        };
+        let b = body(&req, "request.create", "hal@x", "https://portico.example/");
+        let text = b["text"].as_str().expect("text");
+        assert!(text.contains("<https://portico.example/requests/R-1|R-1>"), "{text}");
+        assert!(text.contains("Left") && text.contains("Deactivate: Ed"), "{text}");
+        assert_eq!(b["event"], "request.create");
+        assert_eq!(b["request"]["url"], "https://portico.example/requests/R-1");
+        assert_eq!(b["request"]["status"], "pending");
+        let done = body(
+            &Request { status: Status::Done, result: Some("Ed was deactivated.".into()), ..req },
+            "request.execute",
+            "portico",
+            "https://portico.example",
+        );
+        assert!(done["text"].as_str().expect("text").contains("done: Ed was deactivated."), "{done}");
+    }
+}

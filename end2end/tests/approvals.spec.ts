@@ -1,0 +1,100 @@
+import { test, expect, Browser, Page } from '@playwright/test';
+import { axeProblems, shots, signInAs } from './helpers';
+
+/** A separate browser (own cookies) signed in as `login`. */
+async function personAt(browser: Browser, login: string, to: string): Promise<Page> {
+  // CSP bypassed only so the accessibility checker can be injected.
+  const context = await browser.newContext({ bypassCSP: true });
+  const page = await context.newPage();
+  await signInAs(page, login, to);
+  return page;
+}
+
+test('help desk asks, the manager approves, Okta deactivates once, the audit trail shows it all', async ({ browser }) => {
+  // Hal (help desk) may not deactivate Sofia (a new hire who never started); the button asks for approval instead.
+  const hal = await personAt(browser, 'hal.helpdesk@portico.example', '/people?q=sofia');
+  await hal.getByRole('link', { name: 'Sofia Sales' }).click();
+  await expect(hal.getByTestId('person-name')).toHaveText('Sofia Sales');
+  const personUrl = hal.url();
+  const ask = hal.locator('button[data-op="deactivate"][data-mode="request"]');
+  await expect(ask).toHaveText('Request: Deactivate');
+  await ask.click();
+  const dialog = hal.getByTestId('request-dialog');
+  await expect(dialog).toContainText('their manager or an admin');
+  // The reason is required before the request can go.
+  await expect(hal.getByTestId('send-request')).toBeDisabled();
+  await hal.getByTestId('request-reason').fill('Sofia signed with a competitor before starting');
+  await hal.screenshot({ path: `${shots}/40-request-dialog.png`, fullPage: true });
+  await hal.getByTestId('send-request').click();
+  await expect(hal.getByTestId('toast').filter({ hasText: /Request R-\w+ sent for approval/ })).toBeVisible();
+  await expect(hal.getByTestId('pending-requests')).toContainText('Deactivate: Sofia Sales');
+
+  // Marcus, Sofia's manager, finds it waiting on him with who, why, now and after.
+  const marcus = await personAt(browser, 'marcus.manager@portico.example', '/inbox');
+  const card = marcus.getByTestId('request').filter({ hasText: 'Deactivate: Sofia Sales' });
+  await expect(card).toContainText('Hal Helpdesk');
+  await expect(card).toContainText('Sofia signed with a competitor before starting');
+  await expect(card).toContainText('Pending activation → Deactivated');
+  await marcus.screenshot({ path: `${shots}/41-waiting-on-me.png`, fullPage: true });
+  expect(await axeProblems(marcus), 'inbox').toEqual([]);
+  await card.getByTestId('decision-comment').fill('Confirmed with HR');
+  await card.getByTestId('approve').click();
+  await expect(marcus.getByTestId('toast').filter({ hasText: /Approved R-\w+/ })).toBeVisible();
+  await expect(marcus.getByTestId('empty')).toHaveText('Nothing is waiting on you.');
+
+  // The executor runs it; the person page shows the new status.
+  await marcus.goto(personUrl);
+  await expect(async () => {
+    await marcus.reload();
+    await expect(marcus.getByTestId('person-status')).toHaveText('Deactivated', { timeout: 1000 });
+  }).toPass({ timeout: 20_000 });
+  await marcus.screenshot({ path: `${shots}/42-deactivated.png`, fullPage: true });
+
+  // Hal sees the outcome under My requests.
+  await hal.goto('/requests');
+  const mine = hal.getByTestId('request').filter({ hasText: 'Deactivate: Sofia Sales' });
+  await expect(mine.getByTestId('request-status')).toHaveText('Done');
+  await expect(mine).toContainText('Marcus Manager approved');
+  await expect(mine).toContainText('Confirmed with HR');
+  await hal.screenshot({ path: `${shots}/43-my-requests.png`, fullPage: true });
+  expect(await axeProblems(hal), 'my requests').toEqual([]);
+
+  // The auditor sees the whole chain, and the CSV has the same rows.
+  const audrey = await personAt(browser, 'audrey.auditor@portico.example', '/audit?target=sofia.sales');
+  const table = audrey.getByTestId('audit');
+  for (const step of ['request.create', 'request.approve', 'person.deactivate', 'request.execute']) {
+    await expect(table).toContainText(step);
+  }
+  const shown = await table.locator('tbody tr').count();
+  const href = await audrey.getByTestId('csv').getAttribute('href');
+  const csv = await audrey.evaluate(async (url) => (await fetch(url!)).text(), href);
+  const lines = csv.trim().split('\n');
+  expect(lines.length).toBe(shown + 1);
+  for (const step of ['request.create', 'request.approve', 'person.deactivate', 'request.execute']) {
+    expect(lines.some((l) => l.includes(step))).toBeTruthy();
+  }
+  await audrey.screenshot({ path: `${shots}/44-audit-chain.png`, fullPage: true });
+});
+
+test('a manager sees their people and acts only on them', async ({ browser }) => {
+  const maria = await personAt(browser, 'maria.manager@portico.example', '/');
+  await expect(maria.getByTestId('me-manager')).toContainText('You manage people in Okta');
+  await maria.getByRole('link', { name: 'My people' }).first().click();
+  const table = maria.getByTestId('my-people');
+  await expect(table).toContainText('Ed Engineer');
+  await expect(table).toContainText('Erin Engineer');
+  await expect(table).not.toContainText('Sam Sales');
+  await maria.screenshot({ path: `${shots}/45-my-people.png`, fullPage: true });
+  expect(await axeProblems(maria), 'my people').toEqual([]);
+  await table.getByRole('link', { name: 'Ed Engineer' }).click();
+  await expect(maria.getByTestId('person-name')).toHaveText('Ed Engineer');
+  await expect(maria.locator('button[data-op="reset_password"][data-mode="run"]')).toBeVisible();
+  await expect(maria.locator('button[data-op="suspend"][data-mode="request"]')).toBeVisible();
+  await expect(maria.locator('button[data-op="delete"]')).toHaveCount(0);
+
+  // Someone else's report: refused, with the reason.
+  const marcus = await personAt(browser, 'marcus.manager@portico.example', '/my-people');
+  await expect(marcus.getByTestId('my-people')).toContainText('Sam Sales');
+  await marcus.goto(maria.url());
+  await expect(marcus.getByRole('alert')).toContainText('You are not allowed to view this person');
+});

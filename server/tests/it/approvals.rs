@@ -1,0 +1,495 @@
+//! Delegated managers, requests and approvals against the embedded org over HTTP: the whole
+//! chain, concurrent approvals, a crash mid-execution, expiry, cancellation, stale state,
+//! retries, out-of-scope managers and webhook notifications. "Ran once" is counted in the
+//! org's own System Log, which survives restarts.
+use crate::helpers::*;
+use reqwest::StatusCode;
+use serde_json::Value;
+use std::time::Duration;
+
+const HELPDESK: &str = "hal.helpdesk@portico.example";
+const MARIA: &str = "maria.manager@portico.example";
+const MARCUS: &str = "marcus.manager@portico.example";
+const DEACTIVATE: &str = "user.lifecycle.deactivate";
+const SUSPEND: &str = "user.lifecycle.suspend";
+
+async fn json(res: reqwest::Response) -> (StatusCode, Value) {
+    let status = res.status();
+    (status, res.json().await.expect("json"))
+}
+
+/// Asks for `action` on `target` as `who`; returns the request id.
+async fn request(who: &Session, action: &str, target: &str, reason: &str) -> String {
+    let (status, req) =
+        json(who.call_with("requests/new", &[("action", action), ("target", target), ("reason", reason)]).await).await;
+    assert_eq!(status, StatusCode::OK, "{req}");
+    assert_eq!(req["status"], "pending");
+    req["id"].as_str().expect("id").to_string()
+}
+
+async fn decide(who: &Session, id: &str, approve: bool, comment: &str) -> (StatusCode, Value) {
+    json(
+        who.call_with(
+            "requests/decide",
+            &[("id", id), ("approve", if approve { "true" } else { "false" }), ("comment", comment)],
+        )
+        .await,
+    )
+    .await
+}
+
+/// The request's status as stored (read from the database, so polling calls nothing upstream).
+async fn stored_status(db: &sqlx::SqlitePool, id: &str) -> String {
+    sqlx::query_scalar("SELECT status FROM requests WHERE id = ?").bind(id).fetch_one(db).await.expect("request row")
+}
+
+/// Waits (bounded) until the executor has moved the request to `want`.
+async fn wait_for(db: &sqlx::SqlitePool, id: &str, want: &str) {
+    for _ in 0..300 {
+        if stored_status(db, id).await == want {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("request {id} never became {want}; it is {}", stored_status(db, id).await);
+}
+
+async fn okta_status(app: &TestApp, login: &str) -> String {
+    let admin = app.session(ADMIN).await;
+    let id = app.user_id(login).await;
+    let (_, person) = json(admin.call_with("people/get", &[("id", &id)]).await).await;
+    person["status"].as_str().expect("status").to_string()
+}
+
+#[tokio::test]
+async fn a_manager_approves_a_help_desk_deactivation_and_it_runs_once() {
+    let app = spawn_app().await;
+    let (desk, maria, marcus) = (app.session(HELPDESK).await, app.session(MARIA).await, app.session(MARCUS).await);
+    let ed = app.user_id("ed.engineer@portico.example").await;
+
+    // Help desk may not deactivate directly; the refusal says how to ask.
+    let (status, err) = json(desk.call_with("people/lifecycle", &[("id", &ed), ("op", "deactivate")]).await).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert!(err["message"].as_str().expect("msg").contains("approval"), "{err}");
+    // A reason is required by the default policy.
+    let (status, err) =
+        json(desk.call_with("requests/new", &[("action", "deactivate"), ("target", &ed), ("reason", " ")]).await).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(err["fields"][0][0], "reason");
+
+    let id = request(&desk, "deactivate", &ed, "Left the company on Friday").await;
+    // One open request per target and action.
+    let (status, err) =
+        json(desk.call_with("requests/new", &[("action", "deactivate"), ("target", &ed), ("reason", "again")]).await)
+            .await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    assert!(err["message"].as_str().expect("msg").contains(&id), "{err}");
+
+    // It waits on Maria (Ed's manager), not on the requester nor on another manager.
+    let (_, inbox) = json(maria.call_with("requests/inbox", &[]).await).await;
+    let waiting = &inbox[0];
+    assert_eq!(waiting["id"], id.as_str());
+    assert_eq!(waiting["requester"], "Hal Helpdesk");
+    assert_eq!(waiting["reason"], "Left the company on Friday");
+    assert_eq!(waiting["target_status"], "ACTIVE");
+    assert_eq!(waiting["target_status_after"], "DEPROVISIONED");
+    assert_eq!(waiting["can_decide"], true);
+    let (_, none) = json(marcus.call_with("requests/inbox", &[]).await).await;
+    assert_eq!(none.as_array().expect("list").len(), 0);
+    let (status, err) = decide(&desk, &id, true, "").await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert_eq!(err["message"], "You cannot decide your own request.");
+    let (status, _) = decide(&marcus, &id, true, "").await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "another team's manager may not approve");
+    // Rejecting needs a comment.
+    let (status, _) = decide(&maria, &id, false, "").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+
+    let (status, decided) = decide(&maria, &id, true, "Confirmed with HR").await;
+    assert_eq!(status, StatusCode::OK, "{decided}");
+    let db = app.db().await;
+    wait_for(&db, &id, "done").await;
+    assert_eq!(okta_status(&app, "ed.engineer@portico.example").await, "DEPROVISIONED");
+    assert_eq!(app.okta_events(DEACTIVATE, &ed).await, 1);
+    let (status, _) = decide(&maria, &id, true, "").await;
+    assert_eq!(status, StatusCode::CONFLICT, "a decided request cannot be decided again");
+
+    // The requester sees the outcome.
+    let (_, mine) = json(desk.call_with("requests/mine", &[]).await).await;
+    assert_eq!(mine[0]["status"], "done");
+    assert!(mine[0]["result"].as_str().expect("result").contains("deactivated"), "{mine}");
+
+    // The audit trail has the whole chain, with who did each step.
+    let admin = app.session(ADMIN).await;
+    let (_, events) = json(admin.call_with("audit/search", &[("filter[target]", &ed)]).await).await;
+    let chain: Vec<(String, String)> = events
+        .as_array()
+        .expect("events")
+        .iter()
+        .rev()
+        .map(|e| (e["action"].as_str().unwrap_or("").to_string(), e["actor"].as_str().unwrap_or("").to_string()))
+        .collect();
+    let expected = [
+        ("deactivate", HELPDESK),
+        ("request.create", HELPDESK),
+        ("request.approve", MARIA),
+        ("person.deactivate", "portico"),
+        ("request.execute", "portico"),
+    ];
+    let got: Vec<(&str, &str)> = chain.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
+    for step in expected {
+        assert!(got.contains(&step), "{step:?} missing from {got:?}");
+    }
+    let refused = events.as_array().expect("events").iter().filter(|e| e["result"] == "refused").count();
+    assert!(refused >= 2, "the direct attempt and the other manager's decision are recorded as refusals");
+}
+
+#[tokio::test]
+async fn two_approvers_at_the_same_moment_run_it_once() {
+    let app = spawn_app().await;
+    let (desk, maria, admin) = (app.session(HELPDESK).await, app.session(MARIA).await, app.session(ADMIN).await);
+    let eli = app.user_id("eli.engineer@portico.example").await;
+    let id = request(&desk, "deactivate", &eli, "Contract ended").await;
+    let ((a, _), (b, _)) = tokio::join!(decide(&maria, &id, true, ""), decide(&admin, &id, true, ""));
+    let mut statuses = [a, b];
+    statuses.sort();
+    assert_eq!(statuses, [StatusCode::OK, StatusCode::CONFLICT], "exactly one decision approves");
+    let db = app.db().await;
+    wait_for(&db, &id, "done").await;
+    assert_eq!(app.okta_events(DEACTIVATE, &eli).await, 1);
+}
+
+#[tokio::test]
+async fn a_crash_during_execution_resumes_and_runs_once() {
+    let app = spawn_app().await;
+    let (desk, maria) = (app.session(HELPDESK).await, app.session(MARIA).await);
+    let emma = app.user_id("emma.engineer@portico.example").await;
+    let id = request(&desk, "deactivate", &emma, "Moved to a partner company").await;
+    // Okta takes its time over the deactivation; the portal dies while waiting for it.
+    app.control(
+        "faults",
+        serde_json::json!({ "path_prefix": format!("/api/v1/users/{emma}/lifecycle"), "latency_ms": 30000, "times": 1 }),
+    )
+    .await;
+    let (status, _) = decide(&maria, &id, true, "").await;
+    assert_eq!(status, StatusCode::OK);
+    let db = app.db().await;
+    wait_for(&db, &id, "executing").await;
+    let data_dir = app.data_dir.clone();
+    let dir = app.crash_keeping_data();
+
+    let again = spawn_app_in(data_dir, reqwest::Client::new()).await;
+    wait_for(&db, &id, "done").await;
+    assert_eq!(again.okta_events(DEACTIVATE, &emma).await, 1);
+    assert_eq!(okta_status(&again, "emma.engineer@portico.example").await, "DEPROVISIONED");
+    drop(dir);
+}
+
+#[tokio::test]
+async fn a_call_that_landed_before_a_crash_is_not_run_again() {
+    let app = spawn_app().await;
+    let (desk, maria) = (app.session(HELPDESK).await, app.session(MARIA).await);
+    let ed = app.user_id("ed.engineer@portico.example").await;
+    let id = request(&desk, "suspend", &ed, "Security investigation").await;
+    let (status, _) = decide(&maria, &id, true, "").await;
+    assert_eq!(status, StatusCode::OK);
+    let db = app.db().await;
+    wait_for(&db, &id, "done").await;
+    assert_eq!(app.okta_events(SUSPEND, &ed).await, 1);
+    // Put the request back where a crash after Okta's answer would have left it.
+    sqlx::query("UPDATE requests SET status = 'executing', result = NULL WHERE id = ?")
+        .bind(&id)
+        .execute(&db)
+        .await
+        .expect("rewind");
+    let data_dir = app.data_dir.clone();
+    let dir = app.stop_keeping_data().await;
+
+    let again = spawn_app_in(data_dir, reqwest::Client::new()).await;
+    wait_for(&db, &id, "done").await;
+    let result: String =
+        sqlx::query_scalar("SELECT result FROM requests WHERE id = ?").bind(&id).fetch_one(&db).await.expect("row");
+    assert!(result.contains("not run again"), "{result}");
+    assert_eq!(again.okta_events(SUSPEND, &ed).await, 1, "the restart did not suspend twice");
+    drop(dir);
+}
+
+#[tokio::test]
+async fn expired_cancelled_and_stale_requests_do_not_run() {
+    let app = spawn_app().await;
+    let (desk, maria) = (app.session(HELPDESK).await, app.session(MARIA).await);
+    let db = app.db().await;
+    let (ed, erin, eli) = (
+        app.user_id("ed.engineer@portico.example").await,
+        app.user_id("erin.engineer@portico.example").await,
+        app.user_id("eli.engineer@portico.example").await,
+    );
+
+    // Expired: past its time, it cannot be approved, and the executor marks it expired.
+    let expired = request(&desk, "deactivate", &ed, "Left").await;
+    sqlx::query("UPDATE requests SET expires_at = '2000-01-01T00:00:00.000Z' WHERE id = ?")
+        .bind(&expired)
+        .execute(&db)
+        .await
+        .expect("backdate");
+    let (status, err) = decide(&maria, &expired, true, "").await;
+    assert!(status == StatusCode::CONFLICT, "{status} {err}");
+    assert_eq!(stored_status(&db, &expired).await, "expired");
+    // Help desk resets MFA at once: there is nothing to request.
+    let (status, _) = json(
+        desk.call_with("requests/new", &[("action", "reset_factors"), ("target", &erin), ("reason", "Lost phone")])
+            .await,
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+
+    // Cancelled: only the requester cancels; then nobody can approve it.
+    let cancelled = request(&maria, "deactivate", &eli, "Leaving").await;
+    let (status, _) = json(desk.call_with("requests/cancel", &[("id", &cancelled)]).await).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, view) = json(maria.call_with("requests/cancel", &[("id", &cancelled)]).await).await;
+    assert_eq!((status, view["status"].as_str()), (StatusCode::OK, Some("cancelled")));
+    let admin = app.session(ADMIN).await;
+    let (status, _) = decide(&admin, &cancelled, true, "").await;
+    assert_eq!(status, StatusCode::CONFLICT);
+
+    // Stale: the person was deactivated elsewhere before approval; the suspension is refused at
+    // execution and recorded as such.
+    let stale = request(&desk, "suspend", &ed, "Investigation").await;
+    app.okta_lifecycle(&ed, "deactivate").await;
+    let (status, _) = decide(&maria, &stale, true, "").await;
+    assert_eq!(status, StatusCode::OK);
+    wait_for(&db, &stale, "stale").await;
+    let result: String =
+        sqlx::query_scalar("SELECT result FROM requests WHERE id = ?").bind(&stale).fetch_one(&db).await.expect("row");
+    assert!(result.contains("deactivated now"), "{result}");
+    assert_eq!(app.okta_events(SUSPEND, &ed).await, 0);
+    assert_eq!(app.okta_events(DEACTIVATE, &eli).await, 0);
+    assert_eq!(app.okta_events(DEACTIVATE, &ed).await, 1, "only the deactivation made outside the portal");
+}
+
+#[tokio::test]
+async fn upstream_failures_are_retried_then_reported_with_oktas_message() {
+    let app = spawn_app().await;
+    let (desk, maria) = (app.session(HELPDESK).await, app.session(MARIA).await);
+    let db = app.db().await;
+    let (ed, eli) =
+        (app.user_id("ed.engineer@portico.example").await, app.user_id("eli.engineer@portico.example").await);
+
+    // Two outages, then success: it runs once.
+    app.control(
+        "faults",
+        serde_json::json!({ "path_prefix": format!("/api/v1/users/{ed}/lifecycle"), "status": 503, "times": 2 }),
+    )
+    .await;
+    let id = request(&desk, "suspend", &ed, "Investigation").await;
+    decide(&maria, &id, true, "").await;
+    wait_for(&db, &id, "done").await;
+    let attempts: i64 =
+        sqlx::query_scalar("SELECT attempts FROM requests WHERE id = ?").bind(&id).fetch_one(&db).await.expect("row");
+    assert_eq!(attempts, 3);
+    assert_eq!(app.okta_events(SUSPEND, &ed).await, 1);
+
+    // A refusal is final and reaches the requester in Okta's words.
+    app.control(
+        "faults",
+        serde_json::json!({ "path_prefix": format!("/api/v1/users/{eli}/lifecycle"), "status": 403, "times": 1 }),
+    )
+    .await;
+    let id = request(&desk, "deactivate", &eli, "Left").await;
+    decide(&maria, &id, true, "").await;
+    wait_for(&db, &id, "failed").await;
+    let (_, mine) = json(desk.call_with("requests/mine", &[]).await).await;
+    let failed = mine.as_array().expect("list").iter().find(|r| r["id"] == id.as_str()).expect("listed").clone();
+    assert!(failed["result"].as_str().expect("result").starts_with("Okta:"), "{failed}");
+    assert_eq!(app.okta_events(DEACTIVATE, &eli).await, 0);
+    // Failed requests can be asked for again.
+    request(&desk, "deactivate", &eli, "Left, second try").await;
+}
+
+#[tokio::test]
+async fn managers_act_only_on_their_people() {
+    let app = spawn_app().await;
+    let (maria, marcus) = (app.session(MARIA).await, app.session(MARCUS).await);
+    let (ed, ivy) = (app.user_id("ed.engineer@portico.example").await, app.user_id("ivy.intern@portico.example").await);
+
+    // Maria sees Ed, may unlock-style actions at once and request the rest.
+    let (status, person) = json(maria.call_with("people/get", &[("id", &ed)]).await).await;
+    assert_eq!(status, StatusCode::OK, "{person}");
+    let mode = |op: &str| {
+        person["actions"].as_array().expect("actions").iter().find(|a| a["op"] == op).map(|a| a["mode"].clone())
+    };
+    assert_eq!(mode("reset_password"), Some(Value::from("Run")));
+    assert_eq!(mode("deactivate"), Some(Value::from("Request")));
+    assert_eq!(mode("delete"), None);
+    let (_, people) = json(maria.call_with("requests/my-people", &[]).await).await;
+    let mut names: Vec<&str> =
+        people.as_array().expect("rows").iter().map(|r| r["name"].as_str().expect("name")).collect();
+    names.sort();
+    assert_eq!(names, vec!["Ed Engineer", "Eli Engineer", "Emma Engineer", "Erin Engineer"]);
+    // Ivy reports to Ed: two levels are off by default.
+    let (status, _) = json(maria.call_with("people/get", &[("id", &ivy)]).await).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+
+    // Marcus manages other people: Ed is out of his scope for reading, acting and requesting.
+    let (status, err) = json(marcus.call_with("people/get", &[("id", &ed)]).await).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{err}");
+    let (status, _) = json(marcus.call_with("people/groups", &[("id", &ed)]).await).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, _) = json(marcus.call_with("people/lifecycle", &[("id", &ed), ("op", "reset_password")]).await).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, _) =
+        json(marcus.call_with("requests/new", &[("action", "deactivate"), ("target", &ed), ("reason", "x")]).await)
+            .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, _) = json(marcus.call_with("people/search", &[("query[q]", "ed")]).await).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "managers list their people, not everyone");
+    // Every refusal is in the audit trail.
+    let admin = app.session(ADMIN).await;
+    let (_, events) = json(admin.call_with("audit/search", &[("filter[actor]", MARCUS)]).await).await;
+    let refused = events.as_array().expect("events").iter().filter(|e| e["result"] == "refused").count();
+    assert!(refused >= 4, "{events}");
+
+    // With two levels configured, Ivy is Maria's too.
+    let deep = spawn_app_with(|c| c.delegation.levels = 2).await;
+    let maria = deep.session(MARIA).await;
+    let ivy = deep.user_id("ivy.intern@portico.example").await;
+    let (status, _) = json(maria.call_with("people/get", &[("id", &ivy)]).await).await;
+    assert_eq!(status, StatusCode::OK);
+    let (_, people) = json(maria.call_with("requests/my-people", &[]).await).await;
+    let via =
+        people.as_array().expect("rows").iter().find(|r| r["id"] == ivy.as_str()).expect("ivy listed")["via"].clone();
+    assert_eq!(via, "Reports to Ed Engineer");
+}
+
+#[tokio::test]
+async fn requests_and_decisions_notify_a_webhook_with_a_slack_compatible_body() {
+    use axum::{Json, Router, extract::State, routing::post};
+    use std::sync::{Arc, Mutex};
+    let received: Arc<Mutex<Vec<Value>>> = Arc::default();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let hook = format!("http://{}/hook", listener.local_addr().expect("addr"));
+    let router = Router::new()
+        .route(
+            "/hook",
+            post(|State(r): State<Arc<Mutex<Vec<Value>>>>, Json(body): Json<Value>| async move {
+                r.lock().expect("lock").push(body);
+            }),
+        )
+        .with_state(received.clone());
+    tokio::spawn(async move { axum::serve(listener, router).await.expect("hook server") });
+
+    let app = spawn_app_with(|c| c.approvals.webhook_url = Some(hook.parse().expect("url"))).await;
+    let (desk, maria) = (app.session(HELPDESK).await, app.session(MARIA).await);
+    let ed = app.user_id("ed.engineer@portico.example").await;
+    let id = request(&desk, "deactivate", &ed, "Left the company").await;
+    decide(&maria, &id, true, "ok").await;
+    let mut events = Vec::new();
+    for _ in 0..300 {
+        events = received.lock().expect("lock").clone();
+        if events.len() >= 3 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let kinds: Vec<&str> = events.iter().map(|e| e["event"].as_str().unwrap_or("")).collect();
+    assert_eq!(kinds, vec!["request.create", "request.approve", "request.execute"], "{events:?}");
+    let created = &events[0];
+    let text = created["text"].as_str().expect("slack text");
+    assert!(text.contains("Left the company") && text.contains(&format!("{}/requests/{id}|{id}>", app.base)), "{text}");
+    assert_eq!(created["request"]["requester"], HELPDESK);
+    // The link opens the portal, where signing in is required.
+    let res = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client")
+        .get(format!("{}/requests/{id}", app.base))
+        .send()
+        .await
+        .expect("page");
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(location(&res), format!("/auth/login?next=%2Frequests%2F{id}"), "sign-in first, then the request");
+}
+
+#[tokio::test]
+async fn group_and_server_access_changes_go_through_requests_too() {
+    let app = spawn_app().await;
+    let (desk, maria, admin) = (app.session(HELPDESK).await, app.session(MARIA).await, app.session(ADMIN).await);
+    let db = app.db().await;
+    let ed = app.user_id("ed.engineer@portico.example").await;
+    let (_, groups) = json(admin.call_with("groups/search", &[("q", "Sales"), ("after", "")]).await).await;
+    let sales = groups["rows"][0]["id"].as_str().expect("Sales group").to_string();
+
+    // A manager asks to add their report to a group; an admin approves; Okta has the member.
+    let (status, req) = json(
+        maria
+            .call_with(
+                "requests/new",
+                &[
+                    ("action", "membership"),
+                    ("target", &ed),
+                    ("reason", "Joins the deal desk"),
+                    ("group", &sales),
+                    ("add", "true"),
+                ],
+            )
+            .await,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{req}");
+    assert_eq!(req["summary"], "Add Ed Engineer to Sales");
+    let id = req["id"].as_str().expect("id").to_string();
+    let (status, _) = decide(&maria, &id, true, "").await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "the requester does not approve");
+    let (status, _) = decide(&admin, &id, true, "").await;
+    assert_eq!(status, StatusCode::OK);
+    wait_for(&db, &id, "done").await;
+    let (_, eds) = json(admin.call_with("people/groups", &[("id", &ed)]).await).await;
+    assert!(eds.as_array().expect("groups").iter().any(|g| g["name"] == "Sales"), "{eds}");
+
+    // Help desk asks to disable an ASA account; an admin approves; ASA has it disabled.
+    let (status, req) = json(
+        desk.call_with(
+            "requests/new",
+            &[("action", "asa_status"), ("target", "Sam.Sales"), ("reason", "Laptop stolen"), ("status", "DISABLED")],
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{req}");
+    let id = req["id"].as_str().expect("id").to_string();
+    let (status, _) = decide(&admin, &id, true, "").await;
+    assert_eq!(status, StatusCode::OK);
+    wait_for(&db, &id, "done").await;
+    let (_, sam) = json(admin.call_with("asa/user", &[("name", "Sam.Sales")]).await).await;
+    assert_eq!(sam["user"]["status"], "DISABLED");
+
+    // Managers have no say over server access in the default policy.
+    let (status, _) = json(
+        maria
+            .call_with(
+                "requests/new",
+                &[("action", "asa_status"), ("target", "Ed.Engineer"), ("reason", "x"), ("status", "ACTIVE")],
+            )
+            .await,
+    )
+    .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
+async fn a_bad_policy_file_stops_the_portal_with_its_reason() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let policy = dir.path().join("policy.toml");
+    std::fs::write(&policy, "[actions.suspend]\nrequest = [\"helpdesk\"]\nstages = [{ approvers = [\"managers\"] }]\n")
+        .expect("write");
+    let mut config = portico_core::Config::for_test(dir.path().to_path_buf());
+    config.approvals.policy_file = Some(policy);
+    config.devorg.listen = "127.0.0.1:0".parse().expect("addr");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let err = match portico_server::Portal::start(config, listener).await {
+        Ok(_) => panic!("a portal started with an invalid policy"),
+        Err(e) => e.to_string(),
+    };
+    assert!(err.contains("actions.suspend") && err.contains("\"managers\""), "{err}");
+}
