@@ -74,10 +74,24 @@ impl Caller {
 
     /// Records a completed action in the audit trail (and the log).
     pub async fn audit(&self, action: &str, target: &str, before: Option<&str>, after: Option<&str>, detail: &str) {
-        tracing::info!(op_id = %self.op_id, actor = %self.principal.login, action, target, ?before, ?after, "action");
-        self.record(action, target, before, after, "ok", detail).await;
+        self.audit_call(action, target, before, after, detail, None).await;
     }
 
+    /// [`Self::audit`] for an action Okta knows by a request id.
+    pub async fn audit_call(
+        &self,
+        action: &str,
+        target: &str,
+        before: Option<&str>,
+        after: Option<&str>,
+        detail: &str,
+        upstream_id: Option<&str>,
+    ) {
+        tracing::info!(op_id = %self.op_id, actor = %self.principal.login, action, target, ?before, ?after, ?upstream_id, "action");
+        self.write(action, target, before, after, "ok", detail, upstream_id).await;
+    }
+
+    /// Records a refusal or other outcome without an upstream call.
     pub(crate) async fn record(
         &self,
         action: &str,
@@ -86,6 +100,20 @@ impl Caller {
         after: Option<&str>,
         result: &str,
         detail: &str,
+    ) {
+        self.write(action, target, before, after, result, detail, None).await;
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    async fn write(
+        &self,
+        action: &str,
+        target: &str,
+        before: Option<&str>,
+        after: Option<&str>,
+        result: &str,
+        detail: &str,
+        upstream_id: Option<&str>,
     ) {
         portico_core::audit::record(
             &self.state.db,
@@ -98,6 +126,7 @@ impl Caller {
                 after: after.map(str::to_string),
                 result: result.into(),
                 detail: detail.into(),
+                upstream_id: upstream_id.map(str::to_string),
                 ..Default::default()
             },
         )

@@ -301,9 +301,12 @@ pub fn MyPeoplePage() -> impl IntoView {
                                             <td>{r.title.clone()}</td>
                                             <td><StatusBadge status=r.status.clone() /></td>
                                             <td class="muted">{r.via.clone()}</td>
-                                            <td>{r.open_requests.clone().into_iter().map(|(id, s)| view! {
-                                                <div><A href=format!("/requests/{id}")>{s}</A></div>
-                                            }).collect_view()}</td>
+                                            <td>
+                                                {r.open_requests.is_empty().then(|| view! { <span class="muted">"—"</span> })}
+                                                {r.open_requests.clone().into_iter().map(|(id, s)| view! {
+                                                    <div><A href=format!("/requests/{id}")>{s}</A></div>
+                                                }).collect_view()}
+                                            </td>
                                         </tr>
                                     }).collect_view()}
                                 </tbody>

@@ -43,6 +43,8 @@ pub struct AuditRow {
     pub after: Option<String>,
     pub result: String,
     pub detail: String,
+    /// Okta's request id for the call, when one was made.
+    pub upstream_id: Option<String>,
 }
 
 /// The newest 500 events matching the filter (admins and auditors).
@@ -74,6 +76,7 @@ pub async fn search_audit(filter: AuditFilter) -> Result<Vec<AuditRow>, PortalEr
             after: e.after,
             result: e.result,
             detail: e.detail,
+            upstream_id: e.upstream_id,
         })
         .collect())
 }
@@ -112,7 +115,7 @@ pub fn AuditPage() -> impl IntoView {
                         <div class="card table-card" tabindex="0" role="region" aria-label="Audit events">
                             <p class="muted small count" data-testid="audit-count">{format!("{} events", list.len())}</p>
                             <table class="data" data-testid="audit">
-                                <thead><tr><th scope="col">"Time"</th><th scope="col">"Actor"</th><th scope="col">"Action"</th><th scope="col">"Target"</th><th scope="col">"Change"</th><th scope="col">"Result"</th><th scope="col">"Reference"</th></tr></thead>
+                                <thead><tr><th scope="col">"Time"</th><th scope="col">"Actor"</th><th scope="col">"Action"</th><th scope="col">"Target"</th><th scope="col">"Change"</th><th scope="col">"Result"</th><th scope="col">"Reference"</th><th scope="col">"Okta request"</th></tr></thead>
                                 <tbody>
                                     {list.into_iter().map(|r| view! {
                                         <tr>
@@ -120,9 +123,13 @@ pub fn AuditPage() -> impl IntoView {
                                             <td>{r.actor}</td>
                                             <td class="mono">{r.action}</td>
                                             <td class="wrap">{r.target}</td>
-                                            <td>{match (r.before, r.after) { (Some(b), Some(a)) => format!("{b} → {a}"), (None, Some(a)) => format!("→ {a}"), (Some(b), None) => format!("{b} →"), _ => r.detail.clone() }}</td>
+                                            <td class="wrap">
+                                                {match (r.before, r.after) { (Some(b), Some(a)) => format!("{b} → {a}"), (None, Some(a)) => format!("→ {a}"), (Some(b), None) => format!("{b} →"), _ => String::new() }}
+                                                {(!r.detail.is_empty()).then(|| view! { <div class="muted small">{r.detail.clone()}</div> })}
+                                            </td>
                                             <td><span class=format!("badge result-{}", r.result)>{r.result.clone()}</span></td>
-                                            <td class="mono small">{r.op_id.chars().take(8).collect::<String>()}</td>
+                                            <td class="mono small" title=r.op_id.clone()>{r.op_id.chars().take(8).collect::<String>()}</td>
+                                            <td class="mono small">{r.upstream_id.unwrap_or_default()}</td>
                                         </tr>
                                     }).collect_view()}
                                 </tbody>

@@ -15,7 +15,8 @@ CREATE TABLE IF NOT EXISTS audit_events (
     before TEXT,
     after TEXT,
     result TEXT NOT NULL,
-    detail TEXT NOT NULL
+    detail TEXT NOT NULL,
+    upstream_id TEXT
 );
 CREATE INDEX IF NOT EXISTS audit_by_time ON audit_events(at);
 CREATE TRIGGER IF NOT EXISTS audit_events_no_update BEFORE UPDATE ON audit_events
@@ -25,7 +26,16 @@ BEGIN SELECT RAISE(ABORT, 'audit events are append-only'); END;
 "#;
 
 pub async fn migrate(db: &SqlitePool) -> sqlx::Result<()> {
-    sqlx::raw_sql(SCHEMA).execute(db).await.map(|_| ())
+    sqlx::raw_sql(SCHEMA).execute(db).await?;
+    // Trails written before upstream request ids were kept gain the column.
+    let has: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM pragma_table_info('audit_events') WHERE name = 'upstream_id'")
+            .fetch_one(db)
+            .await?;
+    if has == 0 {
+        sqlx::query("ALTER TABLE audit_events ADD COLUMN upstream_id TEXT").execute(db).await?;
+    }
+    Ok(())
 }
 
 /// One event as recorded.
@@ -41,6 +51,9 @@ pub struct AuditEvent {
     /// `ok`, `refused` or `failed`.
     pub result: String,
     pub detail: String,
+    /// The upstream's id for the call (Okta's `X-Okta-Request-Id`), when one was made.
+    #[serde(default)]
+    pub upstream_id: Option<String>,
 }
 
 /// Appends an event. A failure to audit is logged loudly; the action it describes already ran.
@@ -49,8 +62,8 @@ pub async fn record(db: &SqlitePool, mut e: AuditEvent) {
         e.at = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
     }
     let res = sqlx::query(
-        "INSERT INTO audit_events (at, op_id, actor, action, target, before, after, result, detail) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+        "INSERT INTO audit_events (at, op_id, actor, action, target, before, after, result, detail, upstream_id) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
     )
     .bind(&e.at)
     .bind(&e.op_id)
@@ -61,6 +74,7 @@ pub async fn record(db: &SqlitePool, mut e: AuditEvent) {
     .bind(&e.after)
     .bind(&e.result)
     .bind(&e.detail)
+    .bind(&e.upstream_id)
     .execute(db)
     .await;
     if let Err(err) = res {
@@ -117,6 +131,7 @@ pub async fn search(db: &SqlitePool, q: &AuditQuery, limit: u32) -> sqlx::Result
             after: r.get("after"),
             result: r.get("result"),
             detail: r.get("detail"),
+            upstream_id: r.get("upstream_id"),
         })
         .collect())
 }
@@ -128,7 +143,7 @@ fn csv_field(v: &str) -> String {
 }
 
 pub fn to_csv(events: &[AuditEvent]) -> String {
-    let mut out = String::from("time,reference,actor,action,target,before,after,result,detail\n");
+    let mut out = String::from("time,reference,actor,action,target,before,after,result,detail,okta_request_id\n");
     for e in events {
         let fields = [
             &e.at,
@@ -140,6 +155,7 @@ pub fn to_csv(events: &[AuditEvent]) -> String {
             e.after.as_deref().unwrap_or(""),
             &e.result,
             &e.detail,
+            e.upstream_id.as_deref().unwrap_or(""),
         ];
         out.push_str(&fields.iter().map(|f| csv_field(f)).collect::<Vec<_>>().join(","));
         out.push('\n');
@@ -179,5 +195,24 @@ mod tests {
             to_csv(&[AuditEvent { detail: "=cmd|' /C calc'!A0 \"x\"".into(), ..Default::default() }])
                 .contains("\"'=cmd|' /C calc'!A0 \"\"x\"\"\"")
         );
+    }
+
+    #[tokio::test]
+    async fn trails_from_before_upstream_ids_gain_the_column() {
+        let db = SqlitePool::connect("sqlite::memory:").await.expect("db");
+        sqlx::raw_sql(
+            "CREATE TABLE audit_events (id INTEGER PRIMARY KEY AUTOINCREMENT, at TEXT NOT NULL, op_id TEXT NOT NULL, \
+             actor TEXT NOT NULL, action TEXT NOT NULL, target TEXT NOT NULL, before TEXT, after TEXT, \
+             result TEXT NOT NULL, detail TEXT NOT NULL)",
+        )
+        .execute(&db)
+        .await
+        .expect("old schema");
+        migrate(&db).await.expect("migrates");
+        migrate(&db).await.expect("twice is fine");
+        record(&db, AuditEvent { upstream_id: Some("okta-1".into()), ..Default::default() }).await;
+        let all = search(&db, &AuditQuery::default(), 10).await.expect("search");
+        assert_eq!(all[0].upstream_id.as_deref(), Some("okta-1"));
+        assert!(to_csv(&all).lines().next().expect("header").ends_with("okta_request_id"));
     }
 }

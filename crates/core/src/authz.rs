@@ -37,10 +37,9 @@ pub const LIFECYCLE: &[(&str, &str)] = &[
 pub fn allowed(roles: &[Role], action: Action) -> bool {
     roles.iter().any(|role| match role {
         Role::Admin => true,
-        Role::HelpDesk => match action {
-            Action::ViewPeople | Action::ViewGroups | Action::ViewAsa | Action::ClearSessions => true,
-            _ => false,
-        },
+        Role::HelpDesk => {
+            matches!(action, Action::ViewPeople | Action::ViewGroups | Action::ViewAsa | Action::ClearSessions)
+        }
         Role::Auditor => {
             matches!(action, Action::ViewPeople | Action::ViewGroups | Action::ViewAsa | Action::ViewAudit)
         }

@@ -140,6 +140,9 @@ async fn a_manager_approves_a_help_desk_deactivation_and_it_runs_once() {
     for step in expected {
         assert!(got.contains(&step), "{step:?} missing from {got:?}");
     }
+    let executed = events.as_array().expect("events").iter().find(|e| e["action"] == "person.deactivate").expect("run");
+    assert!(executed["upstream_id"].as_str().is_some_and(|id| !id.is_empty()), "Okta's request id is kept: {executed}");
+    assert_eq!((executed["before"].as_str(), executed["after"].as_str()), (Some("ACTIVE"), Some("DEPROVISIONED")));
     let refused = events.as_array().expect("events").iter().filter(|e| e["result"] == "refused").count();
     assert!(refused >= 2, "the direct attempt and the other manager's decision are recorded as refusals");
 }

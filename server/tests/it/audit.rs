@@ -38,12 +38,13 @@ async fn actions_refusals_and_sign_ins_are_recorded_and_exported() {
         (Some("ACTIVE"), Some("SUSPENDED"), Some("ok"))
     );
     assert!(suspend["target"].as_str().expect("target").contains("ed.engineer@portico.example"));
+    assert!(suspend["upstream_id"].as_str().is_some_and(|id| !id.is_empty()), "Okta's request id: {suspend}");
     let refusals: Vec<&Value> =
         rows.iter().filter(|r| r["actor"] == "hal.helpdesk@portico.example" && r["result"] == "refused").collect();
     assert!(
         refusals
             .iter()
-            .any(|r| r["detail"].as_str().expect("detail").contains("deactivate this person needs approval")),
+            .any(|r| r["detail"].as_str().expect("detail").contains("run “Deactivate” on Ed Engineer needs approval")),
         "{refusals:?}"
     );
     assert!(refusals.iter().any(|r| r["detail"].as_str().expect("detail").contains("read the audit trail")));

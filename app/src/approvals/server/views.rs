@@ -147,11 +147,12 @@ pub fn view(caller: &Caller, req: &Request, target: Option<&User>, can_decide: b
     }
 }
 
-/// Views of many requests, each with its target read now and the caller's right to decide.
+/// Views of many requests, each open one with its target read now and the caller's right to
+/// decide (closed ones are history: no upstream read).
 pub async fn views(caller: &Caller, reqs: &[Request]) -> Vec<RequestView> {
     let mut out = Vec::with_capacity(reqs.len());
     for r in reqs {
-        let target = target_user(caller, r).await;
+        let target = if r.status.is_open() { target_user(caller, r).await } else { None };
         let can = r.status == Status::Pending && eligibility(caller, r, target.as_ref()).await.is_ok();
         out.push(view(caller, r, target.as_ref(), can));
     }

@@ -23,19 +23,22 @@ pub async fn change_membership(group_id: String, user_ids: Vec<String>, add: boo
     if user_ids.is_empty() {
         return Err(fail(PortalError::bad_request("Pick at least one person.")));
     }
+    // One audit entry per person, each with Okta's request id: a failure half-way leaves an
+    // exact record of who was already changed.
     for uid in &user_ids {
         let result = if add { okta.add_member(&group_id, uid).await } else { okta.remove_member(&group_id, uid).await };
-        result.map_err(okta_error)?;
+        let upstream = result.map_err(okta_error)?;
+        caller
+            .audit_call(
+                if add { "group.member_add" } else { "group.member_remove" },
+                uid,
+                None,
+                None,
+                &format!("group {} ({group_id})", group.name),
+                upstream.as_deref(),
+            )
+            .await;
     }
-    caller
-        .audit(
-            if add { "group.member_add" } else { "group.member_remove" },
-            &user_ids.join(", "),
-            None,
-            None,
-            &format!("group {} ({group_id})", group.name),
-        )
-        .await;
     let n = user_ids.len();
     let who = if n == 1 { "1 person".to_string() } else { format!("{n} people") };
     Ok(if add { format!("Added {who} to {}.", group.name) } else { format!("Removed {who} from {}.", group.name) })

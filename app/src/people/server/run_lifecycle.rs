@@ -16,7 +16,8 @@ pub async fn run_lifecycle(
         .ok_or_else(|| fail(PortalError::bad_request(format!("Unknown action {op}."))))?;
     let okta = &caller.state.okta;
     let user = okta.get_user(&id).await.map_err(okta_error)?;
-    caller.authorize(&op, Some(&user), &format!("{} this person", op.replace('_', " "))).await?;
+    let label = super::views::action(&op, "").label;
+    caller.authorize(&op, Some(&user), &format!("run “{label}” on {}", user.display_name())).await?;
     let name = user.display_name();
     if !user.has_link(link) {
         return Err(fail(PortalError::bad_request(format!(
@@ -26,30 +27,40 @@ pub async fn run_lifecycle(
     }
     let login = user.field("login").unwrap_or_default().to_string();
     let mut temp_password = None;
-    let message = match op.as_str() {
+    let (message, upstream) = match op.as_str() {
         "delete" => {
             if !confirm_login.is_some_and(|c| c.trim().eq_ignore_ascii_case(&login)) {
                 return Err(fail(PortalError::bad_request(format!("Type {login} to confirm the deletion."))));
             }
-            okta.delete_user(&id).await.map_err(okta_error)?;
-            caller.audit("person.delete", &format!("{login} ({id})"), Some(&user.status), None, "").await;
+            let upstream = okta.delete_user(&id).await.map_err(okta_error)?;
+            caller
+                .audit_call(
+                    "person.delete",
+                    &format!("{login} ({id})"),
+                    Some(&user.status),
+                    None,
+                    "",
+                    upstream.as_deref(),
+                )
+                .await;
             return Ok(LifecycleOutcome { person: None, message: format!("{name} was deleted."), temp_password: None });
         }
         "expire_password" => {
-            let body = okta.lifecycle(&id, "expire_password_with_temp_password", &[]).await.map_err(okta_error)?;
-            temp_password = body.get("tempPassword").and_then(|t| t.as_str()).map(str::to_string);
-            format!("{name}'s password has expired.")
+            let reply = okta.lifecycle(&id, "expire_password_with_temp_password", &[]).await.map_err(okta_error)?;
+            temp_password = reply.body.get("tempPassword").and_then(|t| t.as_str()).map(str::to_string);
+            (format!("{name}'s password has expired."), reply.request_id)
         }
         "reset_password" | "activate" | "reactivate" => {
-            okta.lifecycle(&id, &op, &[("sendEmail", "true".into())]).await.map_err(okta_error)?;
-            match op.as_str() {
+            let reply = okta.lifecycle(&id, &op, &[("sendEmail", "true".into())]).await.map_err(okta_error)?;
+            let message = match op.as_str() {
                 "reset_password" => format!("Okta emailed {name} a password reset link."),
                 "activate" => format!("{name} was activated."),
                 _ => format!("Okta sent {name} a new activation email."),
-            }
+            };
+            (message, reply.request_id)
         }
         _ => {
-            okta.lifecycle(&id, &op, &[]).await.map_err(okta_error)?;
+            let reply = okta.lifecycle(&id, &op, &[]).await.map_err(okta_error)?;
             let done = match op.as_str() {
                 "suspend" => "suspended",
                 "unsuspend" => "unsuspended",
@@ -58,12 +69,19 @@ pub async fn run_lifecycle(
                 "reset_factors" => "left with no MFA factors",
                 _ => "updated",
             };
-            format!("{name} was {done}.")
+            (format!("{name} was {done}."), reply.request_id)
         }
     };
     let person = super::get_person::load(&caller, &id).await?;
     caller
-        .audit(&format!("person.{op}"), &format!("{login} ({id})"), Some(&user.status), Some(&person.status), "")
+        .audit_call(
+            &format!("person.{op}"),
+            &format!("{login} ({id})"),
+            Some(&user.status),
+            Some(&person.status),
+            "",
+            upstream.as_deref(),
+        )
         .await;
     Ok(LifecycleOutcome { person: Some(person), message, temp_password })
 }

@@ -32,6 +32,8 @@ pub struct Reply {
     pub status: StatusCode,
     pub next: Option<String>,
     pub body: Value,
+    /// Okta's `X-Okta-Request-Id`: what Okta support and its System Log know this call by.
+    pub request_id: Option<String>,
 }
 
 /// The endpoint family a path belongs to, for metrics (Okta's rate-limit buckets, roughly).
@@ -143,11 +145,11 @@ impl OktaClient {
             let text = res.text().await.map_err(|e| OktaError::transport(e.to_string()))?;
             let body: Value =
                 if text.is_empty() { Value::Null } else { serde_json::from_str(&text).unwrap_or(Value::String(text)) };
+            let request_id = headers.get("x-okta-request-id").and_then(|v| v.to_str().ok()).map(str::to_string);
             if !status.is_success() {
-                let request_id = headers.get("x-okta-request-id").and_then(|v| v.to_str().ok()).map(str::to_string);
                 return Err(OktaError::from_response(status.as_u16(), &body, request_id));
             }
-            return Ok(Reply { status, next: next_cursor(&headers), body });
+            return Ok(Reply { status, next: next_cursor(&headers), body, request_id });
         }
     }
 
@@ -183,12 +185,14 @@ impl OktaClient {
         Page::parse(&reply, User::parse)
     }
 
-    pub async fn lifecycle(&self, id: &str, op: &str, query: &[(&str, String)]) -> Result<Value, OktaError> {
-        Ok(self.call(Method::POST, &format!("/api/v1/users/{}/lifecycle/{op}", enc(id)), query, None).await?.body)
+    /// A lifecycle operation; the reply carries Okta's body and request id (for the audit trail).
+    pub async fn lifecycle(&self, id: &str, op: &str, query: &[(&str, String)]) -> Result<Reply, OktaError> {
+        self.call(Method::POST, &format!("/api/v1/users/{}/lifecycle/{op}", enc(id)), query, None).await
     }
 
-    pub async fn delete_user(&self, id: &str) -> Result<(), OktaError> {
-        self.call(Method::DELETE, &format!("/api/v1/users/{}", enc(id)), &[], None).await.map(|_| ())
+    /// Deletes (a deprovisioned user) or deactivates (anyone else); returns Okta's request id.
+    pub async fn delete_user(&self, id: &str) -> Result<Option<String>, OktaError> {
+        self.call(Method::DELETE, &format!("/api/v1/users/{}", enc(id)), &[], None).await.map(|r| r.request_id)
     }
 
     /// Partial profile update (`POST /users/{id}`): only the given properties change.
@@ -278,16 +282,18 @@ impl OktaClient {
         Page::parse(&reply, User::parse)
     }
 
-    pub async fn add_member(&self, group: &str, user: &str) -> Result<(), OktaError> {
+    /// Returns Okta's request id.
+    pub async fn add_member(&self, group: &str, user: &str) -> Result<Option<String>, OktaError> {
         self.call(Method::PUT, &format!("/api/v1/groups/{}/users/{}", enc(group), enc(user)), &[], None)
             .await
-            .map(|_| ())
+            .map(|r| r.request_id)
     }
 
-    pub async fn remove_member(&self, group: &str, user: &str) -> Result<(), OktaError> {
+    /// Returns Okta's request id.
+    pub async fn remove_member(&self, group: &str, user: &str) -> Result<Option<String>, OktaError> {
         self.call(Method::DELETE, &format!("/api/v1/groups/{}/users/{}", enc(group), enc(user)), &[], None)
             .await
-            .map(|_| ())
+            .map(|r| r.request_id)
     }
 
     pub async fn create_group(&self, name: &str, description: Option<&str>) -> Result<Group, OktaError> {

@@ -13,10 +13,12 @@ use crate::{
 /// What an attempt came to.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Outcome {
+    /// Done; `request_id` is Okta's id for the call.
     Done {
         message: String,
         before: Option<String>,
         after: Option<String>,
+        request_id: Option<String>,
     },
     /// An earlier attempt had already made the change; nothing was called this time.
     AlreadyDone(String),
@@ -158,6 +160,7 @@ pub async fn attempt(state: &AppState, req: &Request) -> Outcome {
                     message: format!("Saved {}'s profile.", user.display_name()),
                     before: None,
                     after: None,
+                    request_id: None,
                 },
                 Err(e) => okta_outcome(e),
             }
@@ -187,7 +190,7 @@ pub async fn attempt(state: &AppState, req: &Request) -> Outcome {
                 okta.remove_member(group_id, user_id).await
             };
             match res {
-                Ok(()) => Outcome::Done {
+                Ok(request_id) => Outcome::Done {
                     message: if *add {
                         format!("Added {} to {}.", user.display_name(), group.name)
                     } else {
@@ -195,6 +198,7 @@ pub async fn attempt(state: &AppState, req: &Request) -> Outcome {
                     },
                     before: None,
                     after: None,
+                    request_id,
                 },
                 Err(e) => okta_outcome(e),
             }
@@ -216,6 +220,7 @@ pub async fn attempt(state: &AppState, req: &Request) -> Outcome {
                     message: format!("{name} is {} in ASA.", status.to_lowercase()),
                     before: Some(before),
                     after: Some(status.clone()),
+                    request_id: None,
                 },
                 Err(e) => asa_outcome(e),
             }
@@ -243,6 +248,7 @@ pub async fn attempt(state: &AppState, req: &Request) -> Outcome {
                     },
                     before: None,
                     after: None,
+                    request_id: None,
                 },
                 Err(e) => asa_outcome(e),
             }
@@ -269,15 +275,16 @@ async fn lifecycle(state: &AppState, user_id: &str, op: &str) -> Outcome {
     }
     let before = Some(user.status.clone());
     let res = match op {
-        "delete" => okta.delete_user(user_id).await.map(|_| serde_json::Value::Null),
+        "delete" => okta.delete_user(user_id).await,
         "reset_password" | "activate" | "reactivate" => {
-            okta.lifecycle(user_id, op, &[("sendEmail", "true".into())]).await
+            okta.lifecycle(user_id, op, &[("sendEmail", "true".into())]).await.map(|r| r.request_id)
         }
-        _ => okta.lifecycle(user_id, op, &[]).await,
+        _ => okta.lifecycle(user_id, op, &[]).await.map(|r| r.request_id),
     };
-    if let Err(e) = res {
-        return okta_outcome(e);
-    }
+    let request_id = match res {
+        Ok(id) => id,
+        Err(e) => return okta_outcome(e),
+    };
     let after = match op {
         "delete" => None,
         _ => okta.get_user(user_id).await.ok().map(|u| u.status),
@@ -295,5 +302,5 @@ async fn lifecycle(state: &AppState, user_id: &str, op: &str) -> Outcome {
         "reset_factors" => "left with no MFA factors",
         _ => "updated",
     };
-    Outcome::Done { message: format!("{name} was {done}."), before, after }
+    Outcome::Done { message: format!("{name} was {done}."), before, after, request_id }
 }

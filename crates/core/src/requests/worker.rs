@@ -95,8 +95,8 @@ async fn handle(state: &AppState, req: Request) {
         if by.is_empty() { String::new() } else { format!(", {by}") }
     );
     match outcome {
-        exec::Outcome::Done { message, before, after } => {
-            if finish(state, &req.id, Status::Done, &message, None).await {
+        exec::Outcome::Done { message, before, after, request_id } => {
+            if finish(state, &req.id, Status::Done, &message, request_id.as_deref()).await {
                 audit::record(
                     &state.db,
                     audit::AuditEvent {
@@ -108,6 +108,7 @@ async fn handle(state: &AppState, req: Request) {
                         after,
                         result: "ok".into(),
                         detail: format!("{}: {requested}", req.id),
+                        upstream_id: request_id,
                         ..Default::default()
                     },
                 )

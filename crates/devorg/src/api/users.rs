@@ -884,7 +884,7 @@ async fn run_lifecycle(state: &OrgState, user: User, op: &str, q: &HashMap<Strin
     if !allowed_ops(&user.status, user.has_password).contains(&operation) {
         return Err(operation.refusal(&user.id));
     }
-    let send_email = flag(&q, "sendEmail", true);
+    let send_email = flag(q, "sendEmail", true);
     let empty = || Ok(json_ok(json!({})));
     match operation {
         Op::Activate | Op::Reactivate => {
@@ -925,7 +925,7 @@ async fn run_lifecycle(state: &OrgState, user: User, op: &str, q: &HashMap<Strin
             Ok(json_ok(json!({ "resetPasswordUrl": url })))
         }
         Op::ExpirePassword => {
-            let temp = op == "expire_password_with_temp_password" || flag(&q, "tempPassword", false);
+            let temp = op == "expire_password_with_temp_password" || flag(q, "tempPassword", false);
             let mut temp_password = None;
             if temp {
                 let t = format!("{}{}", random_token(10), "aA1");
@@ -941,7 +941,7 @@ async fn run_lifecycle(state: &OrgState, user: User, op: &str, q: &HashMap<Strin
             if user.status != "PASSWORD_EXPIRED" {
                 transition(&state.db, &user, "PASSWORD_EXPIRED", false).await?;
             }
-            if flag(&q, "revokeSessions", false) {
+            if flag(q, "revokeSessions", false) {
                 for sql in revoke_everything_sql() {
                     sqlx::query(sql).bind(&user.id).execute(&state.db).await?;
                 }
