@@ -68,7 +68,7 @@ impl Caller {
             return Ok(());
         }
         tracing::warn!(op_id = %self.op_id, who = %self.principal.login, ?action, "refused: not allowed");
-        self.record(&format!("{action:?}"), "-", None, None, "refused", &format!("not allowed to {what}")).await;
+        self.refusal(&format!("{action:?}"), "-", &format!("not allowed to {what}")).await;
         Err(fail(PortalError::forbidden(what)))
     }
 
@@ -91,17 +91,9 @@ impl Caller {
         self.write(action, target, before, after, "ok", detail, upstream_id).await;
     }
 
-    /// Records a refusal or other outcome without an upstream call.
-    pub(crate) async fn record(
-        &self,
-        action: &str,
-        target: &str,
-        before: Option<&str>,
-        after: Option<&str>,
-        result: &str,
-        detail: &str,
-    ) {
-        self.write(action, target, before, after, result, detail, None).await;
+    /// Records a refusal (the log line is the caller's).
+    pub(crate) async fn refusal(&self, action: &str, target: &str, detail: &str) {
+        self.write(action, target, None, None, "refused", detail, None).await;
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -201,7 +193,7 @@ impl Caller {
             Decision::Run => Ok(()),
             Decision::Request => {
                 tracing::info!(op_id = %self.op_id, who = %self.principal.login, action, "refused: needs approval");
-                self.record(action, &label, None, None, "refused", &format!("{what} needs approval")).await;
+                self.refusal(action, &label, &format!("{what} needs approval")).await;
                 Err(fail(
                     PortalError::forbidden(what)
                         .with_message(format!("To {what} you need someone's approval: use Request and say why.")),
@@ -209,7 +201,7 @@ impl Caller {
             }
             Decision::Refuse => {
                 tracing::warn!(op_id = %self.op_id, who = %self.principal.login, action, "refused: not allowed");
-                self.record(action, &label, None, None, "refused", &format!("not allowed to {what}")).await;
+                self.refusal(action, &label, &format!("not allowed to {what}")).await;
                 Err(fail(PortalError::forbidden(what)))
             }
         }
@@ -222,7 +214,7 @@ impl Caller {
             return Ok(());
         }
         tracing::warn!(op_id = %self.op_id, who = %self.principal.login, target = %user.id, "refused: out of scope");
-        self.record("person.view", &person_label(user), None, None, "refused", "not one of their people").await;
+        self.refusal("person.view", &person_label(user), "not one of their people").await;
         Err(fail(PortalError::forbidden("view this person")))
     }
 

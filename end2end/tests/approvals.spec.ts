@@ -91,6 +91,8 @@ test('a manager sees their people and acts only on them', async ({ browser }) =>
   await expect(maria.locator('button[data-op="reset_password"][data-mode="run"]')).toBeVisible();
   await expect(maria.locator('button[data-op="suspend"][data-mode="request"]')).toBeVisible();
   await expect(maria.locator('button[data-op="delete"]')).toHaveCount(0);
+  // Server access is not a manager's business: no ASA card.
+  await expect(maria.getByTestId('person-asa')).toHaveCount(0);
 
   // Someone else's report: refused, with the reason.
   const marcus = await personAt(browser, 'marcus.manager@portico.example', '/my-people');

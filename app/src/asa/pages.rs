@@ -204,17 +204,16 @@ pub fn AsaUserPage() -> impl IntoView {
                             </section>
                             {move || confirm.get().map(|(to, label)| {
                                 let name = u.name.clone();
-                                let what = status_effect(&name, &to);
                                 view! {
-                                    <div class="modal-backdrop"><div class="modal" role="dialog" aria-modal="true" aria-labelledby="asa-confirm">
-                                        <h2 id="asa-confirm">{label.clone()} " " {name.clone()} "?"</h2>
-                                        <p>{what}</p>
-                                        <div class="modal-buttons">
-                                            <button type="button" class="button ghost" on:click=move |_| confirm.set(None)>"Cancel"</button>
-                                            <button type="button" class="button" data-testid="confirm" disabled=move || set.pending().get()
-                                                on:click=move |_| { set.dispatch(SetAsaStatus { name: name.clone(), status: to.clone() }); }>{label.clone()}</button>
-                                        </div>
-                                    </div></div>
+                                    <crate::ui::ConfirmDialog
+                                        title=format!("{label} {name}?")
+                                        message=status_effect(&name, &to)
+                                        confirm_label=label.clone()
+                                        danger=to != "ACTIVE"
+                                        busy=set.pending()
+                                        on_confirm=move |_| { set.dispatch(SetAsaStatus { name: name.clone(), status: to.clone() }); }
+                                        on_cancel=move |_| confirm.set(None)
+                                    />
                                 }
                             })}
                         }.into_any()
@@ -367,17 +366,18 @@ pub fn AsaGroupPage() -> impl IntoView {
                                 </Show>
                             </section>
                             <Show when=move || confirm_delete.get()>
-                                <div class="modal-backdrop"><div class="modal" role="dialog" aria-modal="true" aria-labelledby="asa-del">
-                                    <h2 id="asa-del">"Delete " {del_name.clone()} "?"</h2>
-                                    <p>"The group leaves the ASA team and every project it was assigned to; its members lose the access it gave."</p>
-                                    <div class="modal-buttons">
-                                        <button type="button" class="button ghost" on:click=move |_| confirm_delete.set(false)>"Cancel"</button>
-                                        <button type="button" class="button danger" on:click={
-                                            let del_name = del_name.clone();
-                                            move |_| { delete.dispatch(DeleteAsaGroup { name: del_name.clone() }); }
-                                        }>"Delete"</button>
-                                    </div>
-                                </div></div>
+                                <crate::ui::ConfirmDialog
+                                    title=format!("Delete {del_name}?")
+                                    message="The group leaves the ASA team and every project it was assigned to; its members lose the access it gave.".to_string()
+                                    confirm_label="Delete".to_string()
+                                    danger=true
+                                    busy=delete.pending()
+                                    on_confirm={
+                                        let del_name = del_name.clone();
+                                        move |_| { delete.dispatch(DeleteAsaGroup { name: del_name.clone() }); }
+                                    }
+                                    on_cancel=move |_| confirm_delete.set(false)
+                                />
                             </Show>
                             <section class="card table-card">
                                 <h2>"Members"</h2>

@@ -152,19 +152,18 @@ fn ManageGroup(id: String, name: String, description: String, version: RwSignal<
             </form>
         </details>
         <Show when=move || confirm_delete.get()>
-            <div class="modal-backdrop">
-                <div class="modal" role="dialog" aria-modal="true" aria-labelledby="del-title">
-                    <h2 id="del-title">"Delete " {name.clone()} "?"</h2>
-                    <p>"The group goes away; its members stay in Okta and keep their other groups. Apps assigned through this group are unassigned."</p>
-                    <div class="modal-buttons">
-                        <button type="button" class="button ghost" on:click=move |_| confirm_delete.set(false)>"Cancel"</button>
-                        <button type="button" class="button danger" on:click={
-                            let did = did.clone();
-                            move |_| { delete.dispatch(DeleteGroup { id: did.clone() }); }
-                        }>"Delete"</button>
-                    </div>
-                </div>
-            </div>
+            <crate::ui::ConfirmDialog
+                title=format!("Delete {name}?")
+                message="The group goes away; its members stay in Okta and keep their other groups. Apps assigned through this group are unassigned.".to_string()
+                confirm_label="Delete".to_string()
+                danger=true
+                busy=delete.pending()
+                on_confirm={
+                    let did = did.clone();
+                    move |_| { delete.dispatch(DeleteGroup { id: did.clone() }); }
+                }
+                on_cancel=move |_| confirm_delete.set(false)
+            />
         </Show>
     }
 }

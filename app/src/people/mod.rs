@@ -208,6 +208,8 @@ pub struct Person {
     pub can_manage_groups: bool,
     pub membership_permit: Permit,
     pub pending: Vec<PendingRequest>,
+    /// The viewer may see server access (and it is configured): the page shows the ASA account.
+    pub show_asa: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

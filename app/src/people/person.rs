@@ -77,7 +77,7 @@ fn PersonView(person: Person, version: RwSignal<u32>, temp: RwSignal<Option<Stri
                 <div><dt>"Password changed"</dt><dd>{when(&person.password_changed)}</dd></div>
                 {manager.map(|(mid, name)| view! { <div><dt>"Manager"</dt><dd><A href=format!("/people/{mid}")>{name}</A></dd></div> })}
             </dl>
-            {person.fields.iter().find(|f| f.key == "email").map(|f| view! { <crate::asa::PersonAsaCard email=f.value.clone() /> })}
+            {person.fields.iter().find(|f| f.key == "email").filter(|_| person.show_asa).map(|f| view! { <crate::asa::PersonAsaCard email=f.value.clone() /> })}
             <Actions id=id.clone() login=person.login.clone() actions version temp ask />
             {(!pending.is_empty()).then(|| view! {
                 <div class="pending-requests" data-testid="pending-requests">

@@ -108,3 +108,30 @@ pub fn debounced_navigation(path: &'static str) -> impl Fn(String) + Clone + 'st
         pending.set_value(handle.ok());
     }
 }
+
+/// "Are you sure?": says what will happen, then Cancel or the action itself (disabled while it
+/// runs). Every destructive button goes through one of these.
+#[component]
+pub fn ConfirmDialog(
+    title: String,
+    message: String,
+    confirm_label: String,
+    #[prop(optional)] danger: bool,
+    #[prop(into)] busy: Signal<bool>,
+    #[prop(into)] on_confirm: Callback<()>,
+    #[prop(into)] on_cancel: Callback<()>,
+) -> impl IntoView {
+    view! {
+        <div class="modal-backdrop">
+            <div class="modal" role="dialog" aria-modal="true" aria-labelledby="confirm-title">
+                <h2 id="confirm-title">{title}</h2>
+                <p>{message}</p>
+                <div class="modal-buttons">
+                    <button type="button" class="button ghost" on:click=move |_| on_cancel.run(())>"Cancel"</button>
+                    <button type="button" class=if danger { "button danger" } else { "button" } data-testid="confirm"
+                        disabled=move || busy.get() on:click=move |_| on_confirm.run(())>{confirm_label}</button>
+                </div>
+            </div>
+        </div>
+    }
+}

@@ -23,7 +23,7 @@ pub async fn decide_request(id: String, approve: bool, comment: String) -> Resul
     if let Err(why) = eligibility(&caller, &req, target.as_ref()).await {
         if req.status == requests::Status::Pending {
             tracing::warn!(op_id = %caller.op_id, who = %caller.principal.login, request = %id, %why, "refused decision");
-            caller.record("request.decide", &req.target_label, None, None, "refused", &format!("{id}: {why}")).await;
+            caller.refusal("request.decide", &req.target_label, &format!("{id}: {why}")).await;
             return Err(fail(PortalError::forbidden("decide this request").with_message(why)));
         }
         return Err(fail(PortalError::conflict(why)));

@@ -23,7 +23,7 @@ pub async fn get_request(id: String) -> Result<RequestView, PortalError> {
         || req.decisions.iter().any(|d| d.approver_sub == *me)
         || caller.can(Action::ViewAudit);
     if !involved {
-        caller.record("request.view", &req.target_label, None, None, "refused", &format!("{id}: not involved")).await;
+        caller.refusal("request.view", &req.target_label, &format!("{id}: not involved")).await;
         return Err(crate::ssr::fail(PortalError::forbidden("see this request")));
     }
     Ok(view(&caller, &req, target.as_ref(), can_decide))

@@ -126,9 +126,7 @@ pub async fn request_action(
         }
         Decision::Refuse => {
             tracing::warn!(op_id = %caller.op_id, who = %caller.principal.login, %action, "refused: may not request");
-            caller
-                .record(&format!("request.{action}"), &label, None, None, "refused", "not allowed to request this")
-                .await;
+            caller.refusal(&format!("request.{action}"), &label, "not allowed to request this").await;
             return Err(fail(PortalError::forbidden("request this")));
         }
     }

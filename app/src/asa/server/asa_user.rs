@@ -34,15 +34,22 @@ pub async fn asa_for_person(email: String) -> Result<Option<AsaUserRow>, PortalE
     }
     let Some(asa) = caller.state.asa.clone() else { return Ok(None) };
     let wanted = email.trim().to_lowercase();
-    let mut offset: Option<String> = None;
-    loop {
-        let (page, next) = asa.users(None, &[], false, offset.as_deref()).await.map_err(asa_error)?;
-        if let Some(u) = page.iter().find(|u| u.email().is_some_and(|e| e.to_lowercase() == wanted)) {
-            return Ok(Some(user(u)));
-        }
-        match next {
-            Some(n) => offset = Some(n),
-            None => return Ok(None),
+    // ASA user names usually are the login's local part (ed.engineer → Ed.Engineer): look there
+    // first, in one call; only a person whose ASA name differs costs a walk through the team.
+    let local = wanted.split('@').next().filter(|l| !l.is_empty());
+    let prefixes = if local.is_some() { vec![local, None] } else { vec![None] };
+    for prefix in prefixes {
+        let mut offset: Option<String> = None;
+        loop {
+            let (page, next) = asa.users(prefix, &[], false, offset.as_deref()).await.map_err(asa_error)?;
+            if let Some(u) = page.iter().find(|u| u.email().is_some_and(|e| e.to_lowercase() == wanted)) {
+                return Ok(Some(user(u)));
+            }
+            match next {
+                Some(n) => offset = Some(n),
+                None => break,
+            }
         }
     }
+    Ok(None)
 }

@@ -196,6 +196,7 @@ pub fn person(
         can_manage_groups: membership_permit.mode != Mode::None,
         profile_permit,
         membership_permit,
+        show_asa: caller.state.asa.is_some() && caller.can(portico_core::authz::Action::ViewAsa),
         pending: pending
             .iter()
             .map(|r| PendingRequest {

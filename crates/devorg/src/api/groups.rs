@@ -114,40 +114,10 @@ pub async fn list(State(state): State<Arc<OrgState>>, RawQuery(raw): RawQuery) -
     let desc = get("sortOrder").is_some_and(|o| o.eq_ignore_ascii_case("desc"));
     // Group columns are unqualified in compiled conditions; the alias-free subquery keeps them valid.
     let from = format!("(SELECT * FROM groups) g WHERE ({condition})");
-    let sort_key = sort.clone().unwrap_or_else(|| "''".into());
-    let mut sql = format!("SELECT {COLS}{stats_col}, {sort_key} AS sort_key FROM {from}");
-    if let Some(cursor) = get("after") {
-        let (key, id) = paging::decode_cursor(cursor)?;
-        match &sort {
-            Some(expr) => {
-                let cmp = if desc { "<" } else { ">" };
-                sql.push_str(&format!(" AND ({expr} {cmp} ? OR ({expr} = ? AND g.id > ?))"));
-                let key = key.unwrap_or_default();
-                binds.extend([key.clone(), key, id]);
-            }
-            None => {
-                sql.push_str(" AND g.id > ?");
-                binds.push(id);
-            }
-        }
-    }
-    match &sort {
-        Some(expr) => sql.push_str(&format!(" ORDER BY {expr} {}, g.id", if desc { "DESC" } else { "ASC" })),
-        None => sql.push_str(" ORDER BY g.id"),
-    }
-    sql.push_str(&format!(" LIMIT {}", limit + 1));
-    let mut query = sqlx::query(&sql);
-    for b in &binds {
-        query = query.bind(b);
-    }
-    let mut rows = query.fetch_all(&state.db).await?;
-    let more = rows.len() > limit;
-    rows.truncate(limit);
-    let next = more
-        .then(|| {
-            rows.last().map(|r| paging::encode_cursor(sort.as_ref().map(|_| r.get::<&str, _>("sort_key")), r.get("id")))
-        })
-        .flatten();
+    let columns = format!("{COLS}{stats_col}");
+    let (rows, next) =
+        paging::keyset(&state.db, &columns, &from, "g.id", sort.as_deref(), desc, limit, get("after"), &mut binds)
+            .await?;
     let body: Vec<Value> = rows.iter().map(|r| group_json(&base, r, stats)).collect();
     Ok((paging::links(&base, "/api/v1/groups", &params.0, limit, next), Json(Value::Array(body))).into_response())
 }

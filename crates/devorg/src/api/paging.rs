@@ -76,6 +76,60 @@ pub fn links(base: &str, path: &str, params: &[(String, String)], limit: usize, 
     h
 }
 
+/// One keyset page of `SELECT <columns> FROM <from_where>` (`from_where` ends in a `WHERE`
+/// clause; the rows need `id`), ordered by `sort` (an SQL expression) then `id_col`, starting
+/// after the cursor.
+/// Returns the rows and the next page's cursor. Users and groups page the same way.
+#[allow(clippy::too_many_arguments)]
+pub async fn keyset(
+    db: &sqlx::SqlitePool,
+    columns: &str,
+    from_where: &str,
+    id_col: &str,
+    sort: Option<&str>,
+    desc: bool,
+    limit: usize,
+    after: Option<&str>,
+    binds: &mut Vec<String>,
+) -> ApiResult<(Vec<sqlx::sqlite::SqliteRow>, Option<String>)> {
+    use sqlx::Row;
+    let sort_key = sort.unwrap_or("''");
+    let mut sql = format!("SELECT {columns}, {sort_key} AS sort_key FROM {from_where}");
+    if let Some(cursor) = after {
+        let (key, id) = decode_cursor(cursor)?;
+        match sort {
+            Some(expr) => {
+                let cmp = if desc { "<" } else { ">" };
+                sql.push_str(&format!(" AND ({expr} {cmp} ? OR ({expr} = ? AND {id_col} > ?))"));
+                let key = key.unwrap_or_default();
+                binds.extend([key.clone(), key, id]);
+            }
+            None => {
+                sql.push_str(&format!(" AND {id_col} > ?"));
+                binds.push(id);
+            }
+        }
+    }
+    match sort {
+        Some(expr) => sql.push_str(&format!(" ORDER BY {expr} {}, {id_col} ASC", if desc { "DESC" } else { "ASC" })),
+        None => sql.push_str(&format!(" ORDER BY {id_col} ASC")),
+    }
+    sql.push_str(&format!(" LIMIT {}", limit + 1));
+    let mut query = sqlx::query(&sql);
+    for b in binds.iter() {
+        query = query.bind(b);
+    }
+    let mut rows = query.fetch_all(db).await?;
+    let more = rows.len() > limit;
+    rows.truncate(limit);
+    let next = if more {
+        rows.last().map(|r| encode_cursor(sort.map(|_| r.get::<&str, _>("sort_key")), r.get("id")))
+    } else {
+        None
+    };
+    Ok((rows, next))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

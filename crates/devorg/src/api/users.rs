@@ -753,40 +753,9 @@ pub async fn page_of_users(
     limit: usize,
     after: Option<&str>,
 ) -> ApiResult<Response> {
-    let sort_key = sort.clone().unwrap_or_else(|| "''".into());
-    let mut sql = format!("SELECT {COLS}, {sort_key} AS sort_key FROM {source} WHERE ({condition})");
-    if let Some(cursor) = after {
-        let (key, id) = paging::decode_cursor(cursor)?;
-        match &sort {
-            Some(expr) => {
-                let cmp = if desc { "<" } else { ">" };
-                sql.push_str(&format!(" AND ({expr} {cmp} ? OR ({expr} = ? AND {id_col} > ?))"));
-                let key = key.unwrap_or_default();
-                binds.extend([key.clone(), key, id]);
-            }
-            None => {
-                sql.push_str(&format!(" AND {id_col} > ?"));
-                binds.push(id);
-            }
-        }
-    }
-    match &sort {
-        Some(expr) => sql.push_str(&format!(" ORDER BY {expr} {}, {id_col} ASC", if desc { "DESC" } else { "ASC" })),
-        None => sql.push_str(&format!(" ORDER BY {id_col} ASC")),
-    }
-    sql.push_str(&format!(" LIMIT {}", limit + 1));
-    let mut query = sqlx::query(&sql);
-    for b in binds.iter() {
-        query = query.bind(b);
-    }
-    let mut rows = query.fetch_all(db).await?;
-    let more = rows.len() > limit;
-    rows.truncate(limit);
-    let next = if more {
-        rows.last().map(|r| paging::encode_cursor(sort.as_ref().map(|_| r.get::<&str, _>("sort_key")), r.get("id")))
-    } else {
-        None
-    };
+    let from_where = format!("{source} WHERE ({condition})");
+    let (rows, next) =
+        paging::keyset(db, COLS, &from_where, id_col, sort.as_deref(), desc, limit, after, binds).await?;
     let users: Vec<Value> = rows.iter().map(|r| User::from_row(r).to_json(base, false)).collect();
     Ok((paging::links(base, path, params, limit, next), Json(Value::Array(users))).into_response())
 }
