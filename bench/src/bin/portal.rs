@@ -2,6 +2,8 @@
 //! The portal's own costs, measured in one run against the embedded org:
 //! - server-rendered people page time;
 //! - a server function's proxy overhead over calling the org directly (same search), as a ratio;
+//! - an approved change end to end (request, approval, the executor's run) against the same
+//!   change made directly, as a ratio: what the approval path costs beyond the people involved;
 //! - what the browser downloads: WASM and JS, raw and gzip-compressed (build with
 //!   `cargo leptos build --release` first for shipping sizes; `make bench` does).
 
@@ -92,6 +94,82 @@ async fn main() -> anyhow::Result<()> {
         ms(pct(&via_portal, 0.95))
     );
     println!("proxy overhead: server function / direct call = {:.2}x (p50)", p50 / d50);
+
+    // Approvals: Ed is suspended and unsuspended in turn, directly by the admin, then by request
+    // (help desk asks, the admin approves) until the executor reports done.
+    let desk = reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build()?;
+    testkit::sign_in(&desk, &base, "hal.helpdesk@portico.example", portico_devorg::seed::DEMO_PASSWORD).await?;
+    let ed: serde_json::Value = reqwest::Client::new()
+        .get(format!("{}/api/v1/users/ed.engineer@portico.example", org.0))
+        .header("Authorization", format!("SSWS {}", org.1))
+        .send()
+        .await?
+        .json()
+        .await?;
+    let ed = ed["id"].as_str().ok_or_else(|| anyhow::anyhow!("no Ed"))?.to_string();
+    let db = sqlx::SqlitePool::connect(&format!("sqlite://{}", dir.path().join("portico.sqlite").display())).await?;
+    let post = |client: &reqwest::Client, endpoint: &'static str, form: Vec<(&'static str, String)>| {
+        let req = client.post(format!("{base}/api/{endpoint}")).header("Origin", base.clone()).form(&form);
+        async move {
+            let res = req.send().await.expect("server fn");
+            assert!(res.status().is_success(), "{endpoint}: {}", res.status());
+            res.json::<serde_json::Value>().await.expect("json")
+        }
+    };
+    let mut flip = 0usize;
+    let direct_change = sample(SAMPLES / 2, 2, || {
+        flip += 1;
+        let op = if flip % 2 == 1 { "suspend" } else { "unsuspend" };
+        let call = post(&browser, "people/lifecycle", vec![("id", ed.clone()), ("op", op.into())]);
+        async move {
+            call.await;
+        }
+    })
+    .await;
+    // An even number of direct runs leaves Ed active again.
+    if flip % 2 == 1 {
+        post(&browser, "people/lifecycle", vec![("id", ed.clone()), ("op", "unsuspend".into())]).await;
+    }
+    let mut flip = 0usize;
+    let approved_change = sample(SAMPLES / 2, 2, || {
+        flip += 1;
+        let op = if flip % 2 == 1 { "suspend" } else { "unsuspend" };
+        let asked = post(
+            &desk,
+            "requests/new",
+            vec![("action", op.into()), ("target", ed.clone()), ("reason", "benchmark".into())],
+        );
+        let approve = |id: String| {
+            post(&browser, "requests/decide", vec![("id", id), ("approve", "true".into()), ("comment", String::new())])
+        };
+        let db = db.clone();
+        async move {
+            let id = asked.await["id"].as_str().expect("id").to_string();
+            approve(id.clone()).await;
+            loop {
+                let status: String = sqlx::query_scalar("SELECT status FROM requests WHERE id = ?")
+                    .bind(&id)
+                    .fetch_one(&db)
+                    .await
+                    .expect("request");
+                if status == "done" {
+                    break;
+                }
+                assert!(status == "approved" || status == "executing", "request {id} ended {status}");
+                tokio::time::sleep(std::time::Duration::from_millis(1)).await;
+            }
+        }
+    })
+    .await;
+    let (dc, ac) = (ms(pct(&direct_change, 0.5)), ms(pct(&approved_change, 0.5)));
+    println!("{:<56} {:>9.2} {:>9.2}", "direct: suspend/unsuspend (admin)", dc, ms(pct(&direct_change, 0.95)));
+    println!(
+        "{:<56} {:>9.2} {:>9.2}",
+        "approved: request + approve + executor run to done",
+        ac,
+        ms(pct(&approved_change, 0.95))
+    );
+    println!("approval path: approved change / direct change = {:.2}x (p50)", ac / dc);
 
     let pkg =
         std::path::Path::new(&std::env::var("PORTICO_SITE_ROOT").unwrap_or_else(|_| "target/site".into())).join("pkg");

@@ -496,3 +496,59 @@ async fn a_bad_policy_file_stops_the_portal_with_its_reason() {
     };
     assert!(err.contains("actions.suspend") && err.contains("\"managers\""), "{err}");
 }
+
+#[tokio::test]
+async fn stages_run_in_order_and_n_of_m_needs_n_people() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let policy = dir.path().join("policy.toml");
+    std::fs::write(
+        &policy,
+        r#"
+[actions.suspend]
+run = []
+request = ["helpdesk", "manager", "admin"]
+stages = [{ approvers = ["manager"] }, { approvers = ["admin"] }]
+
+[actions.deactivate]
+run = []
+request = ["helpdesk", "manager", "admin"]
+stages = [{ approvers = ["manager", "admin"], required = 2 }]
+ttl_hours = 1
+"#,
+    )
+    .expect("policy");
+    let app = spawn_app_with(|c| c.approvals.policy_file = Some(policy)).await;
+    let (desk, maria, admin) = (app.session(HELPDESK).await, app.session(MARIA).await, app.session(ADMIN).await);
+    let db = app.db().await;
+    let ed = app.user_id("ed.engineer@portico.example").await;
+    let eli = app.user_id("eli.engineer@portico.example").await;
+
+    // Nobody runs these at once under this policy, not even an admin.
+    let (status, _) = json(admin.call_with("people/lifecycle", &[("id", &ed), ("op", "suspend")]).await).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+
+    // Two stages: the admin cannot go first; after the manager, the admin finishes it.
+    let id = request(&desk, "suspend", &ed, "Investigation").await;
+    let (_, inbox) = json(admin.call_with("requests/inbox", &[]).await).await;
+    assert_eq!(inbox.as_array().expect("list").len(), 0, "not the admin's turn yet");
+    let (status, _) = decide(&admin, &id, true, "").await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, view) = decide(&maria, &id, true, "").await;
+    assert_eq!((status, view["status"].as_str()), (StatusCode::OK, Some("pending")));
+    assert!(view["stage_line"].as_str().expect("stage").starts_with("Stage 2 of 2"), "{view}");
+    let (status, _) = decide(&admin, &id, true, "").await;
+    assert_eq!(status, StatusCode::OK);
+    wait_for(&db, &id, "done").await;
+    assert_eq!(app.okta_events(SUSPEND, &ed).await, 1);
+
+    // Two of {manager, admin}: one approval is not enough; the second person's is.
+    let id = request(&desk, "deactivate", &eli, "Left").await;
+    let (_, view) = decide(&admin, &id, true, "").await;
+    assert_eq!(view["status"], "pending");
+    assert!(view["stage_line"].as_str().expect("stage").contains("1 of 2 approvals"), "{view}");
+    let (status, _) = decide(&admin, &id, true, "").await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "the same person twice does not count");
+    decide(&maria, &id, true, "").await;
+    wait_for(&db, &id, "done").await;
+    assert_eq!(app.okta_events(DEACTIVATE, &eli).await, 1);
+}
