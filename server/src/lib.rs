@@ -169,6 +169,12 @@ impl Portal {
 
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let task = tokio::spawn(async move {
+            // Pages stream in several writes; without TCP_NODELAY each later write waits for the
+            // browser's delayed ACK (~40 ms a page).
+            use axum::serve::ListenerExt;
+            let listener = listener.tap_io(|tcp| {
+                let _ = tcp.set_nodelay(true);
+            });
             let serve = axum::serve(listener, router).with_graceful_shutdown(async {
                 let _ = rx.await;
             });

@@ -114,6 +114,11 @@ impl DevOrg {
         let app = tower::ServiceExt::<axum::extract::Request>::map_request(router(state), api::normalise_path);
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let task = tokio::spawn(async move {
+            // As the portal: no Nagle delay between the writes of one response.
+            use axum::serve::ListenerExt;
+            let listener = listener.tap_io(|tcp| {
+                let _ = tcp.set_nodelay(true);
+            });
             let serve = axum::serve(listener, axum::ServiceExt::<axum::extract::Request>::into_make_service(app))
                 .with_graceful_shutdown(async {
                     let _ = rx.await;
