@@ -20,6 +20,7 @@ pub mod ui;
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
 use leptos_router::{
+    SsrMode,
     components::{Route, Router, Routes},
     path,
 };
@@ -74,28 +75,31 @@ pub fn App() -> impl IntoView {
     view! {
         <Stylesheet id="leptos" href="/pkg/portico.css" />
         <Title formatter=|page: String| format!("{page} · Portico") />
+        // Every page is rendered whole on the server (SsrMode::Async): the browser never hydrates
+        // a page whose streamed fragments are still being swapped in, and without JavaScript
+        // every page is complete. The data is local and fast, so waiting for it costs little.
         <Router>
             <layout::TopBar />
             <ui::ToastHost />
             <main class="page">
                 <Routes fallback=|| view! { <layout::NotFound /> }>
-                    <Route path=path!("/") view=me::HomePage />
-                    <Route path=path!("/people") view=people::PeoplePage />
-                    <Route path=path!("/people/new") view=people::NewPersonPage />
-                    <Route path=path!("/people/:id") view=people::PersonPage />
-                    <Route path=path!("/groups") view=groups::GroupsPage />
-                    <Route path=path!("/groups/:id") view=groups::GroupPage />
-                    <Route path=path!("/asa") view=asa::AsaUsersPage />
-                    <Route path=path!("/asa/users/:name") view=asa::AsaUserPage />
-                    <Route path=path!("/asa/groups") view=asa::AsaGroupsPage />
-                    <Route path=path!("/asa/groups/:name") view=asa::AsaGroupPage />
-                    <Route path=path!("/asa/drift") view=asa::DriftPage />
-                    <Route path=path!("/audit") view=audit::AuditPage />
-                    <Route path=path!("/inbox") view=approvals::InboxPage />
-                    <Route path=path!("/requests") view=approvals::MyRequestsPage />
-                    <Route path=path!("/requests/:id") view=approvals::RequestPage />
-                    <Route path=path!("/my-people") view=approvals::MyPeoplePage />
-                    <Route path=path!("/signed-out") view=layout::SignedOut />
+                    <Route path=path!("/") view=me::HomePage ssr=SsrMode::Async />
+                    <Route path=path!("/people") view=people::PeoplePage ssr=SsrMode::Async />
+                    <Route path=path!("/people/new") view=people::NewPersonPage ssr=SsrMode::Async />
+                    <Route path=path!("/people/:id") view=people::PersonPage ssr=SsrMode::Async />
+                    <Route path=path!("/groups") view=groups::GroupsPage ssr=SsrMode::Async />
+                    <Route path=path!("/groups/:id") view=groups::GroupPage ssr=SsrMode::Async />
+                    <Route path=path!("/asa") view=asa::AsaUsersPage ssr=SsrMode::Async />
+                    <Route path=path!("/asa/users/:name") view=asa::AsaUserPage ssr=SsrMode::Async />
+                    <Route path=path!("/asa/groups") view=asa::AsaGroupsPage ssr=SsrMode::Async />
+                    <Route path=path!("/asa/groups/:name") view=asa::AsaGroupPage ssr=SsrMode::Async />
+                    <Route path=path!("/asa/drift") view=asa::DriftPage ssr=SsrMode::Async />
+                    <Route path=path!("/audit") view=audit::AuditPage ssr=SsrMode::Async />
+                    <Route path=path!("/inbox") view=approvals::InboxPage ssr=SsrMode::Async />
+                    <Route path=path!("/requests") view=approvals::MyRequestsPage ssr=SsrMode::Async />
+                    <Route path=path!("/requests/:id") view=approvals::RequestPage ssr=SsrMode::Async />
+                    <Route path=path!("/my-people") view=approvals::MyPeoplePage ssr=SsrMode::Async />
+                    <Route path=path!("/signed-out") view=layout::SignedOut ssr=SsrMode::Async />
                 </Routes>
             </main>
         </Router>

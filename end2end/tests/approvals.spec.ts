@@ -1,4 +1,5 @@
-import { test, expect, Browser, Page } from '@playwright/test';
+import { test, expect } from './fixtures';
+import type { Browser, Page } from '@playwright/test';
 import { axeProblems, shots, signInAs } from './helpers';
 
 /** A separate browser (own cookies) signed in as `login`. */

@@ -4,8 +4,22 @@ import path from 'node:path';
 export const PASSWORD = 'Portico-Demo-1';
 export const shots = `${__dirname}/../test-results/screens`;
 
+/** WASM panics and hydration errors seen on watched pages; `fixtures.ts` fails the test on any. */
+export const crashes: string[] = [];
+const watched = new WeakSet<Page>();
+
+function watch(page: Page) {
+  if (watched.has(page)) return;
+  watched.add(page);
+  page.on('console', (m) => {
+    if (m.type() === 'error' && /panicked|hydration/i.test(m.text())) crashes.push(m.text().slice(0, 400));
+  });
+  page.on('pageerror', (e) => crashes.push(String(e).slice(0, 400)));
+}
+
 /** Opens `to`, signs in on the embedded org's page, and waits for the WASM to take over. */
 export async function signInAs(page: Page, login: string, to = '/') {
+  watch(page);
   await page.goto(to);
   await page.getByLabel('Username').fill(login);
   await page.getByLabel('Password').fill(PASSWORD);

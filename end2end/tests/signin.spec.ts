@@ -1,4 +1,5 @@
-import { test, expect, Page } from '@playwright/test';
+import { test, expect } from './fixtures';
+import type { Page } from '@playwright/test';
 
 const ADMIN = 'ada.admin@portico.example';
 const PASSWORD = 'Portico-Demo-1';

@@ -80,7 +80,7 @@ pub fn PeoplePage() -> impl IntoView {
                 <label class="grow">
                     <span class="sr-only">"Search people"</span>
                     <input id="search" type="search" name="q" placeholder="Search by name, email or username  ( / )"
-                        autocomplete="off" prop:value=move || query.get().q on:input=on_type />
+                        autocomplete="off" value=query.get_untracked().q prop:value=move || query.get().q on:input=on_type />
                 </label>
                 <label>
                     <span class="sr-only">"Status"</span>
