@@ -25,8 +25,6 @@ pub struct Me {
     pub email: Option<String>,
     pub roles: Vec<RoleView>,
     pub groups: Vec<String>,
-    /// Someone reports to them in Okta (or configuration gives them groups to manage).
-    pub is_manager: bool,
 }
 
 /// One fetch of [`Me`] per page load, shared by the top bar and the pages.

@@ -51,6 +51,36 @@ pub fn lifecycle_link(op: &str) -> Option<&'static str> {
     LIFECYCLE.iter().find(|(o, _)| *o == op).map(|(_, l)| *l)
 }
 
+/// What a lifecycle operation did to a person, in words: "{name} was {this}.". One wording for
+/// direct actions and approved requests.
+pub fn lifecycle_done(op: &str) -> &'static str {
+    match op {
+        "suspend" => "suspended",
+        "unsuspend" => "unsuspended",
+        "deactivate" => "deactivated",
+        "delete" => "deleted",
+        "unlock" => "unlocked",
+        "activate" => "activated",
+        "reactivate" => "sent a new activation email",
+        "reset_password" => "emailed a password reset link",
+        "expire_password" => "made to choose a new password at next sign-in",
+        "reset_factors" => "left with no MFA factors",
+        _ => "updated",
+    }
+}
+
+/// The Okta status a lifecycle operation leads to, for those that set one.
+pub fn status_after(op: &str) -> Option<&'static str> {
+    Some(match op {
+        "deactivate" => "DEPROVISIONED",
+        "suspend" => "SUSPENDED",
+        "unsuspend" | "unlock" | "activate" => "ACTIVE",
+        "reset_password" => "RECOVERY",
+        "expire_password" => "PASSWORD_EXPIRED",
+        _ => return None,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -53,26 +53,15 @@ pub async fn eligibility(caller: &Caller, req: &Request, target: Option<&User>) 
     check_approver(&caller.state.policy, &req.action, &check, &caller.who(manages)).map_err(|e| e.message().to_string())
 }
 
-/// The status a lifecycle operation leads to (for "what will change").
-fn status_after(op: &str) -> Option<&'static str> {
-    Some(match op {
-        "deactivate" => "DEPROVISIONED",
-        "suspend" => "SUSPENDED",
-        "unsuspend" | "unlock" | "activate" => "ACTIVE",
-        "reset_password" => "RECOVERY",
-        "expire_password" => "PASSWORD_EXPIRED",
-        _ => return None,
-    })
-}
-
 pub fn view(caller: &Caller, req: &Request, target: Option<&User>, can_decide: bool) -> RequestView {
     let target_name = target
         .map(|u| u.display_name())
         .unwrap_or_else(|| req.target_label.split(" (").next().unwrap_or(&req.target_label).to_string());
     let (effect, after) = match &req.call {
-        Call::Lifecycle { op, .. } => {
-            (crate::people::server::views::action(op, &target_name).confirm, status_after(op).map(str::to_string))
-        }
+        Call::Lifecycle { op, .. } => (
+            crate::people::server::views::action(op, &target_name).confirm,
+            portico_core::authz::status_after(op).map(str::to_string),
+        ),
         Call::Profile { changes, .. } => (
             changes
                 .iter()

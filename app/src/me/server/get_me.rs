@@ -5,11 +5,6 @@ use leptos::prelude::*;
 #[server(prefix = "/api", endpoint = "me")]
 pub async fn get_me() -> Result<Me, PortalError> {
     let caller = crate::ssr::caller().await?;
-    let search = format!("profile.managerId eq {}", portico_core::okta::search::literal(&caller.principal.sub));
-    let has_reports =
-        caller.state.okta.search_users(Some(&search), None, None, 1).await.is_ok_and(|p| !p.items.is_empty());
-    let is_manager = has_reports
-        || caller.state.config.delegation.managed_groups.get(&caller.principal.login).is_some_and(|g| !g.is_empty());
     let p = caller.principal;
     Ok(Me {
         user_id: p.sub,
@@ -22,6 +17,5 @@ pub async fn get_me() -> Result<Me, PortalError> {
             .map(|r| crate::me::RoleView { key: format!("{r:?}").to_lowercase(), label: r.label().to_string() })
             .collect(),
         groups: p.groups,
-        is_manager,
     })
 }

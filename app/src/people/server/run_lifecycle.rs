@@ -61,15 +61,7 @@ pub async fn run_lifecycle(
         }
         _ => {
             let reply = okta.lifecycle(&id, &op, &[]).await.map_err(okta_error)?;
-            let done = match op.as_str() {
-                "suspend" => "suspended",
-                "unsuspend" => "unsuspended",
-                "deactivate" => "deactivated",
-                "unlock" => "unlocked",
-                "reset_factors" => "left with no MFA factors",
-                _ => "updated",
-            };
-            (format!("{name} was {done}."), reply.request_id)
+            (format!("{name} was {}.", portico_core::authz::lifecycle_done(&op)), reply.request_id)
         }
     };
     let person = super::get_person::load(&caller, &id).await?;

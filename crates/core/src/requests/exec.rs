@@ -6,7 +6,7 @@ use super::{Call, Request};
 use crate::{
     AppState,
     asa::{AsaError, ServerAccess},
-    authz::lifecycle_link,
+    authz::{lifecycle_done, lifecycle_link, status_after},
     okta::OktaError,
 };
 
@@ -85,9 +85,7 @@ async fn applied(state: &AppState, call: &Call) -> Result<Option<bool>, Outcome>
             };
             let s = user.status.as_str();
             match op.as_str() {
-                "deactivate" => Some(s == "DEPROVISIONED"),
-                "suspend" => Some(s == "SUSPENDED"),
-                "unsuspend" | "activate" => Some(s == "ACTIVE"),
+                "deactivate" | "suspend" | "unsuspend" | "activate" => Some(status_after(op) == Some(s)),
                 "unlock" => Some(s != "LOCKED_OUT"),
                 "delete" => Some(false),
                 _ => None,
@@ -289,18 +287,5 @@ async fn lifecycle(state: &AppState, user_id: &str, op: &str) -> Outcome {
         "delete" => None,
         _ => okta.get_user(user_id).await.ok().map(|u| u.status),
     };
-    let done = match op {
-        "suspend" => "suspended",
-        "unsuspend" => "unsuspended",
-        "deactivate" => "deactivated",
-        "delete" => "deleted",
-        "unlock" => "unlocked",
-        "activate" => "activated",
-        "reactivate" => "sent a new activation email",
-        "reset_password" => "emailed a password reset link",
-        "expire_password" => "made to choose a new password at next sign-in",
-        "reset_factors" => "left with no MFA factors",
-        _ => "updated",
-    };
-    Outcome::Done { message: format!("{name} was {done}."), before, after, request_id }
+    Outcome::Done { message: format!("{name} was {}.", lifecycle_done(op)), before, after, request_id }
 }
