@@ -109,6 +109,7 @@ impl Caller {
     ) {
         portico_core::audit::record(
             &self.state.db,
+            &self.state.clock,
             portico_core::audit::AuditEvent {
                 op_id: self.op_id.clone(),
                 actor: self.principal.login.clone(),

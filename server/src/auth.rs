@@ -192,7 +192,7 @@ pub struct CallbackParams {
 }
 
 pub async fn callback(State(state): State<ServerState>, session: Session, Query(p): Query<CallbackParams>) -> Response {
-    let result = finish(&state.auth, &session, p).await;
+    let result = finish(&state.auth, &session, p, state.app.clock.now().timestamp()).await;
     let who = session.get::<Principal>(SESSION_PRINCIPAL).await.ok().flatten().map(|p| p.login);
     let (outcome, detail) = match &result {
         Ok(_) => ("ok", String::new()),
@@ -200,6 +200,7 @@ pub async fn callback(State(state): State<ServerState>, session: Session, Query(
     };
     portico_core::audit::record(
         &state.app.db,
+        &state.app.clock,
         portico_core::audit::AuditEvent {
             op_id: crate::security::current_request_id().unwrap_or_default(),
             actor: who.clone().unwrap_or_else(|| "-".into()),
@@ -250,7 +251,7 @@ pub async fn audit_csv(
     }
 }
 
-async fn finish(auth: &Auth, session: &Session, p: CallbackParams) -> Result<String, SignInError> {
+async fn finish(auth: &Auth, session: &Session, p: CallbackParams, now: i64) -> Result<String, SignInError> {
     // Taking the flow out of the session makes every callback URL single-use.
     let flow: Flow =
         session.remove(SESSION_FLOW).await.map_err(|_| SignInError::Session)?.ok_or(SignInError::UnknownFlow)?;
@@ -301,7 +302,7 @@ async fn finish(auth: &Auth, session: &Session, p: CallbackParams) -> Result<Str
     session.cycle_id().await.map_err(|_| SignInError::Session)?;
     session.insert(SESSION_PRINCIPAL, &principal).await.map_err(|_| SignInError::Session)?;
     session.insert(SESSION_ID_TOKEN, raw).await.map_err(|_| SignInError::Session)?;
-    session.insert(SESSION_SIGNED_IN_AT, chrono::Utc::now().timestamp()).await.map_err(|_| SignInError::Session)?;
+    session.insert(SESSION_SIGNED_IN_AT, now).await.map_err(|_| SignInError::Session)?;
     Ok(flow.next)
 }
 

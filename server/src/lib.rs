@@ -89,9 +89,15 @@ impl Portal {
             (None, None) => unreachable!("the embedded org starts whenever oidc is absent"),
         };
 
+        // Tests move time for every process on this data directory; nothing else can.
+        let clock = if config.devorg.test_control {
+            portico_core::Clock::controlled(&config.server.data_dir)
+        } else {
+            portico_core::Clock::system()
+        };
         let okta = okta_client(&config, devorg.as_ref())?;
         let db = open_db(&config).await?;
-        portico_core::audit::migrate(&db).await.context("creating the audit trail")?;
+        portico_core::db::migrate(&db).await.context("migrating the portal database")?;
         let store = SqliteStore::new(db.clone());
         store.migrate().await.context("creating the session table")?;
         tokio::spawn(delete_expired_sessions(store.clone()));
@@ -99,13 +105,14 @@ impl Portal {
         let config = Arc::new(config);
         let auth = Arc::new(auth::Auth::new(oidc)?);
         let asa = asa_client(&config, devorg.as_ref())?;
-        portico_core::requests::migrate(&db).await.context("creating the request tables")?;
         let app_state = AppState {
             config: config.clone(),
             db,
             okta,
             asa,
             policy: approval_policy,
+            clock: clock.clone(),
+            instance: instance_name(),
             wake: Arc::new(tokio::sync::Notify::new()),
         };
         let executor = tokio::spawn(portico_core::requests::worker::run(app_state.clone()));
@@ -121,6 +128,7 @@ impl Portal {
             provider_origin: auth.end_session_origin(),
             https: config.is_https(),
             absolute_lifetime_secs: i64::from(config.session.absolute_lifetime_hours) * 3600,
+            clock,
         });
 
         let sessions = SessionManagerLayer::new(store)
@@ -316,6 +324,15 @@ fn asa_client(config: &Config, devorg: Option<&DevOrg>) -> anyhow::Result<Option
         (None, None) => return Ok(None),
     };
     Ok(Some(Arc::new(client.map_err(|e| anyhow::anyhow!("{e}"))?)))
+}
+
+/// This process's name on the work it claims: host, process id and a random part, so a restarted
+/// process never mistakes an old claim for its own.
+fn instance_name() -> String {
+    let host = std::fs::read_to_string("/proc/sys/kernel/hostname").unwrap_or_default();
+    let host = host.trim();
+    let random = uuid::Uuid::new_v4().simple().to_string();
+    format!("{}:{}:{}", if host.is_empty() { "portico" } else { host }, std::process::id(), &random[..8])
 }
 
 async fn open_db(config: &Config) -> anyhow::Result<sqlx::SqlitePool> {

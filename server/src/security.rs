@@ -36,6 +36,7 @@ pub struct Policy {
     pub provider_origin: Option<String>,
     pub https: bool,
     pub absolute_lifetime_secs: i64,
+    pub clock: portico_core::Clock,
 }
 
 pub async fn headers(State(policy): State<Arc<Policy>>, mut req: Request, next: Next) -> Response {
@@ -136,7 +137,7 @@ async fn signed_in(session: &Session, policy: &Policy) -> bool {
         return false;
     }
     let since: Option<i64> = session.get(SESSION_SIGNED_IN_AT).await.ok().flatten();
-    let fresh = since.is_some_and(|t| chrono::Utc::now().timestamp() - t < policy.absolute_lifetime_secs);
+    let fresh = since.is_some_and(|t| policy.clock.now().timestamp() - t < policy.absolute_lifetime_secs);
     if !fresh {
         tracing::info!("session reached its absolute lifetime");
         let _ = session.flush().await;

@@ -4,40 +4,6 @@
 use serde::{Deserialize, Serialize};
 use sqlx::{Row, SqlitePool};
 
-const SCHEMA: &str = r#"
-CREATE TABLE IF NOT EXISTS audit_events (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    at TEXT NOT NULL,
-    op_id TEXT NOT NULL,
-    actor TEXT NOT NULL,
-    action TEXT NOT NULL,
-    target TEXT NOT NULL,
-    before TEXT,
-    after TEXT,
-    result TEXT NOT NULL,
-    detail TEXT NOT NULL,
-    upstream_id TEXT
-);
-CREATE INDEX IF NOT EXISTS audit_by_time ON audit_events(at);
-CREATE TRIGGER IF NOT EXISTS audit_events_no_update BEFORE UPDATE ON audit_events
-BEGIN SELECT RAISE(ABORT, 'audit events are append-only'); END;
-CREATE TRIGGER IF NOT EXISTS audit_events_no_delete BEFORE DELETE ON audit_events
-BEGIN SELECT RAISE(ABORT, 'audit events are append-only'); END;
-"#;
-
-pub async fn migrate(db: &SqlitePool) -> sqlx::Result<()> {
-    sqlx::raw_sql(SCHEMA).execute(db).await?;
-    // Trails written before upstream request ids were kept gain the column.
-    let has: i64 =
-        sqlx::query_scalar("SELECT COUNT(*) FROM pragma_table_info('audit_events') WHERE name = 'upstream_id'")
-            .fetch_one(db)
-            .await?;
-    if has == 0 {
-        sqlx::query("ALTER TABLE audit_events ADD COLUMN upstream_id TEXT").execute(db).await?;
-    }
-    Ok(())
-}
-
 /// One event as recorded.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AuditEvent {
@@ -57,9 +23,9 @@ pub struct AuditEvent {
 }
 
 /// Appends an event. A failure to audit is logged loudly; the action it describes already ran.
-pub async fn record(db: &SqlitePool, mut e: AuditEvent) {
+pub async fn record(db: &SqlitePool, clock: &crate::clock::Clock, mut e: AuditEvent) {
     if e.at.is_empty() {
-        e.at = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+        e.at = clock.stamp();
     }
     let res = sqlx::query(
         "INSERT INTO audit_events (at, op_id, actor, action, target, before, after, result, detail, upstream_id) \
@@ -170,10 +136,12 @@ mod tests {
     #[tokio::test]
     async fn append_only_searchable_and_exported() {
         let db = SqlitePool::connect("sqlite::memory:").await.expect("db");
-        migrate(&db).await.expect("schema");
+        crate::db::migrate(&db).await.expect("schema");
+        let clock = crate::clock::Clock::system();
         for (actor, action) in [("ada", "suspend"), ("hal", "unlock"), ("ada", "sign_in")] {
             record(
                 &db,
+                &clock,
                 AuditEvent {
                     op_id: "r".into(),
                     actor: actor.into(),
@@ -208,9 +176,9 @@ mod tests {
         .execute(&db)
         .await
         .expect("old schema");
-        migrate(&db).await.expect("migrates");
-        migrate(&db).await.expect("twice is fine");
-        record(&db, AuditEvent { upstream_id: Some("okta-1".into()), ..Default::default() }).await;
+        crate::db::migrate(&db).await.expect("migrates");
+        crate::db::migrate(&db).await.expect("twice is fine");
+        record(&db, &crate::clock::Clock::system(), AuditEvent { upstream_id: Some("okta-1".into()), ..Default::default() }).await;
         let all = search(&db, &AuditQuery::default(), 10).await.expect("search");
         assert_eq!(all[0].upstream_id.as_deref(), Some("okta-1"));
         assert!(to_csv(&all).lines().next().expect("header").ends_with("okta_request_id"));

@@ -189,11 +189,22 @@ pub struct ApprovalsConfig {
     pub retry_base_ms: u64,
     /// How often the executor looks for due work when nothing wakes it.
     pub poll_ms: u64,
+    /// How long a process's claim on an approved call (or a notification) lasts without being
+    /// renewed; it renews every third of this while it works. Another process takes the work
+    /// back only after this much silence, so keep it well above Okta's slowest answer.
+    pub lease_seconds: u32,
 }
 
 impl Default for ApprovalsConfig {
     fn default() -> Self {
-        Self { policy_file: None, webhook_url: None, max_attempts: 5, retry_base_ms: 2000, poll_ms: 5000 }
+        Self {
+            policy_file: None,
+            webhook_url: None,
+            max_attempts: 5,
+            retry_base_ms: 2000,
+            poll_ms: 5000,
+            lease_seconds: 60,
+        }
     }
 }
 
@@ -284,6 +295,9 @@ impl Config {
         }
         if !(1..=2).contains(&self.delegation.levels) {
             return Err(ConfigError::Invalid("delegation.levels must be 1 or 2".into()));
+        }
+        if self.approvals.lease_seconds < 3 {
+            return Err(ConfigError::Invalid("approvals.lease_seconds must be at least 3".into()));
         }
         if self.approvals.max_attempts == 0 {
             return Err(ConfigError::Invalid("approvals.max_attempts must be at least 1".into()));

@@ -5,7 +5,9 @@
 pub mod asa;
 pub mod audit;
 pub mod authz;
+pub mod clock;
 pub mod config;
+pub mod db;
 pub mod identity;
 pub mod okta;
 pub mod policy;
@@ -13,6 +15,7 @@ pub mod requests;
 pub mod secret;
 pub mod state;
 
+pub use clock::Clock;
 pub use config::Config;
 pub use identity::{Principal, Role};
 pub use secret::Secret;

@@ -1,6 +1,6 @@
 //! State shared by every request: built once at start, cheap to clone.
 
-use crate::{asa::AsaClient, config::Config, okta::OktaClient, policy::Policy};
+use crate::{asa::AsaClient, clock::Clock, config::Config, okta::OktaClient, policy::Policy};
 use sqlx::SqlitePool;
 use std::sync::Arc;
 
@@ -16,6 +16,10 @@ pub struct AppState {
     pub asa: Option<Arc<AsaClient>>,
     /// The approval policy, validated at start.
     pub policy: Arc<Policy>,
+    /// Where every time comes from (see [`Clock`]).
+    pub clock: Clock,
+    /// This process's name on the work it claims (requests, notifications); unique per start.
+    pub instance: String,
     /// Wakes the request executor when a request is approved (it also polls).
     pub wake: Arc<tokio::sync::Notify>,
 }

@@ -19,7 +19,7 @@ async fn json(res: reqwest::Response) -> (StatusCode, Value) {
 }
 
 /// Asks for `action` on `target` as `who`; returns the request id.
-async fn request(who: &Session, action: &str, target: &str, reason: &str) -> String {
+pub(crate) async fn request(who: &Session, action: &str, target: &str, reason: &str) -> String {
     let (status, req) =
         json(who.call_with("requests/new", &[("action", action), ("target", target), ("reason", reason)]).await).await;
     assert_eq!(status, StatusCode::OK, "{req}");
@@ -27,7 +27,7 @@ async fn request(who: &Session, action: &str, target: &str, reason: &str) -> Str
     req["id"].as_str().expect("id").to_string()
 }
 
-async fn decide(who: &Session, id: &str, approve: bool, comment: &str) -> (StatusCode, Value) {
+pub(crate) async fn decide(who: &Session, id: &str, approve: bool, comment: &str) -> (StatusCode, Value) {
     json(
         who.call_with(
             "requests/decide",
@@ -39,12 +39,12 @@ async fn decide(who: &Session, id: &str, approve: bool, comment: &str) -> (Statu
 }
 
 /// The request's status as stored (read from the database, so polling calls nothing upstream).
-async fn stored_status(db: &sqlx::SqlitePool, id: &str) -> String {
+pub(crate) async fn stored_status(db: &sqlx::SqlitePool, id: &str) -> String {
     sqlx::query_scalar("SELECT status FROM requests WHERE id = ?").bind(id).fetch_one(db).await.expect("request row")
 }
 
 /// Waits (bounded) until the executor has moved the request to `want`.
-async fn wait_for(db: &sqlx::SqlitePool, id: &str, want: &str) {
+pub(crate) async fn wait_for(db: &sqlx::SqlitePool, id: &str, want: &str) {
     for _ in 0..300 {
         if stored_status(db, id).await == want {
             return;
@@ -182,6 +182,10 @@ async fn a_crash_during_execution_resumes_and_runs_once() {
     let dir = app.crash_keeping_data();
 
     let again = spawn_app_in(data_dir, reqwest::Client::new()).await;
+    // The dead process's lease still runs: its call could be in flight, so nothing runs it yet.
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    assert_eq!(stored_status(&db, &id).await, "executing");
+    again.advance_clock(chrono::Duration::seconds(61));
     wait_for(&db, &id, "done").await;
     assert_eq!(again.okta_events(DEACTIVATE, &emma).await, 1);
     assert_eq!(okta_status(&again, "emma.engineer@portico.example").await, "DEPROVISIONED");

@@ -85,6 +85,11 @@ impl TestApp {
         self._dir
     }
 
+    /// Moves time forward for this portal, its org and any other process on its data directory.
+    pub fn advance_clock(&self, by: chrono::Duration) {
+        portico_core::Clock::controlled(&self.data_dir).advance(by).expect("move the clock");
+    }
+
     /// Another person's browser on the same portal, signed in as `login`.
     pub async fn session(&self, login: &str) -> Session {
         let client = browser();

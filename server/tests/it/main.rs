@@ -9,5 +9,6 @@ mod external_org;
 mod health;
 mod helpers;
 mod people;
+mod replicas;
 mod security;
 mod signin;

@@ -35,7 +35,7 @@ pub async fn decide_request(id: String, approve: bool, comment: String) -> Resul
     }
     let p = &caller.principal;
     let me = Person { sub: p.sub.clone(), login: p.login.clone(), name: p.name.clone() };
-    let (decided, req) = match requests::decide(&state.db, &id, &me, approve, &comment).await {
+    let (decided, req) = match requests::decide(&state.db, &id, &me, approve, &comment, state.clock.now()).await {
         Ok(r) => r,
         Err(RequestError::Expired) => {
             if let Ok(Some(r)) = requests::get(&state.db, &id).await {

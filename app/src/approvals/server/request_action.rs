@@ -148,6 +148,7 @@ pub async fn request_action(
             stages: rule.stages.clone(),
             ttl_hours: rule.ttl_hours,
         },
+        caller.state.clock.now(),
     )
     .await
     .map_err(request_error)?;

@@ -3,8 +3,8 @@
 //! field by field (`event`, `request`). Queued in the database and delivered by the executor, so
 //! a receiver that is down gets them later.
 
-use super::{Request, now, stamp};
-use crate::AppState;
+use super::Request;
+use crate::{AppState, clock::stamp};
 use serde_json::{Value, json};
 use sqlx::Row;
 use std::time::Duration;
@@ -53,7 +53,7 @@ pub async fn enqueue(state: &AppState, req: &Request, event: &str, actor: &str) 
     let body = body(req, event, actor, state.config.server.public_url.as_str());
     let res = sqlx::query("INSERT INTO notifications (body, next_at) VALUES (?, ?)")
         .bind(body.to_string())
-        .bind(now())
+        .bind(state.clock.stamp())
         .execute(&state.db)
         .await;
     if let Err(e) = res {
@@ -61,20 +61,49 @@ pub async fn enqueue(state: &AppState, req: &Request, event: &str, actor: &str) 
     }
 }
 
-/// Sends what is due; failed deliveries wait longer each time, then are dropped with a log line.
+/// Claims up to `n` due notifications for this process (one statement, so two processes never
+/// hold the same one); a claim whose process stopped is free again once its lease ran out.
+async fn claim(state: &AppState, n: u32) -> sqlx::Result<Vec<(i64, String, i64)>> {
+    let now = state.clock.now();
+    let lease = chrono::Duration::seconds(i64::from(state.config.approvals.lease_seconds));
+    let rows = sqlx::query(
+        "UPDATE notifications SET claimed_by = ?2, lease_until = ?3 \
+         WHERE id IN (SELECT id FROM notifications WHERE done = 0 AND next_at <= ?1 \
+                      AND (lease_until IS NULL OR lease_until <= ?1) ORDER BY id LIMIT ?4) \
+         RETURNING id, body, attempts",
+    )
+    .bind(stamp(now))
+    .bind(&state.instance)
+    .bind(stamp(now + lease))
+    .bind(i64::from(n))
+    .fetch_all(&state.db)
+    .await?;
+    let mut due: Vec<(i64, String, i64)> =
+        rows.iter().map(|r| (r.get("id"), r.get("body"), r.get("attempts"))).collect();
+    due.sort_by_key(|d| d.0);
+    Ok(due)
+}
+
+/// When the next undelivered notification falls due (its time, or its claim running out).
+pub async fn next_due(db: &sqlx::SqlitePool) -> sqlx::Result<Option<String>> {
+    sqlx::query_scalar("SELECT MIN(MAX(next_at, COALESCE(lease_until, next_at))) FROM notifications WHERE done = 0")
+        .fetch_one(db)
+        .await
+}
+
+/// Sends what is due, each notification by exactly one process; failed deliveries wait longer
+/// each time, then are dropped with a log line.
 pub async fn deliver_due(state: &AppState, http: &reqwest::Client) {
     let Some(url) = state.config.approvals.webhook_url.clone() else { return };
-    let due = sqlx::query(
-        "SELECT id, body, attempts FROM notifications WHERE done = 0 AND next_at <= ? ORDER BY id LIMIT 20",
-    )
-    .bind(now())
-    .fetch_all(&state.db)
-    .await
-    .unwrap_or_default();
-    for row in due {
-        let id: i64 = row.get("id");
-        let body: String = row.get("body");
-        let attempts: i64 = row.get::<i64, _>("attempts") + 1;
+    let due = match claim(state, 20).await {
+        Ok(due) => due,
+        Err(e) => {
+            tracing::error!(error = %e, "could not claim notifications");
+            return;
+        }
+    };
+    for (id, body, attempts) in due {
+        let attempts = attempts + 1;
         let sent = http
             .post(url.clone())
             .header("content-type", "application/json")
@@ -83,24 +112,29 @@ pub async fn deliver_due(state: &AppState, http: &reqwest::Client) {
             .send()
             .await
             .map(|r| r.status().is_success());
+        let now = state.clock.now();
         let (done, next) = match sent {
-            Ok(true) => (1, now()),
+            Ok(true) => (1, now),
             _ if attempts >= MAX_ATTEMPTS => {
                 tracing::warn!(notification = id, "webhook delivery failed; giving up");
-                (2, now())
+                (2, now)
             }
-            _ => {
-                let wait = chrono::Duration::seconds(5 << attempts.min(10));
-                (0, stamp(chrono::Utc::now() + wait))
-            }
+            _ => (0, now + chrono::Duration::seconds(5 << attempts.min(10))),
         };
-        let _ = sqlx::query("UPDATE notifications SET done = ?, attempts = ?, next_at = ? WHERE id = ?")
-            .bind(done)
-            .bind(attempts)
-            .bind(next)
-            .bind(id)
-            .execute(&state.db)
-            .await;
+        let res = sqlx::query(
+            "UPDATE notifications SET done = ?, attempts = ?, next_at = ?, claimed_by = NULL, lease_until = NULL \
+             WHERE id = ? AND claimed_by = ?",
+        )
+        .bind(done)
+        .bind(attempts)
+        .bind(stamp(next))
+        .bind(id)
+        .bind(&state.instance)
+        .execute(&state.db)
+        .await;
+        if let Err(e) = res {
+            tracing::error!(notification = id, error = %e, "could not record a delivery");
+        }
     }
 }
 

@@ -1,10 +1,12 @@
 //! The executor: the one place approved requests run. It claims a request with a guarded update
 //! (`approved → executing`), makes the call, and records the outcome with another
 //! (`executing → done | failed | stale`, or back to `approved` with a later time to retry).
-//! At start it takes back requests a previous process left `executing`, marking their outcome
-//! uncertain so the next attempt first looks whether the change already happened.
+//! Each claim names this process and carries a lease it renews while the call is in flight; on
+//! every pass it takes back requests whose lease ran out (their process stopped), marking their
+//! outcome uncertain so the next attempt first looks whether the change already happened. A
+//! second process, or the next one during a rolling restart, never re-runs a call in flight.
 
-use super::{Request, Status, exec, notify, now, stamp};
+use super::{Lease, Request, Status, exec, notify, store};
 use crate::{AppState, audit};
 use std::time::Duration;
 
@@ -17,6 +19,7 @@ pub async fn event(state: &AppState, req: &Request, event: &str, actor: &str, op
     };
     audit::record(
         &state.db,
+        &state.clock,
         audit::AuditEvent {
             op_id: op_id.into(),
             actor: actor.into(),
@@ -32,61 +35,52 @@ pub async fn event(state: &AppState, req: &Request, event: &str, actor: &str, op
     state.wake.notify_one();
 }
 
-/// Puts requests left `executing` by a stopped process back in the queue, outcome uncertain.
-pub async fn recover(state: &AppState) -> sqlx::Result<u64> {
-    let n = sqlx::query(
-        "UPDATE requests SET status = 'approved', uncertain = 1, next_attempt_at = ?, updated_at = ? \
-         WHERE status = 'executing'",
-    )
-    .bind(now())
-    .bind(now())
-    .execute(&state.db)
-    .await?
-    .rows_affected();
-    if n > 0 {
-        tracing::warn!(requests = n, "resuming requests interrupted by a restart");
-    }
-    Ok(n)
-}
-
-/// Claims the oldest due approved request (one statement, so one claimant wins).
-async fn claim(state: &AppState) -> sqlx::Result<Option<Request>> {
-    let now = now();
-    let id: Option<String> = sqlx::query_scalar(
-        "UPDATE requests SET status = 'executing', attempts = attempts + 1, updated_at = ?1 \
-         WHERE id = (SELECT id FROM requests WHERE status = 'approved' AND next_attempt_at <= ?1 \
-                     ORDER BY next_attempt_at LIMIT 1) \
-           AND status = 'approved' RETURNING id",
-    )
-    .bind(&now)
-    .fetch_optional(&state.db)
-    .await?;
-    match id {
-        Some(id) => super::get(&state.db, &id).await,
-        None => Ok(None),
+/// This process's claim on the work it takes.
+fn lease(state: &AppState) -> Lease {
+    Lease {
+        owner: state.instance.clone(),
+        length: chrono::Duration::seconds(i64::from(state.config.approvals.lease_seconds)),
     }
 }
 
-/// `executing → to`, with the outcome's words; false if something else moved it first.
-async fn finish(state: &AppState, id: &str, to: Status, result: &str, request_id: Option<&str>) -> bool {
-    sqlx::query(
-        "UPDATE requests SET status = ?, result = ?, upstream_request_id = COALESCE(?, upstream_request_id), \
-         updated_at = ? WHERE id = ? AND status = 'executing'",
-    )
-    .bind(to.as_str())
-    .bind(result)
-    .bind(request_id)
-    .bind(now())
-    .bind(id)
-    .execute(&state.db)
-    .await
-    .map(|r| r.rows_affected() == 1)
-    .unwrap_or(false)
+/// Puts requests whose executor stopped renewing its lease back in the queue, outcome uncertain.
+/// Run at start and on every pass, so a surviving replica finishes a crashed one's work.
+pub async fn take_back(state: &AppState) -> sqlx::Result<usize> {
+    let ids = store::take_back_expired(&state.db, state.clock.now()).await?;
+    if !ids.is_empty() {
+        tracing::warn!(requests = ?ids, "taking back requests whose executor stopped (lease expired)");
+    }
+    Ok(ids.len())
+}
+
+/// Makes one attempt, renewing the lease every third of its length while the call is in flight.
+/// A lost lease (another process took it back) is logged; `finish` then refuses this outcome.
+async fn attempt_leased(state: &AppState, req: &Request, lease: &Lease) -> exec::Outcome {
+    let attempt = exec::attempt(state, req);
+    tokio::pin!(attempt);
+    let every = lease.length.to_std().unwrap_or(Duration::from_secs(60)) / 3;
+    let mut beat = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
+    loop {
+        tokio::select! {
+            outcome = &mut attempt => return outcome,
+            _ = beat.tick() => {
+                match store::renew(&state.db, &req.id, lease, state.clock.now()).await {
+                    Ok(true) => {}
+                    Ok(false) => tracing::error!(request = %req.id, "lost the claim on a request while running it"),
+                    Err(e) => tracing::warn!(request = %req.id, error = %e, "could not renew a request's lease"),
+                }
+            }
+        }
+    }
 }
 
 /// Runs one claimed request to its next state.
-async fn handle(state: &AppState, req: Request) {
-    let outcome = exec::attempt(state, &req).await;
+async fn handle(state: &AppState, req: Request, lease: &Lease) {
+    let outcome = attempt_leased(state, &req, lease).await;
+    let finish = |to: Status, result: String, request_id: Option<String>| {
+        let (db, id, owner, now) = (state.db.clone(), req.id.clone(), lease.owner.clone(), state.clock.now());
+        async move { store::finish(&db, &id, &owner, to, &result, request_id.as_deref(), now).await }
+    };
     let op_id = format!("{}#{}", req.id, req.attempts);
     let by = req.approvers_line();
     let requested = format!(
@@ -96,9 +90,10 @@ async fn handle(state: &AppState, req: Request) {
     );
     match outcome {
         exec::Outcome::Done { message, before, after, request_id } => {
-            if finish(state, &req.id, Status::Done, &message, request_id.as_deref()).await {
+            if finish(Status::Done, message.clone(), request_id.clone()).await {
                 audit::record(
                     &state.db,
+                    &state.clock,
                     audit::AuditEvent {
                         op_id: op_id.clone(),
                         actor: "portico".into(),
@@ -117,17 +112,17 @@ async fn handle(state: &AppState, req: Request) {
             }
         }
         exec::Outcome::AlreadyDone(message) => {
-            if finish(state, &req.id, Status::Done, &message, None).await {
+            if finish(Status::Done, message.clone(), None).await {
                 after_finish(state, &req.id, "request.execute", &op_id, "ok", &message).await;
             }
         }
         exec::Outcome::Stale(message) => {
-            if finish(state, &req.id, Status::Stale, &message, None).await {
+            if finish(Status::Stale, message.clone(), None).await {
                 after_finish(state, &req.id, "request.stale", &op_id, "refused", &message).await;
             }
         }
         exec::Outcome::Failed { message, request_id } => {
-            if finish(state, &req.id, Status::Failed, &message, request_id.as_deref()).await {
+            if finish(Status::Failed, message.clone(), request_id.clone()).await {
                 let detail = match &request_id {
                     Some(r) => format!("{message} (Okta request {r})"),
                     None => message.clone(),
@@ -139,28 +134,31 @@ async fn handle(state: &AppState, req: Request) {
             let max = state.config.approvals.max_attempts;
             if req.attempts >= max {
                 let message = format!("{message} (gave up after {max} attempts)");
-                if finish(state, &req.id, Status::Failed, &message, request_id.as_deref()).await {
+                if finish(Status::Failed, message.clone(), request_id.clone()).await {
                     after_finish(state, &req.id, "request.fail", &op_id, "failed", &message).await;
                 }
                 return;
             }
             let base = state.config.approvals.retry_base_ms;
             let wait = base.saturating_mul(1 << (req.attempts - 1).min(16));
-            let next = stamp(chrono::Utc::now() + chrono::Duration::milliseconds(wait as i64));
+            let now = state.clock.now();
+            let next = now + chrono::Duration::milliseconds(wait as i64);
             tracing::warn!(request = %req.id, attempt = req.attempts, %message, "approved call failed; will retry");
-            let _ = sqlx::query(
-                "UPDATE requests SET status = 'approved', next_attempt_at = ?, uncertain = MAX(uncertain, ?), \
-                 result = ?, upstream_request_id = COALESCE(?, upstream_request_id), updated_at = ? \
-                 WHERE id = ? AND status = 'executing'",
+            let result = format!("Attempt {} failed: {message}. Retrying.", req.attempts);
+            let res = store::retry_later(
+                &state.db,
+                &req.id,
+                &lease.owner,
+                next,
+                uncertain,
+                &result,
+                request_id.as_deref(),
+                now,
             )
-            .bind(next)
-            .bind(uncertain as i64)
-            .bind(format!("Attempt {} failed: {message}. Retrying.", req.attempts))
-            .bind(request_id)
-            .bind(now())
-            .bind(&req.id)
-            .execute(&state.db)
             .await;
+            if let Err(e) = res {
+                tracing::error!(request = %req.id, error = %e, "could not schedule a retry");
+            }
         }
     }
 }
@@ -173,7 +171,10 @@ async fn after_finish(state: &AppState, id: &str, name: &str, op_id: &str, resul
 
 /// One pass: expire what is overdue, run what is due, deliver notifications.
 pub async fn tick(state: &AppState, http: &reqwest::Client) {
-    match super::expire_due(&state.db).await {
+    if let Err(e) = take_back(state).await {
+        tracing::error!(error = %e, "could not take back stopped work");
+    }
+    match super::expire_due(&state.db, state.clock.now()).await {
         Ok(expired) => {
             for req in expired {
                 event(state, &req, "request.expire", "portico", &req.id, "ok", "no decision in time").await;
@@ -181,9 +182,10 @@ pub async fn tick(state: &AppState, http: &reqwest::Client) {
         }
         Err(e) => tracing::error!(error = %e, "could not expire requests"),
     }
+    let lease = lease(state);
     loop {
-        match claim(state).await {
-            Ok(Some(req)) => handle(state, req).await,
+        match store::claim(&state.db, &lease, state.clock.now()).await {
+            Ok(Some(req)) => handle(state, req, &lease).await,
             Ok(None) => break,
             Err(e) => {
                 tracing::error!(error = %e, "could not claim approved requests");
@@ -194,25 +196,21 @@ pub async fn tick(state: &AppState, http: &reqwest::Client) {
     notify::deliver_due(state, http).await;
 }
 
-/// How long until something is due (a retry or a notification), at most `poll`.
+/// How long until something is due (a retry, a lease running out, a notification), at most `poll`.
 async fn next_wait(state: &AppState, poll: Duration) -> Duration {
-    let sql = if state.config.approvals.webhook_url.is_some() {
-        "SELECT MIN(t) FROM (SELECT MIN(next_attempt_at) AS t FROM requests WHERE status = 'approved' \
-         UNION ALL SELECT MIN(next_at) FROM notifications WHERE done = 0)"
-    } else {
-        "SELECT MIN(next_attempt_at) FROM requests WHERE status = 'approved'"
+    let requests = store::next_due(&state.db).await.unwrap_or(None);
+    let notes = match state.config.approvals.webhook_url {
+        Some(_) => notify::next_due(&state.db).await.unwrap_or(None),
+        None => None,
     };
-    let next: Option<String> = sqlx::query_scalar(sql).fetch_one(&state.db).await.unwrap_or(None);
+    let next = [requests, notes].into_iter().flatten().min();
     let Some(at) = next.and_then(|t| chrono::DateTime::parse_from_rfc3339(&t).ok()) else { return poll };
-    let ms = (at.with_timezone(&chrono::Utc) - chrono::Utc::now()).num_milliseconds().max(0) as u64;
+    let ms = (at.with_timezone(&chrono::Utc) - state.clock.now()).num_milliseconds().max(0) as u64;
     poll.min(Duration::from_millis(ms))
 }
 
 /// The executor loop: runs until the task is dropped.
 pub async fn run(state: AppState) {
-    if let Err(e) = recover(&state).await {
-        tracing::error!(error = %e, "could not resume interrupted requests");
-    }
     let http = reqwest::Client::new();
     let poll = Duration::from_millis(state.config.approvals.poll_ms.max(50));
     loop {

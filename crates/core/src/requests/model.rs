@@ -1,0 +1,237 @@
+//! What a request is: the stored call, its status, its decisions.
+
+use crate::policy::Stage;
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+/// The exact upstream call a request runs once approved.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Call {
+    /// An Okta lifecycle operation (`deactivate`, …) or `delete`.
+    Lifecycle {
+        user_id: String,
+        op: String,
+    },
+    /// A partial profile update: these properties, these values (`null` clears).
+    Profile {
+        user_id: String,
+        changes: Map<String, Value>,
+    },
+    Membership {
+        user_id: String,
+        group_id: String,
+        group_name: String,
+        add: bool,
+    },
+    AsaStatus {
+        name: String,
+        status: String,
+    },
+    AsaMembership {
+        group: String,
+        user: String,
+        add: bool,
+    },
+}
+
+impl Call {
+    /// The policy action governing this call.
+    pub fn action(&self) -> &str {
+        match self {
+            Call::Lifecycle { op, .. } => op,
+            Call::Profile { .. } => "profile",
+            Call::Membership { .. } => "membership",
+            Call::AsaStatus { .. } => "asa_status",
+            Call::AsaMembership { .. } => "asa_group",
+        }
+    }
+
+    /// What the audit trail calls the action once it runs (the same names as direct actions).
+    pub fn audit_action(&self) -> String {
+        match self {
+            Call::Lifecycle { op, .. } => format!("person.{op}"),
+            Call::Profile { .. } => "person.profile".into(),
+            Call::Membership { add, .. } => if *add { "group.member_add" } else { "group.member_remove" }.into(),
+            Call::AsaStatus { .. } => "asa.user_status".into(),
+            Call::AsaMembership { add, .. } => if *add { "asa.member_add" } else { "asa.member_remove" }.into(),
+        }
+    }
+
+    /// The Okta user id or ASA user name the call acts on.
+    pub fn target_id(&self) -> &str {
+        match self {
+            Call::Lifecycle { user_id, .. } | Call::Profile { user_id, .. } | Call::Membership { user_id, .. } => {
+                user_id
+            }
+            Call::AsaStatus { name, .. } => name,
+            Call::AsaMembership { user, .. } => user,
+        }
+    }
+
+    /// Requests with the same key cannot be open at once ("one open request per target and
+    /// action"; a membership change is an action on one group).
+    pub fn dedupe_key(&self) -> String {
+        match self {
+            Call::Membership { user_id, group_id, .. } => format!("membership|{user_id}|{group_id}"),
+            Call::AsaMembership { group, user, .. } => format!("asa_group|{user}|{group}"),
+            other => format!("{}|{}", other.action(), other.target_id()),
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    /// Waiting for decisions.
+    Pending,
+    /// Every stage approved; waiting for the executor (or for a retry).
+    Approved,
+    /// Claimed by the executor; the upstream call may be in flight.
+    Executing,
+    Done,
+    /// The upstream call failed for good (Okta's message is in `result`).
+    Failed,
+    Rejected,
+    Cancelled,
+    Expired,
+    /// Refused at execution: the target's state no longer allows the action.
+    Stale,
+}
+
+impl Status {
+    pub const ALL: [Status; 9] = [
+        Status::Pending,
+        Status::Approved,
+        Status::Executing,
+        Status::Done,
+        Status::Failed,
+        Status::Rejected,
+        Status::Cancelled,
+        Status::Expired,
+        Status::Stale,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Pending => "pending",
+            Status::Approved => "approved",
+            Status::Executing => "executing",
+            Status::Done => "done",
+            Status::Failed => "failed",
+            Status::Rejected => "rejected",
+            Status::Cancelled => "cancelled",
+            Status::Expired => "expired",
+            Status::Stale => "stale",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Status> {
+        Status::ALL.into_iter().find(|x| x.as_str() == s)
+    }
+
+    pub fn is_open(self) -> bool {
+        matches!(self, Status::Pending | Status::Approved | Status::Executing)
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DecisionRecord {
+    pub stage: u32,
+    pub approver_sub: String,
+    pub approver_login: String,
+    pub approver_name: String,
+    pub approve: bool,
+    pub comment: String,
+    pub at: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Request {
+    pub id: String,
+    pub action: String,
+    pub target_id: String,
+    /// `login (id)` for Okta people, `ASA name` for ASA users: the audit trail's target.
+    pub target_label: String,
+    /// The target's Okta user id, when the target is an Okta person.
+    pub target_sub: Option<String>,
+    /// What will change, in words.
+    pub summary: String,
+    pub call: Call,
+    pub reason: String,
+    pub requester_sub: String,
+    pub requester_login: String,
+    pub requester_name: String,
+    /// The policy's stages when the request was made (later policy edits do not move it).
+    pub stages: Vec<Stage>,
+    /// Index of the stage waiting for decisions.
+    pub stage: u32,
+    pub status: Status,
+    pub created_at: String,
+    pub expires_at: String,
+    pub updated_at: String,
+    pub attempts: u32,
+    pub uncertain: bool,
+    /// The outcome, in words (Okta's message on failure).
+    pub result: Option<String>,
+    pub upstream_request_id: Option<String>,
+    pub decisions: Vec<DecisionRecord>,
+}
+
+impl Request {
+    pub fn decided_by(&self) -> Vec<String> {
+        self.decisions.iter().map(|d| d.approver_sub.clone()).collect()
+    }
+
+    pub fn current_stage(&self) -> Option<&Stage> {
+        self.stages.get(self.stage as usize)
+    }
+
+    /// Approvals so far at the current stage.
+    pub fn approvals_at_stage(&self) -> u32 {
+        self.decisions.iter().filter(|d| d.stage == self.stage && d.approve).count() as u32
+    }
+
+    pub fn approvers_line(&self) -> String {
+        let names: Vec<&str> = self.decisions.iter().filter(|d| d.approve).map(|d| d.approver_login.as_str()).collect();
+        if names.is_empty() { String::new() } else { format!("approved by {}", names.join(", ")) }
+    }
+}
+
+/// A person as a request records them.
+#[derive(Clone, Debug)]
+pub struct Person {
+    pub sub: String,
+    pub login: String,
+    pub name: String,
+}
+
+pub struct NewRequest {
+    pub call: Call,
+    pub target_label: String,
+    pub target_sub: Option<String>,
+    pub summary: String,
+    pub reason: String,
+    pub requester: Person,
+    pub stages: Vec<Stage>,
+    pub ttl_hours: u32,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum RequestError {
+    #[error("There is already an open request for this ({0}).")]
+    Duplicate(String),
+    #[error("No such request.")]
+    NotFound,
+    #[error("This request is {} now and can no longer be decided or cancelled.", .0.as_str())]
+    NotPending(Status),
+    #[error("This request expired before it was decided.")]
+    Expired,
+    #[error("You have already decided this request.")]
+    AlreadyDecided,
+    #[error("Only the requester can cancel a request.")]
+    NotRequester,
+    #[error("database: {0}")]
+    Db(#[from] sqlx::Error),
+}
+
