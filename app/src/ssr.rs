@@ -9,6 +9,7 @@ use portico_core::{
     okta::{OktaError, User},
     policy::{Decision, Who},
 };
+use portico_vocab::PolicyAction;
 use tower_sessions::Session;
 
 /// Session key under which the signed-in principal is stored.
@@ -136,7 +137,7 @@ impl Caller {
     }
 
     /// The policy's answer for `action`, given whether the caller manages the target.
-    pub fn decide(&self, action: &str, manages_target: bool) -> Decision {
+    pub fn decide(&self, action: impl Into<PolicyAction>, manages_target: bool) -> Decision {
         self.state.policy.decide(action, &self.who(manages_target))
     }
 
@@ -171,7 +172,8 @@ impl Caller {
 
     /// The policy's answer for `action` on this person (looks up the delegation scope only when
     /// the caller's roles alone do not already allow running it).
-    pub async fn decide_for(&self, action: &str, user: &User) -> Decision {
+    pub async fn decide_for(&self, action: impl Into<PolicyAction>, user: &User) -> Decision {
+        let action = action.into();
         match self.decide(action, false) {
             Decision::Run => Decision::Run,
             other if !self.state.policy.mentions_manager(action) => other,
@@ -184,7 +186,13 @@ impl Caller {
 
     /// Refuses (403, audited) unless the policy lets the caller run `action` now. `target` is the
     /// person acted on, when there is one. The refusal says when a request is the way.
-    pub async fn authorize(&self, action: &str, target: Option<&User>, what: &str) -> Result<(), PortalError> {
+    pub async fn authorize(
+        &self,
+        action: impl Into<PolicyAction>,
+        target: Option<&User>,
+        what: &str,
+    ) -> Result<(), PortalError> {
+        let action = action.into();
         let decision = match target {
             Some(user) => self.decide_for(action, user).await,
             None => self.decide(action, false),
@@ -193,16 +201,16 @@ impl Caller {
         match decision {
             Decision::Run => Ok(()),
             Decision::Request => {
-                tracing::info!(op_id = %self.op_id, who = %self.principal.login, action, "refused: needs approval");
-                self.refusal(action, &label, &format!("{what} needs approval")).await;
+                tracing::info!(op_id = %self.op_id, who = %self.principal.login, %action, "refused: needs approval");
+                self.refusal(action.as_str(), &label, &format!("{what} needs approval")).await;
                 Err(fail(
                     PortalError::forbidden(what)
                         .with_message(format!("To {what} you need someone's approval: use Request and say why.")),
                 ))
             }
             Decision::Refuse => {
-                tracing::warn!(op_id = %self.op_id, who = %self.principal.login, action, "refused: not allowed");
-                self.refusal(action, &label, &format!("not allowed to {what}")).await;
+                tracing::warn!(op_id = %self.op_id, who = %self.principal.login, %action, "refused: not allowed");
+                self.refusal(action.as_str(), &label, &format!("not allowed to {what}")).await;
                 Err(fail(PortalError::forbidden(what)))
             }
         }

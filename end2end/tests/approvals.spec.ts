@@ -101,3 +101,42 @@ test('a manager sees their people and acts only on them', async ({ browser }) =>
   await marcus.goto(maria.url());
   await expect(marcus.getByRole('alert')).toContainText('You are not allowed to view this person');
 });
+
+test('an approved password expiry keeps its promise: the requester sees the temporary password once', async ({ browser }) => {
+  // Hal may only request an expiry for Emma; the dialog says where the temporary password will be.
+  const hal = await personAt(browser, 'hal.helpdesk@portico.example', '/people?q=emma');
+  await hal.getByRole('link', { name: 'Emma Engineer' }).click();
+  const ask = hal.locator('button[data-op="expire_password"][data-mode="request"]');
+  await expect(ask).toHaveText('Request: Expire password');
+  await ask.click();
+  await expect(hal.getByTestId('request-dialog')).toContainText("a temporary password waits for you on the request's page");
+  await hal.getByTestId('request-reason').fill('Emma is locked out of her laptop and forgot her password');
+  await hal.getByTestId('send-request').click();
+  const sent = hal.getByTestId('toast').filter({ hasText: /Request R-\w+ sent for approval/ });
+  await expect(sent).toBeVisible();
+  const id = ((await sent.textContent()) ?? '').match(/R-\w+/)![0];
+
+  // Maria, Emma's manager, approves it.
+  const maria = await personAt(browser, 'maria.manager@portico.example', `/requests/${id}`);
+  await maria.getByTestId('approve').click();
+  await expect(maria.getByTestId('toast').filter({ hasText: `Approved ${id}` })).toBeVisible();
+  // The approver never sees the password.
+  await expect(maria.getByTestId('reveal')).toHaveCount(0);
+
+  // Once it has run, Hal's request page offers the password, once.
+  await hal.goto(`/requests/${id}`);
+  await expect(async () => {
+    await hal.reload();
+    await expect(hal.getByTestId('request-status')).toHaveText('Done', { timeout: 1000 });
+  }).toPass({ timeout: 20_000 });
+  await expect(hal.getByTestId('request-result')).toContainText('temporary password waits for the requester');
+  expect(await axeProblems(hal), 'request page with a waiting password').toEqual([]);
+  await hal.getByTestId('reveal').click();
+  await expect(hal.getByTestId('temp-password')).toBeVisible();
+  expect(((await hal.getByTestId('temp-password').textContent()) ?? '').trim().length).toBeGreaterThan(6);
+  await hal.screenshot({ path: `${shots}/46-temp-password-once.png`, fullPage: true });
+  await hal.reload();
+  await expect(hal.getByTestId('request-status')).toHaveText('Done');
+  await expect(hal.getByTestId('reveal')).toHaveCount(0);
+  await expect(hal.getByTestId('temp-password')).toHaveCount(0);
+});

@@ -111,6 +111,7 @@ impl Portal {
             okta,
             asa,
             policy: approval_policy,
+            seal: portico_core::sealed::SealKey::load(config.server.secret_key.as_ref(), &config.server.data_dir)?,
             clock: clock.clone(),
             instance: instance_name(),
             wake: Arc::new(tokio::sync::Notify::new()),

@@ -7,6 +7,7 @@ pub mod server;
 
 pub use pages::{Ask, InboxPage, MyPeoplePage, MyRequestsPage, RequestDialog, RequestPage};
 
+use portico_vocab::{PolicyAction, RequestStatus, UserStatus};
 use serde::{Deserialize, Serialize};
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -21,7 +22,7 @@ pub struct DecisionView {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RequestView {
     pub id: String,
-    pub action: String,
+    pub action: PolicyAction,
     /// What will be done, in words ("Deactivate Ed Employee").
     pub summary: String,
     /// What that means for the target (the confirmation text of the direct action).
@@ -29,13 +30,13 @@ pub struct RequestView {
     pub target_name: String,
     pub target_href: Option<String>,
     /// The target's Okta status now (read when the page was built).
-    pub target_status: Option<String>,
+    pub target_status: Option<UserStatus>,
     /// The status the action leads to, when it changes the status.
-    pub target_status_after: Option<String>,
+    pub target_status_after: Option<UserStatus>,
     pub reason: String,
     pub requester: String,
     pub requester_login: String,
-    pub status: String,
+    pub status: RequestStatus,
     pub created_at: String,
     pub expires_at: String,
     pub updated_at: String,
@@ -47,6 +48,8 @@ pub struct RequestView {
     pub can_decide: bool,
     /// The viewer asked for it and it is still pending.
     pub can_cancel: bool,
+    /// The viewer asked for it, it ran, and a temporary password waits for them (shown once).
+    pub can_reveal: bool,
 }
 
 /// One of a manager's people.
@@ -56,25 +59,9 @@ pub struct ReportRow {
     pub name: String,
     pub login: String,
     pub title: String,
-    pub status: String,
+    pub status: UserStatus,
     /// Why they are the viewer's: "Direct report", "Reports to …", "Member of …".
     pub via: String,
     /// Open requests about them: `(id, summary)`.
     pub open_requests: Vec<(String, String)>,
-}
-
-/// Request statuses as people say them.
-pub fn status_label(status: &str) -> &'static str {
-    match status {
-        "pending" => "Waiting for approval",
-        "approved" => "Approved, queued",
-        "executing" => "Running",
-        "done" => "Done",
-        "failed" => "Failed",
-        "rejected" => "Rejected",
-        "cancelled" => "Cancelled",
-        "expired" => "Expired",
-        "stale" => "Not run: state changed",
-        _ => "Unknown",
-    }
 }

@@ -1,8 +1,9 @@
 use crate::{
     approvals::{
         ReportRow, RequestView,
-        server::{CancelRequest, DecideRequest, RequestAction, get_request, inbox, my_people, my_requests},
-        status_label,
+        server::{
+            CancelRequest, DecideRequest, RequestAction, RevealTempPassword, get_request, inbox, my_people, my_requests,
+        },
     },
     error::PortalError,
     layout::ErrorPanel,
@@ -11,11 +12,12 @@ use crate::{
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::{components::A, hooks::use_params_map};
+use portico_vocab::RequestStatus;
 
 /// What a request asks for, as the dialog sends it.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Ask {
-    pub action: String,
+    pub action: portico_vocab::PolicyAction,
     pub target: String,
     /// "Request: Deactivate" and the like.
     pub title: String,
@@ -28,6 +30,24 @@ pub struct Ask {
     pub add: Option<bool>,
     pub status: Option<String>,
     pub changes: Option<Vec<(String, String)>>,
+}
+
+impl Ask {
+    /// A request for `action` with nothing else filled in.
+    pub fn empty(action: portico_vocab::PolicyAction) -> Ask {
+        Ask {
+            action,
+            target: String::new(),
+            title: String::new(),
+            effect: String::new(),
+            approvers: String::new(),
+            reason_required: false,
+            group: None,
+            add: None,
+            status: None,
+            changes: None,
+        }
+    }
 }
 
 /// Asks for an action that needs approval: says what it does and who approves, takes the
@@ -103,12 +123,17 @@ pub fn RequestDialog(ask: RwSignal<Option<Ask>>, #[prop(into)] on_sent: Callback
 pub fn RequestCard(req: RequestView, #[prop(into)] on_change: Callback<()>) -> impl IntoView {
     let decide = ServerAction::<DecideRequest>::new();
     let cancel = ServerAction::<CancelRequest>::new();
+    let reveal = ServerAction::<RevealTempPassword>::new();
+    let shown = RwSignal::new(None::<String>);
+    on_result(reveal.value(), move |p: String| shown.set(Some(p)));
     let comment = RwSignal::new(String::new());
     let toasts = use_toasts();
     on_result(decide.value(), move |r: RequestView| {
-        let msg = match r.status.as_str() {
-            "rejected" => format!("Rejected {}.", r.id),
-            "approved" | "executing" | "done" => format!("Approved {}: it runs now.", r.id),
+        let msg = match r.status {
+            RequestStatus::Rejected => format!("Rejected {}.", r.id),
+            RequestStatus::Approved | RequestStatus::Executing | RequestStatus::Done => {
+                format!("Approved {}: it runs now.", r.id)
+            }
             _ => format!("Approved {}; it waits for more approvals.", r.id),
         };
         toasts.show(msg, true);
@@ -119,19 +144,17 @@ pub fn RequestCard(req: RequestView, #[prop(into)] on_change: Callback<()>) -> i
         on_change.run(());
     });
     let id = req.id.clone();
-    let (id_a, id_r, id_c) = (id.clone(), id.clone(), id.clone());
+    let (id_a, id_r, id_c, id_s) = (id.clone(), id.clone(), id.clone(), id.clone());
     let status_class = format!("badge request-{}", req.status);
     let change = match (&req.target_status, &req.target_status_after) {
-        (Some(now), Some(after)) if now != after => {
-            Some(format!("{} → {}", crate::people::status_label(now), crate::people::status_label(after)))
-        }
+        (Some(now), Some(after)) if now != after => Some(format!("{} → {}", now.label(), after.label())),
         _ => None,
     };
     view! {
-        <article class="card request" data-testid="request" data-request-id=id.clone() data-status=req.status.clone()>
+        <article class="card request" data-testid="request" data-request-id=id.clone() data-status=req.status.as_str()>
             <div class="section-head">
                 <h2 class="request-title"><A href=format!("/requests/{id}")>{req.summary.clone()}</A></h2>
-                <span class=status_class data-testid="request-status">{status_label(&req.status)}</span>
+                <span class=status_class data-testid="request-status">{req.status.label()}</span>
             </div>
             <dl class="meta">
                 <div><dt>"About"</dt><dd>{match req.target_href.clone() {
@@ -140,17 +163,17 @@ pub fn RequestCard(req: RequestView, #[prop(into)] on_change: Callback<()>) -> i
                 }} {req.target_status.clone().map(|s| view! { " " <StatusBadge status=s /> })}</dd></div>
                 <div><dt>"Asked by"</dt><dd>{req.requester.clone()}</dd></div>
                 <div><dt>"Asked"</dt><dd>{when(&Some(req.created_at.clone()))}</dd></div>
-                {(req.status == "pending").then(|| view! { <div><dt>"Expires"</dt><dd>{when(&Some(req.expires_at.clone()))}</dd></div> })}
+                {(req.status == RequestStatus::Pending).then(|| view! { <div><dt>"Expires"</dt><dd>{when(&Some(req.expires_at.clone()))}</dd></div> })}
                 <div><dt>"Reference"</dt><dd><code>{id.clone()}</code></dd></div>
             </dl>
             <p class="reason" data-testid="request-reason-shown"><strong>"Why: "</strong>{if req.reason.is_empty() { "—".to_string() } else { req.reason.clone() }}</p>
-            <p class="muted"><strong>{match req.status.as_str() {
-                "pending" | "approved" | "executing" => "What will change: ",
-                "done" => "What it changed: ",
+            <p class="muted"><strong>{match req.status {
+                RequestStatus::Pending | RequestStatus::Approved | RequestStatus::Executing => "What will change: ",
+                RequestStatus::Done => "What it changed: ",
                 _ => "What it would have changed: ",
             }}</strong>{change.map(|c| format!("{c}. "))}{req.effect.clone()}</p>
             {(!req.stage_line.is_empty()).then(|| view! { <p class="muted small">{req.stage_line.clone()}</p> })}
-            {req.result.clone().map(|r| view! { <p class=if req.status == "done" { "result ok" } else if req.status == "approved" { "result" } else { "result bad" } data-testid="request-result">{r}</p> })}
+            {req.result.clone().map(|r| view! { <p class=if req.status == RequestStatus::Done { "result ok" } else if req.status == RequestStatus::Approved { "result" } else { "result bad" } data-testid="request-result">{r}</p> })}
             {(!req.decisions.is_empty()).then(|| view! {
                 <ul class="decisions">
                     {req.decisions.iter().map(|d| view! {
@@ -180,6 +203,24 @@ pub fn RequestCard(req: RequestView, #[prop(into)] on_change: Callback<()>) -> i
                             "Approve"
                         </button>
                     </div>
+                </div>
+            })}
+            {req.can_reveal.then(|| view! {
+                <div class="reveal" data-testid="reveal-box">
+                    {move || match shown.get() {
+                        Some(p) => view! {
+                            <p>"Give this to the person; they must change it at sign-in. It is shown only now and is no longer kept."</p>
+                            <p class="temp-password" data-testid="temp-password"><code>{p}</code></p>
+                        }.into_any(),
+                        None => {
+                            let id = id_s.clone();
+                            view! {
+                                <p class="muted small">"A temporary password waits for you. It can be shown once."</p>
+                                <button type="button" class="button" data-testid="reveal" disabled=move || reveal.pending().get()
+                                    on:click=move |_| { reveal.dispatch(RevealTempPassword { id: id.clone() }); }>"Show the temporary password"</button>
+                            }.into_any()
+                        }
+                    }}
                 </div>
             })}
             {req.can_cancel.then(|| view! {

@@ -55,7 +55,7 @@ pub struct DriftRow {
     pub okta_id: Option<String>,
     pub name: String,
     pub email: String,
-    pub okta_status: Option<String>,
+    pub okta_status: Option<portico_vocab::UserStatus>,
     pub asa_name: String,
     pub asa_status: String,
     pub problem: String,

@@ -179,14 +179,13 @@ pub fn AsaUserPage() -> impl IntoView {
                                             <button type="button" class=class data-mode=if request { "request" } else { "run" } on:click=move |_| {
                                                 if request {
                                                     ask.set(Some(crate::approvals::Ask {
-                                                        action: "asa_status".into(),
                                                         target: name.clone(),
                                                         title: format!("Request: {label_s} {name}"),
                                                         effect: status_effect(&name, to),
                                                         approvers: permit.approvers.clone(),
                                                         reason_required: permit.reason_required,
                                                         status: Some(to.to_string()),
-                                                        ..Default::default()
+                                                        ..crate::approvals::Ask::empty(portico_vocab::PolicyAction::AsaStatus)
                                                     }));
                                                 } else {
                                                     confirm.set(Some((to.to_string(), label_s.clone())));
@@ -326,7 +325,6 @@ pub fn AsaGroupPage() -> impl IntoView {
                             Callback::new(move |(user, add): (String, bool)| {
                                 if request {
                                     ask.set(Some(crate::approvals::Ask {
-                                        action: "asa_group".into(),
                                         target: user.trim().to_string(),
                                         title: if add { format!("Request: add {} to {gname}", user.trim()) } else { format!("Request: remove {user} from {gname}") },
                                         effect: if add { format!("{} gains the server access {gname} grants.", user.trim()) } else { format!("{user} loses the server access {gname} grants.") },
@@ -334,7 +332,7 @@ pub fn AsaGroupPage() -> impl IntoView {
                                         reason_required: permit.reason_required,
                                         group: Some(gname.clone()),
                                         add: Some(add),
-                                        ..Default::default()
+                                        ..crate::approvals::Ask::empty(portico_vocab::PolicyAction::AsaGroup)
                                     }));
                                 } else {
                                     member.dispatch(AsaMembership { group: gname.clone(), user, add });

@@ -14,7 +14,7 @@ pub struct GroupRow {
     pub id: String,
     pub name: String,
     pub description: Option<String>,
-    pub kind: String,
+    pub kind: portico_vocab::GroupKind,
     pub users_count: Option<i64>,
     /// Why the group cannot be changed here, when it cannot.
     pub read_only: Option<String>,
@@ -31,13 +31,4 @@ pub struct GroupView {
     pub group: GroupRow,
     pub can_manage: bool,
     pub can_manage_members: bool,
-}
-
-pub fn kind_label(kind: &str) -> &'static str {
-    match kind {
-        "OKTA_GROUP" => "Okta",
-        "APP_GROUP" => "App",
-        "BUILT_IN" => "Built-in",
-        _ => "Other",
-    }
 }

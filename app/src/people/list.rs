@@ -10,18 +10,6 @@ use leptos_router::{
     hooks::{use_navigate, use_query_map},
 };
 
-const STATUSES: [(&str, &str); 9] = [
-    ("", "Any status"),
-    ("ACTIVE", "Active"),
-    ("STAGED", "Staged"),
-    ("PROVISIONED", "Pending activation"),
-    ("RECOVERY", "Password reset"),
-    ("PASSWORD_EXPIRED", "Password expired"),
-    ("LOCKED_OUT", "Locked out"),
-    ("SUSPENDED", "Suspended"),
-    ("DEPROVISIONED", "Deactivated"),
-];
-
 /// The people list: one search box (as you type), structured filters, sortable columns and
 /// cursor paging, all in the URL. Server-rendered; the form works without WASM too.
 #[component]
@@ -88,8 +76,11 @@ pub fn PeoplePage() -> impl IntoView {
                         let q = PeopleQuery { status: event_target_value(&ev), after: String::new(), ..query.get_untracked() };
                         navigate_status(&q.href(), Default::default());
                     }>
-                        {STATUSES.iter().map(|(v, l)| view! {
-                            <option value=*v selected=move || query.get().status == *v>{*l}</option>
+                        <option value="" selected=move || query.get().status.is_empty()>"Any status"</option>
+                        {portico_vocab::UserStatus::KNOWN.into_iter().map(|s| {
+                            let v = s.as_str().to_string();
+                            let selected = v.clone();
+                            view! { <option value=v selected=move || query.get().status == selected>{s.label().to_string()}</option> }
                         }).collect_view()}
                     </select>
                 </label>

@@ -10,6 +10,7 @@ pub use create::NewPersonPage;
 pub use list::PeoplePage;
 pub use person::PersonPage;
 
+use portico_vocab::{LifecycleOp, UserStatus};
 use serde::{Deserialize, Serialize};
 
 /// The people list's whole state; it lives in the URL so reload, back and shared links
@@ -125,7 +126,7 @@ pub struct PersonRow {
     pub id: String,
     pub name: String,
     pub login: String,
-    pub status: String,
+    pub status: UserStatus,
     pub department: String,
     pub title: String,
     pub last_login: Option<String>,
@@ -151,7 +152,7 @@ pub enum Mode {
 /// A lifecycle button: what it is called and what the confirmation says will happen.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ActionView {
-    pub op: String,
+    pub op: LifecycleOp,
     pub label: String,
     pub danger: bool,
     pub confirm: String,
@@ -192,8 +193,8 @@ pub struct Person {
     pub id: String,
     pub name: String,
     pub login: String,
-    pub status: String,
-    pub transitioning_to: Option<String>,
+    pub status: UserStatus,
+    pub transitioning_to: Option<UserStatus>,
     pub created: Option<String>,
     pub last_login: Option<String>,
     pub last_updated: Option<String>,
@@ -259,21 +260,6 @@ pub struct NewPerson {
     pub password: String,
     pub activate: bool,
     pub group_ids: Vec<String>,
-}
-
-/// Okta's status names as people say them.
-pub fn status_label(status: &str) -> &'static str {
-    match status {
-        "STAGED" => "Staged",
-        "PROVISIONED" => "Pending activation",
-        "ACTIVE" => "Active",
-        "RECOVERY" => "Password reset",
-        "PASSWORD_EXPIRED" => "Password expired",
-        "LOCKED_OUT" => "Locked out",
-        "SUSPENDED" => "Suspended",
-        "DEPROVISIONED" => "Deactivated",
-        _ => "Unknown",
-    }
 }
 
 #[cfg(test)]

@@ -67,7 +67,7 @@ fn PersonView(person: Person, version: RwSignal<u32>, temp: RwSignal<Option<Stri
             <div class="who-line">
                 <h1 data-testid="person-name">{person.name.clone()}</h1>
                 <span data-testid="person-status"><StatusBadge status=person.status.clone() /></span>
-                {person.transitioning_to.clone().map(|t| view! { <span class="muted small">" → " {crate::people::status_label(&t)}</span> })}
+                {person.transitioning_to.clone().map(|t| view! { <span class="muted small">" → " {t.label().to_string()}</span> })}
             </div>
             <p class="mono muted">{person.login.clone()}</p>
             <dl class="meta">
@@ -151,17 +151,16 @@ fn Actions(
                     };
                     let target = target.clone();
                     view! {
-                        <button type="button" class=class data-op=a.op.clone() data-mode=if request { "request" } else { "run" }
+                        <button type="button" class=class data-op=a.op.as_str() data-mode=if request { "request" } else { "run" }
                             on:click=move |_| {
                                 if request {
                                     ask.set(Some(Ask {
-                                        action: a.op.clone(),
                                         target: target.clone(),
                                         title: format!("Request: {}", a.label),
                                         effect: a.confirm.clone(),
                                         approvers: a.approvers.clone(),
                                         reason_required: a.reason_required,
-                                        ..Default::default()
+                                        ..Ask::empty(a.op.into())
                                     }));
                                 } else {
                                     typed.set(String::new());
@@ -173,10 +172,10 @@ fn Actions(
             </div>
         </Show>
         {move || chosen.get().map(|a| {
-            let needs_login = a.op == "delete";
+            let needs_login = a.op == portico_vocab::LifecycleOp::Delete;
             let login_check = login_for_check.clone();
             let id = id.clone();
-            let op = a.op.clone();
+            let op = a.op;
             let confirm_label = a.label.clone();
             let danger = a.danger;
             view! {
@@ -194,7 +193,7 @@ fn Actions(
                             <button type="button" class=if danger { "button danger" } else { "button" } data-testid="confirm"
                                 disabled=move || run.pending().get() || (needs_login && !typed.get().trim().eq_ignore_ascii_case(&login_check))
                                 on:click=move |_| {
-                                    run.dispatch(RunLifecycle { id: id.clone(), op: op.clone(), confirm_login: needs_login.then(|| typed.get_untracked()) });
+                                    run.dispatch(RunLifecycle { id: id.clone(), op, confirm_login: needs_login.then(|| typed.get_untracked()) });
                                 }>
                                 {move || if run.pending().get() { "Working…".to_string() } else { confirm_label.clone() }}
                             </button>
@@ -271,14 +270,13 @@ fn Profile(person: Person, version: RwSignal<u32>, ask: RwSignal<Option<Ask>>) -
                                 }
                                 let effect = changes.iter().map(|(k, v)| format!("{k} → {}", if v.trim().is_empty() { "(cleared)" } else { v.as_str() })).collect::<Vec<_>>().join("; ");
                                 ask.set(Some(Ask {
-                                    action: "profile".into(),
                                     target: id.clone(),
                                     title: "Request: profile changes".into(),
                                     effect,
                                     approvers: permit.with_value(|p| p.approvers.clone()),
                                     reason_required: permit.with_value(|p| p.reason_required),
                                     changes: Some(changes),
-                                    ..Default::default()
+                                    ..Ask::empty(portico_vocab::PolicyAction::Profile)
                                 }));
                                 editing.set(false);
                             } else {
@@ -335,7 +333,6 @@ fn PersonGroups(id: String, can_manage: bool, permit: Permit, ask: RwSignal<Opti
         Callback::new(move |(group_id, group_name, add): (String, String, bool)| {
             if request {
                 ask.set(Some(Ask {
-                    action: "membership".into(),
                     target: id.clone(),
                     title: if add {
                         format!("Request: add to {group_name}")
@@ -351,7 +348,7 @@ fn PersonGroups(id: String, can_manage: bool, permit: Permit, ask: RwSignal<Opti
                     reason_required: permit.reason_required,
                     group: Some(group_id),
                     add: Some(add),
-                    ..Default::default()
+                    ..Ask::empty(portico_vocab::PolicyAction::Membership)
                 }));
             } else {
                 change.dispatch(ChangeMembership { group_id, user_ids: vec![id.clone()], add });

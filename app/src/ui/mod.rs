@@ -12,15 +12,15 @@ pub fn when(t: &Option<String>) -> String {
 }
 
 #[component]
-pub fn StatusBadge(status: String) -> impl IntoView {
-    let class = format!("badge status-{}", status.to_lowercase().replace('_', "-"));
-    view! { <span class=class>{crate::people::status_label(&status)}</span> }
+pub fn StatusBadge(status: portico_vocab::UserStatus) -> impl IntoView {
+    let class = format!("badge {}", status.css());
+    view! { <span class=class>{status.label().to_string()}</span> }
 }
 
 #[component]
-pub fn KindBadge(kind: String) -> impl IntoView {
-    let class = format!("badge kind-{}", kind.to_lowercase().replace('_', "-"));
-    view! { <span class=class>{crate::groups::kind_label(&kind)}</span> }
+pub fn KindBadge(kind: portico_vocab::GroupKind) -> impl IntoView {
+    let class = format!("badge {}", kind.css());
+    view! { <span class=class>{kind.label().to_string()}</span> }
 }
 
 /// Transient messages at the bottom of the screen: every action ends in one.

@@ -178,7 +178,12 @@ mod tests {
         .expect("old schema");
         crate::db::migrate(&db).await.expect("migrates");
         crate::db::migrate(&db).await.expect("twice is fine");
-        record(&db, &crate::clock::Clock::system(), AuditEvent { upstream_id: Some("okta-1".into()), ..Default::default() }).await;
+        record(
+            &db,
+            &crate::clock::Clock::system(),
+            AuditEvent { upstream_id: Some("okta-1".into()), ..Default::default() },
+        )
+        .await;
         let all = search(&db, &AuditQuery::default(), 10).await.expect("search");
         assert_eq!(all[0].upstream_id.as_deref(), Some("okta-1"));
         assert!(to_csv(&all).lines().next().expect("header").ends_with("okta_request_id"));

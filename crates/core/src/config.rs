@@ -52,6 +52,11 @@ pub struct ServerConfig {
     pub data_dir: PathBuf,
     /// The built site (`/pkg` with WASM, JS and CSS) that cargo-leptos produces.
     pub site_root: PathBuf,
+    /// Seals what Portico keeps for a while and must not store in the clear (a temporary
+    /// password waiting for its requester): 32 bytes, base64. Every replica needs the same one.
+    /// Absent: generated once into `data_dir/secret.key`.
+    #[serde(skip_serializing)]
+    pub secret_key: Option<Secret>,
 }
 
 impl Default for ServerConfig {
@@ -61,6 +66,7 @@ impl Default for ServerConfig {
             public_url: Url::parse("http://127.0.0.1:3000").expect("static URL"),
             data_dir: PathBuf::from("data"),
             site_root: PathBuf::from("target/site"),
+            secret_key: None,
         }
     }
 }

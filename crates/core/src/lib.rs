@@ -2,6 +2,7 @@
 //!
 //! Nothing here is compiled to WASM; the `app` crate reaches it only behind its `ssr` feature.
 
+pub mod actions;
 pub mod asa;
 pub mod audit;
 pub mod authz;
@@ -12,6 +13,7 @@ pub mod identity;
 pub mod okta;
 pub mod policy;
 pub mod requests;
+pub mod sealed;
 pub mod secret;
 pub mod state;
 

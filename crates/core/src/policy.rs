@@ -9,29 +9,12 @@ use figment::{
     Figment,
     providers::{Format, Toml},
 };
+pub use portico_vocab::PolicyAction;
 use serde::{Deserialize, Serialize};
 use std::{collections::BTreeMap, path::Path};
 
 /// The policy that ships with Portico (documented in the file itself).
 pub const DEFAULT_POLICY: &str = include_str!("policy.default.toml");
-
-/// Every action a policy may govern, in display order.
-pub const ACTIONS: &[&str] = &[
-    "activate",
-    "reactivate",
-    "unlock",
-    "reset_password",
-    "expire_password",
-    "reset_factors",
-    "unsuspend",
-    "suspend",
-    "deactivate",
-    "delete",
-    "profile",
-    "membership",
-    "asa_status",
-    "asa_group",
-];
 
 #[derive(Clone, Debug, Deserialize, Serialize, PartialEq, Eq)]
 #[serde(deny_unknown_fields)]
@@ -73,14 +56,15 @@ pub struct ActionPolicy {
 #[derive(Clone, Debug, Deserialize, Serialize, Default)]
 #[serde(deny_unknown_fields)]
 struct PolicyFile {
+    /// Keyed by action name; an unknown name is refused with the list of known ones.
     #[serde(default)]
-    actions: BTreeMap<String, ActionPolicy>,
+    actions: BTreeMap<PolicyAction, ActionPolicy>,
 }
 
-/// The whole policy: one rule per action in [`ACTIONS`].
+/// The whole policy: one rule for every [`PolicyAction`].
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Policy {
-    actions: BTreeMap<String, ActionPolicy>,
+    actions: BTreeMap<PolicyAction, ActionPolicy>,
 }
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -162,15 +146,7 @@ impl Policy {
         };
         let mut actions = parse(DEFAULT_POLICY)?.actions;
         if let Some(text) = overlay {
-            for (name, rule) in parse(text)?.actions {
-                if !ACTIONS.contains(&name.as_str()) {
-                    return Err(PolicyError(format!(
-                        "unknown action \"{name}\"; known actions: {}",
-                        ACTIONS.join(", ")
-                    )));
-                }
-                actions.insert(name, rule);
-            }
+            actions.extend(parse(text)?.actions);
         }
         let policy = Policy { actions };
         policy.validate()?;
@@ -178,8 +154,8 @@ impl Policy {
     }
 
     fn validate(&self) -> Result<(), PolicyError> {
-        for name in ACTIONS {
-            let Some(a) = self.actions.get(*name) else {
+        for name in PolicyAction::ALL {
+            let Some(a) = self.actions.get(&name) else {
                 return Err(PolicyError(format!("no rule for action \"{name}\"")));
             };
             let err = |msg: String| Err(PolicyError(format!("actions.{name}: {msg}")));
@@ -209,14 +185,15 @@ impl Policy {
         Ok(())
     }
 
-    /// The rule for `action` (one of [`ACTIONS`]).
-    pub fn rule(&self, action: &str) -> Option<&ActionPolicy> {
-        self.actions.get(action)
+    /// The rule for `action` (validation made sure every action has one).
+    pub fn rule(&self, action: impl Into<PolicyAction>) -> &ActionPolicy {
+        let action = action.into();
+        self.actions.get(&action).unwrap_or_else(|| unreachable!("the policy was validated to cover {action}"))
     }
 
-    /// Run at once, request, or neither. Unknown actions are refused.
-    pub fn decide(&self, action: &str, who: &Who) -> Decision {
-        let Some(rule) = self.rule(action) else { return Decision::Refuse };
+    /// Run at once, request, or neither.
+    pub fn decide(&self, action: impl Into<PolicyAction>, who: &Who) -> Decision {
+        let rule = self.rule(action);
         if rule.run.iter().any(|r| matches(r, who)) {
             Decision::Run
         } else if rule.request.iter().any(|r| matches(r, who)) {
@@ -228,10 +205,9 @@ impl Policy {
 
     /// Whether the policy could ever let someone acting as a manager do `action` (so callers
     /// only look up the delegation scope when it can matter).
-    pub fn mentions_manager(&self, action: &str) -> bool {
-        self.rule(action).is_some_and(|r| {
-            r.run.iter().chain(&r.request).chain(r.stages.iter().flat_map(|s| &s.approvers)).any(|x| x == "manager")
-        })
+    pub fn mentions_manager(&self, action: impl Into<PolicyAction>) -> bool {
+        let r = self.rule(action);
+        r.run.iter().chain(&r.request).chain(r.stages.iter().flat_map(|s| &s.approvers)).any(|x| x == "manager")
     }
 }
 
@@ -262,7 +238,7 @@ pub struct ApprovalCheck<'a> {
 
 /// Whether `who` may approve or reject at the request's current stage; separation of duties
 /// first, so the reason given is the one that matters.
-pub fn check_approver(policy: &Policy, action: &str, req: &ApprovalCheck, who: &Who) -> Result<(), Ineligible> {
+pub fn check_approver(policy: &Policy, action: PolicyAction, req: &ApprovalCheck, who: &Who) -> Result<(), Ineligible> {
     if who.sub == req.requester_sub {
         return Err(Ineligible::OwnRequest);
     }
@@ -284,6 +260,7 @@ pub fn check_approver(policy: &Policy, action: &str, req: &ApprovalCheck, who: &
 #[cfg(test)]
 mod tests {
     use super::*;
+    use portico_vocab::LifecycleOp::{Deactivate, Delete, Suspend, Unlock};
 
     fn who<'a>(sub: &'a str, roles: &'a [Role], groups: &'a [String], manages: bool) -> Who<'a> {
         Who { sub, roles, groups, manages_target: manages }
@@ -292,8 +269,8 @@ mod tests {
     #[test]
     fn defaults_are_valid_and_cover_every_action() {
         let p = Policy::defaults();
-        for a in ACTIONS {
-            assert!(p.rule(a).is_some(), "{a}");
+        for a in PolicyAction::ALL {
+            assert!(p.actions.contains_key(&a), "{a}");
         }
     }
 
@@ -306,15 +283,14 @@ mod tests {
         let manager = who("m", &[], &none, true);
         let other_manager = who("o", &[], &none, false);
         let auditor = who("x", &[Role::Auditor], &none, false);
-        assert_eq!(p.decide("deactivate", &admin), Decision::Run);
-        assert_eq!(p.decide("deactivate", &desk), Decision::Request);
-        assert_eq!(p.decide("deactivate", &manager), Decision::Request);
-        assert_eq!(p.decide("deactivate", &other_manager), Decision::Refuse, "out of scope");
-        assert_eq!(p.decide("deactivate", &auditor), Decision::Refuse);
-        assert_eq!(p.decide("unlock", &desk), Decision::Run);
-        assert_eq!(p.decide("unlock", &manager), Decision::Run);
-        assert_eq!(p.decide("delete", &desk), Decision::Refuse);
-        assert_eq!(p.decide("drop_tables", &admin), Decision::Refuse);
+        assert_eq!(p.decide(Deactivate, &admin), Decision::Run);
+        assert_eq!(p.decide(Deactivate, &desk), Decision::Request);
+        assert_eq!(p.decide(Deactivate, &manager), Decision::Request);
+        assert_eq!(p.decide(Deactivate, &other_manager), Decision::Refuse, "out of scope");
+        assert_eq!(p.decide(Deactivate, &auditor), Decision::Refuse);
+        assert_eq!(p.decide(Unlock, &desk), Decision::Run);
+        assert_eq!(p.decide(Unlock, &manager), Decision::Run);
+        assert_eq!(p.decide(Delete, &desk), Decision::Refuse);
     }
 
     #[test]
@@ -325,10 +301,10 @@ mod tests {
         .expect("valid");
         let officers = ["Security Officers".to_string()];
         let near = ["security officers".to_string()];
-        assert_eq!(p.decide("suspend", &who("s", &[], &officers, false)), Decision::Run);
-        assert_eq!(p.decide("suspend", &who("s", &[], &near, false)), Decision::Refuse);
+        assert_eq!(p.decide(Suspend, &who("s", &[], &officers, false)), Decision::Run);
+        assert_eq!(p.decide(Suspend, &who("s", &[], &near, false)), Decision::Refuse);
         // Other actions keep their defaults.
-        assert_eq!(p.decide("deactivate", &who("a", &[Role::Admin], &near, false)), Decision::Run);
+        assert_eq!(p.decide(Deactivate, &who("a", &[Role::Admin], &near, false)), Decision::Run);
     }
 
     #[test]
@@ -363,30 +339,39 @@ mod tests {
     #[test]
     fn separation_of_duties() {
         let p = Policy::defaults();
-        let stage = &p.rule("deactivate").expect("rule").stages[0];
+        let stage = &p.rule(Deactivate).stages[0];
         let none: [String; 0] = [];
         let admin_roles = [Role::Admin];
         // The requester, even an admin, never approves their own request.
         let requester = who("req", &admin_roles, &none, true);
-        assert_eq!(check_approver(&p, "deactivate", &check(stage, &none), &requester), Err(Ineligible::OwnRequest));
+        assert_eq!(
+            check_approver(&p, Deactivate.into(), &check(stage, &none), &requester),
+            Err(Ineligible::OwnRequest)
+        );
         // The target never approves a request about themselves.
         let target = who("tgt", &admin_roles, &none, false);
-        assert_eq!(check_approver(&p, "deactivate", &check(stage, &none), &target), Err(Ineligible::AboutThemselves));
+        assert_eq!(
+            check_approver(&p, Deactivate.into(), &check(stage, &none), &target),
+            Err(Ineligible::AboutThemselves)
+        );
         // Nobody approves twice.
         let decided = ["adm".to_string()];
         let admin = who("adm", &admin_roles, &none, false);
-        assert_eq!(check_approver(&p, "deactivate", &check(stage, &decided), &admin), Err(Ineligible::AlreadyDecided));
-        assert_eq!(check_approver(&p, "deactivate", &check(stage, &none), &admin), Ok(()));
-        // The target's manager approves; someone else's manager may not act at all.
-        assert_eq!(check_approver(&p, "deactivate", &check(stage, &none), &who("m", &[], &none, true)), Ok(()));
         assert_eq!(
-            check_approver(&p, "deactivate", &check(stage, &none), &who("m2", &[], &none, false)),
+            check_approver(&p, Deactivate.into(), &check(stage, &decided), &admin),
+            Err(Ineligible::AlreadyDecided)
+        );
+        assert_eq!(check_approver(&p, Deactivate.into(), &check(stage, &none), &admin), Ok(()));
+        // The target's manager approves; someone else's manager may not act at all.
+        assert_eq!(check_approver(&p, Deactivate.into(), &check(stage, &none), &who("m", &[], &none, true)), Ok(()));
+        assert_eq!(
+            check_approver(&p, Deactivate.into(), &check(stage, &none), &who("m2", &[], &none, false)),
             Err(Ineligible::NotAllowedToAct)
         );
         // Help desk may request deactivations but is not an approver of them.
         let desk_roles = [Role::HelpDesk];
         assert_eq!(
-            check_approver(&p, "deactivate", &check(stage, &none), &who("h", &desk_roles, &none, false)),
+            check_approver(&p, Deactivate.into(), &check(stage, &none), &who("h", &desk_roles, &none, false)),
             Err(Ineligible::NotAnApprover)
         );
     }
@@ -399,16 +384,16 @@ mod tests {
              stages = [{ approvers = [\"group:Security\"], required = 2 }]\n",
         ))
         .expect("valid");
-        let stage = &p.rule("suspend").expect("rule").stages[0];
+        let stage = &p.rule(Suspend).stages[0];
         let security = ["Security".to_string()];
         let none: [String; 0] = [];
         assert_eq!(
-            check_approver(&p, "suspend", &check(stage, &none), &who("s", &[], &security, false)),
+            check_approver(&p, Suspend.into(), &check(stage, &none), &who("s", &[], &security, false)),
             Err(Ineligible::NotAllowedToAct)
         );
         let admin_roles = [Role::Admin];
         assert_eq!(
-            check_approver(&p, "suspend", &check(stage, &none), &who("s", &admin_roles, &security, false)),
+            check_approver(&p, Suspend.into(), &check(stage, &none), &who("s", &admin_roles, &security, false)),
             Ok(())
         );
         assert_eq!(stage.required, 2);

@@ -16,6 +16,8 @@ pub struct AppState {
     pub asa: Option<Arc<AsaClient>>,
     /// The approval policy, validated at start.
     pub policy: Arc<Policy>,
+    /// Seals secrets kept at rest (a temporary password waiting for its requester).
+    pub seal: crate::sealed::SealKey,
     /// Where every time comes from (see [`Clock`]).
     pub clock: Clock,
     /// This process's name on the work it claims (requests, notifications); unique per start.

@@ -2,6 +2,7 @@
 //! The one integration-test binary (link time dominates on small machines): the portal and its
 //! embedded org started on port 0 with a temporary data directory, driven over real HTTP.
 
+mod actions;
 mod approvals;
 mod asa;
 mod audit;

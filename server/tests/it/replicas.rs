@@ -52,10 +52,12 @@ impl Replica {
             .stdout(Stdio::null())
             .spawn()
             .expect("portico starts");
+        // Owned at once, so a panic below still kills the process (Drop).
+        let replica = Replica { child, base: base.clone() };
         let http = reqwest::Client::new();
         for _ in 0..300 {
             if http.get(format!("{base}/healthz")).send().await.is_ok_and(|r| r.status().is_success()) {
-                return Replica { child, base };
+                return replica;
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
@@ -226,10 +228,8 @@ async fn two_processes_on_one_database_run_an_approved_call_exactly_once() {
     tokio::time::sleep(Duration::from_millis(500)).await;
     let kinds = events();
     assert_eq!(kinds, vec!["request.create", "request.approve", "request.execute"]);
-    let queued: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM notifications WHERE done = 1")
-        .fetch_one(&db)
-        .await
-        .expect("n");
+    let queued: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM notifications WHERE done = 1").fetch_one(&db).await.expect("n");
     assert_eq!(queued, 3);
     drop(c);
     org.stop().await;

@@ -7,6 +7,7 @@ mod inbox;
 mod my_people;
 mod my_requests;
 mod request_action;
+mod reveal_temp_password;
 
 pub use cancel_request::*;
 pub use decide_request::*;
@@ -15,6 +16,7 @@ pub use inbox::*;
 pub use my_people::*;
 pub use my_requests::*;
 pub use request_action::*;
+pub use reveal_temp_password::*;
 
 #[cfg(feature = "ssr")]
 pub(crate) mod views;

@@ -1,5 +1,6 @@
 use crate::{approvals::RequestView, error::PortalError};
 use leptos::prelude::*;
+use portico_vocab::PolicyAction;
 
 /// Asks for an action the policy lets the caller request but not run. The request stores the
 /// exact upstream call; it runs once every approval stage has approved. `target` is an Okta user
@@ -7,7 +8,7 @@ use leptos::prelude::*;
 /// complete the call for membership, ASA and profile actions.
 #[server(prefix = "/api", endpoint = "requests/new")]
 pub async fn request_action(
-    action: String,
+    action: PolicyAction,
     target: String,
     reason: String,
     group: Option<String>,
@@ -19,7 +20,6 @@ pub async fn request_action(
     use crate::ssr::{fail, okta_error, person_label};
     use portico_core::{
         asa::ServerAccess,
-        authz::lifecycle_link,
         policy::Decision,
         requests::{self, Call, NewRequest, Person, worker},
     };
@@ -29,95 +29,87 @@ pub async fn request_action(
     if reason.chars().count() > 1000 {
         return Err(bad("Keep the reason under 1000 characters.".into()));
     }
-    let rule = caller.state.policy.rule(&action).cloned().ok_or_else(|| bad(format!("Unknown action {action}.")))?;
+    let rule = caller.state.policy.rule(action).clone();
     let okta = &caller.state.okta;
     let asa_name = || target.trim().to_string();
 
     // The call, who it is about, and what it does in words; refused now if the target's
     // current state does not allow it.
-    let (call, user, summary, label) = if let Some(link) = lifecycle_link(&action) {
-        let user = okta.get_user(&target).await.map_err(okta_error)?;
-        if !user.has_link(link) {
-            return Err(bad(format!(
-                "{} is {} now, which does not allow this.",
-                user.display_name(),
-                crate::people::status_label(&user.status).to_lowercase()
-            )));
+    let (call, user, summary, label) = match action {
+        PolicyAction::Lifecycle(op) => {
+            let user = okta.get_user(&target).await.map_err(okta_error)?;
+            if !user.allows(op) {
+                return Err(bad(format!(
+                    "{} is {} now, which does not allow this.",
+                    user.display_name(),
+                    user.status.words()
+                )));
+            }
+            let summary = format!("{}: {}", op.label(), user.display_name());
+            (Call::Lifecycle { user_id: user.id.clone(), op }, Some(user), summary, None)
         }
-        let verb = crate::people::server::views::action(&action, "").label;
-        let summary = format!("{verb}: {}", user.display_name());
-        (Call::Lifecycle { user_id: user.id.clone(), op: action.clone() }, Some(user), summary, None)
-    } else {
-        match action.as_str() {
-            "profile" => {
-                let user = okta.get_user(&target).await.map_err(okta_error)?;
-                let changes =
-                    crate::people::server::views::profile_changes(changes.unwrap_or_default()).map_err(bad)?;
-                if changes.is_empty() {
-                    return Err(bad("Change at least one field.".into()));
-                }
-                let fields: Vec<&str> = changes.keys().map(String::as_str).collect();
-                let summary = format!("Edit profile: {} ({})", user.display_name(), fields.join(", "));
-                (Call::Profile { user_id: user.id.clone(), changes }, Some(user), summary, None)
+        PolicyAction::Profile => {
+            let user = okta.get_user(&target).await.map_err(okta_error)?;
+            let changes = crate::people::server::views::profile_changes(changes.unwrap_or_default()).map_err(bad)?;
+            if changes.is_empty() {
+                return Err(bad("Change at least one field.".into()));
             }
-            "membership" => {
-                let user = okta.get_user(&target).await.map_err(okta_error)?;
-                let group_id = group.clone().unwrap_or_default();
-                let g = okta.get_group(&group_id).await.map_err(okta_error)?;
-                if let Some(reason) = crate::groups::server::views::read_only_reason(&g.kind) {
-                    return Err(bad(reason.to_string()));
-                }
-                let add = add.unwrap_or(true);
-                let summary = if add {
-                    format!("Add {} to {}", user.display_name(), g.name)
-                } else {
-                    format!("Remove {} from {}", user.display_name(), g.name)
-                };
-                let call = Call::Membership {
-                    user_id: user.id.clone(),
-                    group_id: g.id.clone(),
-                    group_name: g.name.clone(),
-                    add,
-                };
-                (call, Some(user), summary, None)
+            let fields: Vec<&str> = changes.keys().map(String::as_str).collect();
+            let summary = format!("Edit profile: {} ({})", user.display_name(), fields.join(", "));
+            (Call::Profile { user_id: user.id.clone(), changes }, Some(user), summary, None)
+        }
+        PolicyAction::Membership => {
+            let user = okta.get_user(&target).await.map_err(okta_error)?;
+            let group_id = group.clone().unwrap_or_default();
+            let g = okta.get_group(&group_id).await.map_err(okta_error)?;
+            if let Some(reason) = g.kind.read_only_reason() {
+                return Err(bad(reason));
             }
-            "asa_status" => {
-                let status = status.clone().unwrap_or_default();
-                let verb = match status.as_str() {
-                    "ACTIVE" => "Enable",
-                    "DISABLED" => "Disable",
-                    "DELETED" => "Delete",
-                    other => return Err(bad(format!("Unknown ASA status {other}."))),
-                };
-                let asa = caller.state.asa.clone().ok_or_else(|| bad("Server access is not configured.".into()))?;
-                let name = asa_name();
-                asa.user(&name).await.map_err(crate::asa::server::views::asa_error)?;
-                let summary = format!("{verb} ASA user {name}");
-                (Call::AsaStatus { name: name.clone(), status }, None, summary, Some(format!("ASA {name}")))
+            let add = add.unwrap_or(true);
+            let summary = if add {
+                format!("Add {} to {}", user.display_name(), g.name)
+            } else {
+                format!("Remove {} from {}", user.display_name(), g.name)
+            };
+            let call =
+                Call::Membership { user_id: user.id.clone(), group_id: g.id.clone(), group_name: g.name.clone(), add };
+            (call, Some(user), summary, None)
+        }
+        PolicyAction::AsaStatus => {
+            let status = status.clone().unwrap_or_default();
+            let verb = match status.as_str() {
+                "ACTIVE" => "Enable",
+                "DISABLED" => "Disable",
+                "DELETED" => "Delete",
+                other => return Err(bad(format!("Unknown ASA status {other}."))),
+            };
+            let asa = caller.state.asa.clone().ok_or_else(|| bad("Server access is not configured.".into()))?;
+            let name = asa_name();
+            asa.user(&name).await.map_err(crate::asa::server::views::asa_error)?;
+            let summary = format!("{verb} ASA user {name}");
+            (Call::AsaStatus { name: name.clone(), status }, None, summary, Some(format!("ASA {name}")))
+        }
+        PolicyAction::AsaGroup => {
+            let asa = caller.state.asa.clone().ok_or_else(|| bad("Server access is not configured.".into()))?;
+            let (name, group) = (asa_name(), group.clone().unwrap_or_default());
+            let g = asa.group(&group).await.map_err(crate::asa::server::views::asa_error)?;
+            if g.managed_by_okta {
+                return Err(bad(format!("{group} is pushed from Okta: change its members in Okta.")));
             }
-            "asa_group" => {
-                let asa = caller.state.asa.clone().ok_or_else(|| bad("Server access is not configured.".into()))?;
-                let (name, group) = (asa_name(), group.clone().unwrap_or_default());
-                let g = asa.group(&group).await.map_err(crate::asa::server::views::asa_error)?;
-                if g.managed_by_okta {
-                    return Err(bad(format!("{group} is pushed from Okta: change its members in Okta.")));
-                }
-                let add = add.unwrap_or(true);
-                let summary = if add {
-                    format!("Add {name} to ASA group {group}")
-                } else {
-                    format!("Remove {name} from ASA group {group}")
-                };
-                (Call::AsaMembership { group, user: name.clone(), add }, None, summary, Some(format!("ASA {name}")))
-            }
-            other => return Err(bad(format!("{other} cannot be requested."))),
+            let add = add.unwrap_or(true);
+            let summary = if add {
+                format!("Add {name} to ASA group {group}")
+            } else {
+                format!("Remove {name} from ASA group {group}")
+            };
+            (Call::AsaMembership { group, user: name.clone(), add }, None, summary, Some(format!("ASA {name}")))
         }
     };
     let label = label.or_else(|| user.as_ref().map(person_label)).unwrap_or_default();
 
     let decision = match &user {
-        Some(u) => caller.decide_for(&action, u).await,
-        None => caller.decide(&action, false),
+        Some(u) => caller.decide_for(action, u).await,
+        None => caller.decide(action, false),
     };
     match decision {
         Decision::Request => {}

@@ -33,14 +33,11 @@ pub async fn target_user(caller: &Caller, req: &Request) -> Option<User> {
 /// Whether the caller may approve or reject `req` now; the reason when not.
 pub async fn eligibility(caller: &Caller, req: &Request, target: Option<&User>) -> Result<(), String> {
     if req.status != Status::Pending {
-        return Err(format!(
-            "This request is {} now.",
-            crate::approvals::status_label(req.status.as_str()).to_lowercase()
-        ));
+        return Err(format!("This request is {} now.", req.status.label().to_lowercase()));
     }
     let Some(stage) = req.current_stage() else { return Err("This request has no approval stage.".into()) };
     let manages = match target {
-        Some(user) if caller.state.policy.mentions_manager(&req.action) => caller.manages(user).await,
+        Some(user) if caller.state.policy.mentions_manager(req.action) => caller.manages(user).await,
         _ => false,
     };
     let decided = req.decided_by();
@@ -50,7 +47,7 @@ pub async fn eligibility(caller: &Caller, req: &Request, target: Option<&User>) 
         stage,
         decided: &decided,
     };
-    check_approver(&caller.state.policy, &req.action, &check, &caller.who(manages)).map_err(|e| e.message().to_string())
+    check_approver(&caller.state.policy, req.action, &check, &caller.who(manages)).map_err(|e| e.message().to_string())
 }
 
 pub fn view(caller: &Caller, req: &Request, target: Option<&User>, can_decide: bool) -> RequestView {
@@ -58,10 +55,7 @@ pub fn view(caller: &Caller, req: &Request, target: Option<&User>, can_decide: b
         .map(|u| u.display_name())
         .unwrap_or_else(|| req.target_label.split(" (").next().unwrap_or(&req.target_label).to_string());
     let (effect, after) = match &req.call {
-        Call::Lifecycle { op, .. } => (
-            crate::people::server::views::action(op, &target_name).confirm,
-            portico_core::authz::status_after(op).map(str::to_string),
-        ),
+        Call::Lifecycle { op, .. } => (op.consequence(&target_name, true), op.status_after()),
         Call::Profile { changes, .. } => (
             changes
                 .iter()
@@ -102,7 +96,7 @@ pub fn view(caller: &Caller, req: &Request, target: Option<&User>, can_decide: b
     };
     RequestView {
         id: req.id.clone(),
-        action: req.action.clone(),
+        action: req.action,
         summary: req.summary.clone(),
         effect,
         target_name,
@@ -115,7 +109,7 @@ pub fn view(caller: &Caller, req: &Request, target: Option<&User>, can_decide: b
         reason: req.reason.clone(),
         requester: req.requester_name.clone(),
         requester_login: req.requester_login.clone(),
-        status: req.status.as_str().to_string(),
+        status: req.status,
         created_at: req.created_at.clone(),
         expires_at: req.expires_at.clone(),
         updated_at: req.updated_at.clone(),
@@ -133,7 +127,17 @@ pub fn view(caller: &Caller, req: &Request, target: Option<&User>, can_decide: b
             .collect(),
         can_decide,
         can_cancel: req.status == Status::Pending && req.requester_sub == caller.principal.sub,
+        can_reveal: false,
     }
+}
+
+/// [`view`], and whether a temporary password waits for the viewer (their own done request).
+pub async fn view_with_secret(caller: &Caller, req: &Request, target: Option<&User>, can_decide: bool) -> RequestView {
+    let mut v = view(caller, req, target, can_decide);
+    v.can_reveal = req.status == Status::Done
+        && req.requester_sub == caller.principal.sub
+        && portico_core::requests::has_secret(&caller.state.db, &req.id).await.unwrap_or(false);
+    v
 }
 
 /// Views of many requests, each open one with its target read now and the caller's right to
@@ -143,7 +147,7 @@ pub async fn views(caller: &Caller, reqs: &[Request]) -> Vec<RequestView> {
     for r in reqs {
         let target = if r.status.is_open() { target_user(caller, r).await } else { None };
         let can = r.status == Status::Pending && eligibility(caller, r, target.as_ref()).await.is_ok();
-        out.push(view(caller, r, target.as_ref(), can));
+        out.push(view_with_secret(caller, r, target.as_ref(), can).await);
     }
     out
 }

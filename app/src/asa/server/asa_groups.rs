@@ -26,7 +26,12 @@ pub async fn asa_group(name: String) -> Result<AsaGroupView, PortalError> {
     Ok(AsaGroupView {
         group: group(&g),
         members: members.iter().map(user).collect(),
-        can_manage: caller.decide("asa_group", false) == portico_core::policy::Decision::Run,
-        permit: crate::people::server::views::permit(&caller, "asa_group", false, !g.managed_by_okta),
+        can_manage: caller.decide(portico_vocab::PolicyAction::AsaGroup, false) == portico_core::policy::Decision::Run,
+        permit: crate::people::server::views::permit(
+            &caller,
+            portico_vocab::PolicyAction::AsaGroup,
+            false,
+            !g.managed_by_okta,
+        ),
     })
 }

@@ -17,8 +17,13 @@ pub async fn asa_user(name: String) -> Result<AsaUserView, PortalError> {
     Ok(AsaUserView {
         user: user(&u),
         groups: groups.iter().map(group).collect(),
-        can_manage: caller.decide("asa_status", false) == portico_core::policy::Decision::Run,
-        permit: crate::people::server::views::permit(&caller, "asa_status", false, u.status != "DELETED"),
+        can_manage: caller.decide(portico_vocab::PolicyAction::AsaStatus, false) == portico_core::policy::Decision::Run,
+        permit: crate::people::server::views::permit(
+            &caller,
+            portico_vocab::PolicyAction::AsaStatus,
+            false,
+            u.status != "DELETED",
+        ),
     })
 }
 

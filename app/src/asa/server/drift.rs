@@ -18,7 +18,7 @@ pub async fn fix_drift(asa_name: String) -> Result<String, PortalError> {
     use crate::ssr::fail;
     use portico_core::asa::ServerAccess;
     let caller = crate::ssr::caller().await?;
-    caller.authorize("asa_status", None, "change server access").await?;
+    caller.authorize(portico_vocab::PolicyAction::AsaStatus, None, "change server access").await?;
     let rows = compute(&caller).await?;
     let Some(row) = rows.into_iter().find(|r| r.asa_name == asa_name) else {
         return Err(fail(PortalError::bad_request(format!("{asa_name} is no longer out of step with Okta."))));
@@ -33,60 +33,22 @@ pub async fn fix_drift(asa_name: String) -> Result<String, PortalError> {
 
 #[cfg(feature = "ssr")]
 async fn compute(caller: &crate::ssr::Caller) -> Result<Vec<DriftRow>, PortalError> {
-    use super::views::{asa_error, client};
-    use portico_core::asa::ServerAccess;
-    use std::collections::HashMap;
-    let asa = client(caller)?;
-    let mut asa_users = Vec::new();
-    let mut offset: Option<String> = None;
-    loop {
-        let (page, next) =
-            asa.users(None, &["ACTIVE", "DISABLED"], false, offset.as_deref()).await.map_err(asa_error)?;
-        asa_users.extend(page);
-        match next {
-            Some(n) => offset = Some(n),
-            None => break,
-        }
-    }
-    let okta = &caller.state.okta;
-    let mut by_email: HashMap<String, portico_core::okta::User> = HashMap::new();
-    let mut after: Option<String> = None;
-    loop {
-        let page =
-            okta.search_users(Some("status pr"), None, after.as_deref(), 200).await.map_err(crate::ssr::okta_error)?;
-        for u in page.items {
-            if let Some(e) = u.field("email") {
-                by_email.insert(e.to_lowercase(), u);
-            }
-        }
-        match page.next {
-            Some(n) => after = Some(n),
-            None => break,
-        }
-    }
-    let mut rows = Vec::new();
-    for a in asa_users {
-        let email = a.email().unwrap_or_default().to_lowercase();
-        let okta_user = by_email.get(&email);
-        let (problem, fix_to) = match (okta_user.map(|u| u.status.as_str()), a.status.as_str()) {
-            (Some(s @ ("DEPROVISIONED" | "SUSPENDED")), "ACTIVE") => (
-                format!("Can still reach servers although {} in Okta.", crate::people::status_label(s).to_lowercase()),
-                "DISABLED",
-            ),
-            (None, "ACTIVE") => ("Active in ASA with no Okta account.".to_string(), "DISABLED"),
-            (Some("ACTIVE"), "DISABLED") => ("Disabled in ASA although active in Okta.".to_string(), "ACTIVE"),
-            _ => continue,
-        };
-        rows.push(DriftRow {
-            okta_id: okta_user.map(|u| u.id.clone()),
-            name: okta_user.map(|u| u.display_name()).unwrap_or_else(|| a.full_name()),
-            email,
-            okta_status: okta_user.map(|u| u.status.clone()),
-            asa_name: a.name.clone(),
-            asa_status: a.status.clone(),
-            problem,
-            fix_to: fix_to.to_string(),
-        });
-    }
-    Ok(rows)
+    use portico_core::asa::drift::{self, DriftError};
+    let rows = drift::find(&caller.state.okta, super::views::client(caller)?.as_ref()).await.map_err(|e| match e {
+        DriftError::Okta(e) => crate::ssr::okta_error(e),
+        DriftError::Asa(e) => super::views::asa_error(e),
+    })?;
+    Ok(rows
+        .into_iter()
+        .map(|d| DriftRow {
+            okta_id: d.okta_id,
+            name: d.name,
+            email: d.email,
+            okta_status: d.okta_status,
+            asa_name: d.asa_name,
+            asa_status: d.asa_status,
+            problem: d.problem,
+            fix_to: d.fix_to,
+        })
+        .collect())
 }

@@ -7,7 +7,7 @@ pub async fn save_asa_group(name: String, roles: Vec<String>, create: bool) -> R
     use super::views::{asa_error, client};
     use portico_core::asa::ServerAccess;
     let caller = crate::ssr::caller().await?;
-    caller.authorize("asa_group", None, "change server access groups").await?;
+    caller.authorize(portico_vocab::PolicyAction::AsaGroup, None, "change server access groups").await?;
     let asa = client(&caller)?;
     if create {
         asa.create_group(name.trim(), &roles).await.map_err(asa_error)?;
@@ -31,7 +31,7 @@ pub async fn delete_asa_group(name: String) -> Result<String, PortalError> {
     use super::views::{asa_error, client};
     use portico_core::asa::ServerAccess;
     let caller = crate::ssr::caller().await?;
-    caller.authorize("asa_group", None, "change server access groups").await?;
+    caller.authorize(portico_vocab::PolicyAction::AsaGroup, None, "change server access groups").await?;
     client(&caller)?.delete_group(&name).await.map_err(asa_error)?;
     caller.audit("asa.group_delete", &format!("ASA group {name}"), None, None, "").await;
     Ok(format!("Deleted {name} from ASA."))
@@ -44,7 +44,7 @@ pub async fn asa_membership(group: String, user: String, add: bool) -> Result<St
     use crate::ssr::fail;
     use portico_core::asa::ServerAccess;
     let caller = crate::ssr::caller().await?;
-    caller.authorize("asa_group", None, "change server access groups").await?;
+    caller.authorize(portico_vocab::PolicyAction::AsaGroup, None, "change server access groups").await?;
     let asa = client(&caller)?;
     let g = asa.group(&group).await.map_err(asa_error)?;
     if g.managed_by_okta {

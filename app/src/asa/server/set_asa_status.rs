@@ -8,7 +8,7 @@ pub async fn set_asa_status(name: String, status: String) -> Result<String, Port
     use crate::ssr::fail;
     use portico_core::asa::ServerAccess;
     let caller = crate::ssr::caller().await?;
-    caller.authorize("asa_status", None, "change server access").await?;
+    caller.authorize(portico_vocab::PolicyAction::AsaStatus, None, "change server access").await?;
     let done = match status.as_str() {
         "ACTIVE" => "enabled",
         "DISABLED" => "disabled",

@@ -7,10 +7,11 @@ pub async fn get_group(id: String) -> Result<GroupView, PortalError> {
     let caller = crate::ssr::caller().await?;
     caller.require(Action::ViewGroups, "view groups").await?;
     let g = caller.state.okta.get_group(&id).await.map_err(crate::ssr::okta_error)?;
-    let writable = g.kind == "OKTA_GROUP";
+    let writable = g.kind == portico_vocab::GroupKind::OktaGroup;
     Ok(GroupView {
         group: super::views::row(&g),
         can_manage: writable && caller.can(Action::ManageGroups),
-        can_manage_members: writable && caller.decide("membership", false) == portico_core::policy::Decision::Run,
+        can_manage_members: writable
+            && caller.decide(portico_vocab::PolicyAction::Membership, false) == portico_core::policy::Decision::Run,
     })
 }

@@ -22,7 +22,7 @@ pub async fn rename_group(id: String, name: String, description: String) -> Resu
     caller.require(Action::ManageGroups, "rename groups").await?;
     let okta = &caller.state.okta;
     let current = okta.get_group(&id).await.map_err(okta_error)?;
-    if let Some(reason) = super::views::read_only_reason(&current.kind) {
+    if let Some(reason) = current.kind.read_only_reason() {
         return Err(fail(PortalError::bad_request(reason)));
     }
     let description = Some(description.trim()).filter(|d| !d.is_empty());
@@ -40,7 +40,7 @@ pub async fn delete_group(id: String) -> Result<String, PortalError> {
     caller.require(Action::ManageGroups, "delete groups").await?;
     let okta = &caller.state.okta;
     let current = okta.get_group(&id).await.map_err(okta_error)?;
-    if let Some(reason) = super::views::read_only_reason(&current.kind) {
+    if let Some(reason) = current.kind.read_only_reason() {
         return Err(fail(PortalError::bad_request(reason)));
     }
     okta.delete_group(&id).await.map_err(okta_error)?;

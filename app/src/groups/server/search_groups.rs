@@ -7,7 +7,8 @@ pub async fn search_groups(q: String, after: String) -> Result<GroupsList, Porta
     use portico_core::{authz::Action, okta::search::literal};
     let caller = crate::ssr::caller().await?;
     // Managers who may ask for membership changes pick groups too (names only, no members).
-    if caller.state.policy.decide("membership", &caller.who(true)) == portico_core::policy::Decision::Refuse
+    if caller.state.policy.decide(portico_vocab::PolicyAction::Membership, &caller.who(true))
+        == portico_core::policy::Decision::Refuse
         || caller.can(Action::ViewGroups)
     {
         caller.require(Action::ViewGroups, "view groups").await?;

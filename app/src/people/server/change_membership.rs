@@ -10,14 +10,16 @@ pub async fn change_membership(group_id: String, user_ids: Vec<String>, add: boo
     let caller = crate::ssr::caller().await?;
     let okta = &caller.state.okta;
     // Admins (by role) change many people at once; anyone else is checked person by person.
-    if caller.decide("membership", false) != Decision::Run {
+    if caller.decide(portico_vocab::PolicyAction::Membership, false) != Decision::Run {
         for uid in &user_ids {
             let user = okta.get_user(uid).await.map_err(okta_error)?;
-            caller.authorize("membership", Some(&user), "change this person's groups").await?;
+            caller
+                .authorize(portico_vocab::PolicyAction::Membership, Some(&user), "change this person's groups")
+                .await?;
         }
     }
     let group = okta.get_group(&group_id).await.map_err(okta_error)?;
-    if let Some(reason) = crate::groups::server::views::read_only_reason(&group.kind) {
+    if let Some(reason) = group.kind.read_only_reason() {
         return Err(fail(PortalError::bad_request(reason)));
     }
     if user_ids.is_empty() {

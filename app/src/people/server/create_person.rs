@@ -32,6 +32,6 @@ pub async fn create_person(person: NewPerson) -> Result<String, PortalError> {
         body["groupIds"] = serde_json::json!(person.group_ids);
     }
     let user = caller.state.okta.create_user(&body, person.activate).await.map_err(okta_error)?;
-    caller.audit("person.create", &format!("{login} ({})", user.id), None, Some(&user.status), "").await;
+    caller.audit("person.create", &format!("{login} ({})", user.id), None, Some(user.status.as_str()), "").await;
     Ok(user.id)
 }

@@ -8,7 +8,7 @@ pub async fn update_profile(id: String, changes: Vec<(String, String)>) -> Resul
     use crate::ssr::{fail, okta_error};
     let caller = crate::ssr::caller().await?;
     let user = caller.state.okta.get_user(&id).await.map_err(okta_error)?;
-    caller.authorize("profile", Some(&user), "edit this profile").await?;
+    caller.authorize(portico_vocab::PolicyAction::Profile, Some(&user), "edit this profile").await?;
     let map = super::views::profile_changes(changes).map_err(|m| fail(PortalError::bad_request(m)))?;
     if map.is_empty() {
         return super::get_person::load(&caller, &id).await;

@@ -2,7 +2,8 @@
 
 use crate::people::{ActionView, Mode, PendingRequest, Permit, Person, PersonRow, ProfileField};
 use crate::ssr::Caller;
-use portico_core::{authz::LIFECYCLE, okta::User, policy::Decision, requests::Request};
+use portico_core::{okta::User, policy::Decision, requests::Request};
+use portico_vocab::{LifecycleOp, PolicyAction, UserStatus};
 
 /// Profile properties shown on the person page, in order: `(key, label, editable)`.
 pub const PROFILE: &[(&str, &str, bool)] = &[
@@ -30,61 +31,13 @@ pub fn row(u: &User) -> PersonRow {
     }
 }
 
-pub(crate) fn action(op: &str, name: &str) -> ActionView {
-    let (label, danger, confirm) = match op {
-        "activate" => (
-            "Activate",
-            false,
-            format!("{name} will be activated. Without a password, Okta emails them an activation link."),
-        ),
-        "reactivate" => (
-            "Resend activation",
-            false,
-            format!("Okta sends {name} a new activation email; the previous link stops working."),
-        ),
-        "unlock" => ("Unlock", false, format!("{name} can sign in again with their current password.")),
-        "reset_password" => (
-            "Reset password",
-            false,
-            format!("{name}'s password stops working now and Okta emails them a link to choose a new one."),
-        ),
-        "expire_password" => (
-            "Expire password",
-            false,
-            format!(
-                "{name} must choose a new password at next sign-in. A temporary password is shown once, here, for you to pass on."
-            ),
-        ),
-        "reset_factors" => (
-            "Reset MFA",
-            false,
-            format!("All of {name}'s enrolled MFA factors are removed; they enroll again at next sign-in."),
-        ),
-        "unsuspend" => ("Unsuspend", false, format!("{name} can sign in again.")),
-        "suspend" => (
-            "Suspend",
-            true,
-            format!("{name} is signed out and cannot sign in until unsuspended. Apps and group memberships stay."),
-        ),
-        "deactivate" => (
-            "Deactivate",
-            true,
-            format!(
-                "{name} is signed out, removed from every app assignment, and their password is deleted. Group memberships stay. Coming back needs a new activation."
-            ),
-        ),
-        "delete" => (
-            "Delete",
-            true,
-            format!("{name} and their group memberships are deleted permanently. This cannot be undone."),
-        ),
-        _ => ("", false, String::new()),
-    };
+/// A lifecycle button for `op` on `name`, as a direct run (the words come from the vocabulary).
+pub(crate) fn action(op: LifecycleOp, name: &str) -> ActionView {
     ActionView {
-        op: op.into(),
-        label: label.into(),
-        danger,
-        confirm,
+        op,
+        label: op.label().into(),
+        danger: op.is_dangerous(),
+        confirm: op.consequence(name, false),
         mode: Mode::Run,
         reason_required: false,
         approvers: String::new(),
@@ -101,9 +54,12 @@ pub fn mode(d: Decision) -> Mode {
 }
 
 /// Who approves `action`, in words ("the person's manager or an admin").
-pub fn approvers_words(caller: &Caller, action: &str) -> String {
-    let Some(rule) = caller.state.policy.rule(action) else { return String::new() };
-    rule.stages
+pub fn approvers_words(caller: &Caller, action: PolicyAction) -> String {
+    caller
+        .state
+        .policy
+        .rule(action)
+        .stages
         .iter()
         .map(|s| {
             let who = portico_core::policy::describe_stage(s);
@@ -114,29 +70,30 @@ pub fn approvers_words(caller: &Caller, action: &str) -> String {
 }
 
 /// The viewer's permit for a non-lifecycle action on a person (none once they are deactivated).
-pub fn permit(caller: &Caller, action: &str, manages: bool, live: bool) -> Permit {
+pub fn permit(caller: &Caller, action: PolicyAction, manages: bool, live: bool) -> Permit {
     let mode = if live { mode(caller.decide(action, manages)) } else { Mode::None };
     Permit {
         mode,
         approvers: if mode == Mode::Request { approvers_words(caller, action) } else { String::new() },
-        reason_required: caller.state.policy.rule(action).is_some_and(|r| r.reason_required),
+        reason_required: caller.state.policy.rule(action).reason_required,
     }
 }
 
 /// The operations Okta allows in this status (from `_links`) that the caller may run or request.
 pub fn actions(u: &User, caller: &Caller, manages: bool) -> Vec<ActionView> {
     let name = u.display_name();
-    LIFECYCLE
-        .iter()
-        .filter(|(_, link)| u.has_link(link))
-        .filter_map(|(op, _)| {
+    LifecycleOp::ALL
+        .into_iter()
+        .filter(|op| u.allows(*op))
+        .filter_map(|op| {
             let m = mode(caller.decide(op, manages));
             (m != Mode::None).then(|| {
                 let mut a = action(op, &name);
                 if m == Mode::Request {
                     a.mode = Mode::Request;
-                    a.reason_required = caller.state.policy.rule(op).is_some_and(|r| r.reason_required);
-                    a.approvers = approvers_words(caller, op);
+                    a.confirm = op.consequence(&name, true);
+                    a.reason_required = caller.state.policy.rule(op).reason_required;
+                    a.approvers = approvers_words(caller, op.into());
                 }
                 a
             })
@@ -167,16 +124,16 @@ pub fn person(
     manages: bool,
     pending: &[Request],
 ) -> Person {
-    let live = u.status != "DEPROVISIONED";
-    let profile_permit = permit(caller, "profile", manages, live);
-    let membership_permit = permit(caller, "membership", manages, live);
+    let live = u.status != UserStatus::Deprovisioned;
+    let profile_permit = permit(caller, PolicyAction::Profile, manages, live);
+    let membership_permit = permit(caller, PolicyAction::Membership, manages, live);
     let editable = profile_permit.mode != Mode::None;
     Person {
         id: u.id.clone(),
         name: u.display_name(),
         login: u.field("login").unwrap_or_default().to_string(),
         status: u.status.clone(),
-        transitioning_to: u.transitioning_to.clone(),
+        transitioning_to: u.transitioning_to.as_deref().map(UserStatus::from_okta),
         created: u.created.clone(),
         last_login: u.last_login.clone(),
         last_updated: u.last_updated.clone(),

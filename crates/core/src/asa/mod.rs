@@ -2,6 +2,8 @@
 //! (Okta Privileged Access replaces ASA) could implement. The ASA client caches its service
 //! token, renews it before `expires_at`, retries once after a 401, and follows `Link` paging.
 
+pub mod drift;
+
 use crate::{okta::next_cursor_param, secret::Secret};
 use reqwest::{Method, StatusCode, header};
 use serde::Deserialize;

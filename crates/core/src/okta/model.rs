@@ -2,12 +2,13 @@
 //! differ), strict about the ones it acts on (`id`, `status`).
 
 use super::{OktaError, Reply};
+use portico_vocab::{GroupKind, LifecycleOp, UserStatus};
 use serde_json::{Map, Value};
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct User {
     pub id: String,
-    pub status: String,
+    pub status: UserStatus,
     pub transitioning_to: Option<String>,
     pub created: Option<String>,
     pub activated: Option<String>,
@@ -29,7 +30,7 @@ impl User {
         let id = text(v, "id").ok_or_else(|| OktaError::decode("a user without an id".into()))?;
         Ok(User {
             id,
-            status: text(v, "status").unwrap_or_default(),
+            status: UserStatus::from_okta(&text(v, "status").unwrap_or_default()),
             transitioning_to: text(v, "transitioningToStatus"),
             created: text(v, "created"),
             activated: text(v, "activated"),
@@ -59,12 +60,17 @@ impl User {
     pub fn has_link(&self, rel: &str) -> bool {
         self.links.iter().any(|l| l == rel)
     }
+
+    /// Whether Okta offers `op` for this user's current status (its `_links`).
+    pub fn allows(&self, op: LifecycleOp) -> bool {
+        self.has_link(op.link())
+    }
 }
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct Group {
     pub id: String,
-    pub kind: String,
+    pub kind: GroupKind,
     pub name: String,
     pub description: Option<String>,
     pub created: Option<String>,
@@ -78,7 +84,7 @@ impl Group {
         let profile = v.get("profile").cloned().unwrap_or_default();
         Ok(Group {
             id,
-            kind: text(v, "type").unwrap_or_else(|| "OKTA_GROUP".into()),
+            kind: text(v, "type").map(|t| GroupKind::from_okta(&t)).unwrap_or_default(),
             name: text(&profile, "name").unwrap_or_default(),
             description: text(&profile, "description"),
             created: text(v, "created"),
@@ -111,7 +117,7 @@ mod tests {
     fn parses_a_recorded_user() {
         let v: Value = serde_json::from_str(r#"{"id":"00usfhrjbkppPBkoY4x6","status":"STAGED","created":"2020-08-27T18:19:24.000Z","activated":null,"statusChanged":null,"lastLogin":null,"lastUpdated":"2020-08-27T18:19:24.000Z","passwordChanged":"2020-08-27T18:19:24.000Z","type":{"id":"otyc04qb2rUDcq2YA4x6"},"profile":{"firstName":"John","lastName":"Doe-Get","mobilePhone":null,"secondEmail":null,"login":"John.Doe-Get@example.com","email":"John.Doe-Get@example.com"},"credentials":{"password":{},"emails":[{"value":"John.Doe-Get@example.com","status":"VERIFIED","type":"PRIMARY"}],"provider":{"type":"OKTA","name":"OKTA"}},"_links":{"schema":{"href":"https://test.okta.com/api/v1/meta/schemas/user/oscc04qb2rUDcq2YA4x6"},"activate":{"href":"https://test.okta.com/api/v1/users/00usfhrjbkppPBkoY4x6/lifecycle/activate","method":"POST"},"self":{"href":"https://test.okta.com/api/v1/users/00usfhrjbkppPBkoY4x6"},"type":{"href":"https://test.okta.com/api/v1/meta/types/user/otyc04qb2rUDcq2YA4x6"}}}"#).expect("json");
         let u = User::parse(&v).expect("user");
-        assert_eq!(u.status, "STAGED");
+        assert_eq!(u.status, portico_vocab::UserStatus::Staged);
         assert_eq!(u.display_name(), "John Doe-Get");
         assert!(u.has_link("activate") && !u.has_link("suspend"));
         assert_eq!(u.activated, None);

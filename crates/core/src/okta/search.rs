@@ -22,9 +22,6 @@ pub struct PeopleFilter {
     pub updated_to: String,
 }
 
-const STATUSES: &[&str] =
-    &["STAGED", "PROVISIONED", "ACTIVE", "RECOVERY", "PASSWORD_EXPIRED", "LOCKED_OUT", "SUSPENDED", "DEPROVISIONED"];
-
 /// Why a filter could not be turned into a search.
 #[derive(Debug, PartialEq, Eq)]
 pub struct FilterError(pub String);
@@ -47,7 +44,7 @@ impl PeopleFilter {
             ));
         }
         if !self.status.is_empty() {
-            if !STATUSES.contains(&self.status.as_str()) {
+            if matches!(portico_vocab::UserStatus::from_okta(&self.status), portico_vocab::UserStatus::Other(_)) {
                 return Err(FilterError(format!("Unknown status {}", self.status)));
             }
             terms.push(format!("status eq {}", literal(&self.status)));

@@ -4,11 +4,11 @@
 
 use super::{Call, Request};
 use crate::{
-    AppState,
+    AppState, actions,
     asa::{AsaError, ServerAccess},
-    authz::{lifecycle_done, lifecycle_link, status_after},
     okta::OktaError,
 };
+use portico_vocab::{GroupKind, LifecycleOp, UserStatus};
 
 /// What an attempt came to.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -19,6 +19,8 @@ pub enum Outcome {
         before: Option<String>,
         after: Option<String>,
         request_id: Option<String>,
+        /// Expire password: the temporary password, for the requester to see once.
+        temp_password: Option<crate::Secret>,
     },
     /// An earlier attempt had already made the change; nothing was called this time.
     AlreadyDone(String),
@@ -35,21 +37,6 @@ pub enum Outcome {
         message: String,
         request_id: Option<String>,
     },
-}
-
-/// Okta's status names as people say them (messages only).
-pub fn status_words(status: &str) -> &str {
-    match status {
-        "STAGED" => "staged",
-        "PROVISIONED" => "pending activation",
-        "ACTIVE" => "active",
-        "RECOVERY" => "in password reset",
-        "PASSWORD_EXPIRED" => "in password expiry",
-        "LOCKED_OUT" => "locked out",
-        "SUSPENDED" => "suspended",
-        "DEPROVISIONED" => "deactivated",
-        other => other,
-    }
 }
 
 fn okta_outcome(e: OktaError) -> Outcome {
@@ -77,20 +64,11 @@ fn asa_outcome(e: AsaError) -> Outcome {
 async fn applied(state: &AppState, call: &Call) -> Result<Option<bool>, Outcome> {
     let okta = &state.okta;
     Ok(match call {
-        Call::Lifecycle { user_id, op } => {
-            let user = match okta.get_user(user_id).await {
-                Ok(u) => u,
-                Err(e) if e.status == 404 && op == "delete" => return Ok(Some(true)),
-                Err(e) => return Err(okta_outcome(e)),
-            };
-            let s = user.status.as_str();
-            match op.as_str() {
-                "deactivate" | "suspend" | "unsuspend" | "activate" => Some(status_after(op) == Some(s)),
-                "unlock" => Some(s != "LOCKED_OUT"),
-                "delete" => Some(false),
-                _ => None,
-            }
-        }
+        Call::Lifecycle { user_id, op } => match okta.get_user(user_id).await {
+            Ok(user) => actions::lifecycle::applied(*op, Some(&user)),
+            Err(e) if e.status == 404 => actions::lifecycle::applied(*op, None),
+            Err(e) => return Err(okta_outcome(e)),
+        },
         Call::Profile { user_id, changes } => {
             let user = okta.get_user(user_id).await.map_err(okta_outcome)?;
             Some(changes.iter().all(|(k, v)| user.profile.get(k).unwrap_or(&serde_json::Value::Null) == v))
@@ -141,13 +119,13 @@ pub async fn attempt(state: &AppState, req: &Request) -> Outcome {
         }
     }
     match &req.call {
-        Call::Lifecycle { user_id, op } => lifecycle(state, user_id, op).await,
+        Call::Lifecycle { user_id, op } => lifecycle(state, user_id, *op).await,
         Call::Profile { user_id, changes } => {
             let user = match state.okta.get_user(user_id).await {
                 Ok(u) => u,
                 Err(e) => return okta_outcome(e),
             };
-            if user.status == "DEPROVISIONED" {
+            if user.status == UserStatus::Deprovisioned {
                 return Outcome::Stale(format!(
                     "{} is deactivated now; their profile cannot change.",
                     user.display_name()
@@ -159,6 +137,7 @@ pub async fn attempt(state: &AppState, req: &Request) -> Outcome {
                     before: None,
                     after: None,
                     request_id: None,
+                    temp_password: None,
                 },
                 Err(e) => okta_outcome(e),
             }
@@ -172,7 +151,7 @@ pub async fn attempt(state: &AppState, req: &Request) -> Outcome {
                 }
                 Err(e) => return okta_outcome(e),
             };
-            if group.kind != "OKTA_GROUP" {
+            if group.kind != GroupKind::OktaGroup {
                 return Outcome::Stale(format!(
                     "{} is not an Okta group any more; its members cannot change here.",
                     group.name
@@ -197,6 +176,7 @@ pub async fn attempt(state: &AppState, req: &Request) -> Outcome {
                     before: None,
                     after: None,
                     request_id,
+                    temp_password: None,
                 },
                 Err(e) => okta_outcome(e),
             }
@@ -219,6 +199,7 @@ pub async fn attempt(state: &AppState, req: &Request) -> Outcome {
                     before: Some(before),
                     after: Some(status.clone()),
                     request_id: None,
+                    temp_password: None,
                 },
                 Err(e) => asa_outcome(e),
             }
@@ -247,6 +228,7 @@ pub async fn attempt(state: &AppState, req: &Request) -> Outcome {
                     before: None,
                     after: None,
                     request_id: None,
+                    temp_password: None,
                 },
                 Err(e) => asa_outcome(e),
             }
@@ -254,38 +236,27 @@ pub async fn attempt(state: &AppState, req: &Request) -> Outcome {
     }
 }
 
-async fn lifecycle(state: &AppState, user_id: &str, op: &str) -> Outcome {
-    let okta = &state.okta;
-    let user = match okta.get_user(user_id).await {
+async fn lifecycle(state: &AppState, user_id: &str, op: LifecycleOp) -> Outcome {
+    let user = match state.okta.get_user(user_id).await {
         Ok(u) => u,
         Err(e) if e.status == 404 => return Outcome::Stale("The person no longer exists in Okta.".into()),
         Err(e) => return okta_outcome(e),
     };
-    let name = user.display_name();
-    let Some(link) = lifecycle_link(op) else {
-        return Outcome::Failed { message: format!("Unknown operation {op}."), request_id: None };
-    };
-    if !user.has_link(link) {
+    if !user.allows(op) {
         return Outcome::Stale(format!(
-            "{name} is {} now, which does not allow this; it was not run.",
-            status_words(&user.status)
+            "{} is {} now, which does not allow this; it was not run.",
+            user.display_name(),
+            user.status.words()
         ));
     }
-    let before = Some(user.status.clone());
-    let res = match op {
-        "delete" => okta.delete_user(user_id).await,
-        "reset_password" | "activate" | "reactivate" => {
-            okta.lifecycle(user_id, op, &[("sendEmail", "true".into())]).await.map(|r| r.request_id)
-        }
-        _ => okta.lifecycle(user_id, op, &[]).await.map(|r| r.request_id),
-    };
-    let request_id = match res {
-        Ok(id) => id,
-        Err(e) => return okta_outcome(e),
-    };
-    let after = match op {
-        "delete" => None,
-        _ => okta.get_user(user_id).await.ok().map(|u| u.status),
-    };
-    Outcome::Done { message: format!("{name} was {}.", lifecycle_done(op)), before, after, request_id }
+    match actions::lifecycle::run(&state.okta, &user, op).await {
+        Ok(ran) => Outcome::Done {
+            message: ran.message,
+            before: Some(ran.before.to_string()),
+            after: ran.after.map(|s| s.to_string()),
+            request_id: ran.request_id,
+            temp_password: ran.temp_password,
+        },
+        Err(e) => okta_outcome(e),
+    }
 }

@@ -1,8 +1,14 @@
 //! What a request is: the stored call, its status, its decisions.
 
 use crate::policy::Stage;
+pub use portico_vocab::RequestStatus as Status;
+use portico_vocab::{LifecycleOp, PolicyAction};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
+
+/// Added to a done request's result when a temporary password waits for its requester.
+pub const TEMP_PASSWORD_WAITING: &str =
+    "The temporary password waits for the requester, who can see it once on the request's page.";
 
 /// The exact upstream call a request runs once approved.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -11,7 +17,7 @@ pub enum Call {
     /// An Okta lifecycle operation (`deactivate`, …) or `delete`.
     Lifecycle {
         user_id: String,
-        op: String,
+        op: LifecycleOp,
     },
     /// A partial profile update: these properties, these values (`null` clears).
     Profile {
@@ -37,20 +43,20 @@ pub enum Call {
 
 impl Call {
     /// The policy action governing this call.
-    pub fn action(&self) -> &str {
+    pub fn action(&self) -> PolicyAction {
         match self {
-            Call::Lifecycle { op, .. } => op,
-            Call::Profile { .. } => "profile",
-            Call::Membership { .. } => "membership",
-            Call::AsaStatus { .. } => "asa_status",
-            Call::AsaMembership { .. } => "asa_group",
+            Call::Lifecycle { op, .. } => PolicyAction::Lifecycle(*op),
+            Call::Profile { .. } => PolicyAction::Profile,
+            Call::Membership { .. } => PolicyAction::Membership,
+            Call::AsaStatus { .. } => PolicyAction::AsaStatus,
+            Call::AsaMembership { .. } => PolicyAction::AsaGroup,
         }
     }
 
     /// What the audit trail calls the action once it runs (the same names as direct actions).
     pub fn audit_action(&self) -> String {
         match self {
-            Call::Lifecycle { op, .. } => format!("person.{op}"),
+            Call::Lifecycle { op, .. } => op.audit_action(),
             Call::Profile { .. } => "person.profile".into(),
             Call::Membership { add, .. } => if *add { "group.member_add" } else { "group.member_remove" }.into(),
             Call::AsaStatus { .. } => "asa.user_status".into(),
@@ -80,61 +86,6 @@ impl Call {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Status {
-    /// Waiting for decisions.
-    Pending,
-    /// Every stage approved; waiting for the executor (or for a retry).
-    Approved,
-    /// Claimed by the executor; the upstream call may be in flight.
-    Executing,
-    Done,
-    /// The upstream call failed for good (Okta's message is in `result`).
-    Failed,
-    Rejected,
-    Cancelled,
-    Expired,
-    /// Refused at execution: the target's state no longer allows the action.
-    Stale,
-}
-
-impl Status {
-    pub const ALL: [Status; 9] = [
-        Status::Pending,
-        Status::Approved,
-        Status::Executing,
-        Status::Done,
-        Status::Failed,
-        Status::Rejected,
-        Status::Cancelled,
-        Status::Expired,
-        Status::Stale,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Status::Pending => "pending",
-            Status::Approved => "approved",
-            Status::Executing => "executing",
-            Status::Done => "done",
-            Status::Failed => "failed",
-            Status::Rejected => "rejected",
-            Status::Cancelled => "cancelled",
-            Status::Expired => "expired",
-            Status::Stale => "stale",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Status> {
-        Status::ALL.into_iter().find(|x| x.as_str() == s)
-    }
-
-    pub fn is_open(self) -> bool {
-        matches!(self, Status::Pending | Status::Approved | Status::Executing)
-    }
-}
-
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DecisionRecord {
     pub stage: u32,
@@ -149,7 +100,7 @@ pub struct DecisionRecord {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Request {
     pub id: String,
-    pub action: String,
+    pub action: PolicyAction,
     pub target_id: String,
     /// `login (id)` for Okta people, `ASA name` for ASA users: the audit trail's target.
     pub target_label: String,
@@ -234,4 +185,3 @@ pub enum RequestError {
     #[error("database: {0}")]
     Db(#[from] sqlx::Error),
 }
-

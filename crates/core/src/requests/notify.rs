@@ -147,12 +147,12 @@ mod tests {
     fn bodies_are_slack_ready_and_structured() {
         let req = Request {
             id: "R-1".into(),
-            action: "deactivate".into(),
+            action: portico_vocab::LifecycleOp::Deactivate.into(),
             target_id: "00u1".into(),
             target_label: "ed@x (00u1)".into(),
             target_sub: Some("00u1".into()),
             summary: "Deactivate: Ed".into(),
-            call: Call::Lifecycle { user_id: "00u1".into(), op: "deactivate".into() },
+            call: Call::Lifecycle { user_id: "00u1".into(), op: portico_vocab::LifecycleOp::Deactivate },
             reason: "Left".into(),
             requester_sub: "00uh".into(),
             requester_login: "hal@x".into(),

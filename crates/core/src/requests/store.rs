@@ -4,6 +4,7 @@
 use super::model::*;
 use crate::clock::stamp;
 use chrono::{DateTime, Duration, Utc};
+use portico_vocab::PolicyAction;
 use sqlx::{Row, SqlitePool, sqlite::SqliteRow};
 
 fn new_id() -> String {
@@ -15,10 +16,11 @@ fn from_row(r: &SqliteRow) -> Result<Request, sqlx::Error> {
     let call: String = r.try_get("call")?;
     let stages: String = r.try_get("stages")?;
     let status: String = r.try_get("status")?;
+    let action: String = r.try_get("action")?;
     let decode = |what: &str, e: serde_json::Error| sqlx::Error::Decode(format!("request {what}: {e}").into());
     Ok(Request {
         id: r.try_get("id")?,
-        action: r.try_get("action")?,
+        action: PolicyAction::parse(&action).ok_or_else(|| sqlx::Error::Decode(format!("action {action}").into()))?,
         target_id: r.try_get("target_id")?,
         target_label: r.try_get("target_label")?,
         target_sub: r.try_get("target_sub")?,
@@ -77,7 +79,7 @@ pub async fn create(db: &SqlitePool, new: NewRequest, now_t: DateTime<Utc>) -> R
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 'pending', ?, ?, ?)",
     )
     .bind(&id)
-    .bind(new.call.action())
+    .bind(new.call.action().as_str())
     .bind(&key)
     .bind(new.call.target_id())
     .bind(&new.target_label)
@@ -322,19 +324,20 @@ pub async fn claim(db: &SqlitePool, lease: &Lease, now: DateTime<Utc>) -> sqlx::
 
 /// Renews the lease on a request this process is executing; false once it is no longer ours.
 pub async fn renew(db: &SqlitePool, id: &str, lease: &Lease, now: DateTime<Utc>) -> sqlx::Result<bool> {
-    let res = sqlx::query(
-        "UPDATE requests SET lease_until = ? WHERE id = ? AND status = 'executing' AND claimed_by = ?",
-    )
-    .bind(stamp(now + lease.length))
-    .bind(id)
-    .bind(&lease.owner)
-    .execute(db)
-    .await?;
+    let res =
+        sqlx::query("UPDATE requests SET lease_until = ? WHERE id = ? AND status = 'executing' AND claimed_by = ?")
+            .bind(stamp(now + lease.length))
+            .bind(id)
+            .bind(&lease.owner)
+            .execute(db)
+            .await?;
     Ok(res.rows_affected() == 1)
 }
 
 /// `executing → to` with the outcome's words, only while this process holds the claim; false if
-/// something else moved it first.
+/// something else moved it first. `sealed`: a secret for the requester (a temporary password),
+/// stored in the same transaction, so it exists exactly when the request says done.
+#[allow(clippy::too_many_arguments)]
 pub async fn finish(
     db: &SqlitePool,
     id: &str,
@@ -342,24 +345,72 @@ pub async fn finish(
     to: Status,
     result: &str,
     request_id: Option<&str>,
+    sealed: Option<&[u8]>,
     now: DateTime<Utc>,
 ) -> bool {
-    sqlx::query(
-        "UPDATE requests SET status = ?, result = ?, upstream_request_id = COALESCE(?, upstream_request_id), \
-         claimed_by = NULL, lease_until = NULL, updated_at = ? \
-         WHERE id = ? AND status = 'executing' AND claimed_by = ?",
-    )
-    .bind(to.as_str())
-    .bind(result)
-    .bind(request_id)
-    .bind(stamp(now))
-    .bind(id)
-    .bind(owner)
-    .execute(db)
-    .await
-    .map(|r| r.rows_affected() == 1)
-    .unwrap_or(false)
+    let run = async {
+        let mut tx = db.begin().await?;
+        let moved = sqlx::query(
+            "UPDATE requests SET status = ?, result = ?, upstream_request_id = COALESCE(?, upstream_request_id), \
+             claimed_by = NULL, lease_until = NULL, updated_at = ? \
+             WHERE id = ? AND status = 'executing' AND claimed_by = ?",
+        )
+        .bind(to.as_str())
+        .bind(result)
+        .bind(request_id)
+        .bind(stamp(now))
+        .bind(id)
+        .bind(owner)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected()
+            == 1;
+        if moved && let Some(sealed) = sealed {
+            sqlx::query("INSERT OR REPLACE INTO request_secrets (request_id, sealed, created_at) VALUES (?, ?, ?)")
+                .bind(id)
+                .bind(sealed)
+                .bind(stamp(now))
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok::<bool, sqlx::Error>(moved)
+    };
+    match run.await {
+        Ok(moved) => moved,
+        Err(e) => {
+            tracing::error!(request = id, error = %e, "could not record a request's outcome");
+            false
+        }
+    }
 }
+
+/// Whether a secret waits for the request's requester.
+pub async fn has_secret(db: &SqlitePool, id: &str) -> sqlx::Result<bool> {
+    let n: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM request_secrets WHERE request_id = ?").bind(id).fetch_one(db).await?;
+    Ok(n > 0)
+}
+
+/// Takes the request's secret out, once: whoever's statement deletes it gets it.
+pub async fn take_secret(db: &SqlitePool, id: &str) -> sqlx::Result<Option<Vec<u8>>> {
+    sqlx::query_scalar("DELETE FROM request_secrets WHERE request_id = ? RETURNING sealed")
+        .bind(id)
+        .fetch_optional(db)
+        .await
+}
+
+/// Erases secrets nobody came for within a day.
+pub async fn sweep_secrets(db: &SqlitePool, now: DateTime<Utc>) -> sqlx::Result<u64> {
+    let res = sqlx::query("DELETE FROM request_secrets WHERE created_at <= ?")
+        .bind(stamp(now - Duration::hours(SECRET_HOURS)))
+        .execute(db)
+        .await?;
+    Ok(res.rows_affected())
+}
+
+/// How long a secret waits for its requester.
+pub const SECRET_HOURS: i64 = 24;
 
 /// `executing → approved` for another attempt at `next`, only while this process holds the claim.
 #[allow(clippy::too_many_arguments)]
@@ -438,7 +489,7 @@ mod tests {
 
     fn new(stages: Vec<Stage>) -> NewRequest {
         NewRequest {
-            call: Call::Lifecycle { user_id: "00u1".into(), op: "deactivate".into() },
+            call: Call::Lifecycle { user_id: "00u1".into(), op: portico_vocab::LifecycleOp::Deactivate },
             target_label: "t@x (00u1)".into(),
             target_sub: Some("00u1".into()),
             summary: "Deactivate".into(),
@@ -526,7 +577,7 @@ mod tests {
         assert!(claim(&db, &lease("b"), t0()).await.expect("claim").is_none(), "one claimant");
         // While the lease runs, nobody takes it back: the call may be in flight.
         assert!(take_back_expired(&db, t0() + Duration::seconds(59)).await.expect("sweep").is_empty());
-        assert!(!finish(&db, &r.id, "b", Status::Done, "", None, t0()).await, "only the owner finishes");
+        assert!(!finish(&db, &r.id, "b", Status::Done, "", None, None, t0()).await, "only the owner finishes");
         // The owner renews; the lease moves with it.
         let later = t0() + Duration::seconds(50);
         assert!(renew(&db, &r.id, &lease("a"), later).await.expect("renew"));
@@ -540,8 +591,13 @@ mod tests {
         assert_eq!(again.attempts, 2);
         // The first owner wakes up late: it can neither renew nor finish what is b's now.
         assert!(!renew(&db, &r.id, &lease("a"), after).await.expect("renew"));
-        assert!(!finish(&db, &r.id, "a", Status::Done, "", None, after).await);
-        assert!(finish(&db, &r.id, "b", Status::Done, "done", None, after).await);
+        assert!(!finish(&db, &r.id, "a", Status::Done, "", None, Some(b"x"), after).await);
+        assert!(!has_secret(&db, &r.id).await.expect("n"), "a refused finish stores nothing");
+        assert!(finish(&db, &r.id, "b", Status::Done, "done", None, Some(b"sealed"), after).await);
+        assert!(has_secret(&db, &r.id).await.expect("n"));
+        assert!(sweep_secrets(&db, after + Duration::hours(23)).await.expect("sweep") == 0);
+        assert_eq!(take_secret(&db, &r.id).await.expect("take").as_deref(), Some(&b"sealed"[..]));
+        assert_eq!(take_secret(&db, &r.id).await.expect("take"), None, "once");
     }
 
     #[tokio::test]
@@ -560,7 +616,7 @@ mod tests {
         let a = Call::Membership { user_id: "u".into(), group_id: "g1".into(), group_name: "G".into(), add: true };
         let b = Call::Membership { user_id: "u".into(), group_id: "g2".into(), group_name: "G".into(), add: true };
         assert_ne!(a.dedupe_key(), b.dedupe_key());
-        let c = Call::Lifecycle { user_id: "u".into(), op: "suspend".into() };
+        let c = Call::Lifecycle { user_id: "u".into(), op: portico_vocab::LifecycleOp::Suspend };
         assert_eq!(c.dedupe_key(), "suspend|u");
         assert_eq!(c.audit_action(), "person.suspend");
     }

@@ -77,10 +77,11 @@ async fn attempt_leased(state: &AppState, req: &Request, lease: &Lease) -> exec:
 /// Runs one claimed request to its next state.
 async fn handle(state: &AppState, req: Request, lease: &Lease) {
     let outcome = attempt_leased(state, &req, lease).await;
-    let finish = |to: Status, result: String, request_id: Option<String>| {
+    let finish_sealed = |to: Status, result: String, request_id: Option<String>, sealed: Option<Vec<u8>>| {
         let (db, id, owner, now) = (state.db.clone(), req.id.clone(), lease.owner.clone(), state.clock.now());
-        async move { store::finish(&db, &id, &owner, to, &result, request_id.as_deref(), now).await }
+        async move { store::finish(&db, &id, &owner, to, &result, request_id.as_deref(), sealed.as_deref(), now).await }
     };
+    let finish = |to: Status, result: String, request_id: Option<String>| finish_sealed(to, result, request_id, None);
     let op_id = format!("{}#{}", req.id, req.attempts);
     let by = req.approvers_line();
     let requested = format!(
@@ -89,8 +90,14 @@ async fn handle(state: &AppState, req: Request, lease: &Lease) {
         if by.is_empty() { String::new() } else { format!(", {by}") }
     );
     match outcome {
-        exec::Outcome::Done { message, before, after, request_id } => {
-            if finish(Status::Done, message.clone(), request_id.clone()).await {
+        exec::Outcome::Done { message, before, after, request_id, temp_password } => {
+            // A temporary password waits, sealed, for the requester to see it once.
+            let sealed = temp_password.as_ref().map(|p| state.seal.seal(p.expose(), &req.id));
+            let message = match sealed {
+                Some(_) => format!("{message} {}", super::TEMP_PASSWORD_WAITING),
+                None => message,
+            };
+            if finish_sealed(Status::Done, message.clone(), request_id.clone(), sealed).await {
                 audit::record(
                     &state.db,
                     &state.clock,
@@ -173,6 +180,9 @@ async fn after_finish(state: &AppState, id: &str, name: &str, op_id: &str, resul
 pub async fn tick(state: &AppState, http: &reqwest::Client) {
     if let Err(e) = take_back(state).await {
         tracing::error!(error = %e, "could not take back stopped work");
+    }
+    if let Err(e) = store::sweep_secrets(&state.db, state.clock.now()).await {
+        tracing::error!(error = %e, "could not erase unclaimed request secrets");
     }
     match super::expire_due(&state.db, state.clock.now()).await {
         Ok(expired) => {

@@ -1,0 +1,83 @@
+//! Lifecycle operations on an Okta person: the call (or calls) Okta needs for each, and the
+//! outcome in one wording.
+
+use crate::okta::{OktaClient, OktaError, User};
+use crate::secret::Secret;
+use portico_vocab::{LifecycleOp, UserStatus};
+
+/// What a lifecycle operation did.
+#[derive(Debug)]
+pub struct Ran {
+    /// "{name} was suspended." — the same for direct runs and approved requests.
+    pub message: String,
+    pub before: UserStatus,
+    /// The status Okta reports afterwards (none once deleted, or when the re-read failed).
+    pub after: Option<UserStatus>,
+    /// Okta's `X-Okta-Request-Id` for the call.
+    pub request_id: Option<String>,
+    /// Expire password: the temporary password Okta set, to be passed on once.
+    pub temp_password: Option<Secret>,
+}
+
+/// Okta's path for the operation (`None` for delete, which is `DELETE /users/{id}`). Expiring a
+/// password asks Okta for a temporary one, so the person can sign in to choose theirs.
+fn path(op: LifecycleOp) -> Option<&'static str> {
+    match op {
+        LifecycleOp::Delete => None,
+        LifecycleOp::ExpirePassword => Some("expire_password_with_temp_password"),
+        other => Some(other.as_str()),
+    }
+}
+
+/// Runs `op` on `user`, whom the caller re-read and checked (`user.allows(op)`) just before.
+pub async fn run(okta: &OktaClient, user: &User, op: LifecycleOp) -> Result<Ran, OktaError> {
+    let name = user.display_name();
+    let (request_id, temp_password) = match path(op) {
+        None => (okta.delete_user(&user.id).await?, None),
+        Some(path) => {
+            let query = if op.sends_email() { vec![("sendEmail", "true".to_string())] } else { vec![] };
+            let reply = okta.lifecycle(&user.id, path, &query).await?;
+            let temp = reply.body.get("tempPassword").and_then(|t| t.as_str()).map(|t| Secret::new(t.to_string()));
+            (reply.request_id, temp)
+        }
+    };
+    let after = match op {
+        LifecycleOp::Delete => None,
+        _ => okta.get_user(&user.id).await.ok().map(|u| u.status),
+    };
+    Ok(Ran {
+        message: format!("{name} was {}.", op.done()),
+        before: user.status.clone(),
+        after,
+        request_id,
+        temp_password,
+    })
+}
+
+/// Whether `op`'s effect is visible on `user` as re-read now: `Some(true)` if done, `Some(false)`
+/// if not, `None` when Okta cannot show it (an email sent, factors reset). `gone`: the re-read
+/// found no such user.
+pub fn applied(op: LifecycleOp, user: Option<&User>) -> Option<bool> {
+    let Some(user) = user else { return Some(op == LifecycleOp::Delete) };
+    match op {
+        LifecycleOp::Deactivate | LifecycleOp::Suspend | LifecycleOp::Unsuspend | LifecycleOp::Activate => {
+            Some(op.status_after().as_ref() == Some(&user.status))
+        }
+        LifecycleOp::Unlock => Some(user.status != UserStatus::LockedOut),
+        LifecycleOp::Delete => Some(false),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_operation_but_delete_has_an_okta_path() {
+        for op in LifecycleOp::ALL {
+            assert_eq!(path(op).is_none(), op == LifecycleOp::Delete, "{op}");
+        }
+        assert_eq!(path(LifecycleOp::ResetPassword), Some("reset_password"));
+    }
+}
