@@ -1,6 +1,6 @@
 import { test, expect } from './fixtures';
 import type { Browser, Page } from '@playwright/test';
-import { axeProblems, shots, signInAs } from './helpers';
+import { axeProblems, shots, signInAs, open } from './helpers';
 
 /** A separate browser (own cookies) signed in as `login`. */
 async function personAt(browser: Browser, login: string, to: string): Promise<Page> {
@@ -44,7 +44,7 @@ test('help desk asks, the manager approves, Okta deactivates once, the audit tra
   await expect(marcus.getByTestId('empty')).toHaveText('Nothing is waiting on you.');
 
   // The executor runs it; the person page shows the new status.
-  await marcus.goto(personUrl);
+  await open(marcus, personUrl);
   await expect(async () => {
     await marcus.reload();
     await expect(marcus.getByTestId('person-status')).toHaveText('Deactivated', { timeout: 1000 });
@@ -52,7 +52,7 @@ test('help desk asks, the manager approves, Okta deactivates once, the audit tra
   await marcus.screenshot({ path: `${shots}/42-deactivated.png`, fullPage: true });
 
   // Hal sees the outcome under My requests.
-  await hal.goto('/requests');
+  await open(hal, '/requests');
   const mine = hal.getByTestId('request').filter({ hasText: 'Deactivate: Sofia Sales' });
   await expect(mine.getByTestId('request-status')).toHaveText('Done');
   await expect(mine).toContainText('Marcus Manager approved');
@@ -98,7 +98,7 @@ test('a manager sees their people and acts only on them', async ({ browser }) =>
   // Someone else's report: refused, with the reason.
   const marcus = await personAt(browser, 'marcus.manager@portico.example', '/my-people');
   await expect(marcus.getByTestId('my-people')).toContainText('Sam Sales');
-  await marcus.goto(maria.url());
+  await open(marcus, maria.url());
   await expect(marcus.getByRole('alert')).toContainText('You are not allowed to view this person');
 });
 
@@ -124,13 +124,14 @@ test('an approved password expiry keeps its promise: the requester sees the temp
   await expect(maria.getByTestId('reveal')).toHaveCount(0);
 
   // Once it has run, Hal's request page offers the password, once.
-  await hal.goto(`/requests/${id}`);
+  await open(hal, `/requests/${id}`);
   await expect(async () => {
     await hal.reload();
     await expect(hal.getByTestId('request-status')).toHaveText('Done', { timeout: 1000 });
   }).toPass({ timeout: 20_000 });
   await expect(hal.getByTestId('request-result')).toContainText('temporary password waits for the requester');
   expect(await axeProblems(hal), 'request page with a waiting password').toEqual([]);
+  await expect(hal.locator('html')).toHaveAttribute('data-hydrated', 'true');
   await hal.getByTestId('reveal').click();
   await expect(hal.getByTestId('temp-password')).toBeVisible();
   expect(((await hal.getByTestId('temp-password').textContent()) ?? '').trim().length).toBeGreaterThan(6);

@@ -1,5 +1,5 @@
 import { test, expect } from './fixtures';
-import { shots, signInAs } from './helpers';
+import { shots, signInAs, open } from './helpers';
 
 test('drift view lists everyone out of step with Okta', async ({ page }) => {
   await signInAs(page, 'audrey.auditor@portico.example', '/asa/drift');
@@ -23,7 +23,7 @@ test('admin disables an ASA user and changes a group’s roles', async ({ page }
   await expect(page.getByTestId('asa-status')).toHaveText('Disabled');
   await expect(page.getByTestId('toast').filter({ hasText: 'Sam.Sales was disabled in ASA' })).toBeVisible();
 
-  await page.goto('/asa/groups/sre');
+  await open(page, '/asa/groups/sre');
   await expect(page.getByTestId('asa-group-name')).toHaveText('sre');
   const form = page.getByTestId('roles-form');
   await form.getByLabel('Access admin').check();
@@ -36,17 +36,17 @@ test('admin disables an ASA user and changes a group’s roles', async ({ page }
   await page.screenshot({ path: `${shots}/31-asa-group.png`, fullPage: true });
 
   // Groups pushed from Okta say so and offer no membership changes.
-  await page.goto('/asa/groups/engineering');
+  await open(page, '/asa/groups/engineering');
   await expect(page.getByTestId('read-only')).toContainText('Pushed from Okta');
   await expect(page.getByRole('button', { name: 'Add member' })).toHaveCount(0);
 
   // The Okta person page shows the ASA account beside Okta's status.
-  await page.goto('/people?q=steve');
+  await open(page, '/people?q=steve');
   await page.getByRole('link', { name: 'Steve Sales' }).click();
   await expect(page.getByTestId('person-asa')).toContainText('Steve.Sales');
 
   // One click fixes drift, through the same permission as any change.
-  await page.goto('/asa/drift');
+  await open(page, '/asa/drift');
   await page.getByRole('button', { name: 'Disable in ASA: Steve.Sales' }).click();
   await expect(page.getByTestId('toast').filter({ hasText: 'Steve.Sales was disabled in ASA to match Okta' })).toBeVisible();
   await expect(page.getByTestId('drift')).not.toContainText('Steve.Sales');

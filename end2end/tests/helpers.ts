@@ -27,6 +27,14 @@ export async function signInAs(page: Page, login: string, to = '/') {
   await expect(page.locator('html')).toHaveAttribute('data-hydrated', 'true');
 }
 
+/** Opens `to` in a signed-in page and waits for the WASM to take over, so a click that follows
+ *  reaches a live page (on a busy machine a fresh load can take a while to hydrate). */
+export async function open(page: Page, to: string) {
+  watch(page);
+  await page.goto(to);
+  await expect(page.locator('html')).toHaveAttribute('data-hydrated', 'true');
+}
+
 /** Serious and critical axe-core findings on the current page (WCAG 2 A/AA rules). The page's
  *  context must bypass CSP: axe is injected as a script, which the portal's CSP rightly blocks. */
 export async function axeProblems(page: Page): Promise<string[]> {

@@ -1,6 +1,6 @@
 import { test, expect } from './fixtures';
 import type { Page, Browser } from '@playwright/test';
-import { axeProblems, shots, signInAs } from './helpers';
+import { axeProblems, shots, signInAs, open } from './helpers';
 
 
 async function adminPage(browser: Browser, colorScheme: 'light' | 'dark' = 'light') {
@@ -15,15 +15,15 @@ test('people, person and group pages have no serious accessibility violations (l
   for (const scheme of ['light', 'dark'] as const) {
     const { context, page } = await adminPage(browser, scheme);
     for (const url of ['/people', '/groups', '/asa', '/asa/groups', '/asa/drift', '/audit']) {
-      await page.goto(url);
+      await open(page, url);
       await expect(page.locator('table.data')).toBeVisible();
       expect(await axeProblems(page), `${url} (${scheme})`).toEqual([]);
     }
-    await page.goto('/people?q=ed');
+    await open(page, '/people?q=ed');
     await page.getByRole('link', { name: 'Ed Engineer' }).click();
     await expect(page.getByTestId('person-name')).toBeVisible();
     expect(await axeProblems(page), `person (${scheme})`).toEqual([]);
-    await page.goto('/groups?q=Engineering');
+    await open(page, '/groups?q=Engineering');
     await page.getByRole('link', { name: 'Engineering' }).click();
     await expect(page.getByTestId('members')).toBeVisible();
     expect(await axeProblems(page), `group (${scheme})`).toEqual([]);
@@ -59,7 +59,7 @@ test('admin creates a person, edits the profile (Okta errors by the field), sees
   await page.getByRole('link', { name: 'Groups', exact: true }).last().click();
   await expect(page.getByTestId('person-groups')).toContainText('Engineering');
 
-  await page.goto('/people?q=ed');
+  await open(page, '/people?q=ed');
   await page.getByRole('link', { name: 'Ed Engineer' }).click();
   await page.getByRole('link', { name: 'Applications' }).click();
   await expect(page.getByTestId('apps')).toContainText('Salesforce');
@@ -101,7 +101,7 @@ test('usable on a tablet: nothing spills sideways', async ({ browser }) => {
   await signInAs(page, 'ada.admin@portico.example', '/people');
   await expect(page.locator('table.data')).toBeVisible();
   for (const url of ['/people', '/groups']) {
-    await page.goto(url);
+    await open(page, url);
     await expect(page.locator('table.data')).toBeVisible();
     const spill = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
     expect(spill, url).toBeLessThanOrEqual(0);

@@ -1,5 +1,5 @@
 import { test, expect } from './fixtures';
-import { shots, signInAs } from './helpers';
+import { shots, signInAs, open } from './helpers';
 
 
 test('admin searches for a person, suspends and unsuspends them', async ({ page }) => {
@@ -15,6 +15,7 @@ test('admin searches for a person, suspends and unsuspends them', async ({ page 
   await page.reload();
   await expect(page.getByRole('link', { name: 'Ed Engineer' })).toBeVisible();
   await expect(page.locator('#search')).toHaveValue('ed');
+  await expect(page.locator('html')).toHaveAttribute('data-hydrated', 'true');
 
   await page.getByRole('link', { name: 'Ed Engineer' }).click();
   await expect(page.getByTestId('person-name')).toHaveText('Ed Engineer');
@@ -36,7 +37,7 @@ test('sorting and filters live in the URL', async ({ page }) => {
   await signInAs(page, 'audrey.auditor@portico.example', '/people?status=SUSPENDED');
   await expect(page.getByRole('link', { name: 'Erin Engineer' })).toBeVisible();
   await expect(page.getByRole('link', { name: 'Ed Engineer' })).toHaveCount(0);
-  await page.goto('/people?sort=name&order=desc');
+  await open(page, '/people?sort=name&order=desc');
   await page.screenshot({ path: `${shots}/15-people.png`, fullPage: true });
   const names = await page.locator('table.data tbody td:first-child').allTextContents();
   expect(names.length).toBeGreaterThan(3);

@@ -3,6 +3,7 @@
 //! Nothing here is compiled to WASM; the `app` crate reaches it only behind its `ssr` feature.
 
 pub mod actions;
+pub mod actor;
 pub mod asa;
 pub mod audit;
 pub mod authz;
@@ -16,6 +17,7 @@ pub mod requests;
 pub mod sealed;
 pub mod secret;
 pub mod state;
+pub mod upstream;
 
 pub use clock::Clock;
 pub use config::Config;

@@ -127,6 +127,15 @@ fn valid_rule(rule: &str) -> bool {
 }
 
 impl Policy {
+    /// A short fingerprint of the rules in force (every action's rule, as parsed): each request
+    /// records the version it was routed by, so a later policy edit is visible beside it.
+    pub fn version(&self) -> String {
+        use sha2::{Digest, Sha256};
+        let text = serde_json::to_string(&self.actions).unwrap_or_default();
+        let hash = Sha256::digest(text.as_bytes());
+        hash.iter().take(6).map(|b| format!("{b:02x}")).collect()
+    }
+
     /// The shipped defaults.
     pub fn defaults() -> Policy {
         Policy::from_sources(None).expect("the shipped policy is valid")
@@ -236,6 +245,19 @@ pub struct ApprovalCheck<'a> {
     pub decided: &'a [String],
 }
 
+/// The authority an approval rests on: `who` may do the action themselves (run or request it),
+/// and is one of the stage's approvers. Checked when they decide and again when the request
+/// runs, so a departed or demoted approver's word does not carry it.
+pub fn approver_authority(policy: &Policy, action: PolicyAction, stage: &Stage, who: &Who) -> Result<(), Ineligible> {
+    if policy.decide(action, who) == Decision::Refuse {
+        return Err(Ineligible::NotAllowedToAct);
+    }
+    if !stage.approvers.iter().any(|r| matches(r, who)) {
+        return Err(Ineligible::NotAnApprover);
+    }
+    Ok(())
+}
+
 /// Whether `who` may approve or reject at the request's current stage; separation of duties
 /// first, so the reason given is the one that matters.
 pub fn check_approver(policy: &Policy, action: PolicyAction, req: &ApprovalCheck, who: &Who) -> Result<(), Ineligible> {
@@ -248,12 +270,7 @@ pub fn check_approver(policy: &Policy, action: PolicyAction, req: &ApprovalCheck
     if req.decided.iter().any(|d| d == who.sub) {
         return Err(Ineligible::AlreadyDecided);
     }
-    if policy.decide(action, who) == Decision::Refuse {
-        return Err(Ineligible::NotAllowedToAct);
-    }
-    if !req.stage.approvers.iter().any(|r| matches(r, who)) {
-        return Err(Ineligible::NotAnApprover);
-    }
+    approver_authority(policy, action, req.stage, who)?;
     Ok(())
 }
 
@@ -272,6 +289,15 @@ mod tests {
         for a in PolicyAction::ALL {
             assert!(p.actions.contains_key(&a), "{a}");
         }
+    }
+
+    #[test]
+    fn the_version_changes_with_the_rules_and_only_with_them() {
+        let defaults = Policy::defaults();
+        assert_eq!(defaults.version(), Policy::defaults().version());
+        assert_eq!(defaults.version().len(), 12);
+        let edited = Policy::from_sources(Some("[actions.suspend]\nrun = [\"admin\"]\n")).expect("valid");
+        assert_ne!(edited.version(), defaults.version());
     }
 
     #[test]

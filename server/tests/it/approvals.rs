@@ -556,3 +556,108 @@ ttl_hours = 1
     wait_for(&db, &id, "done").await;
     assert_eq!(app.okta_events(DEACTIVATE, &eli).await, 1);
 }
+
+/// The org's id for a group name.
+async fn group_id(app: &TestApp, name: &str) -> String {
+    let token = &app.portal.devorg.as_ref().expect("org").api_token;
+    let groups: Value = reqwest::Client::new()
+        .get(format!("{}/api/v1/groups", app.org))
+        .query(&[("q", name)])
+        .header("Authorization", format!("SSWS {token}"))
+        .send()
+        .await
+        .expect("groups")
+        .json()
+        .await
+        .expect("json");
+    groups.as_array().expect("list").iter().find(|g| g["profile"]["name"] == name).expect("group")["id"]
+        .as_str()
+        .expect("id")
+        .to_string()
+}
+
+/// Okta answers 503 to the next lifecycle call on `user`.
+async fn outage(app: &TestApp, user: &str) {
+    app.control(
+        "faults",
+        serde_json::json!({ "path_prefix": format!("/api/v1/users/{user}/lifecycle"), "status": 503, "times": 1 }),
+    )
+    .await;
+}
+
+async fn result_of(db: &sqlx::SqlitePool, id: &str) -> String {
+    let result: Option<String> =
+        sqlx::query_scalar("SELECT result FROM requests WHERE id = ?").bind(id).fetch_one(db).await.expect("row");
+    result.unwrap_or_default()
+}
+
+/// Waits (bounded) until the request's first attempt has failed and a retry is scheduled.
+async fn first_attempt_failed(db: &sqlx::SqlitePool, id: &str) {
+    for _ in 0..300 {
+        if result_of(db, id).await.starts_with("Attempt 1 failed") {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("the first attempt of {id} never failed");
+}
+
+#[tokio::test]
+async fn at_execution_the_requester_and_approvers_must_still_hold_their_authority() {
+    // Okta is down for the first attempt; the retry comes a minute later (by the test's clock).
+    let app = spawn_app_with(|c| c.approvals.retry_base_ms = 60_000).await;
+    let (desk, maria) = (app.session(HELPDESK).await, app.session(MARIA).await);
+    let db = app.db().await;
+    let token = app.portal.devorg.as_ref().expect("org").api_token.clone();
+    let org = |method: reqwest::Method, path: String| {
+        reqwest::Client::new()
+            .request(method, format!("{}{path}", app.org))
+            .header("Authorization", format!("SSWS {token}"))
+    };
+
+    // The help desk asks; between the approval and the run, Hal leaves the help desk.
+    let ed = app.user_id("ed.engineer@portico.example").await;
+    outage(&app, &ed).await;
+    let id = request(&desk, "deactivate", &ed, "Left the company").await;
+    assert_eq!(decide(&maria, &id, true, "").await.0, StatusCode::OK);
+    first_attempt_failed(&db, &id).await;
+    let hal = app.user_id(HELPDESK).await;
+    let desk_group = group_id(&app, "Portico Help Desk").await;
+    let res =
+        org(reqwest::Method::DELETE, format!("/api/v1/groups/{desk_group}/users/{hal}")).send().await.expect("remove");
+    assert!(res.status().is_success());
+    app.advance_clock(chrono::Duration::seconds(61));
+    wait_for(&db, &id, "stale").await;
+    let said = result_of(&db, &id).await;
+    assert!(said.contains(HELPDESK) && said.contains("may no longer ask"), "{said}");
+    assert_eq!(app.okta_events(DEACTIVATE, &ed).await, 0, "not run on a word that no longer holds");
+
+    // Hal is back; this time the approver leaves the company before the request runs.
+    let res = org(reqwest::Method::PUT, format!("/api/v1/groups/{desk_group}/users/{hal}")).send().await.expect("add");
+    assert!(res.status().is_success());
+    let emma = app.user_id("emma.engineer@portico.example").await;
+    outage(&app, &emma).await;
+    let id = request(&desk, "deactivate", &emma, "Moved to a partner company").await;
+    assert_eq!(decide(&maria, &id, true, "").await.0, StatusCode::OK);
+    first_attempt_failed(&db, &id).await;
+    app.okta_lifecycle(&app.user_id(MARIA).await, "deactivate").await;
+    app.advance_clock(chrono::Duration::seconds(61));
+    wait_for(&db, &id, "stale").await;
+    let said = result_of(&db, &id).await;
+    assert!(said.contains(MARIA) && said.contains("no longer active"), "{said}");
+    assert_eq!(app.okta_events(DEACTIVATE, &emma).await, 0);
+    let refused: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM audit_events WHERE action = 'request.stale' AND result = 'refused' AND detail LIKE ?",
+    )
+    .bind(format!("{id}:%"))
+    .fetch_one(&db)
+    .await
+    .expect("count");
+    assert_eq!(refused, 1, "the refusal at execution is audited");
+    let version: Option<String> = sqlx::query_scalar("SELECT policy_version FROM requests WHERE id = ?")
+        .bind(&id)
+        .fetch_one(&db)
+        .await
+        .expect("row");
+    assert_eq!(version.map(|v| v.len()), Some(12), "routed by a recorded policy version");
+}

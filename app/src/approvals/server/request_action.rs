@@ -17,7 +17,7 @@ pub async fn request_action(
     changes: Option<Vec<(String, String)>>,
 ) -> Result<RequestView, PortalError> {
     use super::views::{request_error, view};
-    use crate::ssr::{fail, okta_error, person_label};
+    use crate::ssr::{fail, person_label};
     use portico_core::{
         asa::ServerAccess,
         policy::Decision,
@@ -37,7 +37,7 @@ pub async fn request_action(
     // current state does not allow it.
     let (call, user, summary, label) = match action {
         PolicyAction::Lifecycle(op) => {
-            let user = okta.get_user(&target).await.map_err(okta_error)?;
+            let user = okta.get_user(&target).await?;
             if !user.allows(op) {
                 return Err(bad(format!(
                     "{} is {} now, which does not allow this.",
@@ -49,7 +49,7 @@ pub async fn request_action(
             (Call::Lifecycle { user_id: user.id.clone(), op }, Some(user), summary, None)
         }
         PolicyAction::Profile => {
-            let user = okta.get_user(&target).await.map_err(okta_error)?;
+            let user = okta.get_user(&target).await?;
             let changes = crate::people::server::views::profile_changes(changes.unwrap_or_default()).map_err(bad)?;
             if changes.is_empty() {
                 return Err(bad("Change at least one field.".into()));
@@ -59,9 +59,9 @@ pub async fn request_action(
             (Call::Profile { user_id: user.id.clone(), changes }, Some(user), summary, None)
         }
         PolicyAction::Membership => {
-            let user = okta.get_user(&target).await.map_err(okta_error)?;
+            let user = okta.get_user(&target).await?;
             let group_id = group.clone().unwrap_or_default();
-            let g = okta.get_group(&group_id).await.map_err(okta_error)?;
+            let g = okta.get_group(&group_id).await?;
             if let Some(reason) = g.kind.read_only_reason() {
                 return Err(bad(reason));
             }
@@ -139,6 +139,7 @@ pub async fn request_action(
             requester: Person { sub: p.sub.clone(), login: p.login.clone(), name: p.name.clone() },
             stages: rule.stages.clone(),
             ttl_hours: rule.ttl_hours,
+            policy_version: caller.state.policy.version(),
         },
         caller.state.clock.now(),
     )

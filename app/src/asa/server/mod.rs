@@ -54,10 +54,12 @@ pub(crate) mod views {
     /// ASA failures as the person sees them (the one place they are mapped).
     pub fn asa_error(e: AsaError) -> PortalError {
         use crate::error::ErrorKind;
-        let kind = match e.status {
-            0 | 500.. => ErrorKind::Upstream,
-            404 => ErrorKind::NotFound,
-            _ => ErrorKind::BadRequest,
+        use portico_core::upstream::Fault;
+        let kind = match e.fault() {
+            Fault::NotFound => ErrorKind::NotFound,
+            Fault::Refused => ErrorKind::BadRequest,
+            Fault::RateLimited => ErrorKind::Transport,
+            Fault::Unreachable | Fault::Timeout | Fault::ServerError => ErrorKind::Upstream,
         };
         let suffix = if kind == ErrorKind::Upstream { " Nothing was changed; try again." } else { "" };
         fail(PortalError::new(kind, format!("ASA: {}{suffix}", e.message)))

@@ -6,7 +6,7 @@ pub async fn get_group(id: String) -> Result<GroupView, PortalError> {
     use portico_core::authz::Action;
     let caller = crate::ssr::caller().await?;
     caller.require(Action::ViewGroups, "view groups").await?;
-    let g = caller.state.okta.get_group(&id).await.map_err(crate::ssr::okta_error)?;
+    let g = caller.state.okta.get_group(&id).await?;
     let writable = g.kind == portico_vocab::GroupKind::OktaGroup;
     Ok(GroupView {
         group: super::views::row(&g),

@@ -8,7 +8,7 @@ pub async fn create_group(name: String, description: String) -> Result<GroupRow,
     let caller = crate::ssr::caller().await?;
     caller.require(Action::ManageGroups, "create groups").await?;
     let description = Some(description.trim()).filter(|d| !d.is_empty());
-    let g = caller.state.okta.create_group(name.trim(), description).await.map_err(crate::ssr::okta_error)?;
+    let g = caller.state.okta.create_group(name.trim(), description).await?;
     caller.audit("group.create", &format!("{} ({})", g.name, g.id), None, None, "").await;
     Ok(super::views::row(&g))
 }
@@ -16,17 +16,17 @@ pub async fn create_group(name: String, description: String) -> Result<GroupRow,
 /// Renames an OKTA_GROUP (and sets its description).
 #[server(prefix = "/api", endpoint = "groups/rename")]
 pub async fn rename_group(id: String, name: String, description: String) -> Result<GroupRow, PortalError> {
-    use crate::ssr::{fail, okta_error};
+    use crate::ssr::fail;
     use portico_core::authz::Action;
     let caller = crate::ssr::caller().await?;
     caller.require(Action::ManageGroups, "rename groups").await?;
     let okta = &caller.state.okta;
-    let current = okta.get_group(&id).await.map_err(okta_error)?;
+    let current = okta.get_group(&id).await?;
     if let Some(reason) = current.kind.read_only_reason() {
         return Err(fail(PortalError::bad_request(reason)));
     }
     let description = Some(description.trim()).filter(|d| !d.is_empty());
-    let g = okta.replace_group(&id, name.trim(), description).await.map_err(okta_error)?;
+    let g = okta.replace_group(&id, name.trim(), description).await?;
     caller.audit("group.rename", &format!("{} ({id})", g.name), Some(&current.name), Some(&g.name), "").await;
     Ok(super::views::row(&g))
 }
@@ -34,16 +34,16 @@ pub async fn rename_group(id: String, name: String, description: String) -> Resu
 /// Deletes an OKTA_GROUP; its members stay (only the grouping goes).
 #[server(prefix = "/api", endpoint = "groups/delete")]
 pub async fn delete_group(id: String) -> Result<String, PortalError> {
-    use crate::ssr::{fail, okta_error};
+    use crate::ssr::fail;
     use portico_core::authz::Action;
     let caller = crate::ssr::caller().await?;
     caller.require(Action::ManageGroups, "delete groups").await?;
     let okta = &caller.state.okta;
-    let current = okta.get_group(&id).await.map_err(okta_error)?;
+    let current = okta.get_group(&id).await?;
     if let Some(reason) = current.kind.read_only_reason() {
         return Err(fail(PortalError::bad_request(reason)));
     }
-    okta.delete_group(&id).await.map_err(okta_error)?;
+    okta.delete_group(&id).await?;
     caller.audit("group.delete", &format!("{} ({id})", current.name), None, None, "").await;
     Ok(format!("{} was deleted.", current.name))
 }

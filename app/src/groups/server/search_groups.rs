@@ -18,6 +18,6 @@ pub async fn search_groups(q: String, after: String) -> Result<GroupsList, Porta
         text => format!("profile.name sw {}", literal(text)),
     };
     let after = Some(after.as_str()).filter(|a| !a.is_empty());
-    let page = caller.state.okta.list_groups(Some(&search), None, after, 100).await.map_err(crate::ssr::okta_error)?;
+    let page = caller.state.okta.list_groups(Some(&search), None, after, 100).await?;
     Ok(GroupsList { rows: page.items.iter().map(super::views::row).collect(), next: page.next })
 }

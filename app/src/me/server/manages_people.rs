@@ -13,6 +13,6 @@ pub async fn manages_people() -> Result<bool, PortalError> {
         return Ok(true);
     }
     let search = format!("profile.managerId eq {}", portico_core::okta::search::literal(&caller.principal.sub));
-    let page = caller.state.okta.search_users(Some(&search), None, None, 1).await.map_err(crate::ssr::okta_error)?;
+    let page = caller.state.okta.search_users(Some(&search), None, None, 1).await?;
     Ok(!page.items.is_empty())
 }

@@ -5,20 +5,20 @@ use leptos::prelude::*;
 /// are refused with the reason.
 #[server(prefix = "/api", endpoint = "groups/membership")]
 pub async fn change_membership(group_id: String, user_ids: Vec<String>, add: bool) -> Result<String, PortalError> {
-    use crate::ssr::{fail, okta_error};
+    use crate::ssr::fail;
     use portico_core::policy::Decision;
     let caller = crate::ssr::caller().await?;
     let okta = &caller.state.okta;
     // Admins (by role) change many people at once; anyone else is checked person by person.
     if caller.decide(portico_vocab::PolicyAction::Membership, false) != Decision::Run {
         for uid in &user_ids {
-            let user = okta.get_user(uid).await.map_err(okta_error)?;
+            let user = okta.get_user(uid).await?;
             caller
                 .authorize(portico_vocab::PolicyAction::Membership, Some(&user), "change this person's groups")
                 .await?;
         }
     }
-    let group = okta.get_group(&group_id).await.map_err(okta_error)?;
+    let group = okta.get_group(&group_id).await?;
     if let Some(reason) = group.kind.read_only_reason() {
         return Err(fail(PortalError::bad_request(reason)));
     }
@@ -29,7 +29,7 @@ pub async fn change_membership(group_id: String, user_ids: Vec<String>, add: boo
     // exact record of who was already changed.
     for uid in &user_ids {
         let result = if add { okta.add_member(&group_id, uid).await } else { okta.remove_member(&group_id, uid).await };
-        let upstream = result.map_err(okta_error)?;
+        let upstream = result?;
         caller
             .audit_call(
                 if add { "group.member_add" } else { "group.member_remove" },

@@ -7,8 +7,8 @@ pub async fn clear_sessions(id: String, revoke_tokens: bool) -> Result<String, P
     use portico_core::authz::Action;
     let caller = crate::ssr::caller().await?;
     caller.require(Action::ClearSessions, "clear sessions").await?;
-    let user = caller.state.okta.get_user(&id).await.map_err(crate::ssr::okta_error)?;
-    caller.state.okta.clear_sessions(&id, revoke_tokens).await.map_err(crate::ssr::okta_error)?;
+    let user = caller.state.okta.get_user(&id).await?;
+    caller.state.okta.clear_sessions(&id, revoke_tokens).await?;
     caller
         .audit(
             "person.clear_sessions",

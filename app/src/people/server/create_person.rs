@@ -5,7 +5,7 @@ use leptos::prelude::*;
 /// in the chosen groups; `activate: false` stages them. Returns the new id.
 #[server(prefix = "/api", endpoint = "people/create")]
 pub async fn create_person(person: NewPerson) -> Result<String, PortalError> {
-    use crate::ssr::{fail, okta_error};
+    use crate::ssr::fail;
     use portico_core::authz::Action;
     let caller = crate::ssr::caller().await?;
     caller.require(Action::CreatePerson, "create people").await?;
@@ -31,7 +31,7 @@ pub async fn create_person(person: NewPerson) -> Result<String, PortalError> {
     if !person.group_ids.is_empty() {
         body["groupIds"] = serde_json::json!(person.group_ids);
     }
-    let user = caller.state.okta.create_user(&body, person.activate).await.map_err(okta_error)?;
+    let user = caller.state.okta.create_user(&body, person.activate).await?;
     caller.audit("person.create", &format!("{login} ({})", user.id), None, Some(user.status.as_str()), "").await;
     Ok(user.id)
 }

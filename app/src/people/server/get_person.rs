@@ -5,14 +5,14 @@ use leptos::prelude::*;
 #[server(prefix = "/api", endpoint = "people/get")]
 pub async fn get_person(id: String) -> Result<Person, PortalError> {
     let caller = crate::ssr::caller().await?;
-    let user = caller.state.okta.get_user(&id).await.map_err(crate::ssr::okta_error)?;
+    let user = caller.state.okta.get_user(&id).await?;
     caller.require_person(&user).await?;
     shown(&caller, user).await
 }
 
 #[cfg(feature = "ssr")]
 pub(crate) async fn load(caller: &crate::ssr::Caller, id: &str) -> Result<Person, PortalError> {
-    let user = caller.state.okta.get_user(id).await.map_err(crate::ssr::okta_error)?;
+    let user = caller.state.okta.get_user(id).await?;
     shown(caller, user).await
 }
 

@@ -7,7 +7,7 @@ pub async fn revoke_consent(id: String, client_id: String) -> Result<String, Por
     use portico_core::authz::Action;
     let caller = crate::ssr::caller().await?;
     caller.require(Action::RevokeConsents, "revoke consents").await?;
-    caller.state.okta.revoke_client(&id, &client_id).await.map_err(crate::ssr::okta_error)?;
+    caller.state.okta.revoke_client(&id, &client_id).await?;
     caller.audit("person.revoke_consent", &id, None, None, &format!("client {client_id}")).await;
     Ok("Access revoked: the application must ask for consent again.".into())
 }

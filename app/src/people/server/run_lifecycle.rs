@@ -11,9 +11,9 @@ pub async fn run_lifecycle(
     op: LifecycleOp,
     confirm_login: Option<String>,
 ) -> Result<LifecycleOutcome, PortalError> {
-    use crate::ssr::{fail, okta_error};
+    use crate::ssr::fail;
     let caller = crate::ssr::caller().await?;
-    let user = caller.state.okta.get_user(&id).await.map_err(okta_error)?;
+    let user = caller.state.okta.get_user(&id).await?;
     let name = user.display_name();
     caller.authorize(op, Some(&user), &format!("run “{}” on {name}", op.label())).await?;
     if !user.allows(op) {
@@ -26,7 +26,7 @@ pub async fn run_lifecycle(
     if op == LifecycleOp::Delete && !confirm_login.is_some_and(|c| c.trim().eq_ignore_ascii_case(&login)) {
         return Err(fail(PortalError::bad_request(format!("Type {login} to confirm the deletion."))));
     }
-    let ran = portico_core::actions::lifecycle::run(&caller.state.okta, &user, op).await.map_err(okta_error)?;
+    let ran = portico_core::actions::lifecycle::run(&caller.state.okta, &user, op).await?;
     let person = match op {
         LifecycleOp::Delete => None,
         _ => Some(super::get_person::load(&caller, &id).await?),

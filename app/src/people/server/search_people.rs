@@ -8,7 +8,7 @@ use leptos::prelude::*;
 /// `search` expression with every value quoted and escaped.
 #[server(prefix = "/api", endpoint = "people/search")]
 pub async fn search_people(query: PeopleQuery, limit: Option<u32>) -> Result<PeoplePage, PortalError> {
-    use crate::ssr::{fail, okta_error};
+    use crate::ssr::fail;
     use portico_core::{
         authz::Action,
         okta::search::{PeopleFilter, sort_attribute},
@@ -36,6 +36,6 @@ pub async fn search_people(query: PeopleQuery, limit: Option<u32>) -> Result<Peo
     };
     let limit = limit.unwrap_or(50).clamp(1, 200) as usize;
     let after = Some(query.after.as_str()).filter(|a| !a.is_empty());
-    let page = caller.state.okta.search_users(search.as_deref(), sort, after, limit).await.map_err(okta_error)?;
+    let page = caller.state.okta.search_users(search.as_deref(), sort, after, limit).await?;
     Ok(PeoplePage { rows: page.items.iter().map(super::views::row).collect(), next: page.next })
 }

@@ -5,15 +5,15 @@ use leptos::prelude::*;
 /// validation messages come back per field.
 #[server(prefix = "/api", endpoint = "people/profile")]
 pub async fn update_profile(id: String, changes: Vec<(String, String)>) -> Result<Person, PortalError> {
-    use crate::ssr::{fail, okta_error};
+    use crate::ssr::fail;
     let caller = crate::ssr::caller().await?;
-    let user = caller.state.okta.get_user(&id).await.map_err(okta_error)?;
+    let user = caller.state.okta.get_user(&id).await?;
     caller.authorize(portico_vocab::PolicyAction::Profile, Some(&user), "edit this profile").await?;
     let map = super::views::profile_changes(changes).map_err(|m| fail(PortalError::bad_request(m)))?;
     if map.is_empty() {
         return super::get_person::load(&caller, &id).await;
     }
-    caller.state.okta.update_profile(&id, &map).await.map_err(okta_error)?;
+    caller.state.okta.update_profile(&id, &map).await?;
     caller
         .audit(
             "person.profile",

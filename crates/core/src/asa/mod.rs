@@ -58,6 +58,13 @@ pub struct AsaError {
     pub message: String,
 }
 
+impl AsaError {
+    /// What kind of failure it is (see [`crate::upstream::Fault`]).
+    pub fn fault(&self) -> crate::upstream::Fault {
+        crate::upstream::Fault::of_status(self.status)
+    }
+}
+
 impl std::fmt::Display for AsaError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(&self.message)

@@ -1,3 +1,4 @@
+use crate::upstream::Fault;
 use std::fmt;
 
 /// A failed Okta call, with what Okta said (`errorCode`, `errorSummary`, `errorCauses`) when it
@@ -6,6 +7,8 @@ use std::fmt;
 pub struct OktaError {
     /// HTTP status from Okta; 0 when Okta was not reached.
     pub status: u16,
+    /// What kind of failure it is (see [`Fault`]).
+    pub fault: Fault,
     pub code: Option<String>,
     pub summary: String,
     pub causes: Vec<String>,
@@ -17,6 +20,7 @@ impl OktaError {
     pub fn transport(detail: String) -> Self {
         Self {
             status: 0,
+            fault: Fault::Unreachable,
             code: None,
             summary: format!("Okta could not be reached: {detail}"),
             causes: vec![],
@@ -25,12 +29,20 @@ impl OktaError {
     }
 
     pub fn timeout() -> Self {
-        Self { status: 0, code: None, summary: "Okta did not answer in time.".into(), causes: vec![], request_id: None }
+        Self {
+            status: 0,
+            fault: Fault::Timeout,
+            code: None,
+            summary: "Okta did not answer in time.".into(),
+            causes: vec![],
+            request_id: None,
+        }
     }
 
     pub fn decode(detail: String) -> Self {
         Self {
             status: 0,
+            fault: Fault::Unreachable,
             code: None,
             summary: format!("Okta's answer could not be read: {detail}"),
             causes: vec![],
@@ -53,12 +65,12 @@ impl OktaError {
                 a.iter().filter_map(|c| c.get("errorSummary").and_then(|s| s.as_str()).map(str::to_string)).collect()
             })
             .unwrap_or_default();
-        Self { status, code, summary, causes, request_id }
+        Self { status, fault: Fault::of_status(status), code, summary, causes, request_id }
     }
 
     /// Okta was reached and refused (4xx): the request, not the connection, is the problem.
     pub fn is_refusal(&self) -> bool {
-        (400..500).contains(&self.status) && self.status != 429
+        matches!(self.fault, Fault::Refused | Fault::NotFound)
     }
 
     /// `(field, message)` pairs from causes shaped `field: message`, for showing beside inputs.

@@ -5,8 +5,11 @@
 use super::{Call, Request};
 use crate::{
     AppState, actions,
+    actor::Actor,
     asa::{AsaError, ServerAccess},
     okta::OktaError,
+    policy::{Decision, approver_authority},
+    upstream::Fault,
 };
 use portico_vocab::{GroupKind, LifecycleOp, UserStatus};
 
@@ -24,7 +27,8 @@ pub enum Outcome {
     },
     /// An earlier attempt had already made the change; nothing was called this time.
     AlreadyDone(String),
-    /// The target's state no longer allows the action; nothing was called.
+    /// The target's state, or the authority of those who asked and approved, no longer allows
+    /// the action; nothing was called.
     Stale(String),
     /// Worth another attempt (Okta unreachable, rate-limited, 5xx). `uncertain`: the call may
     /// have reached Okta.
@@ -39,24 +43,23 @@ pub enum Outcome {
     },
 }
 
-fn okta_outcome(e: OktaError) -> Outcome {
-    let message = if e.status == 0 { e.summary.clone() } else { format!("Okta: {e}") };
-    if e.status == 0 {
-        Outcome::Retry { message, request_id: e.request_id, uncertain: true }
-    } else if e.status == 429 || e.status >= 500 {
-        Outcome::Retry { message, request_id: e.request_id, uncertain: false }
+/// A failed call's outcome, the same way for Okta and ASA: outages are retried (uncertain when
+/// the call may have landed), refusals end the request with the upstream's words.
+fn failed(fault: Fault, message: String, request_id: Option<String>) -> Outcome {
+    if fault.is_retryable() {
+        Outcome::Retry { message, request_id, uncertain: fault.may_have_landed() }
     } else {
-        Outcome::Failed { message, request_id: e.request_id }
+        Outcome::Failed { message, request_id }
     }
 }
 
+fn okta_outcome(e: OktaError) -> Outcome {
+    let message = if e.fault.may_have_landed() { e.summary.clone() } else { format!("Okta: {e}") };
+    failed(e.fault, message, e.request_id)
+}
+
 fn asa_outcome(e: AsaError) -> Outcome {
-    let message = format!("ASA: {}", e.message);
-    match e.status {
-        0 => Outcome::Retry { message, request_id: None, uncertain: true },
-        429 | 500.. => Outcome::Retry { message, request_id: None, uncertain: false },
-        _ => Outcome::Failed { message, request_id: None },
-    }
+    failed(e.fault(), format!("ASA: {}", e.message), None)
 }
 
 /// Whether the call's effect is already in place: `Some(true)`/`Some(false)` when the target
@@ -66,7 +69,7 @@ async fn applied(state: &AppState, call: &Call) -> Result<Option<bool>, Outcome>
     Ok(match call {
         Call::Lifecycle { user_id, op } => match okta.get_user(user_id).await {
             Ok(user) => actions::lifecycle::applied(*op, Some(&user)),
-            Err(e) if e.status == 404 => actions::lifecycle::applied(*op, None),
+            Err(e) if e.fault == Fault::NotFound => actions::lifecycle::applied(*op, None),
             Err(e) => return Err(okta_outcome(e)),
         },
         Call::Profile { user_id, changes } => {
@@ -96,6 +99,61 @@ fn asa(state: &AppState) -> Result<&crate::asa::AsaClient, Outcome> {
     })
 }
 
+/// Whether the people behind the request still hold what let them ask and decide: the requester
+/// may still run or request the action on the target, and every approver is still allowed to
+/// act and still an approver of the stage they approved at. Read from Okta now, not from the
+/// sessions they had then.
+async fn authority(state: &AppState, req: &Request) -> Result<(), Outcome> {
+    let op_id = format!("{}#{}", req.id, req.attempts);
+    let target = match &req.target_sub {
+        Some(id) => match state.okta.get_user(id).await {
+            Ok(u) => Some(u),
+            Err(e) if e.fault == Fault::NotFound => None,
+            Err(e) => return Err(okta_outcome(e)),
+        },
+        None => None,
+    };
+    let scope = |actor: Actor| {
+        let target = target.clone();
+        async move {
+            let manages = match &target {
+                Some(user) if state.policy.mentions_manager(req.action) => actor.manages(user).await,
+                _ => false,
+            };
+            (actor, manages)
+        }
+    };
+    let gone = |who: &str| {
+        Outcome::Stale(format!(
+            "{who} is no longer active in Okta, so their word no longer carries it; it was not run."
+        ))
+    };
+    let Some(requester) = Actor::current(state, &req.requester_sub, &op_id).await.map_err(okta_outcome)? else {
+        return Err(gone(&format!("The requester, {},", req.requester_login)));
+    };
+    let (requester, manages) = scope(requester).await;
+    if requester.decide(req.action, manages) == Decision::Refuse {
+        return Err(Outcome::Stale(format!(
+            "The requester, {}, may no longer ask for this (their roles or scope changed); it was not run.",
+            req.requester_login
+        )));
+    }
+    for d in req.decisions.iter().filter(|d| d.approve) {
+        let Some(approver) = Actor::current(state, &d.approver_sub, &op_id).await.map_err(okta_outcome)? else {
+            return Err(gone(&format!("The approver {}", d.approver_login)));
+        };
+        let (approver, manages) = scope(approver).await;
+        let Some(stage) = req.stages.get(d.stage as usize) else { continue };
+        if approver_authority(&state.policy, req.action, stage, &approver.who(manages)).is_err() {
+            return Err(Outcome::Stale(format!(
+                "The approver {} may no longer approve this (their roles or scope changed); it was not run.",
+                d.approver_login
+            )));
+        }
+    }
+    Ok(())
+}
+
 /// One attempt at the request's call.
 pub async fn attempt(state: &AppState, req: &Request) -> Outcome {
     if req.uncertain {
@@ -117,6 +175,9 @@ pub async fn attempt(state: &AppState, req: &Request) -> Outcome {
                 };
             }
         }
+    }
+    if let Err(refused) = authority(state, req).await {
+        return refused;
     }
     match &req.call {
         Call::Lifecycle { user_id, op } => lifecycle(state, user_id, *op).await,
@@ -146,7 +207,7 @@ pub async fn attempt(state: &AppState, req: &Request) -> Outcome {
             let okta = &state.okta;
             let group = match okta.get_group(group_id).await {
                 Ok(g) => g,
-                Err(e) if e.status == 404 => {
+                Err(e) if e.fault == Fault::NotFound => {
                     return Outcome::Stale(format!("The group {group_name} no longer exists."));
                 }
                 Err(e) => return okta_outcome(e),
@@ -214,7 +275,9 @@ pub async fn attempt(state: &AppState, req: &Request) -> Outcome {
                     return Outcome::Stale(format!("{group} is pushed from Okta now; change its members in Okta."));
                 }
                 Ok(_) => {}
-                Err(e) if e.status == 404 => return Outcome::Stale(format!("The ASA group {group} no longer exists.")),
+                Err(e) if e.fault() == Fault::NotFound => {
+                    return Outcome::Stale(format!("The ASA group {group} no longer exists."));
+                }
                 Err(e) => return asa_outcome(e),
             }
             let res = if *add { asa.add_member(group, user).await } else { asa.remove_member(group, user).await };
@@ -239,7 +302,7 @@ pub async fn attempt(state: &AppState, req: &Request) -> Outcome {
 async fn lifecycle(state: &AppState, user_id: &str, op: LifecycleOp) -> Outcome {
     let user = match state.okta.get_user(user_id).await {
         Ok(u) => u,
-        Err(e) if e.status == 404 => return Outcome::Stale("The person no longer exists in Okta.".into()),
+        Err(e) if e.fault == Fault::NotFound => return Outcome::Stale("The person no longer exists in Okta.".into()),
         Err(e) => return okta_outcome(e),
     };
     if !user.allows(op) {

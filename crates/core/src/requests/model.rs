@@ -126,6 +126,8 @@ pub struct Request {
     /// The outcome, in words (Okta's message on failure).
     pub result: Option<String>,
     pub upstream_request_id: Option<String>,
+    /// The approval policy's version when the request was made (none before versions existed).
+    pub policy_version: Option<String>,
     pub decisions: Vec<DecisionRecord>,
 }
 
@@ -166,6 +168,8 @@ pub struct NewRequest {
     pub requester: Person,
     pub stages: Vec<Stage>,
     pub ttl_hours: u32,
+    /// [`crate::policy::Policy::version`] of the policy that routed it.
+    pub policy_version: String,
 }
 
 #[derive(Debug, thiserror::Error)]

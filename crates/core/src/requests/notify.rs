@@ -167,6 +167,7 @@ mod tests {
             uncertain: false,
             result: None,
             upstream_request_id: None,
+            policy_version: None,
             decisions: vec![],
         };
         let b = body(&req, "request.create", "hal@x", "https://portico.example/");

@@ -40,6 +40,7 @@ fn from_row(r: &SqliteRow) -> Result<Request, sqlx::Error> {
         uncertain: r.try_get::<i64, _>("uncertain")? != 0,
         result: r.try_get("result")?,
         upstream_request_id: r.try_get("upstream_request_id")?,
+        policy_version: r.try_get("policy_version")?,
         decisions: Vec::new(),
     })
 }
@@ -75,8 +76,8 @@ pub async fn create(db: &SqlitePool, new: NewRequest, now_t: DateTime<Utc>) -> R
     let key = new.call.dedupe_key();
     let res = sqlx::query(
         "INSERT INTO requests (id, action, dedupe_key, target_id, target_label, target_sub, summary, call, reason, \
-         requester_sub, requester_login, requester_name, stages, stage, status, created_at, expires_at, updated_at) \
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 'pending', ?, ?, ?)",
+         requester_sub, requester_login, requester_name, stages, stage, status, created_at, expires_at, updated_at, \
+         policy_version) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 'pending', ?, ?, ?, ?)",
     )
     .bind(&id)
     .bind(new.call.action().as_str())
@@ -94,6 +95,7 @@ pub async fn create(db: &SqlitePool, new: NewRequest, now_t: DateTime<Utc>) -> R
     .bind(stamp(now_t))
     .bind(&expires)
     .bind(stamp(now_t))
+    .bind(&new.policy_version)
     .execute(db)
     .await;
     match res {
@@ -497,6 +499,7 @@ mod tests {
             requester: person("req"),
             stages,
             ttl_hours: 1,
+            policy_version: "test".into(),
         }
     }
 

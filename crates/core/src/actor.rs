@@ -1,0 +1,292 @@
+//! Someone acting through Portico, as the server established them, and every check made on
+//! their behalf: what their roles allow, whom they manage (the one delegation rule), what the
+//! approval policy lets them do to a target. A refusal is audited here, where it is decided.
+//! The UI crate only turns a session into an [`Actor`].
+
+use crate::{
+    AppState, Principal, Role,
+    audit::{self, AuditEvent},
+    authz::{self, Action},
+    okta::{OktaError, User, search::literal},
+    policy::{Decision, Who},
+};
+use portico_vocab::PolicyAction;
+
+/// The signed-in person (or, at execution, a requester or approver as Okta knows them now).
+#[derive(Clone)]
+pub struct Actor {
+    pub principal: Principal,
+    pub roles: Vec<Role>,
+    pub state: AppState,
+    /// The request id every log line and audit row of this operation carries.
+    pub op_id: String,
+}
+
+/// Why an actor may not do something.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Denied {
+    /// Not with their roles or scope, not even by asking: "You are not allowed to {what}."
+    NotAllowed(String),
+    /// Only by asking for approval.
+    NeedsApproval(String),
+}
+
+/// A check that also had to read Okta.
+#[derive(Clone, Debug)]
+pub enum ActorError {
+    Denied(Denied),
+    Okta(OktaError),
+}
+
+impl From<Denied> for ActorError {
+    fn from(d: Denied) -> Self {
+        ActorError::Denied(d)
+    }
+}
+
+impl From<OktaError> for ActorError {
+    fn from(e: OktaError) -> Self {
+        ActorError::Okta(e)
+    }
+}
+
+/// How the audit trail names an Okta person: `login (id)`.
+pub fn person_label(user: &User) -> String {
+    format!("{} ({})", user.field("login").unwrap_or_default(), user.id)
+}
+
+impl Actor {
+    pub fn new(principal: Principal, state: AppState, op_id: String) -> Actor {
+        let roles = principal.roles(&state.config.roles);
+        Actor { principal, roles, state, op_id }
+    }
+
+    /// The person with Okta id `sub` as Okta knows them now: their current groups give their
+    /// roles. `None` when they are no longer active (or no longer exist): a departed person's
+    /// authority is gone.
+    pub async fn current(state: &AppState, sub: &str, op_id: &str) -> Result<Option<Actor>, OktaError> {
+        let user = match state.okta.get_user(sub).await {
+            Ok(u) => u,
+            Err(e) if e.fault == crate::upstream::Fault::NotFound => return Ok(None),
+            Err(e) => return Err(e),
+        };
+        if user.status != portico_vocab::UserStatus::Active {
+            return Ok(None);
+        }
+        let groups = state.okta.user_groups(sub).await?.into_iter().map(|g| g.name).collect();
+        let principal = Principal {
+            sub: user.id.clone(),
+            name: user.display_name(),
+            email: user.field("email").map(str::to_string),
+            login: user.field("login").unwrap_or_default().to_string(),
+            groups,
+        };
+        Ok(Some(Actor::new(principal, state.clone(), op_id.to_string())))
+    }
+
+    pub fn can(&self, action: Action) -> bool {
+        authz::allowed(&self.roles, action)
+    }
+
+    /// Refuses (audited) unless the actor's roles allow `action`.
+    pub async fn require(&self, action: Action, what: &str) -> Result<(), Denied> {
+        if self.can(action) {
+            return Ok(());
+        }
+        tracing::warn!(op_id = %self.op_id, who = %self.principal.login, ?action, "refused: not allowed");
+        self.refusal(&format!("{action:?}"), "-", &format!("not allowed to {what}")).await;
+        Err(Denied::NotAllowed(what.into()))
+    }
+
+    /// The actor as the approval policy sees them.
+    pub fn who(&self, manages_target: bool) -> Who<'_> {
+        Who { sub: &self.principal.sub, roles: &self.roles, groups: &self.principal.groups, manages_target }
+    }
+
+    /// The policy's answer for `action`, given whether the actor manages the target.
+    pub fn decide(&self, action: impl Into<PolicyAction>, manages_target: bool) -> Decision {
+        self.state.policy.decide(action, &self.who(manages_target))
+    }
+
+    /// The policy's answer for `action` on this person (looks up the delegation scope only when
+    /// the roles alone do not already allow running it).
+    pub async fn decide_for(&self, action: impl Into<PolicyAction>, user: &User) -> Decision {
+        let action = action.into();
+        match self.decide(action, false) {
+            Decision::Run => Decision::Run,
+            other if !self.state.policy.mentions_manager(action) => other,
+            other => {
+                let via_management = self.decide(action, self.manages(user).await);
+                if via_management == Decision::Refuse { other } else { via_management }
+            }
+        }
+    }
+
+    /// Refuses (audited) unless the policy lets the actor run `action` now; `target` is the
+    /// person acted on, when there is one. The refusal says when a request is the way.
+    pub async fn authorize(
+        &self,
+        action: impl Into<PolicyAction>,
+        target: Option<&User>,
+        what: &str,
+    ) -> Result<(), Denied> {
+        let action = action.into();
+        let decision = match target {
+            Some(user) => self.decide_for(action, user).await,
+            None => self.decide(action, false),
+        };
+        let label = target.map(person_label).unwrap_or_else(|| "-".into());
+        match decision {
+            Decision::Run => Ok(()),
+            Decision::Request => {
+                tracing::info!(op_id = %self.op_id, who = %self.principal.login, %action, "refused: needs approval");
+                self.refusal(action.as_str(), &label, &format!("{what} needs approval")).await;
+                Err(Denied::NeedsApproval(what.into()))
+            }
+            Decision::Refuse => {
+                tracing::warn!(op_id = %self.op_id, who = %self.principal.login, %action, "refused: not allowed");
+                self.refusal(action.as_str(), &label, &format!("not allowed to {what}")).await;
+                Err(Denied::NotAllowed(what.into()))
+            }
+        }
+    }
+
+    /// Lets the actor see this person: a role that views people, or managing them. An
+    /// out-of-scope look is refused and audited.
+    pub async fn require_person(&self, user: &User) -> Result<(), Denied> {
+        if self.can(Action::ViewPeople) || self.manages(user).await {
+            return Ok(());
+        }
+        tracing::warn!(op_id = %self.op_id, who = %self.principal.login, target = %user.id, "refused: out of scope");
+        self.refusal("person.view", &person_label(user), "not one of their people").await;
+        Err(Denied::NotAllowed("view this person".into()))
+    }
+
+    /// [`Self::require_person`] by id (reads the person only when the role alone does not do).
+    pub async fn require_person_id(&self, id: &str) -> Result<(), ActorError> {
+        if self.can(Action::ViewPeople) {
+            return Ok(());
+        }
+        let user = self.state.okta.get_user(id).await?;
+        Ok(self.require_person(&user).await?)
+    }
+
+    /// Records a completed action in the audit trail (and the log).
+    pub async fn audit(&self, action: &str, target: &str, before: Option<&str>, after: Option<&str>, detail: &str) {
+        self.audit_call(action, target, before, after, detail, None).await;
+    }
+
+    /// [`Self::audit`] for an action Okta knows by a request id.
+    pub async fn audit_call(
+        &self,
+        action: &str,
+        target: &str,
+        before: Option<&str>,
+        after: Option<&str>,
+        detail: &str,
+        upstream_id: Option<&str>,
+    ) {
+        tracing::info!(op_id = %self.op_id, actor = %self.principal.login, action, target, ?before, ?after, ?upstream_id, "action");
+        self.write(action, target, before, after, "ok", detail, upstream_id).await;
+    }
+
+    /// Records a refusal (the log line is the caller's).
+    pub async fn refusal(&self, action: &str, target: &str, detail: &str) {
+        self.write(action, target, None, None, "refused", detail, None).await;
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    async fn write(
+        &self,
+        action: &str,
+        target: &str,
+        before: Option<&str>,
+        after: Option<&str>,
+        result: &str,
+        detail: &str,
+        upstream_id: Option<&str>,
+    ) {
+        let event = AuditEvent {
+            op_id: self.op_id.clone(),
+            actor: self.principal.login.clone(),
+            action: action.into(),
+            target: target.into(),
+            before: before.map(str::to_string),
+            after: after.map(str::to_string),
+            result: result.into(),
+            detail: detail.into(),
+            upstream_id: upstream_id.map(str::to_string),
+            ..Default::default()
+        };
+        audit::record(&self.state.db, &self.state.clock, event).await;
+    }
+
+    // ---- delegation: the one rule for "one of their people" ----
+
+    /// The groups whose members configuration gives this actor to manage.
+    fn managed_groups(&self) -> &[String] {
+        self.state.config.delegation.managed_groups.get(&self.principal.login).map(Vec::as_slice).unwrap_or(&[])
+    }
+
+    /// Whether `user` is one of the actor's people: a direct report (`profile.managerId`), a
+    /// report's report with `delegation.levels = 2`, or a member of a group that
+    /// `delegation.managed_groups` gives them. Nobody manages themselves.
+    pub async fn manages(&self, user: &User) -> bool {
+        let me = self.principal.sub.as_str();
+        if user.id == me {
+            return false;
+        }
+        let manager = user.field("managerId").filter(|m| !m.is_empty());
+        if manager == Some(me) {
+            return true;
+        }
+        let okta = &self.state.okta;
+        if self.state.config.delegation.levels >= 2
+            && let Some(m) = manager
+            && let Ok(their_manager) = okta.get_user(m).await
+            && their_manager.field("managerId") == Some(me)
+        {
+            return true;
+        }
+        let groups = self.managed_groups();
+        if !groups.is_empty()
+            && let Ok(theirs) = okta.user_groups(&user.id).await
+        {
+            return theirs.iter().any(|g| groups.contains(&g.name));
+        }
+        false
+    }
+
+    /// Everyone [`Self::manages`] admits, each with why: the same three ways, enumerated.
+    pub async fn people(&self) -> Result<Vec<(User, String)>, OktaError> {
+        let okta = &self.state.okta;
+        let reports_of = |id: String| async move {
+            let search = format!("profile.managerId eq {}", literal(&id));
+            okta.search_users(Some(&search), Some(("profile.lastName", false)), None, 200).await.map(|p| p.items)
+        };
+        let mut people: Vec<(User, String)> = Vec::new();
+        let direct = reports_of(self.principal.sub.clone()).await?;
+        for u in &direct {
+            people.push((u.clone(), "Direct report".into()));
+        }
+        if self.state.config.delegation.levels >= 2 {
+            for d in &direct {
+                for u in reports_of(d.id.clone()).await? {
+                    people.push((u, format!("Reports to {}", d.display_name())));
+                }
+            }
+        }
+        for name in self.managed_groups() {
+            let groups = okta.list_groups(None, Some(name), None, 20).await?;
+            if let Some(g) = groups.items.iter().find(|g| &g.name == name) {
+                for u in okta.group_members(&g.id, None, 200).await?.items {
+                    people.push((u, format!("Member of {name}")));
+                }
+            }
+        }
+        let me = &self.principal.sub;
+        let mut seen = std::collections::HashSet::new();
+        people.retain(|(u, _)| &u.id != me && seen.insert(u.id.clone()));
+        Ok(people)
+    }
+}
