@@ -144,11 +144,17 @@ impl Auth {
 
 /// Only local paths: `/x` but never `//host` or `/\host`, which browsers treat as other origins.
 pub fn safe_next(next: Option<&str>) -> String {
-    match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.starts_with("/\\") && !n.contains(['\r', '\n']) => {
-            n.to_string()
-        }
-        _ => "/".to_string(),
+    // Browsers drop tabs and newlines inside URLs and read `\` as `/`, so `/<TAB>/evil` and
+    // `/\evil` become `//evil`: any control character or backslash refuses the whole value.
+    let Some(n) = next.filter(|n| n.starts_with('/') && !n.chars().any(|c| c.is_control() || c == '\\')) else {
+        return "/".into();
+    };
+    // What is left is parsed as a URL against a stand-in origin and must stay on it: a path,
+    // with its query and fragment, in the parser's normal form.
+    let origin = url::Url::parse("http://portico.invalid").expect("static URL");
+    match origin.join(n) {
+        Ok(u) if u.origin() == origin.origin() && !n.starts_with("//") => u[url::Position::BeforePath..].to_string(),
+        _ => "/".into(),
     }
 }
 
@@ -193,6 +199,12 @@ pub struct CallbackParams {
 
 pub async fn callback(State(state): State<ServerState>, session: Session, Query(p): Query<CallbackParams>) -> Response {
     let result = finish(&state.auth, &session, p, state.app.clock.now().timestamp()).await;
+    // A callback with no sign-in in progress in this browser is noise anyone can send: it gets a
+    // log line (at most one a second), not an append-only audit row.
+    if let Err(SignInError::UnknownFlow) = &result {
+        stray_callback();
+        return failure(SignInError::UnknownFlow);
+    }
     let who = session.get::<Principal>(SESSION_PRINCIPAL).await.ok().flatten().map(|p| p.login);
     let (outcome, detail) = match &result {
         Ok(_) => ("ok", String::new()),
@@ -221,34 +233,39 @@ pub async fn callback(State(state): State<ServerState>, session: Session, Query(
     }
 }
 
-/// `/audit.csv`: exactly the rows the audit page shows for the same filters (admins, auditors).
+/// `/audit.csv`: every row the audit page's filters match, newest first, streamed (admins and
+/// auditors; a refusal is audited like any other).
 pub async fn audit_csv(
     State(state): State<ServerState>,
     session: Session,
-    Query(q): Query<portico_core::audit::AuditQuery>,
+    Query(mut q): Query<portico_core::audit::AuditQuery>,
 ) -> Response {
-    use portico_core::authz::{Action, allowed};
+    use futures_util::StreamExt;
+    use portico_core::{actor::Actor, authz::Action};
     let principal: Option<Principal> = session.get(SESSION_PRINCIPAL).await.ok().flatten();
     let Some(principal) = principal else {
         return (StatusCode::UNAUTHORIZED, "Sign in first.").into_response();
     };
-    if !allowed(&principal.roles(&state.app.config.roles), Action::ViewAudit) {
+    let actor = Actor::new(principal, state.app.clone(), crate::security::current_request_id().unwrap_or_default());
+    if actor.require(Action::ViewAudit, "read the audit trail").await.is_err() {
         return (StatusCode::FORBIDDEN, "You are not allowed to read the audit trail.").into_response();
     }
-    match portico_core::audit::search(&state.app.db, &q, 500).await {
-        Ok(events) => (
-            [
-                (axum::http::header::CONTENT_TYPE, "text/csv; charset=utf-8"),
-                (axum::http::header::CONTENT_DISPOSITION, "attachment; filename=\"portico-audit.csv\""),
-            ],
-            portico_core::audit::to_csv(&events),
-        )
-            .into_response(),
-        Err(e) => {
-            tracing::error!(error = %e, "audit export failed");
-            (StatusCode::INTERNAL_SERVER_ERROR, "The audit trail could not be read; try again.").into_response()
-        }
-    }
+    // The export is the whole filtered trail, not the page being looked at.
+    q.before = None;
+    let rows = portico_core::audit::csv_stream(state.app.db.clone(), q).map(|chunk| {
+        chunk.map(axum::body::Bytes::from).map_err(|e| {
+            tracing::error!(error = %e, "audit export failed part way");
+            std::io::Error::other("the audit trail could not be read")
+        })
+    });
+    (
+        [
+            (axum::http::header::CONTENT_TYPE, "text/csv; charset=utf-8"),
+            (axum::http::header::CONTENT_DISPOSITION, "attachment; filename=\"portico-audit.csv\""),
+        ],
+        axum::body::Body::from_stream(rows),
+    )
+        .into_response()
 }
 
 async fn finish(auth: &Auth, session: &Session, p: CallbackParams, now: i64) -> Result<String, SignInError> {
@@ -321,12 +338,26 @@ fn groups_claim(jwt: &str) -> Vec<String> {
         .unwrap_or_default()
 }
 
+/// Logs callbacks that match no sign-in, at most once a second with how many there were.
+fn stray_callback() {
+    use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
+    static LAST: AtomicI64 = AtomicI64::new(0);
+    static SINCE: AtomicU64 = AtomicU64::new(0);
+    let now = chrono::Utc::now().timestamp();
+    let seen = SINCE.fetch_add(1, Ordering::Relaxed) + 1;
+    if LAST.swap(now, Ordering::Relaxed) != now {
+        SINCE.store(0, Ordering::Relaxed);
+        tracing::info!(callbacks = seen, "sign-in callbacks with no sign-in in progress");
+    }
+}
+
 fn failure(e: SignInError) -> Response {
     let detail = match &e {
         SignInError::ProviderUnavailable(d) => d.as_str(),
         _ => "",
     };
-    tracing::warn!(reason = %e, detail, "sign-in failed");
+    // Debug formatting escapes newlines: text from the provider cannot forge a log line.
+    tracing::warn!(reason = ?e.to_string(), detail = ?detail, "sign-in failed");
     pages::message(e.status(), "Sign-in failed", &e.to_string(), Some(("/auth/login", "Try again")))
 }
 
@@ -359,6 +390,15 @@ mod tests {
         assert_eq!(safe_next(Some("/\\evil.example")), "/");
         assert_eq!(safe_next(Some("/x\r\nSet-Cookie: a=b")), "/");
         assert_eq!(safe_next(None), "/");
+        // Whitespace and control characters browsers strip, anywhere in the value.
+        for evil in
+            ["/\t/evil.example", "/\n/evil.example", "/\u{0}/evil", "/x/\\evil", "/\u{85}/evil", " //evil.example"]
+        {
+            assert_eq!(safe_next(Some(evil)), "/", "{evil:?}");
+        }
+        // A local path keeps its query and fragment, normalised.
+        assert_eq!(safe_next(Some("/people?q=ed#top")), "/people?q=ed#top");
+        assert_eq!(safe_next(Some("/a/../requests/R-1")), "/requests/R-1");
     }
 
     #[test]

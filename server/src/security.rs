@@ -28,6 +28,22 @@ pub fn current_request_id() -> Option<String> {
     REQUEST_ID.try_with(|id| id.clone()).ok()
 }
 
+/// What the client said its request id was: kept only for the log line (at most 64 printable
+/// characters), never as Portico's own reference.
+#[derive(Clone, Debug)]
+pub struct ClientRequestId(pub String);
+
+/// The outermost layer: a client's `X-Request-Id` is taken off the request before Portico sets
+/// its own, so every reference in the audit trail and on error pages is one Portico made.
+pub async fn own_request_id(mut req: Request, next: Next) -> Response {
+    if let Some(theirs) = req.headers_mut().remove("x-request-id") {
+        let shown: String =
+            String::from_utf8_lossy(theirs.as_bytes()).chars().filter(|c| c.is_ascii_graphic()).take(64).collect();
+        req.extensions_mut().insert(ClientRequestId(shown));
+    }
+    next.run(req).await
+}
+
 /// What the layers need to know, computed once from configuration.
 pub struct Policy {
     /// `scheme://host:port` of the portal, compared with `Origin`.

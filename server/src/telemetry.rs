@@ -17,5 +17,9 @@ pub fn init(config: &LogConfig) {
 /// The span every request runs in: method, path (no query) and request id.
 pub fn request_span<B>(req: &Request<B>) -> tracing::Span {
     let id = req.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("-");
-    tracing::info_span!("request", request_id = %id, method = %req.method(), path = %req.uri().path())
+    match req.extensions().get::<crate::security::ClientRequestId>() {
+        Some(theirs) => tracing::info_span!("request", request_id = %id, client_request_id = %theirs.0,
+            method = %req.method(), path = %req.uri().path()),
+        None => tracing::info_span!("request", request_id = %id, method = %req.method(), path = %req.uri().path()),
+    }
 }

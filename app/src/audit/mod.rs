@@ -14,9 +14,12 @@ pub struct AuditFilter {
     pub action: String,
     pub from: String,
     pub to: String,
+    /// The page of events older than this event id (empty: the newest).
+    pub before: String,
 }
 
 impl AuditFilter {
+    /// The filters as a query string (without the page: an export is every matching row).
     pub fn query_string(&self) -> String {
         [
             ("actor", &self.actor),
@@ -30,6 +33,16 @@ impl AuditFilter {
         .collect::<Vec<_>>()
         .join("&")
     }
+}
+
+/// Events shown per page.
+pub const PAGE_SIZE: u32 = 100;
+
+/// One page of the trail and where the next (older) one starts.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditPage {
+    pub rows: Vec<AuditRow>,
+    pub older: Option<i64>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -47,9 +60,9 @@ pub struct AuditRow {
     pub upstream_id: Option<String>,
 }
 
-/// The newest 500 events matching the filter (admins and auditors).
+/// A page of the events matching the filter, newest first (admins and auditors).
 #[server(prefix = "/api", endpoint = "audit/search")]
-pub async fn search_audit(filter: AuditFilter) -> Result<Vec<AuditRow>, PortalError> {
+pub async fn search_audit(filter: AuditFilter) -> Result<AuditPage, PortalError> {
     use portico_core::{audit, authz::Action};
     let caller = crate::ssr::caller().await?;
     caller.require(Action::ViewAudit, "read the audit trail").await?;
@@ -59,12 +72,13 @@ pub async fn search_audit(filter: AuditFilter) -> Result<Vec<AuditRow>, PortalEr
         action: filter.action,
         from: filter.from,
         to: filter.to,
+        before: filter.before.trim().parse().ok(),
     };
-    let events = audit::search(&caller.state.db, &q, 500).await.map_err(|e| {
+    let (events, older) = audit::page(&caller.state.db, &q, PAGE_SIZE).await.map_err(|e| {
         tracing::error!(error = %e, "audit search failed");
         crate::ssr::fail(PortalError::internal())
     })?;
-    Ok(events
+    let rows = events
         .into_iter()
         .map(|e| AuditRow {
             at: e.at,
@@ -78,7 +92,8 @@ pub async fn search_audit(filter: AuditFilter) -> Result<Vec<AuditRow>, PortalEr
             detail: e.detail,
             upstream_id: e.upstream_id,
         })
-        .collect())
+        .collect();
+    Ok(AuditPage { rows, older })
 }
 
 #[component]
@@ -87,7 +102,14 @@ pub fn AuditPage() -> impl IntoView {
     let filter = Memo::new(move |_| {
         let p = params.get();
         let v = |k: &str| p.get(k).unwrap_or_default();
-        AuditFilter { actor: v("actor"), target: v("target"), action: v("action"), from: v("from"), to: v("to") }
+        AuditFilter {
+            actor: v("actor"),
+            target: v("target"),
+            action: v("action"),
+            from: v("from"),
+            to: v("to"),
+            before: v("before"),
+        }
     });
     let rows = Resource::new(move || filter.get(), search_audit);
     view! {
@@ -110,10 +132,19 @@ pub fn AuditPage() -> impl IntoView {
             {move || Suspend::new(async move {
                 match rows.await {
                     Err(e) => view! { <ErrorPanel error=e /> }.into_any(),
-                    Ok(list) => view! {
+                    Ok(AuditPage { rows: list, older }) => {
+                        let f = filter.get_untracked();
+                        let paged = !f.before.is_empty();
+                        let newest = format!("/audit?{}", f.query_string());
+                        let older = older.map(|id| format!("/audit?{}&before={id}", f.query_string()));
+                        view! {
                         // Scrolls sideways on narrow screens, so it must take keyboard focus.
                         <div class="card table-card" tabindex="0" role="region" aria-label="Audit events">
-                            <p class="muted small count" data-testid="audit-count">{format!("{} events", list.len())}</p>
+                            <p class="muted small count" data-testid="audit-count">{match (paged, older.is_some()) {
+                                (false, false) => format!("{} events", list.len()),
+                                (false, true) => format!("The newest {} events", list.len()),
+                                (true, _) => format!("{} older events", list.len()),
+                            }}</p>
                             <table class="data" data-testid="audit">
                                 <thead><tr><th scope="col">"Time"</th><th scope="col">"Actor"</th><th scope="col">"Action"</th><th scope="col">"Target"</th><th scope="col">"Change"</th><th scope="col">"Result"</th><th scope="col">"Reference"</th><th scope="col">"Okta request"</th></tr></thead>
                                 <tbody>
@@ -134,8 +165,13 @@ pub fn AuditPage() -> impl IntoView {
                                     }).collect_view()}
                                 </tbody>
                             </table>
+                            <nav class="pager" aria-label="Audit pages">
+                                {paged.then(|| view! { <a href=newest.clone() data-testid="audit-newest">"Newest events"</a> })}
+                                {older.map(|href| view! { <a href=href data-testid="audit-older">"Older events →"</a> })}
+                            </nav>
                         </div>
-                    }.into_any(),
+                        }.into_any()
+                    }
                 }
             })}
         </Transition>

@@ -16,13 +16,21 @@ pub fn TopBar() -> impl IntoView {
             </A>
             <nav class="nav" aria-label="Main">
                 <A href="/" exact=true>"Home"</A>
-                <A href="/people">"People"</A>
-                <A href="/groups">"Groups"</A>
-                <A href="/asa">"Server access"</A>
-                <A href="/my-people">"My people"</A>
-                <A href="/inbox">"Waiting on me"</A>
-                <A href="/requests">"My requests"</A>
-                <A href="/audit">"Audit"</A>
+                // Only the areas this person's roles open (the server refuses the others anyway).
+                <Transition fallback=|| ()>
+                    {move || Suspend::new(async move {
+                        let nav = me.await.map(|me| me.nav).unwrap_or_default();
+                        view! {
+                            {nav.people.then(|| view! { <A href="/people">"People"</A> })}
+                            {nav.groups.then(|| view! { <A href="/groups">"Groups"</A> })}
+                            {nav.asa.then(|| view! { <A href="/asa">"Server access"</A> })}
+                            <A href="/my-people">"My people"</A>
+                            <A href="/inbox">"Waiting on me"</A>
+                            <A href="/requests">"My requests"</A>
+                            {nav.audit.then(|| view! { <A href="/audit">"Audit"</A> })}
+                        }
+                    })}
+                </Transition>
             </nav>
             <div class="account">
                 <Transition fallback=|| ()>

@@ -25,6 +25,17 @@ pub struct Me {
     pub email: Option<String>,
     pub roles: Vec<RoleView>,
     pub groups: Vec<String>,
+    /// The areas the navigation offers: only those the server will open for this person.
+    pub nav: Nav,
+}
+
+/// Which areas a person's roles open (decided on the server; the links only mirror it).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Nav {
+    pub people: bool,
+    pub groups: bool,
+    pub asa: bool,
+    pub audit: bool,
 }
 
 /// One fetch of [`Me`] per page load, shared by the top bar and the pages.

@@ -257,6 +257,15 @@ impl Actor {
         false
     }
 
+    /// Whether anyone at all is one of the actor's people (one small Okta read at most).
+    pub async fn manages_anyone(&self) -> Result<bool, OktaError> {
+        if !self.managed_groups().is_empty() {
+            return Ok(true);
+        }
+        let search = format!("profile.managerId eq {}", literal(&self.principal.sub));
+        Ok(!self.state.okta.search_users(Some(&search), None, None, 1).await?.items.is_empty())
+    }
+
     /// Everyone [`Self::manages`] admits, each with why: the same three ways, enumerated.
     pub async fn people(&self) -> Result<Vec<(User, String)>, OktaError> {
         let okta = &self.state.okta;

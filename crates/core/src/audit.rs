@@ -7,6 +7,9 @@ use sqlx::{Row, SqlitePool};
 /// One event as recorded.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AuditEvent {
+    /// Its place in the trail (0 until written): pages are cut by it.
+    #[serde(default)]
+    pub id: i64,
     pub at: String,
     pub op_id: String,
     pub actor: String,
@@ -57,11 +60,16 @@ pub struct AuditQuery {
     pub action: String,
     pub from: String,
     pub to: String,
+    /// Only events older than this one (the page after the one that ended with it).
+    pub before: Option<i64>,
 }
 
 /// Newest first, at most `limit` events.
 pub async fn search(db: &SqlitePool, q: &AuditQuery, limit: u32) -> sqlx::Result<Vec<AuditEvent>> {
     let mut sql = String::from("SELECT * FROM audit_events WHERE 1 = 1");
+    if let Some(before) = q.before {
+        sql.push_str(&format!(" AND id < {before}"));
+    }
     let mut binds: Vec<String> = Vec::new();
     let like = |v: &str| format!("%{}%", v.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
     for (column, value) in [("actor", &q.actor), ("target", &q.target), ("action", &q.action)] {
@@ -88,6 +96,7 @@ pub async fn search(db: &SqlitePool, q: &AuditQuery, limit: u32) -> sqlx::Result
     Ok(rows
         .iter()
         .map(|r| AuditEvent {
+            id: r.get("id"),
             at: r.get("at"),
             op_id: r.get("op_id"),
             actor: r.get("actor"),
@@ -103,9 +112,46 @@ pub async fn search(db: &SqlitePool, q: &AuditQuery, limit: u32) -> sqlx::Result
 }
 
 fn csv_field(v: &str) -> String {
-    // Quote everything; double inner quotes; neutralise spreadsheet formulas.
-    let v = if v.starts_with(['=', '+', '-', '@']) { format!("'{v}") } else { v.to_string() };
+    // Quote everything; double inner quotes; neutralise what spreadsheets read as a formula.
+    let v = if v.starts_with(['=', '+', '-', '@', '\t', '\r']) { format!("'{v}") } else { v.to_string() };
     format!("\"{}\"", v.replace('"', "\"\""))
+}
+
+/// One page of the trail, newest first, and the cursor of the next (older) page, if any.
+pub async fn page(db: &SqlitePool, q: &AuditQuery, size: u32) -> sqlx::Result<(Vec<AuditEvent>, Option<i64>)> {
+    let mut events = search(db, q, size + 1).await?;
+    let more = events.len() > size as usize;
+    events.truncate(size as usize);
+    let next = if more { events.last().map(|e| e.id) } else { None };
+    Ok((events, next))
+}
+
+/// Every event matching `q`, as CSV, read and sent a thousand rows at a time: an export is the
+/// whole filtered trail however long it is, in bounded memory.
+pub fn csv_stream(
+    db: SqlitePool,
+    q: AuditQuery,
+) -> impl futures_util::Stream<Item = Result<String, sqlx::Error>> + Send + 'static {
+    // (query for the next chunk, whether the header has gone out); `None` once done.
+    futures_util::stream::unfold(Some((q, false)), move |state| {
+        let db = db.clone();
+        async move {
+            let (mut q, headed) = state?;
+            let (events, next) = match page(&db, &q, 1000).await {
+                Ok(p) => p,
+                Err(e) => return Some((Err(e), None)),
+            };
+            let mut chunk = to_csv(&events);
+            if headed {
+                chunk = chunk.split_once('\n').map(|(_, rows)| rows.to_string()).unwrap_or_default();
+            }
+            let rest = next.map(|before| {
+                q.before = Some(before);
+                (q, true)
+            });
+            Some((Ok(chunk), rest))
+        }
+    })
 }
 
 pub fn to_csv(events: &[AuditEvent]) -> String {

@@ -3,6 +3,7 @@
 //! retries, out-of-scope managers and webhook notifications. "Ran once" is counted in the
 //! org's own System Log, which survives restarts.
 use crate::helpers::*;
+use portico_app::audit::{AuditFilter, SearchAudit};
 use reqwest::StatusCode;
 use serde_json::Value;
 use std::time::Duration;
@@ -121,8 +122,9 @@ async fn a_manager_approves_a_help_desk_deactivation_and_it_runs_once() {
 
     // The audit trail has the whole chain, with who did each step.
     let admin = app.session(ADMIN).await;
-    let (_, events) = json(admin.call_with("audit/search", &[("filter[target]", &ed)]).await).await;
-    let chain: Vec<(String, String)> = events
+    let filter = AuditFilter { target: ed.clone(), ..Default::default() };
+    let (_, events) = json(admin.call_fn(SearchAudit { filter }).await).await;
+    let chain: Vec<(String, String)> = events["rows"]
         .as_array()
         .expect("events")
         .iter()
@@ -140,10 +142,11 @@ async fn a_manager_approves_a_help_desk_deactivation_and_it_runs_once() {
     for step in expected {
         assert!(got.contains(&step), "{step:?} missing from {got:?}");
     }
-    let executed = events.as_array().expect("events").iter().find(|e| e["action"] == "person.deactivate").expect("run");
+    let executed =
+        events["rows"].as_array().expect("events").iter().find(|e| e["action"] == "person.deactivate").expect("run");
     assert!(executed["upstream_id"].as_str().is_some_and(|id| !id.is_empty()), "Okta's request id is kept: {executed}");
     assert_eq!((executed["before"].as_str(), executed["after"].as_str()), (Some("ACTIVE"), Some("DEPROVISIONED")));
-    let refused = events.as_array().expect("events").iter().filter(|e| e["result"] == "refused").count();
+    let refused = events["rows"].as_array().expect("events").iter().filter(|e| e["result"] == "refused").count();
     assert!(refused >= 2, "the direct attempt and the other manager's decision are recorded as refusals");
 }
 
@@ -353,8 +356,9 @@ async fn managers_act_only_on_their_people() {
     assert_eq!(status, StatusCode::FORBIDDEN, "managers list their people, not everyone");
     // Every refusal is in the audit trail.
     let admin = app.session(ADMIN).await;
-    let (_, events) = json(admin.call_with("audit/search", &[("filter[actor]", MARCUS)]).await).await;
-    let refused = events.as_array().expect("events").iter().filter(|e| e["result"] == "refused").count();
+    let filter = AuditFilter { actor: MARCUS.into(), ..Default::default() };
+    let (_, events) = json(admin.call_fn(SearchAudit { filter }).await).await;
+    let refused = events["rows"].as_array().expect("events").iter().filter(|e| e["result"] == "refused").count();
     assert!(refused >= 4, "{events}");
 
     // With two levels configured, Ivy is Maria's too.

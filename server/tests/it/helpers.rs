@@ -186,6 +186,14 @@ impl TestApp {
         post_form(&self.client, &self.base, endpoint, form).await
     }
 
+    /// Calls a server function by its own argument type (see [`call_fn`]).
+    pub async fn call_fn<F>(&self, args: F) -> Response
+    where
+        F: leptos::server_fn::ServerFn + serde::Serialize,
+    {
+        call_fn(&self.client, &self.base, args).await
+    }
+
     /// The embedded org's id for a login, read straight from its API.
     pub async fn user_id(&self, login: &str) -> String {
         let org = self.portal.devorg.as_ref().expect("org");
@@ -222,6 +230,23 @@ impl TestApp {
     }
 }
 
+/// Calls a server function by its own argument type, encoded as the browser encodes it, at its
+/// own path: a renamed argument or endpoint breaks the test at compile time.
+pub async fn call_fn<F>(client: &reqwest::Client, base: &str, args: F) -> Response
+where
+    F: leptos::server_fn::ServerFn + serde::Serialize,
+{
+    let body = serde_qs::to_string(&args).expect("encodes");
+    client
+        .post(format!("{base}{}", F::PATH))
+        .header(header::ORIGIN, base)
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(body)
+        .send()
+        .await
+        .expect("server fn")
+}
+
 async fn post_form(client: &reqwest::Client, base: &str, endpoint: &str, form: &[(&str, &str)]) -> Response {
     client
         .post(format!("{base}/api/{endpoint}"))
@@ -243,20 +268,11 @@ impl Session {
         post_form(&self.client, &self.base, endpoint, form).await
     }
 
-    /// Calls a server function by its own argument type, encoded as the browser encodes it, at
-    /// its own path: a renamed argument or endpoint breaks the test at compile time.
+    /// Calls a server function by its own argument type (see [`call_fn`]).
     pub async fn call_fn<F>(&self, args: F) -> Response
     where
         F: leptos::server_fn::ServerFn + serde::Serialize,
     {
-        let body = serde_qs::to_string(&args).expect("encodes");
-        self.client
-            .post(format!("{}{}", self.base, F::PATH))
-            .header(header::ORIGIN, &self.base)
-            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-            .body(body)
-            .send()
-            .await
-            .expect("server fn")
+        call_fn(&self.client, &self.base, args).await
     }
 }

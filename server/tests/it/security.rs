@@ -77,3 +77,88 @@ async fn error_pages_quote_the_request_id() {
     let id = res.headers()["x-request-id"].to_str().expect("id").to_string();
     assert!(res.text().await.expect("html").contains(&id));
 }
+
+#[tokio::test]
+async fn a_clients_request_id_is_never_portals_reference_and_stray_callbacks_write_no_audit() {
+    let app = spawn_app().await;
+    let db = app.db().await;
+    let count =
+        || async { sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM audit_events").fetch_one(&db).await.expect("n") };
+    let before = count().await;
+    // Anyone, signed in or not, can send callbacks: they are answered, and logged, not audited.
+    for i in 0..3 {
+        let res = app
+            .client
+            .get(format!("{}/auth/callback?code=x&state=y", app.base))
+            .header("x-request-id", format!("R-FORGED-{i}"))
+            .send()
+            .await
+            .expect("callback");
+        assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+        let id = res.headers()["x-request-id"].to_str().expect("id").to_string();
+        assert!(!id.contains("FORGED") && id.len() == 36, "Portico's own id: {id}");
+    }
+    assert_eq!(count().await, before, "no audit rows for callbacks that match no sign-in");
+
+    // A real action carries Portico's reference, whatever the client sends.
+    app.sign_in_as(ADMIN, None).await;
+    let ed = app.user_id("ed.engineer@portico.example").await;
+    let res = app
+        .client
+        .post(format!("{}/api/people/clear-sessions", app.base))
+        .header(header::ORIGIN, &app.base)
+        .header("x-request-id", "R-FORGED-ACTION")
+        .form(&[("id", ed.as_str()), ("revoke_tokens", "false")])
+        .send()
+        .await
+        .expect("clear sessions");
+    assert_eq!(res.status(), StatusCode::OK, "{}", res.text().await.unwrap_or_default());
+    let forged: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM audit_events WHERE op_id LIKE '%FORGED%'")
+        .fetch_one(&db)
+        .await
+        .expect("n");
+    assert_eq!(forged, 0, "the trail never carries a client's id");
+    let sign_ins: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM audit_events WHERE action = 'sign_in'")
+        .fetch_one(&db)
+        .await
+        .expect("n");
+    assert_eq!(sign_ins, 1, "a real sign-in is audited");
+}
+
+#[tokio::test]
+async fn groups_and_navigation_follow_roles_and_scope() {
+    use portico_app::{groups::server::SearchGroups, me::server::GetMe};
+    let app = spawn_app().await;
+    let db = app.db().await;
+    let search = || SearchGroups { q: String::new(), after: String::new() };
+    // No role and nobody to manage: no group list, and the refusal is audited.
+    let ivy = app.session("ivy.intern@portico.example").await;
+    assert_eq!(ivy.call_fn(search()).await.status(), StatusCode::FORBIDDEN);
+    let refused: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM audit_events WHERE actor = 'ivy.intern@portico.example' AND result = 'refused'",
+    )
+    .fetch_one(&db)
+    .await
+    .expect("n");
+    assert_eq!(refused, 1);
+    // A manager picks groups for requests about their people.
+    let maria = app.session("maria.manager@portico.example").await;
+    assert_eq!(maria.call_fn(search()).await.status(), StatusCode::OK);
+    // The navigation offers only what opens.
+    let nav = |me: serde_json::Value| {
+        let n = &me["nav"];
+        (n["people"].as_bool(), n["groups"].as_bool(), n["asa"].as_bool(), n["audit"].as_bool())
+    };
+    let me: serde_json::Value = maria.call_fn(GetMe {}).await.json().await.expect("json");
+    assert_eq!(nav(me), (Some(false), Some(false), Some(false), Some(false)), "a manager: their people and requests");
+    let hal = app.session("hal.helpdesk@portico.example").await;
+    let me: serde_json::Value = hal.call_fn(GetMe {}).await.json().await.expect("json");
+    assert_eq!(
+        nav(me),
+        (Some(true), Some(true), Some(true), Some(false)),
+        "the help desk does not read the audit trail"
+    );
+    let audrey = app.session("audrey.auditor@portico.example").await;
+    let me: serde_json::Value = audrey.call_fn(GetMe {}).await.json().await.expect("json");
+    assert_eq!(nav(me), (Some(true), Some(true), Some(true), Some(true)));
+}

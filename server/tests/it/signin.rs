@@ -148,7 +148,16 @@ async fn expired_id_token_is_refused() {
 #[tokio::test]
 async fn next_never_leaves_the_portal() {
     let app = spawn_app().await;
-    for evil in ["https://evil.example", "//evil.example/x", "/\\evil.example"] {
+    // Every way a browser could read as another host: schemes, `//`, backslashes, and control
+    // characters it strips (`/<TAB>/evil.example` is `//evil.example` to Chromium).
+    for evil in [
+        "https://evil.example",
+        "//evil.example/x",
+        "/\\evil.example",
+        "/\t/evil.example",
+        "/\n\n/evil.example",
+        "/x\\..\\\\evil",
+    ] {
         let res = app.sign_in_as(ADMIN, Some(evil)).await;
         assert_eq!(location(&res), "/", "{evil}");
     }

@@ -6,11 +6,12 @@ use leptos::prelude::*;
 pub async fn search_groups(q: String, after: String) -> Result<GroupsList, PortalError> {
     use portico_core::{authz::Action, okta::search::literal};
     let caller = crate::ssr::caller().await?;
-    // Managers who may ask for membership changes pick groups too (names only, no members).
-    if caller.state.policy.decide(portico_vocab::PolicyAction::Membership, &caller.who(true))
-        == portico_core::policy::Decision::Refuse
-        || caller.can(Action::ViewGroups)
-    {
+    // Managers who may ask for membership changes of their people pick groups too (names only,
+    // no members): someone who manages nobody, or whom the policy never lets ask, may not.
+    let picks_for_their_people = !caller.can(Action::ViewGroups)
+        && caller.decide(portico_vocab::PolicyAction::Membership, true) != portico_core::policy::Decision::Refuse
+        && caller.manages_anyone().await?;
+    if !picks_for_their_people {
         caller.require(Action::ViewGroups, "view groups").await?;
     }
     let search = match q.trim() {

@@ -278,6 +278,15 @@ enum Column {
 
 const TIMESTAMPS: &[&str] = &["created", "activated", "statusChanged", "lastUpdated", "lastMembershipUpdated"];
 
+/// A profile property's name as Okta allows it (a letter, then letters, digits or `_`). Names
+/// reach SQL as JSON paths, so anything else is refused here, where every attribute passes.
+fn property_name(key: &str) -> bool {
+    let mut chars = key.chars();
+    chars.next().is_some_and(|c| c.is_ascii_alphabetic())
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+        && key.len() <= 100
+}
+
 fn column(dialect: Dialect, attr: &str) -> Option<Column> {
     use Dialect::*;
     let is_time = TIMESTAMPS.contains(&attr);
@@ -293,8 +302,8 @@ fn column(dialect: Dialect, attr: &str) -> Option<Column> {
         (UserFilter, "profile.login" | "profile.email" | "profile.firstName" | "profile.lastName") => {
             Some(Column::Profile(attr["profile.".len()..].to_string()))
         }
-        (UserSearch | GroupSearch, a) if a.starts_with("profile.") && a.len() > 8 && !a[8..].contains('.') => {
-            Some(Column::Profile(a[8..].to_string()))
+        (UserSearch | GroupSearch, a) if a.strip_prefix("profile.").is_some_and(property_name) => {
+            Some(Column::Profile(a["profile.".len()..].to_string()))
         }
         (GroupFilter | GroupSearch, "type") => plain("type"),
         (GroupFilter | GroupSearch, "lastUpdated") => plain("last_updated"),
@@ -519,6 +528,18 @@ mod tests {
 
     #[test]
     fn injection_stays_a_literal() {
+        // Attribute names are checked against the grammar before they reach SQL (sort and filter).
+        for evil in [
+            "profile.a\"'), ''), (SELECT private_key FROM keys)) --",
+            "profile.x') OR 1=1 --",
+            "profile.\"",
+            "profile.1abc",
+            "profile.a b",
+        ] {
+            assert!(sort_expr(Dialect::UserSearch, evil).is_none(), "{evil}");
+            assert!(sort_expr(Dialect::GroupSearch, evil).is_none(), "{evil}");
+        }
+        assert!(sort_expr(Dialect::UserSearch, "profile.employee_Number2").is_some());
         let s = sql(r#"profile.lastName eq "x') OR 1=1 --""#, Dialect::UserSearch).expect("ok");
         assert_eq!(s.params, vec!["x') or 1=1 --"]);
         assert!(!s.condition.contains("1=1"));

@@ -60,6 +60,41 @@ async fn filter_search_and_q() {
 }
 
 #[tokio::test]
+async fn attribute_names_never_reach_sql_unchecked() {
+    let org = spawn_org().await;
+    // A crafted profile key in sortBy (or a filter) once ran as SQL and put the org's signing
+    // key into the paging cursor; now it is an unsupported attribute like any other.
+    let evil = "profile.a\"'), ''), (SELECT group_concat(private_key) FROM signing_keys)) --";
+    for path in [
+        format!(
+            "/api/v1/users?search=status+pr&sortBy={}",
+            url::form_urlencoded::byte_serialize(evil.as_bytes()).collect::<String>()
+        ),
+        format!(
+            "/api/v1/groups?search=profile.name+pr&sortBy={}",
+            url::form_urlencoded::byte_serialize(evil.as_bytes()).collect::<String>()
+        ),
+        format!(
+            "/api/v1/users?search={}",
+            url::form_urlencoded::byte_serialize(format!("{} pr", evil.replace(' ', "")).as_bytes())
+                .collect::<String>()
+        ),
+    ] {
+        let res = org.get(&path).await;
+        res.error(400, "E0000031");
+        let all = format!("{} {:?}", res.body, res.headers);
+        assert!(!all.contains("PRIVATE KEY"), "{path}");
+    }
+    let fine = org.get("/api/v1/users?search=status+pr&sortBy=profile.lastName&limit=2").await;
+    fine.ok();
+    let cursor = fine.next().expect("more pages");
+    let after = cursor.split("after=").nth(1).and_then(|c| c.split('&').next()).expect("cursor");
+    use base64::Engine;
+    let decoded = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(after).expect("base64");
+    assert!(!String::from_utf8_lossy(&decoded).contains("PRIVATE"), "a cursor holds a sort key and an id only");
+}
+
+#[tokio::test]
 async fn bad_expressions_get_okta_errors_not_wrong_answers() {
     let org = spawn_org().await;
     let syntax = org.get("/api/v1/users?search=status+eq").await;
