@@ -101,6 +101,7 @@ impl From<Denied> for PortalError {
             Denied::NotAllowed(what) => PortalError::forbidden(&what),
             Denied::NeedsApproval(what) => PortalError::forbidden(&what)
                 .with_message(format!("To {what} you need someone's approval: use Request and say why.")),
+            Denied::SignedOut(why) => PortalError::unauthenticated().with_message(why),
         })
     }
 }

@@ -65,6 +65,8 @@ test('admin creates a person, edits the profile (Okta errors by the field), sees
   await expect(page.getByTestId('apps')).toContainText('Salesforce');
   await page.getByRole('link', { name: 'Sessions & consents' }).click();
   await expect(page.getByTestId('consents')).toContainText('Expenses Mobile');
+  // Ed has not signed in to Portico here; the admin sees that beside Okta's sessions.
+  await expect(page.getByTestId('portico-sessions')).toHaveText('Not signed in to Portico.');
   await page.screenshot({ path: `${shots}/22-sessions.png`, fullPage: true });
   await page.getByRole('button', { name: 'Clear all sessions' }).click();
   await expect(page.getByTestId('toast').filter({ hasText: 'signed out of every session' })).toBeVisible();

@@ -15,7 +15,7 @@ use openidconnect::{
     core::{CoreAuthenticationFlow, CoreClient},
 };
 use portico_app::ssr::SESSION_PRINCIPAL;
-use portico_core::{Principal, Secret};
+use portico_core::{AppState, Principal, Secret};
 use serde::{Deserialize, Serialize};
 use std::{
     sync::Arc,
@@ -28,6 +28,10 @@ const SESSION_FLOW: &str = "oidc_flow";
 const SESSION_ID_TOKEN: &str = "id_token";
 /// Unix seconds of sign-in, for the absolute session lifetime.
 pub const SESSION_SIGNED_IN_AT: &str = "signed_in_at";
+/// The sign-in's id in `sign_ins` (the session lives while that row is not ended).
+pub const SESSION_SIGN_IN: &str = "sign_in";
+/// When the session was last checked against Okta (unix seconds, by the clock).
+pub const SESSION_CHECKED_AT: &str = "checked_at";
 /// Discovery (and the JWKS in it) is refreshed this often, and at once when a key is unknown.
 const DISCOVERY_TTL: Duration = Duration::from_secs(900);
 
@@ -198,7 +202,7 @@ pub struct CallbackParams {
 }
 
 pub async fn callback(State(state): State<ServerState>, session: Session, Query(p): Query<CallbackParams>) -> Response {
-    let result = finish(&state.auth, &session, p, state.app.clock.now().timestamp()).await;
+    let result = finish(&state.auth, &state.app, &session, p).await;
     // A callback with no sign-in in progress in this browser is noise anyone can send: it gets a
     // log line (at most one a second), not an append-only audit row.
     if let Err(SignInError::UnknownFlow) = &result {
@@ -268,7 +272,7 @@ pub async fn audit_csv(
         .into_response()
 }
 
-async fn finish(auth: &Auth, session: &Session, p: CallbackParams, now: i64) -> Result<String, SignInError> {
+async fn finish(auth: &Auth, app: &AppState, session: &Session, p: CallbackParams) -> Result<String, SignInError> {
     // Taking the flow out of the session makes every callback URL single-use.
     let flow: Flow =
         session.remove(SESSION_FLOW).await.map_err(|_| SignInError::Session)?.ok_or(SignInError::UnknownFlow)?;
@@ -319,7 +323,15 @@ async fn finish(auth: &Auth, session: &Session, p: CallbackParams, now: i64) -> 
     session.cycle_id().await.map_err(|_| SignInError::Session)?;
     session.insert(SESSION_PRINCIPAL, &principal).await.map_err(|_| SignInError::Session)?;
     session.insert(SESSION_ID_TOKEN, raw).await.map_err(|_| SignInError::Session)?;
+    let now = app.clock.now().timestamp();
     session.insert(SESSION_SIGNED_IN_AT, now).await.map_err(|_| SignInError::Session)?;
+    // The sign-in's row is what lets Portico end this session from elsewhere.
+    let sign_in = portico_core::sessions::record_sign_in(&app.db, &app.clock, &principal).await.map_err(|e| {
+        tracing::error!(error = %e, "could not record the sign-in");
+        SignInError::Session
+    })?;
+    session.insert(SESSION_SIGN_IN, sign_in).await.map_err(|_| SignInError::Session)?;
+    session.insert(SESSION_CHECKED_AT, now).await.map_err(|_| SignInError::Session)?;
     Ok(flow.next)
 }
 

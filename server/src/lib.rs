@@ -130,6 +130,7 @@ impl Portal {
             https: config.is_https(),
             absolute_lifetime_secs: i64::from(config.session.absolute_lifetime_hours) * 3600,
             clock,
+            app: app_state.clone(),
         });
 
         let sessions = SessionManagerLayer::new(store)

@@ -53,6 +53,8 @@ pub struct Policy {
     pub https: bool,
     pub absolute_lifetime_secs: i64,
     pub clock: portico_core::Clock,
+    /// For following each session's person: the sign-ins ledger and Okta.
+    pub app: portico_core::AppState,
 }
 
 pub async fn headers(State(policy): State<Arc<Policy>>, mut req: Request, next: Next) -> Response {
@@ -131,6 +133,12 @@ pub async fn guard(State(policy): State<Arc<Policy>>, req: Request, next: Next) 
     let Some(session) = req.extensions().get::<Session>().cloned() else {
         return portal_error(PortalError::internal());
     };
+    if let Some(why) = ended_session(&session, &policy).await {
+        if is_api || !safe_method {
+            return portal_error(PortalError::unauthenticated().with_message(why));
+        }
+        return Redirect::to("/signed-out?why=ended").into_response();
+    }
     if !signed_in(&session, &policy).await {
         if is_api || !safe_method {
             return portal_error(PortalError::unauthenticated());
@@ -143,6 +151,60 @@ pub async fn guard(State(policy): State<Arc<Policy>>, req: Request, next: Next) 
         return Redirect::to(&target).into_response();
     }
     next.run(req).await
+}
+
+/// Why a signed-in session has ended although its cookie is still good, if it has: its sign-in
+/// was ended (Portico deactivated or suspended the person, or cleared their sessions), or a
+/// check against Okta (at most every `session.revalidate_seconds`) found them no longer active.
+/// The session is deleted; the next page says why. On the way, it takes the person's current
+/// groups, so roles follow Okta rather than the sign-in's claim.
+async fn ended_session(session: &Session, policy: &Policy) -> Option<String> {
+    use crate::auth::{SESSION_CHECKED_AT, SESSION_SIGN_IN};
+    use portico_core::sessions::{self, Standing};
+    let principal = session.get::<Principal>(SESSION_PRINCIPAL).await.ok().flatten()?;
+    let app = &policy.app;
+    let sign_in: Option<String> = session.get(SESSION_SIGN_IN).await.ok().flatten();
+    let ended = match &sign_in {
+        Some(id) => sessions::ended(&app.db, id).await.unwrap_or_else(|e| {
+            tracing::error!(error = %e, "could not read the sign-ins ledger");
+            None
+        }),
+        None => Some("Your session began before sessions followed their person; sign in again.".into()),
+    };
+    let why = match ended {
+        Some(why) => Some(why),
+        None => {
+            let now = policy.clock.now().timestamp();
+            let checked: i64 = session.get(SESSION_CHECKED_AT).await.ok().flatten().unwrap_or(0);
+            if now - checked < i64::from(app.config.session.revalidate_seconds) {
+                return None;
+            }
+            match sessions::standing(app, &principal).await {
+                Ok(Standing::Gone(why)) => {
+                    let _ = sessions::end_all(&app.db, &app.clock, &principal.sub, "portico", &why).await;
+                    Some(why)
+                }
+                Ok(standing) => {
+                    if let Standing::Current(now_p) = standing
+                        && now_p.groups != principal.groups
+                    {
+                        tracing::info!(who = %principal.login, "roles follow the person's current Okta groups");
+                        let _ = session.insert(SESSION_PRINCIPAL, &now_p).await;
+                    }
+                    let _ = session.insert(SESSION_CHECKED_AT, now).await;
+                    None
+                }
+                // Okta unreachable: keep the session; every change re-checks anyway.
+                Err(e) => {
+                    tracing::warn!(error = %e, "could not check the session against Okta");
+                    None
+                }
+            }
+        }
+    }?;
+    tracing::info!(who = %principal.login, reason = ?why, "session ended");
+    let _ = session.flush().await;
+    Some(why)
 }
 
 /// A principal is present and the absolute lifetime has not passed (an expired session is

@@ -79,11 +79,18 @@ pub fn NotFound() -> impl IntoView {
 /// Where the provider sends people back after signing out.
 #[component]
 pub fn SignedOut() -> impl IntoView {
+    let query = leptos_router::hooks::use_query_map();
+    let why = move || match query.get().get("why").as_deref() {
+        Some("ended") => {
+            "Your Portico session was ended: your Okta account is no longer active, or an administrator ended your sessions."
+        }
+        _ => "Your Portico session has ended.",
+    };
     view! {
         <Title text="Signed out" />
         <div class="card narrow">
             <h1>"You are signed out"</h1>
-            <p class="muted">"Your Portico session has ended."</p>
+            <p class="muted" data-testid="signed-out-why">{why}</p>
             <p><a class="button" href="/auth/login" rel="external">"Sign in again"</a></p>
         </div>
     }

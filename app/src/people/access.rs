@@ -59,7 +59,17 @@ pub fn Access(id: String) -> impl IntoView {
                                 view! {
                                     <section class="card">
                                         <h2>"Sessions"</h2>
-                                        <p class="muted">"Ends every Okta session this person has, on every device."</p>
+                                        <p class="muted">"Ends every Okta session this person has, on every device, and every Portico session."</p>
+                                        {a.can_clear_sessions.then(|| view! {
+                                            <p class="small" data-testid="portico-sessions">{match a.portico_sessions.len() {
+                                                0 => "Not signed in to Portico.".to_string(),
+                                                n => format!(
+                                                    "Signed in to Portico {n} time{} now (since {}).",
+                                                    if n == 1 { "" } else { "s" },
+                                                    a.portico_sessions.iter().map(|t| crate::ui::when(&Some(t.clone()))).collect::<Vec<_>>().join(", ")
+                                                ),
+                                            }}</p>
+                                        })}
                                         {a.can_clear_sessions.then(|| view! {
                                             <div class="filter-row">
                                                 <label class="check"><input type="checkbox" prop:checked=move || also_tokens.get()

@@ -240,6 +240,8 @@ pub struct ConsentView {
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AccessView {
+    /// When each of their live Portico sessions began (shown to those who may clear sessions).
+    pub portico_sessions: Vec<String>,
     pub apps: Vec<AppView>,
     pub consents: Vec<ConsentView>,
     pub can_clear_sessions: bool,

@@ -29,6 +29,8 @@ pub enum Denied {
     NotAllowed(String),
     /// Only by asking for approval.
     NeedsApproval(String),
+    /// Their session has ended (they are no longer active in Okta); why, in words.
+    SignedOut(String),
 }
 
 /// A check that also had to read Okta.
@@ -88,9 +90,40 @@ impl Actor {
         authz::allowed(&self.roles, action)
     }
 
-    /// Refuses (audited) unless the actor's roles allow `action`.
+    /// The actor as Okta has them now, before a change: someone no longer active is signed out
+    /// everywhere (and refused); someone whose groups changed acts with their current roles.
+    /// When Okta cannot be asked, or does not know them, they act as their session says (the
+    /// change itself needs Okta).
+    pub async fn now(&self) -> Result<Actor, Denied> {
+        use crate::sessions::{self, Standing};
+        match sessions::standing(&self.state, &self.principal).await {
+            Ok(Standing::Gone(why)) => {
+                let _ =
+                    sessions::end_all(&self.state.db, &self.state.clock, &self.principal.sub, "portico", &why).await;
+                tracing::warn!(op_id = %self.op_id, who = %self.principal.login, "refused: no longer active in Okta");
+                self.refusal("session.revalidate", "-", &why).await;
+                Err(Denied::SignedOut(why))
+            }
+            Ok(Standing::Current(p)) => Ok(Actor::new(p, self.state.clone(), self.op_id.clone())),
+            Ok(Standing::NotInOkta) => Ok(self.clone()),
+            Err(e) => {
+                tracing::warn!(op_id = %self.op_id, error = %e, "could not re-read the actor from Okta");
+                Ok(self.clone())
+            }
+        }
+    }
+
+    /// Refuses (audited) unless the actor's roles allow `action` (for a change, their roles as
+    /// Okta has them now).
     pub async fn require(&self, action: Action, what: &str) -> Result<(), Denied> {
-        if self.can(action) {
+        let current;
+        let me = if action.is_change() {
+            current = self.now().await?;
+            &current
+        } else {
+            self
+        };
+        if me.can(action) {
             return Ok(());
         }
         tracing::warn!(op_id = %self.op_id, who = %self.principal.login, ?action, "refused: not allowed");
@@ -131,9 +164,11 @@ impl Actor {
         what: &str,
     ) -> Result<(), Denied> {
         let action = action.into();
+        // Every policy action is a change: decided with the actor as Okta has them now.
+        let me = self.now().await?;
         let decision = match target {
-            Some(user) => self.decide_for(action, user).await,
-            None => self.decide(action, false),
+            Some(user) => me.decide_for(action, user).await,
+            None => me.decide(action, false),
         };
         let label = target.map(person_label).unwrap_or_else(|| "-".into());
         match decision {

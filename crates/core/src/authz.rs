@@ -20,6 +20,13 @@ pub enum Action {
     ViewAudit,
 }
 
+impl Action {
+    /// It changes something in Okta (so the actor is re-read from Okta first).
+    pub fn is_change(self) -> bool {
+        matches!(self, Action::CreatePerson | Action::ClearSessions | Action::RevokeConsents | Action::ManageGroups)
+    }
+}
+
 pub fn allowed(roles: &[Role], action: Action) -> bool {
     roles.iter().any(|role| match role {
         Role::Admin => true,

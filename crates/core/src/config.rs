@@ -78,11 +78,28 @@ pub struct SessionConfig {
     pub idle_timeout_minutes: u32,
     /// A session ends this long after sign-in, however active.
     pub absolute_lifetime_hours: u32,
+    /// How often a session is checked against Okta (status, groups); changes check every time.
+    pub revalidate_seconds: u32,
+    /// How a signed-in person is found in Okta. Absent: by `sub` when the OpenID provider is the
+    /// Okta org (or the embedded org), otherwise by the login claim.
+    pub match_by: Option<MatchBy>,
+}
+
+/// Which claim finds the signed-in person's Okta user.
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum MatchBy {
+    /// The ID token's subject is the Okta user id.
+    Sub,
+    /// `preferred_username` is the Okta login.
+    Login,
+    /// The `email` claim is the Okta primary email.
+    Email,
 }
 
 impl Default for SessionConfig {
     fn default() -> Self {
-        Self { idle_timeout_minutes: 30, absolute_lifetime_hours: 12 }
+        Self { idle_timeout_minutes: 30, absolute_lifetime_hours: 12, revalidate_seconds: 60, match_by: None }
     }
 }
 

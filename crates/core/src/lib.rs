@@ -16,6 +16,7 @@ pub mod policy;
 pub mod requests;
 pub mod sealed;
 pub mod secret;
+pub mod sessions;
 pub mod state;
 pub mod upstream;
 

@@ -162,3 +162,101 @@ async fn groups_and_navigation_follow_roles_and_scope() {
     let me: serde_json::Value = audrey.call_fn(GetMe {}).await.json().await.expect("json");
     assert_eq!(nav(me), (Some(true), Some(true), Some(true), Some(true)));
 }
+
+/// The org's id for a group name, and a membership change made in Okta, not through Portico.
+async fn okta_membership(app: &TestApp, group: &str, user: &str, add: bool) {
+    let token = &app.portal.devorg.as_ref().expect("org").api_token;
+    let http = reqwest::Client::new();
+    let groups: serde_json::Value = http
+        .get(format!("{}/api/v1/groups", app.org))
+        .query(&[("q", group)])
+        .header("Authorization", format!("SSWS {token}"))
+        .send()
+        .await
+        .expect("groups")
+        .json()
+        .await
+        .expect("json");
+    let id = groups.as_array().expect("list").iter().find(|g| g["profile"]["name"] == group).expect("group")["id"]
+        .as_str()
+        .expect("id")
+        .to_string();
+    let url = format!("{}/api/v1/groups/{id}/users/{user}", app.org);
+    let req = if add { http.put(url) } else { http.delete(url) };
+    let res = req.header("Authorization", format!("SSWS {token}")).send().await.expect("membership");
+    assert!(res.status().is_success(), "{}", res.status());
+}
+
+/// How many live Portico sessions the person page shows `who` for the person `id`.
+async fn portico_sessions(who: &Session, id: &str) -> Option<usize> {
+    let res = who.call_fn(portico_app::people::server::PersonAccess { id: id.into() }).await;
+    res.json::<serde_json::Value>().await.expect("json")["portico_sessions"].as_array().map(Vec::len)
+}
+
+#[tokio::test]
+async fn sessions_follow_their_person() {
+    use portico_app::{
+        approvals::server::Inbox,
+        audit::{AuditFilter, SearchAudit},
+        people::{
+            PeopleQuery,
+            server::{ClearSessions, RunLifecycle, SearchPeople},
+        },
+    };
+    let app = spawn_app().await;
+    let (ada, hal, audrey, maria) = (
+        app.session(ADMIN).await,
+        app.session("hal.helpdesk@portico.example").await,
+        app.session("audrey.auditor@portico.example").await,
+        app.session("maria.manager@portico.example").await,
+    );
+    let hal_id = app.user_id("hal.helpdesk@portico.example").await;
+    let ed = app.user_id("ed.engineer@portico.example").await;
+    let search = || SearchPeople { query: PeopleQuery { q: "ed".into(), ..Default::default() }, limit: None };
+
+    // A change re-reads the person from Okta first: out of the help desk, no clearing sessions.
+    okta_membership(&app, "Portico Help Desk", &hal_id, false).await;
+    let res = hal.call_fn(ClearSessions { id: ed.clone(), revoke_tokens: false }).await;
+    assert_eq!(res.status(), StatusCode::FORBIDDEN, "roles come from the groups Okta has now");
+    okta_membership(&app, "Portico Help Desk", &hal_id, true).await;
+
+    // Reads follow Okta within `session.revalidate_seconds`: an auditor taken out of the
+    // auditors still reads for up to a minute, then not.
+    let audrey_id = app.user_id("audrey.auditor@portico.example").await;
+    okta_membership(&app, "Portico Auditors", &audrey_id, false).await;
+    assert_eq!(audrey.call_fn(SearchAudit { filter: AuditFilter::default() }).await.status(), StatusCode::OK);
+    app.advance_clock(chrono::Duration::seconds(61));
+    assert_eq!(audrey.call_fn(SearchAudit { filter: AuditFilter::default() }).await.status(), StatusCode::FORBIDDEN);
+
+    // Deactivated in Okta (not by Portico): signed out at the next check, and told why.
+    let maria_id = app.user_id("maria.manager@portico.example").await;
+    app.okta_lifecycle(&maria_id, "deactivate").await;
+    app.advance_clock(chrono::Duration::seconds(61));
+    let res = maria.call_fn(Inbox {}).await;
+    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+    let body: serde_json::Value = res.json().await.expect("json");
+    assert!(
+        body["message"].as_str().unwrap_or("").contains("no longer active")
+            || body["message"].as_str().unwrap_or("").contains("deactivated"),
+        "{body}"
+    );
+
+    // Deactivated by Portico: signed out at once, on the next request, pages and functions.
+    assert_eq!(hal.call_fn(search()).await.status(), StatusCode::OK);
+    assert_eq!(portico_sessions(&ada, &hal_id).await, Some(1), "the admin sees Hal's Portico session");
+    let res = ada
+        .call_fn(RunLifecycle { id: hal_id.clone(), op: portico_vocab::LifecycleOp::Deactivate, confirm_login: None })
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(hal.call_fn(search()).await.status(), StatusCode::UNAUTHORIZED, "no minute's grace");
+    assert_eq!(portico_sessions(&ada, &hal_id).await, Some(0));
+    let page = hal.client.get(format!("{}/people", hal.base)).send().await.expect("page");
+    assert_eq!(page.status(), StatusCode::SEE_OTHER);
+    assert!(location(&page).starts_with("/auth/login"), "the session is gone: {}", location(&page));
+    let ended: String = sqlx::query_scalar("SELECT reason FROM sign_ins WHERE sub = ? AND ended_at IS NOT NULL")
+        .bind(&hal_id)
+        .fetch_one(&app.db().await)
+        .await
+        .expect("ended sign-in");
+    assert!(ended.contains("deactivated"), "{ended}");
+}

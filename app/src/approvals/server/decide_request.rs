@@ -9,7 +9,7 @@ pub async fn decide_request(id: String, approve: bool, comment: String) -> Resul
     use super::views::{eligibility, request_error, target_user, view};
     use crate::ssr::fail;
     use portico_core::requests::{self, Decided, Person, RequestError, worker};
-    let caller = crate::ssr::caller().await?;
+    let caller = crate::ssr::caller().await?.now().await?;
     let state = &caller.state;
     let req = requests::get(&state.db, &id)
         .await

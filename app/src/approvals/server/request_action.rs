@@ -23,7 +23,7 @@ pub async fn request_action(
         policy::Decision,
         requests::{self, Call, NewRequest, Person, worker},
     };
-    let caller = crate::ssr::caller().await?;
+    let caller = crate::ssr::caller().await?.now().await?;
     let bad = |m: String| fail(PortalError::bad_request(m));
     let reason = reason.trim().to_string();
     if reason.chars().count() > 1000 {

@@ -28,7 +28,22 @@ pub async fn person_access(id: String) -> Result<AccessView, PortalError> {
         let tokens = okta.refresh_tokens(&id, &client_id).await?.len();
         consents.push(ConsentView { client_name: text(&client, "client_name"), client_id, scopes, tokens });
     }
+    let portico_sessions = if caller.can(Action::ClearSessions) {
+        let s = &caller.state;
+        portico_core::sessions::live(&s.db, &s.clock, &s.config, &id)
+            .await
+            .map_err(|e| {
+                tracing::error!(error = %e, "could not read the sign-ins ledger");
+                crate::ssr::fail(PortalError::internal())
+            })?
+            .into_iter()
+            .map(|s| s.signed_in_at)
+            .collect()
+    } else {
+        Vec::new()
+    };
     Ok(AccessView {
+        portico_sessions,
         apps,
         consents,
         can_clear_sessions: caller.can(Action::ClearSessions),

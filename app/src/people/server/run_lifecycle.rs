@@ -26,7 +26,7 @@ pub async fn run_lifecycle(
     if op == LifecycleOp::Delete && !confirm_login.is_some_and(|c| c.trim().eq_ignore_ascii_case(&login)) {
         return Err(fail(PortalError::bad_request(format!("Type {login} to confirm the deletion."))));
     }
-    let ran = portico_core::actions::lifecycle::run(&caller.state.okta, &user, op).await?;
+    let ran = portico_core::actions::lifecycle::run(&caller.state, &user, op, &caller.principal.login).await?;
     let person = match op {
         LifecycleOp::Delete => None,
         _ => Some(super::get_person::load(&caller, &id).await?),

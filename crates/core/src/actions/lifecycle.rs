@@ -1,8 +1,8 @@
 //! Lifecycle operations on an Okta person: the call (or calls) Okta needs for each, and the
 //! outcome in one wording.
 
-use crate::okta::{OktaClient, OktaError, User};
-use crate::secret::Secret;
+use crate::okta::{OktaError, User};
+use crate::{AppState, secret::Secret};
 use portico_vocab::{LifecycleOp, UserStatus};
 
 /// What a lifecycle operation did.
@@ -29,8 +29,11 @@ fn path(op: LifecycleOp) -> Option<&'static str> {
     }
 }
 
-/// Runs `op` on `user`, whom the caller re-read and checked (`user.allows(op)`) just before.
-pub async fn run(okta: &OktaClient, user: &User, op: LifecycleOp) -> Result<Ran, OktaError> {
+/// Runs `op` on `user`, whom the caller re-read and checked (`user.allows(op)`) just before;
+/// `by` is who it is done for (the audit trail's actor). Someone deactivated, suspended or
+/// deleted is signed out of Portico at once.
+pub async fn run(state: &AppState, user: &User, op: LifecycleOp, by: &str) -> Result<Ran, OktaError> {
+    let okta = &state.okta;
     let name = user.display_name();
     let (request_id, temp_password) = match path(op) {
         None => (okta.delete_user(&user.id).await?, None),
@@ -41,6 +44,9 @@ pub async fn run(okta: &OktaClient, user: &User, op: LifecycleOp) -> Result<Ran,
             (reply.request_id, temp)
         }
     };
+    if matches!(op, LifecycleOp::Deactivate | LifecycleOp::Suspend | LifecycleOp::Delete) {
+        end_portico_sessions(state, &user.id, by, &format!("{name} was {} in Okta.", op.done())).await;
+    }
     let after = match op {
         LifecycleOp::Delete => None,
         _ => okta.get_user(&user.id).await.ok().map(|u| u.status),
@@ -51,6 +57,15 @@ pub async fn run(okta: &OktaClient, user: &User, op: LifecycleOp) -> Result<Ran,
         after,
         request_id,
         temp_password,
+    })
+}
+
+/// Ends every Portico session of the person (logged when it cannot: the next check against
+/// Okta ends them anyway).
+pub async fn end_portico_sessions(state: &AppState, sub: &str, by: &str, reason: &str) -> u64 {
+    crate::sessions::end_all(&state.db, &state.clock, sub, by, reason).await.unwrap_or_else(|e| {
+        tracing::error!(error = %e, person = sub, "could not end the person's Portico sessions");
+        0
     })
 }
 

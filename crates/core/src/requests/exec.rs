@@ -312,7 +312,7 @@ async fn lifecycle(state: &AppState, user_id: &str, op: LifecycleOp) -> Outcome 
             user.status.words()
         ));
     }
-    match actions::lifecycle::run(&state.okta, &user, op).await {
+    match actions::lifecycle::run(state, &user, op, "portico").await {
         Ok(ran) => Outcome::Done {
             message: ran.message,
             before: Some(ran.before.to_string()),
