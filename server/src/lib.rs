@@ -32,6 +32,8 @@ pub struct ServerState {
     pub leptos: LeptosOptions,
     pub app: AppState,
     pub auth: Arc<auth::Auth>,
+    /// `/readyz`'s last upstream check (when, and whether it answered).
+    pub ready: Arc<std::sync::Mutex<Option<(std::time::Instant, bool)>>>,
 }
 
 impl FromRef<ServerState> for LeptosOptions {
@@ -123,7 +125,12 @@ impl Portal {
             .site_pkg_dir("pkg")
             .site_addr(addr)
             .build();
-        let state = ServerState { leptos: leptos.clone(), app: app_state.clone(), auth: auth.clone() };
+        let state = ServerState {
+            leptos: leptos.clone(),
+            app: app_state.clone(),
+            auth: auth.clone(),
+            ready: Default::default(),
+        };
         let policy = Arc::new(security::Policy {
             origin: config.public_origin(),
             provider_origin: auth.end_session_origin(),

@@ -57,6 +57,9 @@ pub struct ServerConfig {
     /// Absent: generated once into `data_dir/secret.key`.
     #[serde(skip_serializing)]
     pub secret_key: Option<Secret>,
+    /// `/metrics` answers only with `Authorization: Bearer <this>`. Absent: `/metrics` is off.
+    #[serde(skip_serializing)]
+    pub metrics_token: Option<Secret>,
 }
 
 impl Default for ServerConfig {
@@ -67,6 +70,7 @@ impl Default for ServerConfig {
             data_dir: PathBuf::from("data"),
             site_root: PathBuf::from("target/site"),
             secret_key: None,
+            metrics_token: None,
         }
     }
 }
@@ -319,6 +323,14 @@ impl Config {
         if !(1..=2).contains(&self.delegation.levels) {
             return Err(ConfigError::Invalid("delegation.levels must be 1 or 2".into()));
         }
+        if let Some(hook) = &self.approvals.webhook_url {
+            let loopback = matches!(hook.host_str(), Some("localhost" | "127.0.0.1" | "[::1]"));
+            if hook.scheme() != "https" && !loopback {
+                return Err(ConfigError::Invalid(format!(
+                    "approvals.webhook_url must be https (it carries who asked for what): {hook}"
+                )));
+            }
+        }
         if self.approvals.lease_seconds < 3 {
             return Err(ConfigError::Invalid("approvals.lease_seconds must be at least 3".into()));
         }
@@ -417,6 +429,20 @@ mod tests {
             let c = Config::from_figment(Config::figment(None, Env::prefixed("PORTICO_"))).expect("loads");
             assert!(c.is_https());
             assert_eq!(c.public_origin(), "https://portal.example.com");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn webhooks_need_https_except_on_loopback() {
+        Jail::expect_with(|jail| {
+            jail.set_env("PORTICO_APPROVALS__WEBHOOK_URL", "http://hooks.example.com/x");
+            let err = Config::from_figment(Config::figment(None, Env::prefixed("PORTICO_"))).expect_err("plain http");
+            assert!(err.to_string().contains("must be https"), "{err}");
+            for ok in ["https://hooks.example.com/x", "http://127.0.0.1:9/hook", "http://localhost:9/hook"] {
+                jail.set_env("PORTICO_APPROVALS__WEBHOOK_URL", ok);
+                assert!(Config::from_figment(Config::figment(None, Env::prefixed("PORTICO_"))).is_ok(), "{ok}");
+            }
             Ok(())
         });
     }

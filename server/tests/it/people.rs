@@ -236,12 +236,30 @@ async fn upstream_faults_are_retried_or_reported_and_metered() {
     assert_eq!(status, StatusCode::BAD_GATEWAY);
     let (status, _) = json(app.call_with("people/search", &[("query[q]", "ed")]).await).await;
     assert_eq!(status, StatusCode::OK);
+}
 
-    let metrics =
-        app.client.get(format!("{}/metrics", app.base)).send().await.expect("metrics").text().await.expect("text");
+#[tokio::test]
+async fn metrics_answer_only_their_bearer() {
+    let app = spawn_app_with(|c| c.server.metrics_token = Some(portico_core::Secret::new("scrape-me"))).await;
+    app.sign_in_as(ADMIN, None).await;
+    assert_eq!(app.call_with("people/search", &[("query[q]", "ed")]).await.status(), StatusCode::OK);
+    let get = |token: Option<&str>| {
+        let mut req = reqwest::Client::new().get(format!("{}/metrics", app.base));
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        req.send()
+    };
+    assert_eq!(get(None).await.expect("metrics").status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(get(Some("scrape-you")).await.expect("metrics").status(), StatusCode::UNAUTHORIZED);
+    let metrics = get(Some("scrape-me")).await.expect("metrics").text().await.expect("text");
     assert!(metrics.contains("portico_upstream_requests_total{upstream=\"okta\",family=\"users\"}"), "{metrics}");
     assert!(metrics.contains("portico_upstream_errors_total"));
     assert!(metrics.contains("portico_upstream_rate_limit_remaining"));
+    // Without a token configured, nobody scrapes them.
+    let off = spawn_app().await;
+    let res = reqwest::Client::new().get(format!("{}/metrics", off.base)).send().await.expect("metrics");
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
 }
 
 #[tokio::test]

@@ -6,7 +6,7 @@ use leptos::prelude::*;
 /// approval queues the stored call for the executor, which runs it once.
 #[server(prefix = "/api", endpoint = "requests/decide")]
 pub async fn decide_request(id: String, approve: bool, comment: String) -> Result<RequestView, PortalError> {
-    use super::views::{eligibility, request_error, target_user, view};
+    use super::views::{manages_target, may_decide, request_error, target_user, view};
     use crate::ssr::fail;
     use portico_core::requests::{self, Decided, Person, RequestError, worker};
     let caller = crate::ssr::caller().await?.now().await?;
@@ -20,11 +20,10 @@ pub async fn decide_request(id: String, approve: bool, comment: String) -> Resul
         return Err(fail(PortalError::bad_request("Keep the comment under 1000 characters.")));
     }
     let target = target_user(&caller, &req).await;
-    if let Err(why) = eligibility(&caller, &req, target.as_ref()).await {
+    let manages = manages_target(&caller, &req, target.as_ref()).await;
+    if let Err(why) = may_decide(&caller, &req, manages) {
         if req.status == requests::Status::Pending {
-            tracing::warn!(op_id = %caller.op_id, who = %caller.principal.login, request = %id, %why, "refused decision");
-            caller.refusal("request.decide", &req.target_label, &format!("{id}: {why}")).await;
-            return Err(fail(PortalError::forbidden("decide this request").with_message(why)));
+            return Err(refused(&caller, &req, why).await);
         }
         return Err(fail(PortalError::conflict(why)));
     }
@@ -35,8 +34,13 @@ pub async fn decide_request(id: String, approve: bool, comment: String) -> Resul
     }
     let p = &caller.principal;
     let me = Person { sub: p.sub.clone(), login: p.login.clone(), name: p.name.clone() };
-    let (decided, req) = match requests::decide(&state.db, &id, &me, approve, &comment, state.clock.now()).await {
+    let now = state.clock.now();
+    let decided =
+        requests::decide(&state.db, &id, &me, approve, &comment, now, |r| may_decide(&caller, r, manages)).await;
+    let (decided, req) = match decided {
         Ok(r) => r,
+        // The request moved on (another decision) between the check above and the transaction.
+        Err(RequestError::Ineligible(why)) => return Err(refused(&caller, &req, why).await),
         Err(RequestError::Expired) => {
             if let Ok(Some(r)) = requests::get(&state.db, &id).await {
                 worker::event(state, &r, "request.expire", "portico", &caller.op_id, "ok", "no decision in time").await;
@@ -59,4 +63,13 @@ pub async fn decide_request(id: String, approve: bool, comment: String) -> Resul
     let event = if approve { "request.approve" } else { "request.reject" };
     worker::event(state, &req, event, &p.login, &caller.op_id, "ok", &detail).await;
     Ok(view(&caller, &req, target.as_ref(), false))
+}
+
+/// A decision the caller may not make: logged, audited, and answered 403 with the reason.
+#[cfg(feature = "ssr")]
+async fn refused(caller: &crate::ssr::Caller, req: &portico_core::requests::Request, why: String) -> PortalError {
+    let id = &req.id;
+    tracing::warn!(op_id = %caller.op_id, who = %caller.principal.login, request = %id, %why, "refused decision");
+    caller.refusal("request.decide", &req.target_label, &format!("{id}: {why}")).await;
+    crate::ssr::fail(PortalError::forbidden("decide this request").with_message(why))
 }

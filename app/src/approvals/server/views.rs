@@ -30,16 +30,21 @@ pub async fn target_user(caller: &Caller, req: &Request) -> Option<User> {
     caller.state.okta.get_user(id).await.ok()
 }
 
-/// Whether the caller may approve or reject `req` now; the reason when not.
-pub async fn eligibility(caller: &Caller, req: &Request, target: Option<&User>) -> Result<(), String> {
+/// Whether the caller manages the request's target, when the policy could make that matter.
+pub async fn manages_target(caller: &Caller, req: &Request, target: Option<&User>) -> bool {
+    match target {
+        Some(user) if caller.state.policy.mentions_manager(req.action) => caller.manages(user).await,
+        _ => false,
+    }
+}
+
+/// Whether the caller may approve or reject `req` as it stands; the reason when not. The store
+/// asks this again inside the decision's transaction, of the request as read there.
+pub fn may_decide(caller: &Caller, req: &Request, manages: bool) -> Result<(), String> {
     if req.status != Status::Pending {
         return Err(format!("This request is {} now.", req.status.label().to_lowercase()));
     }
     let Some(stage) = req.current_stage() else { return Err("This request has no approval stage.".into()) };
-    let manages = match target {
-        Some(user) if caller.state.policy.mentions_manager(req.action) => caller.manages(user).await,
-        _ => false,
-    };
     let decided = req.decided_by();
     let check = ApprovalCheck {
         requester_sub: &req.requester_sub,
@@ -48,6 +53,11 @@ pub async fn eligibility(caller: &Caller, req: &Request, target: Option<&User>) 
         decided: &decided,
     };
     check_approver(&caller.state.policy, req.action, &check, &caller.who(manages)).map_err(|e| e.message().to_string())
+}
+
+/// Whether the caller may approve or reject `req` now; the reason when not.
+pub async fn eligibility(caller: &Caller, req: &Request, target: Option<&User>) -> Result<(), String> {
+    may_decide(caller, req, manages_target(caller, req, target).await)
 }
 
 pub fn view(caller: &Caller, req: &Request, target: Option<&User>, can_decide: bool) -> RequestView {

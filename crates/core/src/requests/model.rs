@@ -186,6 +186,9 @@ pub enum RequestError {
     AlreadyDecided,
     #[error("Only the requester can cancel a request.")]
     NotRequester,
+    /// The approver may not decide the request as it stands (why, in words).
+    #[error("{0}")]
+    Ineligible(String),
     #[error("database: {0}")]
     Db(#[from] sqlx::Error),
 }

@@ -12,20 +12,27 @@ use std::time::Duration;
 /// Deliveries give up after this many attempts.
 const MAX_ATTEMPTS: i64 = 6;
 
+/// Text people typed (reasons, names, summaries) made inert for Slack's mrkdwn: `&`, `<` and `>`
+/// are escaped, so a reason cannot plant a link, a mention or `<!channel>`.
+pub fn slack_text(s: &str) -> String {
+    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
+}
+
 /// The body for `event` about `req`; `actor` is who caused it.
 pub fn body(req: &Request, event: &str, actor: &str, public_url: &str) -> Value {
     let url = format!("{}/requests/{}", public_url.trim_end_matches('/'), req.id);
     let link = format!("<{url}|{}>", req.id);
+    let (actor_t, summary, target, reason) =
+        (slack_text(actor), slack_text(&req.summary), slack_text(&req.target_label), slack_text(&req.reason));
     let text = match event {
-        "request.create" => format!(
-            "{actor} asks: {} ({}). Reason: “{}”. Decide in Portico: {link}",
-            req.summary, req.target_label, req.reason
-        ),
-        "request.approve" => format!("{actor} approved {link}: {} ({}).", req.summary, req.target_label),
-        "request.reject" => format!("{actor} rejected {link}: {} ({}).", req.summary, req.target_label),
-        "request.cancel" => format!("{actor} cancelled {link}: {} ({}).", req.summary, req.target_label),
-        "request.expire" => format!("{link} expired undecided: {} ({}).", req.summary, req.target_label),
-        _ => format!("{link} {}: {}", req.status.as_str(), req.result.clone().unwrap_or_else(|| req.summary.clone())),
+        "request.create" => {
+            format!("{actor_t} asks: {summary} ({target}). Reason: “{reason}”. Decide in Portico: {link}")
+        }
+        "request.approve" => format!("{actor_t} approved {link}: {summary} ({target})."),
+        "request.reject" => format!("{actor_t} rejected {link}: {summary} ({target})."),
+        "request.cancel" => format!("{actor_t} cancelled {link}: {summary} ({target})."),
+        "request.expire" => format!("{link} expired undecided: {summary} ({target})."),
+        _ => format!("{link} {}: {}", req.status.as_str(), slack_text(req.result.as_deref().unwrap_or(&req.summary))),
     };
     json!({
         "text": text,
@@ -143,9 +150,8 @@ mod tests {
     use super::*;
     use crate::requests::{Call, Status};
 
-    #[test]
-    fn bodies_are_slack_ready_and_structured() {
-        let req = Request {
+    fn done_req() -> Request {
+        Request {
             id: "R-1".into(),
             action: portico_vocab::LifecycleOp::Deactivate.into(),
             target_id: "00u1".into(),
@@ -169,7 +175,12 @@ mod tests {
             upstream_request_id: None,
             policy_version: None,
             decisions: vec![],
-        };
+        }
+    }
+
+    #[test]
+    fn bodies_are_slack_ready_and_structured() {
+        let req = done_req();
         let b = body(&req, "request.create", "hal@x", "https://portico.example/");
         let text = b["text"].as_str().expect("text");
         assert!(text.contains("<https://portico.example/requests/R-1|R-1>"), "{text}");
@@ -184,5 +195,12 @@ mod tests {
             "https://portico.example",
         );
         assert!(done["text"].as_str().expect("text").contains("done: Ed was deactivated."), "{done}");
+        // A reason cannot plant a link or a mention; the structured fields keep it as typed.
+        let planted = Request { reason: "<!channel> see <https://evil.example|the form> & sign".into(), ..done_req() };
+        let b = body(&planted, "request.create", "hal@x", "https://portico.example");
+        let text = b["text"].as_str().expect("text");
+        assert!(text.contains("&lt;!channel&gt; see &lt;https://evil.example|the form&gt; &amp; sign"), "{text}");
+        assert!(!text.contains("<!channel>") && !text.contains("<https://evil"), "{text}");
+        assert_eq!(b["request"]["reason"], "<!channel> see <https://evil.example|the form> & sign");
     }
 }

@@ -45,26 +45,25 @@ fn from_row(r: &SqliteRow) -> Result<Request, sqlx::Error> {
     })
 }
 
+fn decision_from_row(d: &SqliteRow) -> sqlx::Result<DecisionRecord> {
+    Ok(DecisionRecord {
+        stage: d.try_get::<i64, _>("stage")? as u32,
+        approver_sub: d.try_get("approver_sub")?,
+        approver_login: d.try_get("approver_login")?,
+        approver_name: d.try_get("approver_name")?,
+        approve: d.try_get::<i64, _>("approve")? != 0,
+        comment: d.try_get("comment")?,
+        at: d.try_get("at")?,
+    })
+}
+
 async fn with_decisions(db: &SqlitePool, mut reqs: Vec<Request>) -> sqlx::Result<Vec<Request>> {
     for r in &mut reqs {
         let rows = sqlx::query("SELECT * FROM request_decisions WHERE request_id = ? ORDER BY at")
             .bind(&r.id)
             .fetch_all(db)
             .await?;
-        r.decisions = rows
-            .iter()
-            .map(|d| {
-                Ok(DecisionRecord {
-                    stage: d.try_get::<i64, _>("stage")? as u32,
-                    approver_sub: d.try_get("approver_sub")?,
-                    approver_login: d.try_get("approver_login")?,
-                    approver_name: d.try_get("approver_name")?,
-                    approve: d.try_get::<i64, _>("approve")? != 0,
-                    comment: d.try_get("comment")?,
-                    at: d.try_get("at")?,
-                })
-            })
-            .collect::<sqlx::Result<_>>()?;
+        r.decisions = rows.iter().map(decision_from_row).collect::<sqlx::Result<_>>()?;
     }
     Ok(reqs)
 }
@@ -166,7 +165,10 @@ pub enum Decided {
 
 /// Records one approver's decision and moves the request, atomically: concurrent decisions
 /// serialize on SQLite's write lock (`BEGIN IMMEDIATE`), so only one of them can be the one that
-/// approves it. Eligibility (policy, separation of duties) is checked by the caller first.
+/// approves it. `eligible` (policy, separation of duties) is asked inside the transaction, of the
+/// request as it stands there: a decision counts at the stage it was checked against, so a
+/// first-stage approver racing a stage change cannot complete the next stage.
+#[allow(clippy::too_many_arguments)]
 pub async fn decide(
     db: &SqlitePool,
     id: &str,
@@ -174,13 +176,21 @@ pub async fn decide(
     approve: bool,
     comment: &str,
     now: DateTime<Utc>,
+    eligible: impl FnOnce(&Request) -> Result<(), String>,
 ) -> Result<(Decided, Request), RequestError> {
     let mut tx = db.begin_with("BEGIN IMMEDIATE").await?;
     let row = sqlx::query("SELECT * FROM requests WHERE id = ?").bind(id).fetch_optional(&mut *tx).await?;
-    let req = from_row(&row.ok_or(RequestError::NotFound)?)?;
+    let mut req = from_row(&row.ok_or(RequestError::NotFound)?)?;
     if req.status != Status::Pending {
         return Err(RequestError::NotPending(req.status));
     }
+    req.decisions = sqlx::query("SELECT * FROM request_decisions WHERE request_id = ? ORDER BY at")
+        .bind(id)
+        .fetch_all(&mut *tx)
+        .await?
+        .iter()
+        .map(decision_from_row)
+        .collect::<sqlx::Result<_>>()?;
     let now = stamp(now);
     if req.expires_at <= now {
         sqlx::query("UPDATE requests SET status = 'expired', updated_at = ? WHERE id = ? AND status = 'pending'")
@@ -191,6 +201,7 @@ pub async fn decide(
         tx.commit().await?;
         return Err(RequestError::Expired);
     }
+    eligible(&req).map_err(RequestError::Ineligible)?;
     let inserted = sqlx::query(
         "INSERT OR IGNORE INTO request_decisions \
          (request_id, approver_sub, approver_login, approver_name, stage, approve, comment, at) \
@@ -525,18 +536,36 @@ mod tests {
     async fn stages_and_n_of_m() {
         let db = db().await;
         let r = create(&db, new(vec![stage(2), stage(1)]), t0()).await.expect("created");
-        let (d, r1) = decide(&db, &r.id, &person("a"), true, "", t0()).await.expect("a");
+        let (d, r1) = decide(&db, &r.id, &person("a"), true, "", t0(), |_| Ok(())).await.expect("a");
         assert_eq!((d, r1.stage, r1.status), (Decided::Waiting, 0, Status::Pending));
-        assert!(matches!(decide(&db, &r.id, &person("a"), true, "", t0()).await, Err(RequestError::AlreadyDecided)));
-        let (d, r2) = decide(&db, &r.id, &person("b"), true, "", t0()).await.expect("b");
+        assert!(matches!(
+            decide(&db, &r.id, &person("a"), true, "", t0(), |_| Ok(())).await,
+            Err(RequestError::AlreadyDecided)
+        ));
+        let (d, r2) = decide(&db, &r.id, &person("b"), true, "", t0(), |_| Ok(())).await.expect("b");
         assert_eq!((d, r2.stage, r2.status), (Decided::Waiting, 1, Status::Pending));
-        let (d, r3) = decide(&db, &r.id, &person("c"), true, "ok", t0()).await.expect("c");
+        let (d, r3) = decide(&db, &r.id, &person("c"), true, "ok", t0(), |_| Ok(())).await.expect("c");
         assert_eq!((d, r3.status), (Decided::Approved, Status::Approved));
         assert!(matches!(
-            decide(&db, &r.id, &person("d"), false, "", t0()).await,
+            decide(&db, &r.id, &person("d"), false, "", t0(), |_| Ok(())).await,
             Err(RequestError::NotPending(Status::Approved))
         ));
         assert!(matches!(cancel(&db, &r.id, "req", t0()).await, Err(RequestError::NotPending(Status::Approved))));
+    }
+
+    #[tokio::test]
+    async fn eligibility_is_judged_at_the_stage_inside_the_transaction() {
+        let db = db().await;
+        let r = create(&db, new(vec![stage(1), stage(1)]), t0()).await.expect("created");
+        // An approver of stage 1 only, who checked while the request was at stage 1…
+        let first_stage_only =
+            |req: &Request| if req.stage == 0 { Ok(()) } else { Err("not at this stage".to_string()) };
+        // …but someone else's approval moved it to stage 2 first.
+        decide(&db, &r.id, &person("a"), true, "", t0(), |_| Ok(())).await.expect("stage 1 done");
+        let late = decide(&db, &r.id, &person("b"), true, "", t0(), first_stage_only).await;
+        assert!(matches!(late, Err(RequestError::Ineligible(ref m)) if m == "not at this stage"), "{late:?}");
+        let now = get(&db, &r.id).await.expect("get").expect("row");
+        assert_eq!((now.stage, now.status, now.decisions.len()), (1, Status::Pending, 1), "nothing recorded");
     }
 
     #[tokio::test]
@@ -544,13 +573,16 @@ mod tests {
         let db = db().await;
         let r = create(&db, new(vec![stage(1)]), t0()).await.expect("created");
         assert!(matches!(cancel(&db, &r.id, "someone", t0()).await, Err(RequestError::NotRequester)));
-        let (d, r1) = decide(&db, &r.id, &person("a"), false, "no", t0()).await.expect("rejected");
+        let (d, r1) = decide(&db, &r.id, &person("a"), false, "no", t0(), |_| Ok(())).await.expect("rejected");
         assert_eq!((d, r1.status), (Decided::Rejected, Status::Rejected));
         assert_eq!(r1.decisions[0].comment, "no");
 
         let r = create(&db, new(vec![stage(1)]), t0()).await.expect("created again");
         let late = t0() + Duration::hours(1);
-        assert!(matches!(decide(&db, &r.id, &person("a"), true, "", late).await, Err(RequestError::Expired)));
+        assert!(matches!(
+            decide(&db, &r.id, &person("a"), true, "", late, |_| Ok(())).await,
+            Err(RequestError::Expired)
+        ));
         assert_eq!(get(&db, &r.id).await.expect("get").expect("row").status, Status::Expired);
     }
 
@@ -567,7 +599,7 @@ mod tests {
     /// An approved request, claimed by `a` at `t0`.
     async fn claimed(db: &SqlitePool) -> Request {
         let r = create(db, new(vec![stage(1)]), t0()).await.expect("created");
-        decide(db, &r.id, &person("x"), true, "", t0()).await.expect("approved");
+        decide(db, &r.id, &person("x"), true, "", t0(), |_| Ok(())).await.expect("approved");
         let got = claim(db, &lease("a"), t0()).await.expect("claim").expect("one due");
         assert_eq!(got.status, Status::Executing);
         got

@@ -221,7 +221,8 @@ async fn next_wait(state: &AppState, poll: Duration) -> Duration {
 
 /// The executor loop: runs until the task is dropped.
 pub async fn run(state: AppState) {
-    let http = reqwest::Client::new();
+    // A webhook receiver cannot bounce notifications (and their request details) elsewhere.
+    let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap_or_default();
     let poll = Duration::from_millis(state.config.approvals.poll_ms.max(50));
     loop {
         tick(&state, &http).await;
