@@ -93,14 +93,21 @@ async fn audit_shape(
     .unwrap_or_else(|e| panic!("no {action} audit row for {id}: {e}"))
 }
 
-#[tokio::test]
-async fn every_lifecycle_operation_runs_the_same_way_directly_and_approved() {
+/// A portal with [`policy`], an admin and a help-desk session, and its database; the policy
+/// file lives as long as the directory handed back.
+async fn portal() -> (TestApp, Session, Session, sqlx::SqlitePool, tempfile::TempDir) {
     let dir = tempfile::tempdir().expect("tempdir");
     let policy_file = dir.path().join("policy.toml");
     std::fs::write(&policy_file, policy()).expect("policy");
     let app = spawn_app_with(move |c| c.approvals.policy_file = Some(policy_file)).await;
     let (admin, desk) = (app.session(ADMIN).await, app.session(HELPDESK).await);
     let db = app.db().await;
+    (app, admin, desk, db, dir)
+}
+
+#[tokio::test]
+async fn every_lifecycle_operation_runs_the_same_way_directly_and_approved() {
+    let (app, admin, desk, db, _dir) = portal().await;
 
     for op in LifecycleOp::ALL {
         let before = status_before(op);
@@ -164,14 +171,7 @@ async fn every_lifecycle_operation_runs_the_same_way_directly_and_approved() {
             assert!(sealed.is_empty(), "shown once, then erased");
             let again = desk.call_with("requests/reveal", &[("id", &request_id)]).await;
             assert_eq!(again.status(), StatusCode::CONFLICT, "only once");
-            let shown: i64 = sqlx::query_scalar(
-                "SELECT COUNT(*) FROM audit_events WHERE action = 'request.reveal' AND detail LIKE ?",
-            )
-            .bind(format!("{request_id}:%"))
-            .fetch_one(&db)
-            .await
-            .expect("count");
-            assert_eq!(shown, 1, "the reveal is audited");
+            assert_eq!(audited(&db, "request.reveal", "ok", &request_id).await, 1, "the reveal is audited");
         } else {
             assert_eq!(reveal.status(), StatusCode::CONFLICT, "{op}: nothing to reveal");
         }
@@ -180,12 +180,7 @@ async fn every_lifecycle_operation_runs_the_same_way_directly_and_approved() {
 
 #[tokio::test]
 async fn a_waiting_temporary_password_is_sealed_and_only_its_requester_sees_it() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let policy_file = dir.path().join("policy.toml");
-    std::fs::write(&policy_file, policy()).expect("policy");
-    let app = spawn_app_with(move |c| c.approvals.policy_file = Some(policy_file)).await;
-    let (admin, desk) = (app.session(ADMIN).await, app.session(HELPDESK).await);
-    let db = app.db().await;
+    let (app, admin, desk, db, _dir) = portal().await;
     let id = person_in(&app, "sealed", &UserStatus::Active).await;
     let res = desk
         .call_fn(RequestAction {

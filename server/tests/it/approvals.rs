@@ -375,20 +375,7 @@ async fn managers_act_only_on_their_people() {
 
 #[tokio::test]
 async fn requests_and_decisions_notify_a_webhook_with_a_slack_compatible_body() {
-    use axum::{Json, Router, extract::State, routing::post};
-    use std::sync::{Arc, Mutex};
-    let received: Arc<Mutex<Vec<Value>>> = Arc::default();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
-    let hook = format!("http://{}/hook", listener.local_addr().expect("addr"));
-    let router = Router::new()
-        .route(
-            "/hook",
-            post(|State(r): State<Arc<Mutex<Vec<Value>>>>, Json(body): Json<Value>| async move {
-                r.lock().expect("lock").push(body);
-            }),
-        )
-        .with_state(received.clone());
-    tokio::spawn(async move { axum::serve(listener, router).await.expect("hook server") });
+    let (hook, received) = webhook().await;
 
     let app = spawn_app_with(|c| c.approvals.webhook_url = Some(hook.parse().expect("url"))).await;
     let (desk, maria) = (app.session(HELPDESK).await, app.session(MARIA).await);
@@ -561,25 +548,6 @@ ttl_hours = 1
     assert_eq!(app.okta_events(DEACTIVATE, &eli).await, 1);
 }
 
-/// The org's id for a group name.
-async fn group_id(app: &TestApp, name: &str) -> String {
-    let token = &app.portal.devorg.as_ref().expect("org").api_token;
-    let groups: Value = reqwest::Client::new()
-        .get(format!("{}/api/v1/groups", app.org))
-        .query(&[("q", name)])
-        .header("Authorization", format!("SSWS {token}"))
-        .send()
-        .await
-        .expect("groups")
-        .json()
-        .await
-        .expect("json");
-    groups.as_array().expect("list").iter().find(|g| g["profile"]["name"] == name).expect("group")["id"]
-        .as_str()
-        .expect("id")
-        .to_string()
-}
-
 /// Okta answers 503 to the next lifecycle call on `user`.
 async fn outage(app: &TestApp, user: &str) {
     app.control(
@@ -612,12 +580,6 @@ async fn at_execution_the_requester_and_approvers_must_still_hold_their_authorit
     let app = spawn_app_with(|c| c.approvals.retry_base_ms = 60_000).await;
     let (desk, maria) = (app.session(HELPDESK).await, app.session(MARIA).await);
     let db = app.db().await;
-    let token = app.portal.devorg.as_ref().expect("org").api_token.clone();
-    let org = |method: reqwest::Method, path: String| {
-        reqwest::Client::new()
-            .request(method, format!("{}{path}", app.org))
-            .header("Authorization", format!("SSWS {token}"))
-    };
 
     // The help desk asks; between the approval and the run, Hal leaves the help desk.
     let ed = app.user_id("ed.engineer@portico.example").await;
@@ -626,10 +588,7 @@ async fn at_execution_the_requester_and_approvers_must_still_hold_their_authorit
     assert_eq!(decide(&maria, &id, true, "").await.0, StatusCode::OK);
     first_attempt_failed(&db, &id).await;
     let hal = app.user_id(HELPDESK).await;
-    let desk_group = group_id(&app, "Portico Help Desk").await;
-    let res =
-        org(reqwest::Method::DELETE, format!("/api/v1/groups/{desk_group}/users/{hal}")).send().await.expect("remove");
-    assert!(res.status().is_success());
+    app.okta_membership("Portico Help Desk", &hal, false).await;
     app.advance_clock(chrono::Duration::seconds(61));
     wait_for(&db, &id, "stale").await;
     let said = result_of(&db, &id).await;
@@ -637,8 +596,7 @@ async fn at_execution_the_requester_and_approvers_must_still_hold_their_authorit
     assert_eq!(app.okta_events(DEACTIVATE, &ed).await, 0, "not run on a word that no longer holds");
 
     // Hal is back; this time the approver leaves the company before the request runs.
-    let res = org(reqwest::Method::PUT, format!("/api/v1/groups/{desk_group}/users/{hal}")).send().await.expect("add");
-    assert!(res.status().is_success());
+    app.okta_membership("Portico Help Desk", &hal, true).await;
     let emma = app.user_id("emma.engineer@portico.example").await;
     outage(&app, &emma).await;
     let id = request(&desk, "deactivate", &emma, "Moved to a partner company").await;
@@ -650,14 +608,7 @@ async fn at_execution_the_requester_and_approvers_must_still_hold_their_authorit
     let said = result_of(&db, &id).await;
     assert!(said.contains(MARIA) && said.contains("no longer active"), "{said}");
     assert_eq!(app.okta_events(DEACTIVATE, &emma).await, 0);
-    let refused: i64 = sqlx::query_scalar(
-        "SELECT COUNT(*) FROM audit_events WHERE action = 'request.stale' AND result = 'refused' AND detail LIKE ?",
-    )
-    .bind(format!("{id}:%"))
-    .fetch_one(&db)
-    .await
-    .expect("count");
-    assert_eq!(refused, 1, "the refusal at execution is audited");
+    assert_eq!(audited(&db, "request.stale", "refused", &id).await, 1, "the refusal at execution is audited");
     let version: Option<String> = sqlx::query_scalar("SELECT policy_version FROM requests WHERE id = ?")
         .bind(&id)
         .fetch_one(&db)

@@ -107,18 +107,36 @@ impl TestApp {
     /// How many times the org performed `event_type` on `user_id` (its System Log).
     pub async fn okta_events(&self, event_type: &str, user_id: &str) -> usize {
         let org = self.portal.devorg.as_ref().expect("org");
-        let filter = format!(r#"eventType eq "{event_type}" and target.id eq "{user_id}""#);
-        let events: serde_json::Value = reqwest::Client::new()
-            .get(format!("{}/api/v1/logs", self.org))
-            .query(&[("filter", filter)])
-            .header("Authorization", format!("SSWS {}", org.api_token))
+        okta_events_at(&self.org, &org.api_token, event_type, user_id).await
+    }
+
+    /// The org's id for a group name.
+    pub async fn group_id(&self, name: &str) -> String {
+        let token = &self.portal.devorg.as_ref().expect("org").api_token;
+        let groups: serde_json::Value = reqwest::Client::new()
+            .get(format!("{}/api/v1/groups", self.org))
+            .query(&[("q", name)])
+            .header("Authorization", format!("SSWS {token}"))
             .send()
             .await
-            .expect("logs")
+            .expect("groups")
             .json()
             .await
             .expect("json");
-        events.as_array().expect("events").len()
+        groups.as_array().expect("list").iter().find(|g| g["profile"]["name"] == name).expect("group")["id"]
+            .as_str()
+            .expect("id")
+            .to_string()
+    }
+
+    /// Adds `user` to, or removes them from, `group` in Okta itself (not through Portico).
+    pub async fn okta_membership(&self, group: &str, user: &str, add: bool) {
+        let token = &self.portal.devorg.as_ref().expect("org").api_token;
+        let url = format!("{}/api/v1/groups/{}/users/{user}", self.org, self.group_id(group).await);
+        let http = reqwest::Client::new();
+        let req = if add { http.put(url) } else { http.delete(url) };
+        let res = req.header("Authorization", format!("SSWS {token}")).send().await.expect("membership");
+        assert!(res.status().is_success(), "{}", res.status());
     }
 
     /// Runs a lifecycle operation straight at the org (someone acting outside the portal).
@@ -228,6 +246,54 @@ impl TestApp {
             .expect("control");
         assert_eq!(res.status(), StatusCode::NO_CONTENT);
     }
+}
+
+/// How many times the org at `org` performed `event_type` on `user_id` (its System Log).
+pub async fn okta_events_at(org: &str, token: &str, event_type: &str, user_id: &str) -> usize {
+    let filter = format!(r#"eventType eq "{event_type}" and target.id eq "{user_id}""#);
+    let events: serde_json::Value = reqwest::Client::new()
+        .get(format!("{org}/api/v1/logs"))
+        .query(&[("filter", filter)])
+        .header("Authorization", format!("SSWS {token}"))
+        .send()
+        .await
+        .expect("logs")
+        .json()
+        .await
+        .expect("json");
+    events.as_array().expect("events").len()
+}
+
+/// A webhook receiver on a free port that keeps every JSON body it is sent.
+pub async fn webhook() -> (String, std::sync::Arc<std::sync::Mutex<Vec<serde_json::Value>>>) {
+    use axum::{Json, Router, extract::State, routing::post};
+    use std::sync::{Arc, Mutex};
+    let received: Arc<Mutex<Vec<serde_json::Value>>> = Arc::default();
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let hook = format!("http://{}/hook", listener.local_addr().expect("addr"));
+    let router = Router::new()
+        .route(
+            "/hook",
+            post(
+                |State(r): State<Arc<Mutex<Vec<serde_json::Value>>>>, Json(body): Json<serde_json::Value>| async move {
+                    r.lock().expect("lock").push(body);
+                },
+            ),
+        )
+        .with_state(received.clone());
+    tokio::spawn(async move { axum::serve(listener, router).await.expect("hook server") });
+    (hook, received)
+}
+
+/// How many audit rows have `action` and `result` and a detail starting with `request_id:`.
+pub async fn audited(db: &sqlx::SqlitePool, action: &str, result: &str, request_id: &str) -> i64 {
+    sqlx::query_scalar("SELECT COUNT(*) FROM audit_events WHERE action = ? AND result = ? AND detail LIKE ?")
+        .bind(action)
+        .bind(result)
+        .bind(format!("{request_id}:%"))
+        .fetch_one(db)
+        .await
+        .expect("count")
 }
 
 /// Calls a server function by its own argument type, encoded as the browser encodes it, at its

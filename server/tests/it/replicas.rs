@@ -3,14 +3,13 @@
 //! a process killed (SIGKILL) mid-call leaves its work to the other only after its lease, a
 //! rolling restart runs nothing twice, and no webhook notification goes out twice.
 use crate::approvals::{decide, request, stored_status, wait_for};
-use crate::helpers::{PASSWORD, Session};
+use crate::helpers::{PASSWORD, Session, okta_events_at, webhook};
 use portico_devorg::{DevOrg, DevOrgConfig};
 use reqwest::StatusCode;
 use serde_json::Value;
 use std::{
     path::{Path, PathBuf},
     process::{Child, Command, Stdio},
-    sync::{Arc, Mutex},
     time::Duration,
 };
 
@@ -127,26 +126,7 @@ async fn user_id(org: &DevOrg, login: &str) -> String {
 
 /// How many times the org performed `event_type` on `user_id` (its System Log).
 async fn okta_events(org: &DevOrg, event_type: &str, user_id: &str) -> usize {
-    let filter = format!(r#"eventType eq "{event_type}" and target.id eq "{user_id}""#);
-    org_get(org, "/api/v1/logs", &[("filter", filter)]).await.as_array().expect("events").len()
-}
-
-/// A webhook receiver that keeps every body it is sent.
-async fn webhook() -> (String, Arc<Mutex<Vec<Value>>>) {
-    use axum::{Json, Router, extract::State, routing::post};
-    let received: Arc<Mutex<Vec<Value>>> = Arc::default();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
-    let hook = format!("http://{}/hook", listener.local_addr().expect("addr"));
-    let router = Router::new()
-        .route(
-            "/hook",
-            post(|State(r): State<Arc<Mutex<Vec<Value>>>>, Json(body): Json<Value>| async move {
-                r.lock().expect("lock").push(body);
-            }),
-        )
-        .with_state(received.clone());
-    tokio::spawn(async move { axum::serve(listener, router).await.expect("hook server") });
-    (hook, received)
+    okta_events_at(org.url.as_str().trim_end_matches('/'), &org.api_token, event_type, user_id).await
 }
 
 async fn claimed_by(db: &sqlx::SqlitePool, id: &str) -> Option<String> {

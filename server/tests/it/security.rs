@@ -163,30 +163,6 @@ async fn groups_and_navigation_follow_roles_and_scope() {
     assert_eq!(nav(me), (Some(true), Some(true), Some(true), Some(true)));
 }
 
-/// The org's id for a group name, and a membership change made in Okta, not through Portico.
-async fn okta_membership(app: &TestApp, group: &str, user: &str, add: bool) {
-    let token = &app.portal.devorg.as_ref().expect("org").api_token;
-    let http = reqwest::Client::new();
-    let groups: serde_json::Value = http
-        .get(format!("{}/api/v1/groups", app.org))
-        .query(&[("q", group)])
-        .header("Authorization", format!("SSWS {token}"))
-        .send()
-        .await
-        .expect("groups")
-        .json()
-        .await
-        .expect("json");
-    let id = groups.as_array().expect("list").iter().find(|g| g["profile"]["name"] == group).expect("group")["id"]
-        .as_str()
-        .expect("id")
-        .to_string();
-    let url = format!("{}/api/v1/groups/{id}/users/{user}", app.org);
-    let req = if add { http.put(url) } else { http.delete(url) };
-    let res = req.header("Authorization", format!("SSWS {token}")).send().await.expect("membership");
-    assert!(res.status().is_success(), "{}", res.status());
-}
-
 /// How many live Portico sessions the person page shows `who` for the person `id`.
 async fn portico_sessions(who: &Session, id: &str) -> Option<usize> {
     let res = who.call_fn(portico_app::people::server::PersonAccess { id: id.into() }).await;
@@ -215,15 +191,15 @@ async fn sessions_follow_their_person() {
     let search = || SearchPeople { query: PeopleQuery { q: "ed".into(), ..Default::default() }, limit: None };
 
     // A change re-reads the person from Okta first: out of the help desk, no clearing sessions.
-    okta_membership(&app, "Portico Help Desk", &hal_id, false).await;
+    app.okta_membership("Portico Help Desk", &hal_id, false).await;
     let res = hal.call_fn(ClearSessions { id: ed.clone(), revoke_tokens: false }).await;
     assert_eq!(res.status(), StatusCode::FORBIDDEN, "roles come from the groups Okta has now");
-    okta_membership(&app, "Portico Help Desk", &hal_id, true).await;
+    app.okta_membership("Portico Help Desk", &hal_id, true).await;
 
     // Reads follow Okta within `session.revalidate_seconds`: an auditor taken out of the
     // auditors still reads for up to a minute, then not.
     let audrey_id = app.user_id("audrey.auditor@portico.example").await;
-    okta_membership(&app, "Portico Auditors", &audrey_id, false).await;
+    app.okta_membership("Portico Auditors", &audrey_id, false).await;
     assert_eq!(audrey.call_fn(SearchAudit { filter: AuditFilter::default() }).await.status(), StatusCode::OK);
     app.advance_clock(chrono::Duration::seconds(61));
     assert_eq!(audrey.call_fn(SearchAudit { filter: AuditFilter::default() }).await.status(), StatusCode::FORBIDDEN);
