@@ -336,6 +336,31 @@ fn asa_client(config: &Config, devorg: Option<&DevOrg>) -> anyhow::Result<Option
     Ok(Some(Arc::new(client.map_err(|e| anyhow::anyhow!("{e}"))?)))
 }
 
+/// `portico audit verify`: walks the audit trail's hash chain and says whether it is intact, or
+/// which event is the first that does not follow (edited, or the one before it removed).
+pub async fn audit_verify(config: &Config) -> anyhow::Result<bool> {
+    let db = open_db(config).await?;
+    portico_core::db::migrate(&db).await.context("migrating the portal database")?;
+    let v = portico_core::audit::verify(&db).await.context("reading the audit trail")?;
+    let before = match v.unchained {
+        0 => String::new(),
+        n => format!(" ({n} written before the chain began are not covered)"),
+    };
+    match v.first_broken {
+        None => {
+            println!("The audit trail is intact: {} events chained{before}.", v.chained);
+            Ok(true)
+        }
+        Some((id, why)) => {
+            println!(
+                "The audit trail is BROKEN at event {id}: {why}. The {} events before it check out{before}.",
+                v.chained
+            );
+            Ok(false)
+        }
+    }
+}
+
 /// This process's name on the work it claims: host, process id and a random part, so a restarted
 /// process never mistakes an old claim for its own.
 fn instance_name() -> String {

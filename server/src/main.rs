@@ -1,5 +1,6 @@
 #![recursion_limit = "512"]
-//! `portico`: serve the portal (default), or `portico devorg` to run only the embedded org.
+//! `portico`: serve the portal (default), `portico devorg` to run only the embedded org, or
+//! `portico audit verify` to check the audit trail's hash chain (exit 1 at the first break).
 
 use portico_core::Config;
 use portico_server::{Portal, telemetry};
@@ -17,8 +18,18 @@ async fn main() -> std::process::ExitCode {
     let result = match std::env::args().nth(1).as_deref() {
         None | Some("serve") => serve(config).await,
         Some("devorg") => portico_server::devorg_only(config, shutdown_signal()).await,
+        Some("audit") if std::env::args().nth(2).as_deref() == Some("verify") => {
+            return match portico_server::audit_verify(&config).await {
+                Ok(true) => std::process::ExitCode::SUCCESS,
+                Ok(false) => std::process::ExitCode::from(1),
+                Err(e) => {
+                    eprintln!("portico: {e:#}");
+                    std::process::ExitCode::from(2)
+                }
+            };
+        }
         Some(other) => {
-            eprintln!("portico: unknown command {other:?}; use `portico` or `portico devorg`");
+            eprintln!("portico: unknown command {other:?}; use `portico`, `portico devorg` or `portico audit verify`");
             return std::process::ExitCode::from(2);
         }
     };

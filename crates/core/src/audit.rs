@@ -25,29 +25,132 @@ pub struct AuditEvent {
     pub upstream_id: Option<String>,
 }
 
-/// Appends an event. A failure to audit is logged loudly; the action it describes already ran.
+/// The hash an event carries: SHA-256 over the previous event's hash and this one's fields.
+fn chain_hash(prev: &str, e: &AuditEvent) -> String {
+    use sha2::{Digest, Sha256};
+    let fields = serde_json::json!([
+        e.at,
+        e.op_id,
+        e.actor,
+        e.action,
+        e.target,
+        e.before,
+        e.after,
+        e.result,
+        e.detail,
+        e.upstream_id
+    ]);
+    let digest = Sha256::digest(format!("{prev}\n{fields}").as_bytes());
+    digest.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Appends an event, chained to the one before it. The read of the last hash and the insert are
+/// one `BEGIN IMMEDIATE` transaction, so processes writing at once still form one chain. A
+/// failure to audit is logged loudly; the action it describes already ran.
 pub async fn record(db: &SqlitePool, clock: &crate::clock::Clock, mut e: AuditEvent) {
     if e.at.is_empty() {
         e.at = clock.stamp();
     }
-    let res = sqlx::query(
-        "INSERT INTO audit_events (at, op_id, actor, action, target, before, after, result, detail, upstream_id) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-    )
-    .bind(&e.at)
-    .bind(&e.op_id)
-    .bind(&e.actor)
-    .bind(&e.action)
-    .bind(&e.target)
-    .bind(&e.before)
-    .bind(&e.after)
-    .bind(&e.result)
-    .bind(&e.detail)
-    .bind(&e.upstream_id)
-    .execute(db)
+    let res = async {
+        let mut tx = db.begin_with("BEGIN IMMEDIATE").await?;
+        let prev: Option<String> =
+            sqlx::query_scalar("SELECT hash FROM audit_events WHERE hash IS NOT NULL ORDER BY id DESC LIMIT 1")
+                .fetch_optional(&mut *tx)
+                .await?
+                .flatten();
+        let prev = prev.unwrap_or_default();
+        let hash = chain_hash(&prev, &e);
+        sqlx::query(
+            "INSERT INTO audit_events (at, op_id, actor, action, target, before, after, result, detail, upstream_id, \
+             prev_hash, hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+        )
+        .bind(&e.at)
+        .bind(&e.op_id)
+        .bind(&e.actor)
+        .bind(&e.action)
+        .bind(&e.target)
+        .bind(&e.before)
+        .bind(&e.after)
+        .bind(&e.result)
+        .bind(&e.detail)
+        .bind(&e.upstream_id)
+        .bind(&prev)
+        .bind(&hash)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await
+    }
     .await;
     if let Err(err) = res {
         tracing::error!(error = %err, action = %e.action, "could not write the audit trail");
+    }
+}
+
+/// What a check of the chain found.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Verified {
+    /// Events whose hash was checked.
+    pub chained: u64,
+    /// Events written before the chain began (not covered).
+    pub unchained: u64,
+    /// The first event whose stored hashes do not follow from the trail (edited, or the row
+    /// before it removed): its id, and what is wrong.
+    pub first_broken: Option<(i64, String)>,
+}
+
+/// Walks the whole trail in order and recomputes every hash.
+pub async fn verify(db: &SqlitePool) -> sqlx::Result<Verified> {
+    let mut out = Verified { chained: 0, unchained: 0, first_broken: None };
+    let mut prev = String::new();
+    let mut after: i64 = 0;
+    loop {
+        let rows = sqlx::query("SELECT * FROM audit_events WHERE id > ? ORDER BY id LIMIT 1000")
+            .bind(after)
+            .fetch_all(db)
+            .await?;
+        let Some(last) = rows.last() else { break };
+        after = last.get("id");
+        for r in &rows {
+            let id: i64 = r.get("id");
+            let (stored_prev, stored): (Option<String>, Option<String>) = (r.get("prev_hash"), r.get("hash"));
+            let Some(stored) = stored else {
+                if out.chained > 0 {
+                    out.first_broken = Some((id, "the event carries no hash, inside the chain".into()));
+                    return Ok(out);
+                }
+                out.unchained += 1;
+                continue;
+            };
+            let e = event_of(r);
+            if stored_prev.as_deref() != Some(prev.as_str()) {
+                out.first_broken =
+                    Some((id, "it does not follow the event before it (one was removed or changed)".into()));
+                return Ok(out);
+            }
+            if chain_hash(&prev, &e) != stored {
+                out.first_broken = Some((id, "its contents were changed after it was written".into()));
+                return Ok(out);
+            }
+            out.chained += 1;
+            prev = stored;
+        }
+    }
+    Ok(out)
+}
+
+fn event_of(r: &sqlx::sqlite::SqliteRow) -> AuditEvent {
+    AuditEvent {
+        id: r.get("id"),
+        at: r.get("at"),
+        op_id: r.get("op_id"),
+        actor: r.get("actor"),
+        action: r.get("action"),
+        target: r.get("target"),
+        before: r.get("before"),
+        after: r.get("after"),
+        result: r.get("result"),
+        detail: r.get("detail"),
+        upstream_id: r.get("upstream_id"),
     }
 }
 
@@ -93,22 +196,7 @@ pub async fn search(db: &SqlitePool, q: &AuditQuery, limit: u32) -> sqlx::Result
         query = query.bind(b);
     }
     let rows = query.fetch_all(db).await?;
-    Ok(rows
-        .iter()
-        .map(|r| AuditEvent {
-            id: r.get("id"),
-            at: r.get("at"),
-            op_id: r.get("op_id"),
-            actor: r.get("actor"),
-            action: r.get("action"),
-            target: r.get("target"),
-            before: r.get("before"),
-            after: r.get("after"),
-            result: r.get("result"),
-            detail: r.get("detail"),
-            upstream_id: r.get("upstream_id"),
-        })
-        .collect())
+    Ok(rows.iter().map(event_of).collect())
 }
 
 fn csv_field(v: &str) -> String {
@@ -209,6 +297,36 @@ mod tests {
             to_csv(&[AuditEvent { detail: "=cmd|' /C calc'!A0 \"x\"".into(), ..Default::default() }])
                 .contains("\"'=cmd|' /C calc'!A0 \"\"x\"\"\"")
         );
+    }
+
+    #[tokio::test]
+    async fn the_chain_finds_an_edited_or_removed_row() {
+        let db = SqlitePool::connect("sqlite::memory:").await.expect("db");
+        crate::db::migrate(&db).await.expect("schema");
+        let clock = crate::clock::Clock::system();
+        for i in 0..5 {
+            let e =
+                AuditEvent { actor: "ada".into(), action: format!("a{i}"), result: "ok".into(), ..Default::default() };
+            record(&db, &clock, e).await;
+        }
+        assert_eq!(verify(&db).await.expect("verify"), Verified { chained: 5, unchained: 0, first_broken: None });
+        // Behind the portal's back: lift the guard, edit row 3, put the guard back.
+        let edit = "DROP TRIGGER audit_events_no_update; UPDATE audit_events SET actor = 'mallory' WHERE id = 3; \
+                    CREATE TRIGGER audit_events_no_update BEFORE UPDATE ON audit_events \
+                    BEGIN SELECT RAISE(ABORT, 'audit events are append-only'); END;";
+        sqlx::raw_sql(edit).execute(&db).await.expect("tamper");
+        let found = verify(&db).await.expect("verify");
+        assert_eq!(found.first_broken.as_ref().map(|b| b.0), Some(3), "{found:?}");
+        assert!(found.first_broken.expect("broken").1.contains("changed"));
+        // A removed row breaks the link of the one after it.
+        let db = SqlitePool::connect("sqlite::memory:").await.expect("db");
+        crate::db::migrate(&db).await.expect("schema");
+        for i in 0..4 {
+            record(&db, &clock, AuditEvent { action: format!("a{i}"), ..Default::default() }).await;
+        }
+        let remove = "DROP TRIGGER audit_events_no_delete; DELETE FROM audit_events WHERE id = 2;";
+        sqlx::raw_sql(remove).execute(&db).await.expect("tamper");
+        assert_eq!(verify(&db).await.expect("verify").first_broken.map(|b| b.0), Some(3));
     }
 
     #[tokio::test]

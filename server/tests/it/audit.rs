@@ -126,3 +126,45 @@ async fn the_page_pages_and_the_csv_holds_every_matching_row() {
     let csv = app.client.get(format!("{}/audit.csv?target=many.resets&before=5", app.base)).send().await.expect("csv");
     assert_eq!(csv.text().await.expect("text").lines().count(), 521);
 }
+
+#[tokio::test]
+async fn portico_audit_verify_finds_a_row_edited_behind_the_portals_back() {
+    let app = spawn_app().await;
+    app.sign_in_as(ADMIN, None).await;
+    let ed = app.user_id("ed.engineer@portico.example").await;
+    for op in ["suspend", "unsuspend"] {
+        assert_eq!(app.call_with("people/lifecycle", &[("id", &ed), ("op", op)]).await.status(), StatusCode::OK);
+    }
+    let data_dir = app.data_dir.clone();
+    let db = app.db().await;
+    let _dir = app.stop_keeping_data().await;
+    let verify = || {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_portico"))
+            .args(["audit", "verify"])
+            .env_clear()
+            .env("PORTICO_SERVER__DATA_DIR", &data_dir)
+            .env("PORTICO_LOG__FILTER", "error")
+            .output()
+            .expect("runs");
+        (out.status.code(), String::from_utf8_lossy(&out.stdout).to_string())
+    };
+    let (code, said) = verify();
+    assert_eq!(code, Some(0), "{said}");
+    assert!(said.contains("intact"), "{said}");
+    // Someone with the database file lifts the guard and rewrites who suspended Ed.
+    let suspended: i64 = sqlx::query_scalar("SELECT id FROM audit_events WHERE action = 'person.suspend'")
+        .fetch_one(&db)
+        .await
+        .expect("row");
+    sqlx::raw_sql(&format!(
+        "DROP TRIGGER audit_events_no_update; UPDATE audit_events SET actor = 'nobody' WHERE id = {suspended}; \
+         CREATE TRIGGER audit_events_no_update BEFORE UPDATE ON audit_events \
+         BEGIN SELECT RAISE(ABORT, 'audit events are append-only'); END;"
+    ))
+    .execute(&db)
+    .await
+    .expect("tamper");
+    let (code, said) = verify();
+    assert_eq!(code, Some(1), "{said}");
+    assert!(said.contains(&format!("BROKEN at event {suspended}")) && said.contains("changed"), "{said}");
+}
