@@ -1,6 +1,10 @@
 //! The audit trail: search by actor, target, action and dates; export exactly the filtered rows.
 
-use crate::{error::PortalError, layout::ErrorPanel, people::encode, ui::when};
+pub mod server;
+
+pub use server::*;
+
+use crate::{layout::ErrorPanel, people::encode, ui::when};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
@@ -40,7 +44,7 @@ pub const PAGE_SIZE: u32 = 100;
 
 /// One page of the trail and where the next (older) one starts.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct AuditPage {
+pub struct AuditEvents {
     pub rows: Vec<AuditRow>,
     pub older: Option<i64>,
 }
@@ -58,42 +62,6 @@ pub struct AuditRow {
     pub detail: String,
     /// Okta's request id for the call, when one was made.
     pub upstream_id: Option<String>,
-}
-
-/// A page of the events matching the filter, newest first (admins and auditors).
-#[server(prefix = "/api", endpoint = "audit/search")]
-pub async fn search_audit(filter: AuditFilter) -> Result<AuditPage, PortalError> {
-    use portico_core::{audit, authz::Action};
-    let caller = crate::ssr::caller().await?;
-    caller.require(Action::ViewAudit, "read the audit trail").await?;
-    let q = audit::AuditQuery {
-        actor: filter.actor,
-        target: filter.target,
-        action: filter.action,
-        from: filter.from,
-        to: filter.to,
-        before: filter.before.trim().parse().ok(),
-    };
-    let (events, older) = audit::page(&caller.state.db, &q, PAGE_SIZE).await.map_err(|e| {
-        tracing::error!(error = %e, "audit search failed");
-        crate::ssr::fail(PortalError::internal())
-    })?;
-    let rows = events
-        .into_iter()
-        .map(|e| AuditRow {
-            at: e.at,
-            op_id: e.op_id,
-            actor: e.actor,
-            action: e.action,
-            target: e.target,
-            before: e.before,
-            after: e.after,
-            result: e.result,
-            detail: e.detail,
-            upstream_id: e.upstream_id,
-        })
-        .collect();
-    Ok(AuditPage { rows, older })
 }
 
 #[component]
@@ -132,7 +100,7 @@ pub fn AuditPage() -> impl IntoView {
             {move || Suspend::new(async move {
                 match rows.await {
                     Err(e) => view! { <ErrorPanel error=e /> }.into_any(),
-                    Ok(AuditPage { rows: list, older }) => {
+                    Ok(AuditEvents { rows: list, older }) => {
                         let f = filter.get_untracked();
                         let paged = !f.before.is_empty();
                         let newest = format!("/audit?{}", f.query_string());

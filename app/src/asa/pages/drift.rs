@@ -1,0 +1,71 @@
+//! Everyone whose Okta and ASA states disagree, with one-click fixes.
+
+use super::{AsaNav, AsaStatus};
+use crate::{
+    asa::server::{FixDrift, drift},
+    layout::ErrorPanel,
+    people::encode,
+    ui::{on_result, use_toasts},
+};
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::components::A;
+
+/// People whose Okta and ASA states disagree, each with a one-click fix.
+#[component]
+pub fn DriftPage() -> impl IntoView {
+    let version = RwSignal::new(0u32);
+    let rows = Resource::new(move || version.get(), |_| drift());
+    let fix = ServerAction::<FixDrift>::new();
+    let toasts = use_toasts();
+    on_result(fix.value(), move |msg| {
+        toasts.show(msg, true);
+        version.update(|v| *v += 1);
+    });
+    let me = crate::me::use_me().0;
+    let is_admin = move || me.get().and_then(|r| r.ok()).is_some_and(|m| m.roles.iter().any(|r| r.key == "admin"));
+    view! {
+        <Title text="Drift" />
+        <div class="page-head"><h1>"Server access (ASA)"</h1></div>
+        <AsaNav />
+        <Transition fallback=|| view! { <div class="card skeleton" aria-busy="true">"Comparing Okta and ASA…"</div> }>
+            {move || Suspend::new(async move {
+                match rows.await {
+                    Err(e) => view! { <ErrorPanel error=e /> }.into_any(),
+                    Ok(list) if list.is_empty() => view! { <div class="card"><p>"Okta and ASA agree on everyone."</p></div> }.into_any(),
+                    Ok(list) => view! {
+                        <div class="card table-card">
+                            <p class="muted small count">{format!("{} out of step", list.len())}</p>
+                            <table class="data" data-testid="drift">
+                                <thead><tr><th scope="col">"Person"</th><th scope="col">"Okta"</th><th scope="col">"ASA"</th><th scope="col">"Problem"</th><th></th></tr></thead>
+                                <tbody>
+                                    {list.into_iter().map(|r| {
+                                        let asa_name = r.asa_name.clone();
+                                        let label = if r.fix_to == "ACTIVE" { "Enable in ASA" } else { "Disable in ASA" };
+                                        view! {
+                                            <tr>
+                                                <td>{match r.okta_id.clone() { Some(id) => view! { <A href=format!("/people/{id}")>{r.name.clone()}</A> }.into_any(), None => view! { <span>{r.name.clone()}</span> }.into_any() }}</td>
+                                                <td>{r.okta_status.clone().map(|s| view! { <crate::ui::StatusBadge status=s /> }.into_any()).unwrap_or_else(|| view! { <span class="muted">"none"</span> }.into_any())}</td>
+                                                <td><A href=format!("/asa/users/{}", encode(&r.asa_name))>{r.asa_name.clone()}</A>" " <AsaStatus status=r.asa_status.clone() /></td>
+                                                <td class="wrap">{r.problem.clone()}</td>
+                                                <td class="right"><Show when=is_admin>
+                                                    {
+                                                        let asa_name = asa_name.clone();
+                                                        view! { <button type="button" class="button small" aria-label=format!("{label}: {asa_name}") on:click={
+                                                            let asa_name = asa_name.clone();
+                                                            move |_| { fix.dispatch(FixDrift { asa_name: asa_name.clone() }); }
+                                                        }>{label}</button> }
+                                                    }
+                                                </Show></td>
+                                            </tr>
+                                        }
+                                    }).collect_view()}
+                                </tbody>
+                            </table>
+                        </div>
+                    }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}

@@ -1,0 +1,68 @@
+//! The ASA team's groups.
+
+use super::{AsaNav, RoleChips};
+use crate::{
+    asa::server::{SaveAsaGroup, asa_groups},
+    layout::ErrorPanel,
+    people::encode,
+    ui::{on_result, use_toasts},
+};
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::{components::A, hooks::use_navigate};
+
+/// ASA groups with their roles; create (admins).
+#[component]
+pub fn AsaGroupsPage() -> impl IntoView {
+    let version = RwSignal::new(0u32);
+    let groups = Resource::new(move || version.get(), |_| asa_groups(String::new()));
+    let save = ServerAction::<SaveAsaGroup>::new();
+    let toasts = use_toasts();
+    let navigate = use_navigate();
+    let name = RwSignal::new(String::new());
+    on_result(save.value(), move |msg| {
+        toasts.show(msg, true);
+        navigate(&format!("/asa/groups/{}", encode(&name.get_untracked())), Default::default());
+    });
+    let me = crate::me::use_me().0;
+    let is_admin = move || me.get().and_then(|r| r.ok()).is_some_and(|m| m.roles.iter().any(|r| r.key == "admin"));
+    view! {
+        <Title text="ASA groups" />
+        <div class="page-head"><h1>"Server access (ASA)"</h1></div>
+        <AsaNav />
+        <Transition fallback=|| ()>
+            <Show when=is_admin>
+                <details class="card new-group">
+                    <summary>"New ASA group"</summary>
+                    <form class="filter-row" on:submit=move |ev| { ev.prevent_default(); save.dispatch(SaveAsaGroup { name: name.get_untracked(), roles: vec!["access_user".into()], create: true }); }>
+                        <label class="grow">"Name"<input required type="text" on:input=move |ev| name.set(event_target_value(&ev)) /></label>
+                        <button type="submit" class="button">"Create"</button>
+                    </form>
+                </details>
+            </Show>
+        </Transition>
+        <Transition fallback=|| view! { <div class="card skeleton" aria-busy="true">"Loading…"</div> }>
+            {move || Suspend::new(async move {
+                match groups.await {
+                    Err(e) => view! { <ErrorPanel error=e /> }.into_any(),
+                    Ok(list) => view! {
+                        <div class="card table-card">
+                            <table class="data">
+                                <thead><tr><th scope="col">"Group"</th><th scope="col">"Roles"</th><th scope="col">"Managed"</th></tr></thead>
+                                <tbody>
+                                    {list.into_iter().map(|g| view! {
+                                        <tr>
+                                            <td><A href=format!("/asa/groups/{}", encode(&g.name))>{g.name.clone()}</A></td>
+                                            <td><RoleChips roles=g.roles /></td>
+                                            <td class="muted">{if g.read_only.is_some() { "From Okta" } else { "In ASA" }}</td>
+                                        </tr>
+                                    }).collect_view()}
+                                </tbody>
+                            </table>
+                        </div>
+                    }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}
