@@ -95,7 +95,9 @@ fn error_page(status: StatusCode, message: &str) -> Response {
             html::escape(message)
         ),
     );
-    (status, Html(body)).into_response()
+    let mut res = (status, Html(body)).into_response();
+    res.headers_mut().insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    res
 }
 
 /// Sends an OAuth error back to a trusted redirect URI.
@@ -212,6 +214,7 @@ fn sign_in_page(status: StatusCode, txn: &str, username: &str, error: Option<&st
         headers.insert(header::CONTENT_SECURITY_POLICY, v);
     }
     headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     res
 }
 

@@ -317,3 +317,18 @@ async fn provider_requires_pkce_and_single_use_codes() {
         .expect("token");
     assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
 }
+
+#[tokio::test]
+async fn the_embedded_orgs_sign_in_page_cannot_be_framed_or_sniffed() {
+    let app = spawn_app().await;
+    let authorize = app.start_login(None).await;
+    let page = app.client.get(&authorize).send().await.expect("sign-in page");
+    assert_eq!(page.status(), StatusCode::OK);
+    let h = page.headers();
+    assert!(h[header::CONTENT_SECURITY_POLICY].to_str().expect("csp").contains("frame-ancestors 'none'"));
+    assert_eq!(h[header::X_CONTENT_TYPE_OPTIONS], "nosniff");
+    assert_eq!(h[header::X_FRAME_OPTIONS], "DENY");
+    let bad =
+        app.client.get(format!("{}/oauth2/v1/authorize?client_id=nobody", app.org)).send().await.expect("error page");
+    assert_eq!(bad.headers()[header::X_CONTENT_TYPE_OPTIONS], "nosniff");
+}
