@@ -63,27 +63,17 @@ impl Actor {
         Actor { principal, roles, state, op_id }
     }
 
-    /// The person with Okta id `sub` as Okta knows them now: their current groups give their
-    /// roles. `None` when they are no longer active (or no longer exist): a departed person's
-    /// authority is gone.
-    pub async fn current(state: &AppState, sub: &str, op_id: &str) -> Result<Option<Actor>, OktaError> {
-        let user = match state.okta.get_user(sub).await {
-            Ok(u) => u,
-            Err(e) if e.fault == crate::upstream::Fault::NotFound => return Ok(None),
-            Err(e) => return Err(e),
-        };
-        if user.status != portico_vocab::UserStatus::Active {
-            return Ok(None);
-        }
-        let groups = state.okta.user_groups(sub).await?.into_iter().map(|g| g.name).collect();
-        let principal = Principal {
-            sub: user.id.clone(),
-            name: user.display_name(),
-            email: user.field("email").map(str::to_string),
-            login: user.field("login").unwrap_or_default().to_string(),
-            groups,
-        };
-        Ok(Some(Actor::new(principal, state.clone(), op_id.to_string())))
+    /// The person who signed in as `sub`/`login`, as Okta knows them now (found the way sessions
+    /// find them, `session.match_by`): their current groups give their roles. `None` when they
+    /// are no longer active, or Okta does not know them: an authority that cannot be confirmed
+    /// does not carry a request.
+    pub async fn current(state: &AppState, sub: &str, login: &str, op_id: &str) -> Result<Option<Actor>, OktaError> {
+        use crate::sessions::{self, Standing};
+        let known = Principal { sub: sub.into(), name: login.into(), email: None, login: login.into(), groups: vec![] };
+        Ok(match sessions::standing(state, &known).await? {
+            Standing::Current(p) => Some(Actor::new(p, state.clone(), op_id.to_string())),
+            Standing::Gone(_) | Standing::NotInOkta => None,
+        })
     }
 
     pub fn can(&self, action: Action) -> bool {

@@ -128,7 +128,9 @@ async fn authority(state: &AppState, req: &Request) -> Result<(), Outcome> {
             "{who} is no longer active in Okta, so their word no longer carries it; it was not run."
         ))
     };
-    let Some(requester) = Actor::current(state, &req.requester_sub, &op_id).await.map_err(okta_outcome)? else {
+    let Some(requester) =
+        Actor::current(state, &req.requester_sub, &req.requester_login, &op_id).await.map_err(okta_outcome)?
+    else {
         return Err(gone(&format!("The requester, {},", req.requester_login)));
     };
     let (requester, manages) = scope(requester).await;
@@ -139,7 +141,9 @@ async fn authority(state: &AppState, req: &Request) -> Result<(), Outcome> {
         )));
     }
     for d in req.decisions.iter().filter(|d| d.approve) {
-        let Some(approver) = Actor::current(state, &d.approver_sub, &op_id).await.map_err(okta_outcome)? else {
+        let Some(approver) =
+            Actor::current(state, &d.approver_sub, &d.approver_login, &op_id).await.map_err(okta_outcome)?
+        else {
             return Err(gone(&format!("The approver {}", d.approver_login)));
         };
         let (approver, manages) = scope(approver).await;
