@@ -23,7 +23,7 @@ build-debug:
 	cargo leptos build
 
 test-rust:
-	cargo test --locked -p portico-vocab -p portico-core -p portico-devorg -p portico-server -p portico-app --features portico-app/ssr
+	cargo test --locked -p portico-vocab -p portico-clock -p portico-core -p portico-devorg -p portico-server -p portico-app --features portico-app/ssr
 
 # Okta's own Python and Node SDKs, unmodified, against the embedded org.
 test-conformance:

@@ -28,6 +28,8 @@ const SESSION_FLOW: &str = "oidc_flow";
 const SESSION_ID_TOKEN: &str = "id_token";
 /// Unix seconds of sign-in, for the absolute session lifetime.
 pub const SESSION_SIGNED_IN_AT: &str = "signed_in_at";
+/// Unix seconds (Portico's clock) of the session's last recorded activity, for the idle timeout.
+pub const SESSION_SEEN_AT: &str = "seen_at";
 /// The sign-in's id in `sign_ins` (the session lives while that row is not ended).
 pub const SESSION_SIGN_IN: &str = "sign_in";
 /// When the session was last checked against Okta (unix seconds, by the clock).
@@ -60,6 +62,8 @@ pub struct Auth {
     settings: OidcSettings,
     http: reqwest::Client,
     discovered: RwLock<Option<Arc<Discovered>>>,
+    /// ID tokens' `exp` is judged by the portal's clock, the one the embedded org signs with.
+    clock: portico_core::Clock,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -98,13 +102,13 @@ struct Flow {
 }
 
 impl Auth {
-    pub fn new(settings: OidcSettings) -> anyhow::Result<Auth> {
+    pub fn new(settings: OidcSettings, clock: portico_core::Clock) -> anyhow::Result<Auth> {
         let http = reqwest::Client::builder()
             // Following redirects from the provider would open the portal to SSRF.
             .redirect(reqwest::redirect::Policy::none())
             .timeout(Duration::from_secs(10))
             .build()?;
-        Ok(Auth { settings, http, discovered: RwLock::new(None) })
+        Ok(Auth { settings, http, discovered: RwLock::new(None), clock })
     }
 
     pub fn issuer(&self) -> &str {
@@ -299,7 +303,11 @@ async fn finish(auth: &Auth, app: &AppState, session: &Session, p: CallbackParam
         })?;
     let id_token = response.id_token().ok_or_else(|| SignInError::InvalidToken("no ID token".into()))?;
     let nonce = Nonce::new(flow.nonce);
-    let verify = |d: &Discovered| id_token.claims(&d.client.id_token_verifier(), &nonce).cloned();
+    let clock = auth.clock.clone();
+    let verify = |d: &Discovered| {
+        let now = clock.clone();
+        id_token.claims(&d.client.id_token_verifier().set_time_fn(move || now.now()), &nonce).cloned()
+    };
     let claims = match verify(&d) {
         Ok(c) => c,
         // The provider may have rotated its keys since discovery: refresh once and retry.

@@ -7,7 +7,6 @@ mod health;
 mod pages;
 pub mod security;
 pub mod telemetry;
-pub mod testkit;
 
 use anyhow::Context;
 use axum::{Router, extract::FromRef, routing::get};
@@ -67,6 +66,7 @@ impl Portal {
             None => portico_core::policy::Policy::defaults(),
         });
 
+        let clock = clock_for(&config);
         let devorg = match &config.oidc {
             Some(_) => None,
             None => Some(DevOrg::start(devorg_config(&config)).await?),
@@ -91,13 +91,7 @@ impl Portal {
             (None, None) => unreachable!("the embedded org starts whenever oidc is absent"),
         };
 
-        // Tests move time for every process on this data directory; nothing else can.
-        let clock = if config.devorg.test_control {
-            portico_core::Clock::controlled(&config.server.data_dir)
-        } else {
-            portico_core::Clock::system()
-        };
-        let okta = okta_client(&config, devorg.as_ref())?;
+        let okta = okta_client(&config, devorg.as_ref())?.with_clock(clock.clone());
         let db = open_db(&config).await?;
         portico_core::db::migrate(&db).await.context("migrating the portal database")?;
         let store = SqliteStore::new(db.clone());
@@ -105,8 +99,8 @@ impl Portal {
         tokio::spawn(delete_expired_sessions(store.clone()));
 
         let config = Arc::new(config);
-        let auth = Arc::new(auth::Auth::new(oidc)?);
-        let asa = asa_client(&config, devorg.as_ref())?;
+        let auth = Arc::new(auth::Auth::new(oidc, clock.clone())?);
+        let asa = asa_client(&config, devorg.as_ref(), &clock)?;
         let app_state = AppState {
             config: config.clone(),
             db,
@@ -136,6 +130,7 @@ impl Portal {
             provider_origin: auth.end_session_origin(),
             https: config.is_https(),
             absolute_lifetime_secs: i64::from(config.session.absolute_lifetime_hours) * 3600,
+            idle_timeout_secs: i64::from(config.session.idle_timeout_minutes) * 60,
             clock,
             app: app_state.clone(),
         });
@@ -147,11 +142,12 @@ impl Portal {
             // Lax, not Strict: the provider's redirect back to /auth/callback must carry it.
             .with_same_site(SameSite::Lax)
             .with_path("/")
-            // Saved on every request so the idle timeout counts from the last one.
-            .with_always_save(true)
-            .with_expiry(Expiry::OnInactivity(tower_sessions::cookie::time::Duration::minutes(i64::from(
-                config.session.idle_timeout_minutes,
-            ))));
+            // Saved only when it changes: the guard records activity at most once a minute and
+            // decides the idle timeout by Portico's clock. The store's expiry (and the cookie's
+            // Max-Age) outlast that by a margin, so they only reclaim abandoned rows.
+            .with_expiry(Expiry::OnInactivity(tower_sessions::cookie::time::Duration::minutes(
+                i64::from(config.session.idle_timeout_minutes) + 5,
+            )));
 
         let routes = generate_route_list(App);
         let context = move || {
@@ -241,6 +237,9 @@ fn print_devorg(d: &DevOrg) {
     use portico_devorg::seed::{DEMO_PASSWORD, DOMAIN};
     println!("\n  Embedded Okta-compatible org: {}", d.url.as_str().trim_end_matches('/'));
     println!("  Demo API token (Authorization: SSWS <token>): {}", d.api_token);
+    if let Some(token) = &d.control_token {
+        println!("  Test-control API token (Authorization: Bearer <token>): {token}");
+    }
     println!(
         "\n  Embedded ASA team: {}/v1/teams/{}  (service user {}: key id {}, key secret {})",
         d.url.as_str().trim_end_matches('/'),
@@ -261,6 +260,16 @@ fn print_devorg(d: &DevOrg) {
     }
 }
 
+/// The portal's clock. Tests move time for every process on this data directory (the portal, a
+/// second one, the embedded org); nothing else can.
+fn clock_for(config: &Config) -> portico_core::Clock {
+    if config.devorg.test_control {
+        portico_core::Clock::controlled(&config.server.data_dir)
+    } else {
+        portico_core::Clock::system()
+    }
+}
+
 /// The embedded org for this portal: its data under ours, the portal registered as its OIDC
 /// client at the public URL.
 fn devorg_config(config: &Config) -> DevOrgConfig {
@@ -271,7 +280,9 @@ fn devorg_config(config: &Config) -> DevOrgConfig {
         redirect_uris: vec![format!("{public}/auth/callback")],
         post_logout_redirect_uris: vec![format!("{public}/signed-out")],
         test_control: config.devorg.test_control,
+        allow_non_loopback: config.devorg.allow_non_loopback,
         asa_token_ttl: Duration::from_secs(3600),
+        clock: clock_for(config),
     }
 }
 
@@ -319,7 +330,11 @@ fn okta_client(config: &Config, devorg: Option<&DevOrg>) -> anyhow::Result<porti
 }
 
 /// The ASA client: the configured team, or the embedded org's team and service-user key.
-fn asa_client(config: &Config, devorg: Option<&DevOrg>) -> anyhow::Result<Option<Arc<portico_core::asa::AsaClient>>> {
+fn asa_client(
+    config: &Config,
+    devorg: Option<&DevOrg>,
+    clock: &portico_core::Clock,
+) -> anyhow::Result<Option<Arc<portico_core::asa::AsaClient>>> {
     use portico_core::asa::AsaClient;
     let timeout = Duration::from_secs(10);
     let client = match (&config.asa, devorg) {
@@ -333,7 +348,7 @@ fn asa_client(config: &Config, devorg: Option<&DevOrg>) -> anyhow::Result<Option
         ),
         (None, None) => return Ok(None),
     };
-    Ok(Some(Arc::new(client.map_err(|e| anyhow::anyhow!("{e}"))?)))
+    Ok(Some(Arc::new(client.map_err(|e| anyhow::anyhow!("{e}"))?.with_clock(clock.clone()))))
 }
 
 /// `portico audit verify`: walks the audit trail's hash chain and says whether it is intact, or

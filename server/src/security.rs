@@ -1,7 +1,7 @@
 //! Layers every response passes through: security headers with a per-request CSP nonce,
 //! cross-site request refusal, and the sign-in guard for pages and server functions.
 
-use crate::auth::SESSION_SIGNED_IN_AT;
+use crate::auth::{SESSION_SEEN_AT, SESSION_SIGNED_IN_AT};
 use axum::{
     extract::{Request, State},
     http::{HeaderValue, Method, StatusCode, header},
@@ -52,6 +52,7 @@ pub struct Policy {
     pub provider_origin: Option<String>,
     pub https: bool,
     pub absolute_lifetime_secs: i64,
+    pub idle_timeout_secs: i64,
     pub clock: portico_core::Clock,
     /// For following each session's person: the sign-ins ledger and Okta.
     pub app: portico_core::AppState,
@@ -207,20 +208,36 @@ async fn ended_session(session: &Session, policy: &Policy) -> Option<String> {
     Some(why)
 }
 
-/// A principal is present and the absolute lifetime has not passed (an expired session is
-/// deleted, not just ignored).
+/// How often an active session's last activity is written: the idle timeout is this precise,
+/// and an active session is saved at most this often rather than on every request.
+const ACTIVITY_GRAIN_SECS: i64 = 60;
+
+/// A principal is present, the absolute lifetime has not passed and the session has not been
+/// idle for `session.idle_timeout_minutes`, all by Portico's clock (an expired session is
+/// deleted, not just ignored). The store's own expiry is only a backstop that reclaims rows.
 async fn signed_in(session: &Session, policy: &Policy) -> bool {
     let principal = session.get::<Principal>(SESSION_PRINCIPAL).await.ok().flatten();
     if principal.is_none() {
         return false;
     }
+    let now = policy.clock.now().timestamp();
     let since: Option<i64> = session.get(SESSION_SIGNED_IN_AT).await.ok().flatten();
-    let fresh = since.is_some_and(|t| policy.clock.now().timestamp() - t < policy.absolute_lifetime_secs);
-    if !fresh {
-        tracing::info!("session reached its absolute lifetime");
+    let seen: Option<i64> = session.get(SESSION_SEEN_AT).await.ok().flatten().or(since);
+    let ended = match (since, seen) {
+        (Some(since), _) if now - since >= policy.absolute_lifetime_secs => Some("its absolute lifetime"),
+        (Some(_), Some(seen)) if now - seen >= policy.idle_timeout_secs => Some("its idle timeout"),
+        (Some(_), Some(_)) => None,
+        _ => Some("no sign-in time"),
+    };
+    if let Some(what) = ended {
+        tracing::info!(who = %principal.map(|p| p.login).unwrap_or_default(), "session reached {what}");
         let _ = session.flush().await;
+        return false;
     }
-    fresh
+    if seen.is_none_or(|t| now - t >= ACTIVITY_GRAIN_SECS) {
+        let _ = session.insert(SESSION_SEEN_AT, now).await;
+    }
+    true
 }
 
 /// Server-function errors raised before a function body runs (malformed arguments) come out of

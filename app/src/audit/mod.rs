@@ -4,7 +4,7 @@ pub mod server;
 
 pub use server::*;
 
-use crate::{layout::ErrorPanel, people::encode, ui::when};
+use crate::{layout::Loaded, people::encode, ui::when};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
@@ -96,52 +96,48 @@ pub fn AuditPage() -> impl IntoView {
             </div>
             <div class="filter-row"><button type="submit" class="button">"Search"</button></div>
         </form>
-        <Transition fallback=|| view! { <div class="card skeleton" aria-busy="true">"Loading…"</div> }>
-            {move || Suspend::new(async move {
-                match rows.await {
-                    Err(e) => view! { <ErrorPanel error=e /> }.into_any(),
-                    Ok(AuditEvents { rows: list, older }) => {
-                        let f = filter.get_untracked();
-                        let paged = !f.before.is_empty();
-                        let newest = format!("/audit?{}", f.query_string());
-                        let older = older.map(|id| format!("/audit?{}&before={id}", f.query_string()));
-                        view! {
-                        // Scrolls sideways on narrow screens, so it must take keyboard focus.
-                        <div class="card table-card" tabindex="0" role="region" aria-label="Audit events">
-                            <p class="muted small count" data-testid="audit-count">{match (paged, older.is_some()) {
-                                (false, false) => format!("{} events", list.len()),
-                                (false, true) => format!("The newest {} events", list.len()),
-                                (true, _) => format!("{} older events", list.len()),
-                            }}</p>
-                            <table class="data" data-testid="audit">
-                                <thead><tr><th scope="col">"Time"</th><th scope="col">"Actor"</th><th scope="col">"Action"</th><th scope="col">"Target"</th><th scope="col">"Change"</th><th scope="col">"Result"</th><th scope="col">"Reference"</th><th scope="col">"Okta request"</th></tr></thead>
-                                <tbody>
-                                    {list.into_iter().map(|r| view! {
-                                        <tr>
-                                            <td class="muted">{when(&Some(r.at.clone()))}</td>
-                                            <td>{r.actor}</td>
-                                            <td class="mono">{r.action}</td>
-                                            <td class="wrap">{r.target}</td>
-                                            <td class="wrap">
-                                                {match (r.before, r.after) { (Some(b), Some(a)) => format!("{b} → {a}"), (None, Some(a)) => format!("→ {a}"), (Some(b), None) => format!("{b} →"), _ => String::new() }}
-                                                {(!r.detail.is_empty()).then(|| view! { <div class="muted small">{r.detail.clone()}</div> })}
-                                            </td>
-                                            <td><span class=format!("badge result-{}", r.result)>{r.result.clone()}</span></td>
-                                            <td class="mono small" title=r.op_id.clone()>{r.op_id.chars().take(8).collect::<String>()}</td>
-                                            <td class="mono small">{r.upstream_id.unwrap_or_default()}</td>
-                                        </tr>
-                                    }).collect_view()}
-                                </tbody>
-                            </table>
-                            <nav class="pager" aria-label="Audit pages">
-                                {paged.then(|| view! { <a href=newest.clone() data-testid="audit-newest">"Newest events"</a> })}
-                                {older.map(|href| view! { <a href=href data-testid="audit-older">"Older events →"</a> })}
-                            </nav>
-                        </div>
-                        }.into_any()
-                    }
-                }
-            })}
-        </Transition>
+        <Loaded resource=rows let:answer>
+            {
+                let AuditEvents { rows: list, older } = answer;
+                let f = filter.get_untracked();
+                let paged = !f.before.is_empty();
+                let newest = format!("/audit?{}", f.query_string());
+                let older = older.map(|id| format!("/audit?{}&before={id}", f.query_string()));
+                view! {
+                // Scrolls sideways on narrow screens, so it must take keyboard focus.
+                <div class="card table-card" tabindex="0" role="region" aria-label="Audit events">
+                    <p class="muted small count" data-testid="audit-count">{match (paged, older.is_some()) {
+                        (false, false) => format!("{} events", list.len()),
+                        (false, true) => format!("The newest {} events", list.len()),
+                        (true, _) => format!("{} older events", list.len()),
+                    }}</p>
+                    <table class="data" data-testid="audit">
+                        <thead><tr><th scope="col">"Time"</th><th scope="col">"Actor"</th><th scope="col">"Action"</th><th scope="col">"Target"</th><th scope="col">"Change"</th><th scope="col">"Result"</th><th scope="col">"Reference"</th><th scope="col">"Okta request"</th></tr></thead>
+                        <tbody>
+                            {list.into_iter().map(|r| view! {
+                                <tr>
+                                    <td class="muted">{when(&Some(r.at.clone()))}</td>
+                                    <td>{r.actor}</td>
+                                    <td class="mono">{r.action}</td>
+                                    <td class="wrap">{r.target}</td>
+                                    <td class="wrap">
+                                        {match (r.before, r.after) { (Some(b), Some(a)) => format!("{b} → {a}"), (None, Some(a)) => format!("→ {a}"), (Some(b), None) => format!("{b} →"), _ => String::new() }}
+                                        {(!r.detail.is_empty()).then(|| view! { <div class="muted small">{r.detail.clone()}</div> })}
+                                    </td>
+                                    <td><span class=format!("badge result-{}", r.result)>{r.result.clone()}</span></td>
+                                    <td class="mono small" title=r.op_id.clone()>{r.op_id.chars().take(8).collect::<String>()}</td>
+                                    <td class="mono small">{r.upstream_id.unwrap_or_default()}</td>
+                                </tr>
+                            }).collect_view()}
+                        </tbody>
+                    </table>
+                    <nav class="pager" aria-label="Audit pages">
+                        {paged.then(|| view! { <a href=newest.clone() data-testid="audit-newest">"Newest events"</a> })}
+                        {older.map(|href| view! { <a href=href data-testid="audit-older">"Older events →"</a> })}
+                    </nav>
+                </div>
+                }.into_any()
+            }
+        </Loaded>
     }
 }

@@ -3,7 +3,7 @@ use crate::{
         GroupView,
         server::{DeleteGroup, RenameGroup, get_group, group_members},
     },
-    layout::ErrorPanel,
+    layout::{Loaded, Placeholder},
     people::server::{ChangeMembership, search_people},
     ui::{KindBadge, StatusBadge, use_toasts},
 };
@@ -19,36 +19,32 @@ use leptos_router::{
 pub fn GroupPage() -> impl IntoView {
     let params = use_params_map();
     let id = Memo::new(move |_| params.get().get("id").unwrap_or_default());
-    let version = RwSignal::new(0u32);
-    let group = Resource::new(move || (id.get(), version.get()), |(id, _)| get_group(id));
+    // Made here, so the group (its member count, its name) reads again after each change.
+    let change = ServerAction::<ChangeMembership>::new();
+    let rename = ServerAction::<RenameGroup>::new();
+    let renamed = crate::ui::successes(rename.value());
+    let group = Resource::new(move || (id.get(), change.version().get() + renamed.get()), |(id, _)| get_group(id));
     view! {
-        <Transition fallback=|| view! { <div class="card skeleton" aria-busy="true">"Loading…"</div> }>
-            {move || Suspend::new(async move {
-                match group.await {
-                    Err(e) => view! { <ErrorPanel error=e /> }.into_any(),
-                    Ok(g) => view! { <GroupDetail view=g version /> }.into_any(),
-                }
-            })}
-        </Transition>
+        <Loaded resource=group let:g>
+            {view! { <GroupDetail view=g change rename /> }.into_any()}
+        </Loaded>
     }
 }
 
 #[component]
-fn GroupDetail(view: GroupView, version: RwSignal<u32>) -> impl IntoView {
+fn GroupDetail(
+    view: GroupView,
+    change: ServerAction<ChangeMembership>,
+    rename: ServerAction<RenameGroup>,
+) -> impl IntoView {
     let g = view.group.clone();
-    let members_version = RwSignal::new(0u32);
     let query = use_query_map();
     let after = Memo::new(move |_| query.get().get("after").unwrap_or_default());
     let gid = g.id.clone();
     let members =
-        Resource::new(move || (after.get(), members_version.get()), move |(a, _)| group_members(gid.clone(), a));
-    let change = ServerAction::<ChangeMembership>::new();
+        Resource::new(move || (after.get(), change.version().get()), move |(a, _)| group_members(gid.clone(), a));
     let toasts = use_toasts();
-    crate::ui::on_result(change.value(), move |msg| {
-        toasts.show(msg, true);
-        members_version.update(|v| *v += 1);
-        version.update(|v| *v += 1);
-    });
+    crate::ui::on_result(change.value(), move |msg| toasts.show(msg, true));
     let can_members = view.can_manage_members;
     let gid_remove = g.id.clone();
     let gid_add = g.id.clone();
@@ -63,7 +59,7 @@ fn GroupDetail(view: GroupView, version: RwSignal<u32>) -> impl IntoView {
             <p class="muted small" data-testid="group-count">{g.users_count.map(|n| format!("{n} members")).unwrap_or_default()}</p>
             {g.read_only.clone().map(|r| view! { <p class="notice" data-testid="read-only">"Read-only: " {r}</p> })}
             <Show when=move || view.can_manage>
-                <ManageGroup id=g.id.clone() name=g.name.clone() description=g.description.clone().unwrap_or_default() version />
+                <ManageGroup id=g.id.clone() name=g.name.clone() description=g.description.clone().unwrap_or_default() rename />
             </Show>
         </section>
         <Show when=move || can_members>
@@ -77,52 +73,41 @@ fn GroupDetail(view: GroupView, version: RwSignal<u32>) -> impl IntoView {
         </Show>
         <section class="card table-card">
             <h2>"Members"</h2>
-            <Transition fallback=|| view! { <p class="muted" aria-busy="true">"Loading members…"</p> }>
+            <Loaded resource=members placeholder=Placeholder::Line loading="Loading members…" let:page>
                 {
                     let gid = gid_remove.clone();
-                    move || {
-                        let gid = gid.clone();
-                        Suspend::new(async move {
-                            match members.await {
-                                Err(e) => view! { <ErrorPanel error=e /> }.into_any(),
-                                Ok(page) => {
-                                    let next = page.next.clone();
+                    let next = page.next.clone();
+                    view! {
+                        <table class="data" data-testid="members">
+                            <thead><tr><th scope="col">"Name"</th><th scope="col">"Username"</th><th scope="col">"Status"</th><th></th></tr></thead>
+                            <tbody>
+                                {page.rows.into_iter().map(|r| {
+                                    let (gid, uid, name) = (gid.clone(), r.id.clone(), r.name.clone());
                                     view! {
-                                        <table class="data" data-testid="members">
-                                            <thead><tr><th scope="col">"Name"</th><th scope="col">"Username"</th><th scope="col">"Status"</th><th></th></tr></thead>
-                                            <tbody>
-                                                {page.rows.into_iter().map(|r| {
-                                                    let (gid, uid, name) = (gid.clone(), r.id.clone(), r.name.clone());
-                                                    view! {
-                                                        <tr>
-                                                            <td><A href=format!("/people/{}", r.id)>{r.name.clone()}</A></td>
-                                                            <td class="mono">{r.login}</td>
-                                                            <td><StatusBadge status=r.status /></td>
-                                                            <td class="right">{can_members.then(|| view! {
-                                                                <button type="button" class="button ghost small" aria-label=format!("Remove {name}") on:click=move |_| {
-                                                                    change.dispatch(ChangeMembership { group_id: gid.clone(), user_ids: vec![uid.clone()], add: false });
-                                                                }>"Remove"</button>
-                                                            })}</td>
-                                                        </tr>
-                                                    }
-                                                }).collect_view()}
-                                            </tbody>
-                                        </table>
-                                        {next.map(|n| view! { <nav class="pager"><A href=format!("?after={}", crate::people::encode(&n)) attr:class="button ghost">"Next page →"</A></nav> })}
-                                    }.into_any()
-                                }
-                            }
-                        })
-                    }
+                                        <tr>
+                                            <td><A href=format!("/people/{}", r.id)>{r.name.clone()}</A></td>
+                                            <td class="mono">{r.login}</td>
+                                            <td><StatusBadge status=r.status /></td>
+                                            <td class="right">{can_members.then(|| view! {
+                                                <button type="button" class="button ghost small" aria-label=format!("Remove {name}") on:click=move |_| {
+                                                    change.dispatch(ChangeMembership { group_id: gid.clone(), user_ids: vec![uid.clone()], add: false });
+                                                }>"Remove"</button>
+                                            })}</td>
+                                        </tr>
+                                    }
+                                }).collect_view()}
+                            </tbody>
+                        </table>
+                        {next.map(|n| view! { <nav class="pager"><A href=format!("?after={}", crate::people::encode(&n)) attr:class="button ghost">"Next page →"</A></nav> })}
+                    }.into_any()
                 }
-            </Transition>
+            </Loaded>
         </section>
     }
 }
 
 #[component]
-fn ManageGroup(id: String, name: String, description: String, version: RwSignal<u32>) -> impl IntoView {
-    let rename = ServerAction::<RenameGroup>::new();
+fn ManageGroup(id: String, name: String, description: String, rename: ServerAction<RenameGroup>) -> impl IntoView {
     let delete = ServerAction::<DeleteGroup>::new();
     let toasts = use_toasts();
     let navigate = use_navigate();
@@ -131,7 +116,6 @@ fn ManageGroup(id: String, name: String, description: String, version: RwSignal<
     let confirm_delete = RwSignal::new(false);
     crate::ui::on_result(rename.value(), move |g| {
         toasts.show(format!("Saved {}.", g.name), true);
-        version.update(|v| *v += 1);
     });
     crate::ui::on_result(delete.value(), move |msg| {
         toasts.show(msg, true);

@@ -1,6 +1,6 @@
 use crate::{
     groups::server::{CreateGroup, search_groups},
-    layout::ErrorPanel,
+    layout::Loaded,
     me::use_me,
     ui::{KindBadge, use_toasts},
 };
@@ -47,37 +47,32 @@ pub fn GroupsPage() -> impl IntoView {
                 <NewGroup />
             </Show>
         </Transition>
-        <Transition fallback=|| view! { <div class="card skeleton" aria-busy="true">"Loading groups…"</div> }>
-            {move || Suspend::new(async move {
-                match groups.await {
-                    Err(e) => view! { <ErrorPanel error=e /> }.into_any(),
-                    Ok(list) => {
-                        let next = list.next.clone();
-                        view! {
-                            <div class="card table-card">
-                                <p class="muted small count">{match list.rows.len() { 0 => "No groups match.".to_string(), 1 => "1 group".into(), n => format!("{n} groups") }}</p>
-                                <table class="data">
-                                    <thead><tr><th scope="col">"Name"</th><th scope="col">"Type"</th><th scope="col">"Members"</th><th scope="col">"Description"</th></tr></thead>
-                                    <tbody>
-                                        {list.rows.into_iter().map(|g| view! {
-                                            <tr>
-                                                <td><A href=format!("/groups/{}", g.id)>{g.name}</A></td>
-                                                <td><KindBadge kind=g.kind /></td>
-                                                <td class="num">{g.users_count.map(|n| n.to_string()).unwrap_or_default()}</td>
-                                                <td class="muted">{g.description.unwrap_or_default()}</td>
-                                            </tr>
-                                        }).collect_view()}
-                                    </tbody>
-                                </table>
-                                {next.map(|n| view! {
-                                    <nav class="pager"><A href=move || format!("/groups?q={}&after={}", crate::people::encode(&q.get()), crate::people::encode(&n)) attr:class="button ghost">"Next page →"</A></nav>
-                                })}
-                            </div>
-                        }.into_any()
-                    }
-                }
-            })}
-        </Transition>
+        <Loaded resource=groups loading="Loading groups…" let:list>
+            {
+                let next = list.next.clone();
+                view! {
+                    <div class="card table-card">
+                        <p class="muted small count">{match list.rows.len() { 0 => "No groups match.".to_string(), 1 => "1 group".into(), n => format!("{n} groups") }}</p>
+                        <table class="data">
+                            <thead><tr><th scope="col">"Name"</th><th scope="col">"Type"</th><th scope="col">"Members"</th><th scope="col">"Description"</th></tr></thead>
+                            <tbody>
+                                {list.rows.into_iter().map(|g| view! {
+                                    <tr>
+                                        <td><A href=format!("/groups/{}", g.id)>{g.name}</A></td>
+                                        <td><KindBadge kind=g.kind /></td>
+                                        <td class="num">{g.users_count.map(|n| n.to_string()).unwrap_or_default()}</td>
+                                        <td class="muted">{g.description.unwrap_or_default()}</td>
+                                    </tr>
+                                }).collect_view()}
+                            </tbody>
+                        </table>
+                        {next.map(|n| view! {
+                            <nav class="pager"><A href=move || format!("/groups?q={}&after={}", crate::people::encode(&q.get()), crate::people::encode(&n)) attr:class="button ghost">"Next page →"</A></nav>
+                        })}
+                    </div>
+                }.into_any()
+            }
+        </Loaded>
     }
 }
 

@@ -48,6 +48,52 @@ pub fn TopBar() -> impl IntoView {
     }
 }
 
+/// How a [`Loaded`] area looks while its first answer is on the way.
+#[derive(Clone, Copy, Default, PartialEq, Eq)]
+pub enum Placeholder {
+    /// A card-sized skeleton (a page's main area).
+    #[default]
+    Card,
+    /// A muted line (a section inside a card).
+    Line,
+}
+
+/// A server function's answer, shown the one way every page shows it: a placeholder while the
+/// first answer loads (later reloads keep the old content until the new one arrives), the
+/// [`ErrorPanel`] if it failed, else `children` with the value.
+#[component]
+pub fn Loaded<T, F, V>(
+    resource: Resource<Result<T, PortalError>>,
+    children: F,
+    /// What the placeholder says.
+    #[prop(default = "Loading…")]
+    loading: &'static str,
+    #[prop(optional)] placeholder: Placeholder,
+) -> impl IntoView
+where
+    T: Clone + Send + Sync + serde::Serialize + serde::de::DeserializeOwned + 'static,
+    F: Fn(T) -> V + Clone + Send + Sync + 'static,
+    V: IntoView + 'static,
+{
+    let fallback = move || match placeholder {
+        Placeholder::Card => view! { <div class="card skeleton" aria-busy="true">{loading}</div> }.into_any(),
+        Placeholder::Line => view! { <p class="muted" aria-busy="true">{loading}</p> }.into_any(),
+    };
+    view! {
+        <Transition fallback>
+            {move || {
+                let children = children.clone();
+                Suspend::new(async move {
+                    match resource.await {
+                        Err(e) => view! { <ErrorPanel error=e /> }.into_any(),
+                        Ok(value) => children(value).into_any(),
+                    }
+                })
+            }}
+        </Transition>
+    }
+}
+
 /// Shows an error the way every page does: what happened, what to do, and the reference.
 #[component]
 pub fn ErrorPanel(error: PortalError) -> impl IntoView {

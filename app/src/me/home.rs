@@ -1,4 +1,4 @@
-use crate::{layout::ErrorPanel, me::use_me};
+use crate::{layout::Loaded, me::use_me};
 use leptos::prelude::*;
 use leptos_meta::Title;
 
@@ -6,59 +6,64 @@ use leptos_meta::Title;
 #[component]
 pub fn HomePage() -> impl IntoView {
     let me = use_me().0;
-    let manages = Resource::new(|| (), |_| super::server::manages_people());
     view! {
         <Title text="Home" />
-        <Suspense fallback=|| view! { <div class="card skeleton" aria-busy="true">"Loading your profile…"</div> }>
-            {move || Suspend::new(async move {
-                match me.await {
-                    Ok(me) => {
-                        let has_roles = !me.roles.is_empty();
-                        // Unknown (Okta unreachable) reads as "not a manager": the hint is optional.
-                        let is_manager = manages.await.unwrap_or(false);
-                        view! {
-                            <section class="hero">
-                                <h1>"Welcome, " {me.name.clone()}</h1>
-                                <p class="muted">"You are signed in to Portico."</p>
-                            </section>
-                            <section class="card" aria-labelledby="who">
-                                <h2 id="who">"Your account"</h2>
-                                <dl class="facts">
-                                    <dt>"Name"</dt><dd data-testid="me-name">{me.name.clone()}</dd>
-                                    <dt>"Login"</dt><dd>{me.login.clone()}</dd>
-                                    <dt>"Email"</dt><dd>{me.email.clone().unwrap_or_else(|| "—".into())}</dd>
-                                    <dt>"Okta user id"</dt><dd><code>{me.user_id.clone()}</code></dd>
-                                </dl>
-                            </section>
-                            <section class="card" aria-labelledby="roles">
-                                <h2 id="roles">"Your roles in Portico"</h2>
-                                <Show
-                                    when=move || has_roles
-                                    fallback=|| view! {
-                                        <p class="muted">"You have no Portico role. An administrator can grant one by adding you to a role group."</p>
-                                    }
-                                >
-                                    <ul class="chips" data-testid="me-roles">
-                                        {me.roles.iter().map(|r| view! { <li class=format!("chip role-{}", r.key)>{r.label.clone()}</li> }).collect_view()}
-                                    </ul>
-                                </Show>
-                                <p class="muted small">"From your groups: " {me.groups.join(", ")}</p>
-                            </section>
-                            <section class="card" aria-labelledby="approvals">
-                                <h2 id="approvals">"Requests and approvals"</h2>
-                                {is_manager.then(|| view! {
-                                    <p data-testid="me-manager">"You manage people in Okta: you act on them, and approve what others ask for them, under "
-                                        <a href="/my-people">"My people"</a> " and " <a href="/inbox">"Waiting on me"</a> "."</p>
-                                })}
-                                <p class="muted">"Actions that need someone's approval show a Request button; follow yours under "
-                                    <a href="/requests">"My requests"</a> "."</p>
-                            </section>
-                        }
-                        .into_any()
-                    }
-                    Err(e) => view! { <ErrorPanel error=e /> }.into_any(),
+        <Loaded resource=me loading="Loading your profile…" let:me>
+            {
+                let has_roles = !me.roles.is_empty();
+                view! {
+                    <section class="hero">
+                        <h1>"Welcome, " {me.name.clone()}</h1>
+                        <p class="muted">"You are signed in to Portico."</p>
+                    </section>
+                    <section class="card" aria-labelledby="who">
+                        <h2 id="who">"Your account"</h2>
+                        <dl class="facts">
+                            <dt>"Name"</dt><dd data-testid="me-name">{me.name.clone()}</dd>
+                            <dt>"Login"</dt><dd>{me.login.clone()}</dd>
+                            <dt>"Email"</dt><dd>{me.email.clone().unwrap_or_else(|| "—".into())}</dd>
+                            <dt>"Okta user id"</dt><dd><code>{me.user_id.clone()}</code></dd>
+                        </dl>
+                    </section>
+                    <section class="card" aria-labelledby="roles">
+                        <h2 id="roles">"Your roles in Portico"</h2>
+                        <Show
+                            when=move || has_roles
+                            fallback=|| view! {
+                                <p class="muted">"You have no Portico role. An administrator can grant one by adding you to a role group."</p>
+                            }
+                        >
+                            <ul class="chips" data-testid="me-roles">
+                                {me.roles.iter().map(|r| view! { <li class=format!("chip role-{}", r.key)>{r.label.clone()}</li> }).collect_view()}
+                            </ul>
+                        </Show>
+                        <p class="muted small">"From your groups: " {me.groups.join(", ")}</p>
+                    </section>
+                    <section class="card" aria-labelledby="approvals">
+                        <h2 id="approvals">"Requests and approvals"</h2>
+                        <ManagerHint />
+                        <p class="muted">"Actions that need someone's approval show a Request button; follow yours under "
+                            <a href="/requests">"My requests"</a> "."</p>
+                    </section>
                 }
+            }
+        </Loaded>
+    }
+}
+
+/// For people who manage others in Okta: where their work is. Optional, so an unknown answer
+/// (Okta unreachable) shows nothing rather than an error.
+#[component]
+fn ManagerHint() -> impl IntoView {
+    let manages = Resource::new(|| (), |_| super::server::manages_people());
+    view! {
+        <Transition fallback=|| ()>
+            {move || Suspend::new(async move {
+                manages.await.unwrap_or(false).then(|| view! {
+                    <p data-testid="me-manager">"You manage people in Okta: you act on them, and approve what others ask for them, under "
+                        <a href="/my-people">"My people"</a> " and " <a href="/inbox">"Waiting on me"</a> "."</p>
+                })
             })}
-        </Suspense>
+        </Transition>
     }
 }

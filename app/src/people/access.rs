@@ -1,5 +1,5 @@
 use crate::{
-    layout::ErrorPanel,
+    layout::{Loaded, Placeholder},
     people::server::{ClearSessions, RevokeConsent, person_access},
     ui::use_toasts,
 };
@@ -12,19 +12,16 @@ pub fn Apps(id: String) -> impl IntoView {
     view! {
         <section class="card">
             <h2>"Applications"</h2>
-            <Transition fallback=|| view! { <p class="muted" aria-busy="true">"Loading applications…"</p> }>
-                {move || Suspend::new(async move {
-                    match access.await {
-                        Err(e) => view! { <ErrorPanel error=e /> }.into_any(),
-                        Ok(a) if a.apps.is_empty() => view! { <p class="muted">"No applications are assigned."</p> }.into_any(),
-                        Ok(a) => view! {
+            <Loaded resource=access placeholder=Placeholder::Line loading="Loading applications…" let:answer>
+                {match answer {
+                        a if a.apps.is_empty() => view! { <p class="muted">"No applications are assigned."</p> }.into_any(),
+                        a => view! {
                             <ul class="rows" data-testid="apps">
                                 {a.apps.into_iter().map(|app| view! { <li><strong>{app.label}</strong><span class="muted small mono">{app.app_name}</span></li> }).collect_view()}
                             </ul>
                         }.into_any(),
-                    }
-                })}
-            </Transition>
+                    }}
+            </Loaded>
         </section>
     }
 }
@@ -32,86 +29,72 @@ pub fn Apps(id: String) -> impl IntoView {
 /// Sessions (clear them) and what OAuth clients hold (revoke per client).
 #[component]
 pub fn Access(id: String) -> impl IntoView {
-    let version = RwSignal::new(0u32);
-    let uid = id.clone();
-    let access = Resource::new(move || version.get(), move |_| person_access(uid.clone()));
     let clear = ServerAction::<ClearSessions>::new();
     let revoke = ServerAction::<RevokeConsent>::new();
+    let uid = id.clone();
+    let access =
+        Resource::new(move || clear.version().get() + revoke.version().get(), move |_| person_access(uid.clone()));
     let toasts = use_toasts();
     let also_tokens = RwSignal::new(true);
     for outcome in [clear.value(), revoke.value()] {
-        crate::ui::on_result(outcome, move |msg| {
-            toasts.show(msg, true);
-            version.update(|v| *v += 1);
-        });
+        crate::ui::on_result(outcome, move |msg| toasts.show(msg, true));
     }
     view! {
-        <Transition fallback=|| view! { <div class="card muted" aria-busy="true">"Loading…"</div> }>
+        <Loaded resource=access let:a>
             {
-                let id = id.clone();
-                move || {
-                    let id = id.clone();
-                    Suspend::new(async move {
-                        match access.await {
-                            Err(e) => view! { <ErrorPanel error=e /> }.into_any(),
-                            Ok(a) => {
-                                let (sid, rid) = (id.clone(), id.clone());
-                                view! {
-                                    <section class="card">
-                                        <h2>"Sessions"</h2>
-                                        <p class="muted">"Ends every Okta session this person has, on every device, and every Portico session."</p>
-                                        {a.can_clear_sessions.then(|| view! {
-                                            <p class="small" data-testid="portico-sessions">{match a.portico_sessions.len() {
-                                                0 => "Not signed in to Portico.".to_string(),
-                                                n => format!(
-                                                    "Signed in to Portico {n} time{} now (since {}).",
-                                                    if n == 1 { "" } else { "s" },
-                                                    a.portico_sessions.iter().map(|t| crate::ui::when(&Some(t.clone()))).collect::<Vec<_>>().join(", ")
-                                                ),
-                                            }}</p>
-                                        })}
-                                        {a.can_clear_sessions.then(|| view! {
-                                            <div class="filter-row">
-                                                <label class="check"><input type="checkbox" prop:checked=move || also_tokens.get()
-                                                    on:change=move |ev| also_tokens.set(event_target_checked(&ev)) />" Also revoke their OAuth refresh tokens"</label>
-                                                <button type="button" class="button" on:click=move |_| {
-                                                    clear.dispatch(ClearSessions { id: sid.clone(), revoke_tokens: also_tokens.get_untracked() });
-                                                }>"Clear all sessions"</button>
-                                            </div>
-                                        })}
-                                    </section>
-                                    <section class="card">
-                                        <h2>"Consents and tokens"</h2>
-                                        {if a.consents.is_empty() {
-                                            view! { <p class="muted">"No application holds consent or tokens for this person."</p> }.into_any()
-                                        } else {
-                                            view! {
-                                                <ul class="rows" data-testid="consents">
-                                                    {a.consents.into_iter().map(|c| {
-                                                        let (rid, cid) = (rid.clone(), c.client_id.clone());
-                                                        let tokens = match c.tokens { 0 => "no refresh tokens".to_string(), 1 => "1 refresh token".into(), n => format!("{n} refresh tokens") };
-                                                        view! {
-                                                            <li>
-                                                                <strong>{c.client_name.clone()}</strong>
-                                                                <span class="muted small">{c.scopes.join(", ")} " · " {tokens}</span>
-                                                                {a.can_revoke.then(|| view! {
-                                                                    <button type="button" class="button ghost small" aria-label=format!("Revoke {}", c.client_name) on:click=move |_| {
-                                                                        revoke.dispatch(RevokeConsent { id: rid.clone(), client_id: cid.clone() });
-                                                                    }>"Revoke"</button>
-                                                                })}
-                                                            </li>
-                                                        }
-                                                    }).collect_view()}
-                                                </ul>
-                                            }.into_any()
-                                        }}
-                                    </section>
-                                }.into_any()
-                            }
-                        }
-                    })
-                }
+                let (sid, rid) = (id.clone(), id.clone());
+                view! {
+                    <section class="card">
+                        <h2>"Sessions"</h2>
+                        <p class="muted">"Ends every Okta session this person has, on every device, and every Portico session."</p>
+                        {a.can_clear_sessions.then(|| view! {
+                            <p class="small" data-testid="portico-sessions">{match a.portico_sessions.len() {
+                                0 => "Not signed in to Portico.".to_string(),
+                                n => format!(
+                                    "Signed in to Portico {n} time{} now (since {}).",
+                                    if n == 1 { "" } else { "s" },
+                                    a.portico_sessions.iter().map(|t| crate::ui::when(&Some(t.clone()))).collect::<Vec<_>>().join(", ")
+                                ),
+                            }}</p>
+                        })}
+                        {a.can_clear_sessions.then(|| view! {
+                            <div class="filter-row">
+                                <label class="check"><input type="checkbox" prop:checked=move || also_tokens.get()
+                                    on:change=move |ev| also_tokens.set(event_target_checked(&ev)) />" Also revoke their OAuth refresh tokens"</label>
+                                <button type="button" class="button" on:click=move |_| {
+                                    clear.dispatch(ClearSessions { id: sid.clone(), revoke_tokens: also_tokens.get_untracked() });
+                                }>"Clear all sessions"</button>
+                            </div>
+                        })}
+                    </section>
+                    <section class="card">
+                        <h2>"Consents and tokens"</h2>
+                        {if a.consents.is_empty() {
+                            view! { <p class="muted">"No application holds consent or tokens for this person."</p> }.into_any()
+                        } else {
+                            view! {
+                                <ul class="rows" data-testid="consents">
+                                    {a.consents.into_iter().map(|c| {
+                                        let (rid, cid) = (rid.clone(), c.client_id.clone());
+                                        let tokens = match c.tokens { 0 => "no refresh tokens".to_string(), 1 => "1 refresh token".into(), n => format!("{n} refresh tokens") };
+                                        view! {
+                                            <li>
+                                                <strong>{c.client_name.clone()}</strong>
+                                                <span class="muted small">{c.scopes.join(", ")} " · " {tokens}</span>
+                                                {a.can_revoke.then(|| view! {
+                                                    <button type="button" class="button ghost small" aria-label=format!("Revoke {}", c.client_name) on:click=move |_| {
+                                                        revoke.dispatch(RevokeConsent { id: rid.clone(), client_id: cid.clone() });
+                                                    }>"Revoke"</button>
+                                                })}
+                                            </li>
+                                        }
+                                    }).collect_view()}
+                                </ul>
+                            }.into_any()
+                        }}
+                    </section>
+                }.into_any()
             }
-        </Transition>
+        </Loaded>
     }
 }

@@ -16,20 +16,17 @@ pub fn NewPersonPage() -> impl IntoView {
     let error = RwSignal::new(None::<PortalError>);
     let toasts = use_toasts();
     let navigate = use_navigate();
-    Effect::new(move |_| {
-        if let Some(result) = create.value().get() {
-            match result {
-                Ok(id) => {
-                    toasts.show("Person created.", true);
-                    navigate(&format!("/people/{id}"), Default::default());
-                }
-                Err(e) => {
-                    toasts.show(error_text(&e), false);
-                    error.set(Some(e));
-                }
-            }
-        }
-    });
+    crate::ui::on_outcome(
+        create.value(),
+        move |id| {
+            toasts.show("Person created.", true);
+            navigate(&format!("/people/{id}"), Default::default());
+        },
+        move |e| {
+            toasts.show(error_text(&e), false);
+            error.set(Some(e));
+        },
+    );
     let field = move |key: &'static str, label: &'static str, kind: &'static str, required: bool| {
         view! {
             <label class="stack">{label}

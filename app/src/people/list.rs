@@ -1,5 +1,5 @@
 use crate::{
-    layout::ErrorPanel,
+    layout::Loaded,
     people::{PeopleQuery, server::search_people},
     ui::{StatusBadge, when},
 };
@@ -107,62 +107,57 @@ pub fn PeoplePage() -> impl IntoView {
                 <A href="/people" attr:class="clear">"Clear filters"</A>
             </Show>
         </form>
-        <Transition fallback=|| view! { <div class="card skeleton" aria-busy="true">"Loading people…"</div> }>
-            {move || Suspend::new(async move {
-                match page.await {
-                    Err(e) => view! { <ErrorPanel error=e /> }.into_any(),
-                    Ok(p) => {
-                        let count = p.rows.len();
-                        let next = p.next.clone();
-                        let paged = !query.get_untracked().after.is_empty();
-                        view! {
-                            <div class="card table-card">
-                                <p class="muted small count" data-testid="people-count">
-                                    {match (count, next.is_some() || paged) {
-                                        (0, _) => "No people match.".to_string(),
-                                        (1, false) => "1 person".to_string(),
-                                        (n, false) => format!("{n} people"),
-                                        (n, true) => format!("Showing {n} people on this page"),
-                                    }}
-                                </p>
-                                <table class="data">
-                                    <thead><tr>
-                                        {header("name", "Name")}
-                                        {header("login", "Username")}
-                                        {header("status", "Status")}
-                                        {header("department", "Department")}
-                                        {header("title", "Title")}
-                                        {header("lastLogin", "Last sign-in")}
-                                    </tr></thead>
-                                    <tbody>
-                                        {p.rows.into_iter().map(|r| view! {
-                                            <tr>
-                                                <td><A href=format!("/people/{}", r.id)>{r.name}</A></td>
-                                                <td class="mono">{r.login}</td>
-                                                <td><StatusBadge status=r.status /></td>
-                                                <td>{r.department}</td>
-                                                <td>{r.title}</td>
-                                                <td class="muted">{when(&r.last_login)}</td>
-                                            </tr>
-                                        }).collect_view()}
-                                    </tbody>
-                                </table>
-                                <Show when={let more = next.is_some(); move || paged || more}>
-                                    <nav class="pager" aria-label="Pages">
-                                        <Show when=move || paged>
-                                            <A href=move || query.get().with_after("").href()>"← First page"</A>
-                                        </Show>
-                                        {next.clone().map(|n| view! {
-                                            <A href=move || query.get().with_after(&n).href() attr:class="button ghost">"Next page →"</A>
-                                        })}
-                                    </nav>
+        <Loaded resource=page loading="Loading people…" let:p>
+            {
+                let count = p.rows.len();
+                let next = p.next.clone();
+                let paged = !query.get_untracked().after.is_empty();
+                view! {
+                    <div class="card table-card">
+                        <p class="muted small count" data-testid="people-count">
+                            {match (count, next.is_some() || paged) {
+                                (0, _) => "No people match.".to_string(),
+                                (1, false) => "1 person".to_string(),
+                                (n, false) => format!("{n} people"),
+                                (n, true) => format!("Showing {n} people on this page"),
+                            }}
+                        </p>
+                        <table class="data">
+                            <thead><tr>
+                                {header("name", "Name")}
+                                {header("login", "Username")}
+                                {header("status", "Status")}
+                                {header("department", "Department")}
+                                {header("title", "Title")}
+                                {header("lastLogin", "Last sign-in")}
+                            </tr></thead>
+                            <tbody>
+                                {p.rows.into_iter().map(|r| view! {
+                                    <tr>
+                                        <td><A href=format!("/people/{}", r.id)>{r.name}</A></td>
+                                        <td class="mono">{r.login}</td>
+                                        <td><StatusBadge status=r.status /></td>
+                                        <td>{r.department}</td>
+                                        <td>{r.title}</td>
+                                        <td class="muted">{when(&r.last_login)}</td>
+                                    </tr>
+                                }).collect_view()}
+                            </tbody>
+                        </table>
+                        <Show when={let more = next.is_some(); move || paged || more}>
+                            <nav class="pager" aria-label="Pages">
+                                <Show when=move || paged>
+                                    <A href=move || query.get().with_after("").href()>"← First page"</A>
                                 </Show>
-                            </div>
-                        }
-                        .into_any()
-                    }
+                                {next.clone().map(|n| view! {
+                                    <A href=move || query.get().with_after(&n).href() attr:class="button ghost">"Next page →"</A>
+                                })}
+                            </nav>
+                        </Show>
+                    </div>
                 }
-            })}
-        </Transition>
+                .into_any()
+            }
+        </Loaded>
     }
 }

@@ -1,13 +1,13 @@
 use crate::{
-    approvals::{Ask, RequestDialog},
+    approvals::{Ask, RequestDialog, server::RequestAction},
     error::PortalError,
     groups::GroupRow,
-    layout::ErrorPanel,
+    layout::{Loaded, Placeholder},
     people::{
         ActionView, Mode, Permit, Person,
         server::{ChangeMembership, RunLifecycle, UpdateProfile, get_person, person_groups},
     },
-    ui::{KindBadge, StatusBadge, error_text, use_toasts, when},
+    ui::{KindBadge, StatusBadge, error_text, successes, use_toasts, when},
 };
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -22,20 +22,15 @@ use leptos_router::{
 pub fn PersonPage() -> impl IntoView {
     let params = use_params_map();
     let id = Memo::new(move |_| params.get().get("id").unwrap_or_default());
-    // Bumped after every change so the page re-reads Okta without a reload.
-    let version = RwSignal::new(0u32);
-    let person = Resource::new(move || (id.get(), version.get()), |(id, _)| get_person(id));
+    let changes = Changes::for_page();
+    // Read again whenever one of the page's changes completes, without a reload.
+    let person = Resource::new(move || (id.get(), changes.version()), |(id, _)| get_person(id));
     // Lives outside the re-rendered view so the refresh after the action does not hide it.
     let temp = RwSignal::new(None::<String>);
     view! {
-        <Transition fallback=|| view! { <div class="card skeleton" aria-busy="true">"Loading…"</div> }>
-            {move || Suspend::new(async move {
-                match person.await {
-                    Err(e) => view! { <ErrorPanel error=e /> }.into_any(),
-                    Ok(p) => view! { <PersonView person=p version temp /> }.into_any(),
-                }
-            })}
-        </Transition>
+        <Loaded resource=person let:p>
+            {view! { <PersonView person=p changes temp /> }.into_any()}
+        </Loaded>
         {move || temp.get().map(|t| view! {
             <div class="modal-backdrop">
                 <div class="modal" role="dialog" aria-modal="true" aria-labelledby="temp-title">
@@ -49,8 +44,30 @@ pub fn PersonPage() -> impl IntoView {
     }
 }
 
+/// What the person page can change: made once by the page, so the person is read again
+/// whenever one succeeds. A failure keeps the open dialog or edit form as the person left it.
+#[derive(Clone, Copy)]
+struct Changes {
+    run: ServerAction<RunLifecycle>,
+    save: ServerAction<UpdateProfile>,
+    send: ServerAction<RequestAction>,
+    succeeded: [ReadSignal<usize>; 3],
+}
+
+impl Changes {
+    fn for_page() -> Changes {
+        let (run, save, send) = (ServerAction::new(), ServerAction::new(), ServerAction::new());
+        let succeeded = [successes(run.value()), successes(save.value()), successes(send.value())];
+        Changes { run, save, send, succeeded }
+    }
+
+    fn version(&self) -> usize {
+        self.succeeded.iter().map(|s| s.get()).sum()
+    }
+}
+
 #[component]
-fn PersonView(person: Person, version: RwSignal<u32>, temp: RwSignal<Option<String>>) -> impl IntoView {
+fn PersonView(person: Person, changes: Changes, temp: RwSignal<Option<String>>) -> impl IntoView {
     let query = use_query_map();
     let tab = Memo::new(move |_| query.get().get("tab").unwrap_or_else(|| "profile".into()));
     let id = person.id.clone();
@@ -62,7 +79,7 @@ fn PersonView(person: Person, version: RwSignal<u32>, temp: RwSignal<Option<Stri
     let pending = person.pending.clone();
     view! {
         <Title text=title />
-        <RequestDialog ask on_sent=move |_| version.update(|v| *v += 1) />
+        <RequestDialog ask send=changes.send />
         <section class="card person-head">
             <div class="who-line">
                 <h1 data-testid="person-name">{person.name.clone()}</h1>
@@ -78,7 +95,7 @@ fn PersonView(person: Person, version: RwSignal<u32>, temp: RwSignal<Option<Stri
                 {manager.map(|(mid, name)| view! { <div><dt>"Manager"</dt><dd><A href=format!("/people/{mid}")>{name}</A></dd></div> })}
             </dl>
             {person.fields.iter().find(|f| f.key == "email").filter(|_| person.show_asa).map(|f| view! { <crate::asa::PersonAsaCard email=f.value.clone() /> })}
-            <Actions id=id.clone() login=person.login.clone() actions version temp ask />
+            <Actions id=id.clone() login=person.login.clone() actions run=changes.run temp ask />
             {(!pending.is_empty()).then(|| view! {
                 <div class="pending-requests" data-testid="pending-requests">
                     <strong>"Open requests: "</strong>
@@ -98,7 +115,7 @@ fn PersonView(person: Person, version: RwSignal<u32>, temp: RwSignal<Option<Stri
             "groups" => view! { <PersonGroups id=id.clone() can_manage=person.can_manage_groups permit=person.membership_permit.clone() ask /> }.into_any(),
             "apps" => view! { <super::access::Apps id=id.clone() /> }.into_any(),
             "access" => view! { <super::access::Access id=id.clone() /> }.into_any(),
-            _ => view! { <Profile person=person.clone() version ask /> }.into_any(),
+            _ => view! { <Profile person=person.clone() save=changes.save ask /> }.into_any(),
         }}
     }
 }
@@ -109,32 +126,23 @@ fn Actions(
     id: String,
     login: String,
     actions: Vec<ActionView>,
-    version: RwSignal<u32>,
+    run: ServerAction<RunLifecycle>,
     temp: RwSignal<Option<String>>,
     ask: RwSignal<Option<Ask>>,
 ) -> impl IntoView {
-    let run = ServerAction::<RunLifecycle>::new();
     let target = id.clone();
     let chosen = RwSignal::new(None::<ActionView>);
     let typed = RwSignal::new(String::new());
     let toasts = use_toasts();
     let navigate = use_navigate();
-    Effect::new(move |_| {
-        if let Some(result) = run.value().get() {
-            match result {
-                Ok(outcome) => {
-                    toasts.show(outcome.message.clone(), true);
-                    chosen.set(None);
-                    if outcome.person.is_none() {
-                        navigate("/people", Default::default());
-                        return;
-                    }
-                    temp.set(outcome.temp_password);
-                    version.update(|v| *v += 1);
-                }
-                Err(e) => toasts.show(error_text(&e), false),
-            }
+    crate::ui::on_result(run.value(), move |outcome| {
+        toasts.show(outcome.message.clone(), true);
+        chosen.set(None);
+        if outcome.person.is_none() {
+            navigate("/people", Default::default());
+            return;
         }
+        temp.set(outcome.temp_password);
     });
     let has_actions = !actions.is_empty();
     let login_for_check = login.clone();
@@ -207,27 +215,22 @@ fn Actions(
 
 /// The profile: read view, or an edit form whose errors (Okta's, per field) sit by the field.
 #[component]
-fn Profile(person: Person, version: RwSignal<u32>, ask: RwSignal<Option<Ask>>) -> impl IntoView {
+fn Profile(person: Person, save: ServerAction<UpdateProfile>, ask: RwSignal<Option<Ask>>) -> impl IntoView {
     let editing = RwSignal::new(false);
-    let save = ServerAction::<UpdateProfile>::new();
     let toasts = use_toasts();
     let error = RwSignal::new(None::<PortalError>);
-    Effect::new(move |_| {
-        if let Some(result) = save.value().get() {
-            match result {
-                Ok(_) => {
-                    toasts.show("Profile saved.", true);
-                    error.set(None);
-                    editing.set(false);
-                    version.update(|v| *v += 1);
-                }
-                Err(e) => {
-                    toasts.show(error_text(&e), false);
-                    error.set(Some(e));
-                }
-            }
-        }
-    });
+    crate::ui::on_outcome(
+        save.value(),
+        move |_| {
+            toasts.show("Profile saved.", true);
+            error.set(None);
+            editing.set(false);
+        },
+        move |e| {
+            toasts.show(error_text(&e), false);
+            error.set(Some(e));
+        },
+    );
     let fields = person.fields.clone();
     let can_edit = person.can_edit;
     let permit = StoredValue::new(person.profile_permit.clone());
@@ -323,10 +326,9 @@ fn Profile(person: Person, version: RwSignal<u32>, ask: RwSignal<Option<Ask>>) -
 #[component]
 fn PersonGroups(id: String, can_manage: bool, permit: Permit, ask: RwSignal<Option<Ask>>) -> impl IntoView {
     let request = permit.mode == Mode::Request;
-    let version = RwSignal::new(0u32);
-    let uid = id.clone();
-    let groups = Resource::new(move || version.get(), move |_| person_groups(uid.clone()));
     let change = ServerAction::<ChangeMembership>::new();
+    let uid = id.clone();
+    let groups = Resource::new(move || change.version().get(), move |_| person_groups(uid.clone()));
     // A membership change: at once, or as a request naming the group.
     let change_to = {
         let id = id.clone();
@@ -356,43 +358,31 @@ fn PersonGroups(id: String, can_manage: bool, permit: Permit, ask: RwSignal<Opti
         })
     };
     let toasts = use_toasts();
-    crate::ui::on_result(change.value(), move |msg| {
-        toasts.show(msg, true);
-        version.update(|v| *v += 1);
-    });
+    crate::ui::on_result(change.value(), move |msg| toasts.show(msg, true));
     view! {
         <section class="card">
             <h2>"Groups"</h2>
-            <Transition fallback=|| view! { <p class="muted" aria-busy="true">"Loading groups…"</p> }>
-                {
-                    move || {
-                        Suspend::new(async move {
-                            match groups.await {
-                                Err(e) => view! { <ErrorPanel error=e /> }.into_any(),
-                                Ok(list) => view! {
-                                    <ul class="rows" data-testid="person-groups">
-                                        {list.into_iter().map(|g: GroupRow| {
-                                            let removable = can_manage && g.read_only.is_none();
-                                            let (gid, gname) = (g.id.clone(), g.name.clone());
-                                            view! {
-                                                <li>
-                                                    <A href=format!("/groups/{}", g.id)>{g.name.clone()}</A>
-                                                    <KindBadge kind=g.kind.clone() />
-                                                    {removable.then(|| view! {
-                                                        <button type="button" class="button ghost small" on:click=move |_| {
-                                                            change_to.run((gid.clone(), gname.clone(), false));
-                                                        }>{if request { "Request removal" } else { "Remove" }}</button>
-                                                    })}
-                                                </li>
-                                            }
-                                        }).collect_view()}
-                                    </ul>
-                                }.into_any(),
+            <Loaded resource=groups placeholder=Placeholder::Line loading="Loading groups…" let:list>
+                {view! {
+                    <ul class="rows" data-testid="person-groups">
+                        {list.into_iter().map(|g: GroupRow| {
+                            let removable = can_manage && g.read_only.is_none();
+                            let (gid, gname) = (g.id.clone(), g.name.clone());
+                            view! {
+                                <li>
+                                    <A href=format!("/groups/{}", g.id)>{g.name.clone()}</A>
+                                    <KindBadge kind=g.kind.clone() />
+                                    {removable.then(|| view! {
+                                        <button type="button" class="button ghost small" on:click=move |_| {
+                                            change_to.run((gid.clone(), gname.clone(), false));
+                                        }>{if request { "Request removal" } else { "Remove" }}</button>
+                                    })}
+                                </li>
                             }
-                        })
-                    }
-                }
-            </Transition>
+                        }).collect_view()}
+                    </ul>
+                }.into_any()}
+            </Loaded>
             <Show when=move || can_manage>
                 <crate::groups::GroupPicker on_pick=Callback::new(move |(gid, name): (String, String)| change_to.run((gid, name, true))) />
             </Show>

@@ -71,19 +71,42 @@ pub fn error_text(e: &crate::error::PortalError) -> String {
 
 /// Every action ends in a visible result: a failure becomes a toast quoting its reference;
 /// success runs `on_ok`.
-pub fn on_result<T: 'static>(
+pub fn on_result<T: Clone + 'static>(
     value: impl Get<Value = Option<Result<T, crate::error::PortalError>>> + 'static,
     on_ok: impl Fn(T) + 'static,
 ) {
     let toasts = use_toasts();
-    Effect::new(move |_| {
-        if let Some(result) = value.get() {
-            match result {
-                Ok(v) => on_ok(v),
-                Err(e) => toasts.show(error_text(&e), false),
-            }
-        }
-    });
+    on_outcome(value, on_ok, move |e| toasts.show(error_text(&e), false));
+}
+
+/// How many times an action has succeeded, to key a resource on where a failure must keep what
+/// the person typed (an edit form, a dialog's reason): the resource reads again after each
+/// success only. Where reading again after a failure is harmless, key on `action.version()`.
+pub fn successes<T: Clone + Send + Sync + 'static>(
+    value: impl Get<Value = Option<Result<T, crate::error::PortalError>>> + 'static,
+) -> ReadSignal<usize> {
+    let count = RwSignal::new(0usize);
+    on_outcome(value, move |_| count.update(|n| *n += 1), |_| {});
+    count.read_only()
+}
+
+/// Runs `on_ok` or `on_err` for each result an action completes with from now on, never for
+/// the one it already holds: actions live on the page, so a section drawn again after a
+/// refresh must not repeat the last outcome (a second toast, a temporary password shown again).
+pub fn on_outcome<T: Clone + 'static>(
+    value: impl Get<Value = Option<Result<T, crate::error::PortalError>>> + 'static,
+    on_ok: impl Fn(T) + 'static,
+    on_err: impl Fn(crate::error::PortalError) + 'static,
+) {
+    Effect::watch(
+        move || value.get(),
+        move |result, _, _| match result.clone() {
+            Some(Ok(v)) => on_ok(v),
+            Some(Err(e)) => on_err(e),
+            None => {}
+        },
+        false,
+    );
 }
 
 /// Search as you type: navigates (replacing the history entry) once typing pauses for 300 ms,

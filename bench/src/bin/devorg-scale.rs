@@ -20,11 +20,13 @@ async fn main() -> anyhow::Result<()> {
         redirect_uris: vec![],
         post_logout_redirect_uris: vec![],
         test_control: true,
+        allow_non_loopback: false,
         asa_token_ttl: std::time::Duration::from_secs(3600),
+        clock: Default::default(),
     })
     .await?;
     let base = org.url.as_str().trim_end_matches('/').to_string();
-    let http = reqwest::Client::new();
+    let http = portico_testkit::control_client(org.control_token.as_deref());
     let started = Instant::now();
     let seeded: serde_json::Value = http
         .post(format!("{base}/__devorg/control/seed"))

@@ -9,7 +9,8 @@
 
 use portico_bench::{ms, pct, sample};
 use portico_core::Config;
-use portico_server::{Portal, testkit};
+use portico_server::Portal;
+use portico_testkit as testkit;
 use std::io::Write;
 
 const SAMPLES: usize = 40;

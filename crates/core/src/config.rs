@@ -241,13 +241,17 @@ impl Default for ApprovalsConfig {
 pub struct DevOrgSettings {
     /// Its own loopback address (port 0 picks a free one).
     pub listen: SocketAddr,
-    /// Enables its test-control API (fault injection). Never on in a real deployment.
+    /// Enables its test-control API (fault injection, behind a token printed at start). Never
+    /// on in a real deployment.
     pub test_control: bool,
+    /// Lets `listen` be an address other machines can reach. The demo org signs anyone in with
+    /// a published password, so it stays on loopback unless this is set on purpose.
+    pub allow_non_loopback: bool,
 }
 
 impl Default for DevOrgSettings {
     fn default() -> Self {
-        Self { listen: SocketAddr::from(([127, 0, 0, 1], 3100)), test_control: false }
+        Self { listen: SocketAddr::from(([127, 0, 0, 1], 3100)), test_control: false, allow_non_loopback: false }
     }
 }
 
@@ -337,6 +341,21 @@ impl Config {
         if self.approvals.max_attempts == 0 {
             return Err(ConfigError::Invalid("approvals.max_attempts must be at least 1".into()));
         }
+        if self.okta.is_some() && self.oidc.is_none() {
+            return Err(ConfigError::Invalid(
+                "okta.org_url is set but [oidc] is not: Portico would sign people in against its embedded \
+                 demo org (published passwords) while acting on your real Okta org. Add [oidc] with your \
+                 org's issuer, client_id and client_secret, or remove [okta] to run the demo."
+                    .into(),
+            ));
+        }
+        if self.oidc.is_none() && !self.devorg.listen.ip().is_loopback() && !self.devorg.allow_non_loopback {
+            return Err(ConfigError::Invalid(format!(
+                "devorg.listen {} is not a loopback address: the embedded demo org signs anyone in with a \
+                 published password. Use 127.0.0.1, or set devorg.allow_non_loopback = true on purpose.",
+                self.devorg.listen
+            )));
+        }
         if let Some(okta) = &self.okta {
             if Url::parse(&okta.org_url).is_err() {
                 return Err(ConfigError::Invalid(format!("okta.org_url is not a URL: {}", okta.org_url)));
@@ -405,6 +424,22 @@ mod tests {
             assert_eq!(oidc.client_secret.expose(), "from-env");
             assert_eq!(c.server.listen.port(), 8080);
             assert!(!format!("{oidc:?}").contains("from-env"));
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn the_demo_org_never_stands_in_for_a_real_one_nor_leaves_loopback() {
+        Jail::expect_with(|jail| {
+            let load = || Config::from_figment(Config::figment(None, Env::prefixed("PORTICO_")));
+            jail.create_file("portico.toml", "[okta]\norg_url = \"https://acme.okta.com\"\napi_token = \"x\"\n")?;
+            let err = load().expect_err("a real org with the demo sign-in");
+            assert!(err.to_string().contains("[oidc]"), "{err}");
+            jail.create_file("portico.toml", "[devorg]\nlisten = \"0.0.0.0:3100\"\n")?;
+            let err = load().expect_err("the demo org on every interface");
+            assert!(err.to_string().contains("allow_non_loopback"), "{err}");
+            jail.create_file("portico.toml", "[devorg]\nlisten = \"0.0.0.0:3100\"\nallow_non_loopback = true\n")?;
+            assert!(load().is_ok(), "on purpose");
             Ok(())
         });
     }

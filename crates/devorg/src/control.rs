@@ -6,6 +6,26 @@ use axum::{Json, extract::State, http::StatusCode};
 use serde::Deserialize;
 use std::sync::Arc;
 
+/// Every control call carries the token minted at start (`Authorization: Bearer <token>`), so
+/// only whoever started the org can make it misbehave.
+pub async fn require_token(
+    State(state): State<Arc<OrgState>>,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let given = req
+        .headers()
+        .get(axum::http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(crate::ids::sha256_hex);
+    match (&state.control_token_hash, given) {
+        (Some(want), Some(got)) if *want == got => next.run(req).await,
+        _ => (StatusCode::UNAUTHORIZED, "the control API needs the token printed at start").into_response(),
+    }
+}
+
 /// What the token endpoint should get wrong in the ID tokens it issues.
 #[derive(Clone, Copy, Debug, Default, Deserialize, PartialEq, Eq)]
 #[serde(rename_all = "snake_case")]
@@ -88,7 +108,7 @@ pub async fn set_user_status(
     if !STATUSES.contains(&body.status.as_str()) {
         return Err((StatusCode::BAD_REQUEST, format!("unknown status {}", body.status)));
     }
-    let now = crate::ids::okta_time(chrono::Utc::now());
+    let now = state.now();
     let done = sqlx::query("UPDATE users SET status = ?2, status_changed = ?3, last_updated = ?3 WHERE id = ?1")
         .bind(&id)
         .bind(&body.status)
@@ -194,7 +214,9 @@ fn reset_header(v: u64) -> axum::http::HeaderValue {
 
 /// Wipes people, groups and consents and seeds the demo org again (keys and tokens stay).
 pub async fn reset(State(state): State<Arc<OrgState>>) -> Result<StatusCode, (StatusCode, String)> {
-    crate::seed::reset(&state.db).await.map_err(|e| (StatusCode::INTERNAL_SERVER_ERROR, format!("{e:#}")))?;
+    crate::seed::reset(&state.db, state.clock.now())
+        .await
+        .map_err(|e| (StatusCode::INTERNAL_SERVER_ERROR, format!("{e:#}")))?;
     state.rate.lock().await.reset_windows();
     state.faults.lock().await.clear();
     Ok(StatusCode::NO_CONTENT)
@@ -213,7 +235,7 @@ pub async fn seed_bulk(
     Json(body): Json<BulkSeed>,
 ) -> Result<Json<serde_json::Value>, (StatusCode, String)> {
     let started = std::time::Instant::now();
-    crate::seed::bulk(&state.db, body.users, body.groups)
+    crate::seed::bulk(&state.db, body.users, body.groups, state.clock.now())
         .await
         .map_err(|e| (StatusCode::INTERNAL_SERVER_ERROR, format!("{e:#}")))?;
     Ok(Json(serde_json::json!({
@@ -249,7 +271,7 @@ pub async fn register_service_app(
         .bind(&app.name)
         .bind(app.jwks.to_string())
         .bind(serde_json::json!(app.scopes).to_string())
-        .bind(crate::ids::okta_time(chrono::Utc::now()))
+        .bind(state.now())
         .execute(&state.db)
         .await
         .map_err(|e| (StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?;

@@ -168,8 +168,7 @@ pub async fn record_sign_in(db: &SqlitePool, user_id: &str, at: &str) -> sqlx::R
 }
 
 /// Replaces the demo admin API token with a freshly minted one; only its hash is kept.
-pub async fn replace_demo_api_token(db: &SqlitePool, token: &str) -> sqlx::Result<()> {
-    let now = crate::ids::okta_time(chrono::Utc::now());
+pub async fn replace_demo_api_token(db: &SqlitePool, token: &str, now: &str) -> sqlx::Result<()> {
     sqlx::query(
         "INSERT INTO api_tokens (id, name, token_hash, user_id, created) VALUES (?1, 'demo', ?2, \
          (SELECT u.id FROM users u WHERE u.login = ?3), ?4) \

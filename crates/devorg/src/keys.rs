@@ -80,7 +80,7 @@ pub struct KeyRing {
 }
 
 impl KeyRing {
-    pub async fn load_or_create(db: &SqlitePool) -> anyhow::Result<KeyRing> {
+    pub async fn load_or_create(db: &SqlitePool, now: &str) -> anyhow::Result<KeyRing> {
         let row = sqlx::query("SELECT private_pem FROM signing_keys ORDER BY created DESC LIMIT 1")
             .fetch_optional(db)
             .await?;
@@ -94,7 +94,7 @@ impl KeyRing {
         sqlx::query("INSERT INTO signing_keys (kid, private_pem, created) VALUES (?1, ?2, ?3)")
             .bind(&key.kid)
             .bind(pem.as_str())
-            .bind(crate::ids::okta_time(chrono::Utc::now()))
+            .bind(now)
             .execute(db)
             .await?;
         Ok(KeyRing { active: key })

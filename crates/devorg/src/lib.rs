@@ -30,10 +30,17 @@ pub struct DevOrgConfig {
     pub redirect_uris: Vec<String>,
     /// Where `/oauth2/v1/logout` may send people back to.
     pub post_logout_redirect_uris: Vec<String>,
-    /// Enables `/__devorg/control/*` (fault injection for tests). Off by default.
+    /// Enables `/__devorg/control/*` (fault injection for tests), behind a bearer token
+    /// minted at each start ([`DevOrg::control_token`]). Off by default.
     pub test_control: bool,
+    /// Lets `listen` be an address other machines can reach (it is refused otherwise: the demo
+    /// org signs anyone in with a published password).
+    pub allow_non_loopback: bool,
     /// Lifetime of ASA service-user tokens (short in tests, to exercise renewal).
     pub asa_token_ttl: std::time::Duration,
+    /// The time the org records and signs with: the portal's clock, so a test that moves time
+    /// moves it for both.
+    pub clock: portico_clock::Clock,
 }
 
 /// What a running embedded org tells its starter: where it is and how to talk to it.
@@ -45,6 +52,8 @@ pub struct DevOrg {
     pub api_token: String,
     /// The ASA team's service-user API key (`key_id`, `key_secret`), minted at each start.
     pub asa_key: (String, String),
+    /// With `test_control`: the bearer token `/__devorg/control/*` requires, minted at each start.
+    pub control_token: Option<String>,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
     task: tokio::task::JoinHandle<()>,
 }
@@ -65,6 +74,8 @@ pub(crate) struct OrgState {
     pub codes: Mutex<HashMap<String, oidc::IssuedCode>>,
     pub access_tokens: Mutex<HashMap<String, oidc::AccessGrant>>,
     pub control: Option<Mutex<control::Faults>>,
+    /// SHA-256 of the control API's bearer token.
+    pub control_token_hash: Option<String>,
     pub rate: Mutex<api::RateLimits>,
     pub faults: Mutex<Vec<control::Fault>>,
     /// Access tokens issued to service apps (client credentials).
@@ -73,24 +84,47 @@ pub(crate) struct OrgState {
     pub used_jtis: Mutex<std::collections::HashSet<String>>,
     pub asa_tokens: Mutex<HashMap<String, asa::AsaToken>>,
     pub asa_token_ttl: std::time::Duration,
+    pub clock: portico_clock::Clock,
+}
+
+impl OrgState {
+    /// Now, in Okta's timestamp format.
+    pub fn now(&self) -> String {
+        ids::okta_time(self.clock.now())
+    }
+
+    /// Now, in seconds since the epoch (token claims).
+    pub fn now_secs(&self) -> i64 {
+        self.clock.now().timestamp()
+    }
 }
 
 impl DevOrg {
     /// Opens (or creates and seeds) the org's database and serves it on `config.listen`.
     pub async fn start(config: DevOrgConfig) -> anyhow::Result<DevOrg> {
+        if !config.listen.ip().is_loopback() && !config.allow_non_loopback {
+            anyhow::bail!(
+                "embedded org: {} is not a loopback address; it signs anyone in with a published password \
+                 (allow it on purpose with devorg.allow_non_loopback)",
+                config.listen
+            );
+        }
         let listener = TcpListener::bind(config.listen)
             .await
             .with_context(|| format!("embedded org: cannot listen on {}", config.listen))?;
         let addr = listener.local_addr()?;
         let issuer = Url::parse(&format!("http://{addr}"))?;
         let db = db::open(&config.data_dir).await?;
-        seed::seed_if_empty(&db).await?;
-        let keys = keys::KeyRing::load_or_create(&db).await?;
+        let started = config.clock.now();
+        let stamp = ids::okta_time(started);
+        seed::seed_if_empty(&db, started).await?;
+        let keys = keys::KeyRing::load_or_create(&db, &stamp).await?;
         let client_secret = ids::random_token(40);
+        let control_token = config.test_control.then(|| ids::random_token(40));
         let api_token = ids::random_token(42);
-        db::replace_demo_api_token(&db, &api_token).await?;
+        db::replace_demo_api_token(&db, &api_token, &stamp).await?;
         asa::seed::seed_if_empty(&db).await?;
-        let asa_key = asa::seed::replace_service_key(&db).await?;
+        let asa_key = asa::seed::replace_service_key(&db, started).await?;
 
         let state = Arc::new(OrgState {
             db,
@@ -103,12 +137,14 @@ impl DevOrg {
             codes: Mutex::default(),
             access_tokens: Mutex::default(),
             control: config.test_control.then(Mutex::default),
+            control_token_hash: control_token.as_deref().map(ids::sha256_hex),
             rate: Mutex::default(),
             faults: Mutex::default(),
             service_tokens: Mutex::default(),
             used_jtis: Mutex::default(),
             asa_tokens: Mutex::default(),
             asa_token_ttl: config.asa_token_ttl,
+            clock: config.clock,
         });
         // Paths are normalised before routing: SDKs configured with a trailing slash send `//api`.
         let app = tower::ServiceExt::<axum::extract::Request>::map_request(router(state), api::normalise_path);
@@ -134,6 +170,7 @@ impl DevOrg {
             client_secret,
             api_token,
             asa_key,
+            control_token,
             shutdown: Some(tx),
             task,
         })
@@ -172,7 +209,7 @@ fn router(state: Arc<OrgState>) -> axum::Router {
         .route("/oauth2/v1/userinfo", get(oidc::userinfo).post(oidc::userinfo))
         .route("/oauth2/v1/logout", get(oidc::logout));
     if state.control.is_some() {
-        router = router
+        let control = axum::Router::new()
             .route("/__devorg/control/oidc", post(control::set_oidc_faults))
             .route("/__devorg/control/rate_limits", post(control::set_rate_limit))
             .route("/__devorg/control/users/{id}/status", post(control::set_user_status))
@@ -181,7 +218,8 @@ fn router(state: Arc<OrgState>) -> axum::Router {
             .route("/__devorg/control/seed", post(control::seed_bulk))
             .route("/__devorg/control/service_apps", post(control::register_service_app))
             .route("/__devorg/control/asa_tokens", axum::routing::delete(control::revoke_asa_tokens))
-            .layer(from_fn_with_state(state.clone(), control::inject_faults));
+            .route_layer(from_fn_with_state(state.clone(), control::require_token));
+        router = router.merge(control).layer(from_fn_with_state(state.clone(), control::inject_faults));
     }
     router.with_state(state)
 }

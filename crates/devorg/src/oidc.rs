@@ -7,7 +7,7 @@ use crate::{
     OrgState, PORTAL_CLIENT_ID,
     control::IdTokenFault,
     db, html,
-    ids::{okta_time, random_token, sha256_hex},
+    ids::{random_token, sha256_hex},
 };
 use argon2::{Argon2, PasswordHash, PasswordVerifier};
 use axum::{
@@ -308,7 +308,7 @@ pub async fn sign_in(State(state): State<Arc<OrgState>>, Form(form): Form<SignIn
     let Some(txn) = state.pending.lock().await.remove(&form.txn) else {
         return error_page(StatusCode::BAD_REQUEST, "This sign-in was already completed.");
     };
-    if let Err(e) = db::record_sign_in(&state.db, &user_id, &okta_time(chrono::Utc::now())).await {
+    if let Err(e) = db::record_sign_in(&state.db, &user_id, &state.now()).await {
         tracing::warn!(error = %e, "could not record last sign-in");
     }
     let code = random_token(43);
@@ -430,7 +430,7 @@ pub async fn token(State(state): State<Arc<OrgState>>, headers: HeaderMap, Form(
             return oauth_error(StatusCode::INTERNAL_SERVER_ERROR, "server_error", "Try again.");
         }
     };
-    let now = chrono::Utc::now().timestamp();
+    let now = state.now_secs();
     let (fault, rogue) = match &state.control {
         Some(control) => {
             let f = control.lock().await;

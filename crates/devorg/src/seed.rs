@@ -166,13 +166,12 @@ pub fn hash_password(password: &str) -> anyhow::Result<String> {
 }
 
 /// Seeds the demo org into an empty database; a database that has people is left alone.
-pub async fn seed_if_empty(db: &SqlitePool) -> anyhow::Result<()> {
+pub async fn seed_if_empty(db: &SqlitePool, now: chrono::DateTime<Utc>) -> anyhow::Result<()> {
     let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users").fetch_one(db).await?;
     if count > 0 {
         return Ok(());
     }
     let hash = tokio::task::spawn_blocking(|| hash_password(DEMO_PASSWORD)).await??;
-    let now = Utc::now();
     let mut tx = db.begin().await?;
 
     let mut group_ids = HashMap::new();
@@ -240,7 +239,7 @@ pub async fn seed_if_empty(db: &SqlitePool) -> anyhow::Result<()> {
                 .await?;
         }
     }
-    seed_apps_and_consents(&mut tx, &user_ids).await?;
+    seed_apps_and_consents(&mut tx, &user_ids, now).await?;
     tx.commit().await?;
     tracing::info!(people = PEOPLE.len(), groups = GROUPS.len(), "embedded org seeded");
     Ok(())
@@ -258,8 +257,8 @@ const APPS: &[(&str, &str, &str)] = &[
 async fn seed_apps_and_consents(
     tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
     user_ids: &HashMap<&str, String>,
+    now: chrono::DateTime<Utc>,
 ) -> anyhow::Result<()> {
-    let now = Utc::now();
     for (local, _, _, status, ..) in PEOPLE {
         if *status == "DEPROVISIONED" {
             continue;
@@ -309,13 +308,13 @@ async fn seed_apps_and_consents(
 
 /// Deletes every person, group and consent and seeds the demo org again. The API tokens stay,
 /// re-pointed at the new admin.
-pub async fn reset(db: &SqlitePool) -> anyhow::Result<()> {
+pub async fn reset(db: &SqlitePool, now: chrono::DateTime<Utc>) -> anyhow::Result<()> {
     let mut tx = db.begin().await?;
     for table in ["group_members", "app_links", "grants", "refresh_tokens", "users", "groups", "system_log"] {
         sqlx::query(&format!("DELETE FROM {table}")).execute(&mut *tx).await?;
     }
     tx.commit().await?;
-    seed_if_empty(db).await?;
+    seed_if_empty(db, now).await?;
     sqlx::query("UPDATE api_tokens SET user_id = (SELECT id FROM users WHERE login = ?1)")
         .bind(ADMIN_LOGIN)
         .execute(db)
@@ -359,10 +358,9 @@ const STATUSES: &[&str] = &[
 
 /// Adds `users` synthetic people (varied names, departments and statuses; each in `Everyone`
 /// and two of the new groups) and `groups` OKTA_GROUPs, in batched multi-row inserts.
-pub async fn bulk(db: &SqlitePool, users: usize, groups: usize) -> anyhow::Result<()> {
+pub async fn bulk(db: &SqlitePool, users: usize, groups: usize, now: chrono::DateTime<Utc>) -> anyhow::Result<()> {
     const BATCH: usize = 400;
     let hash = tokio::task::spawn_blocking(|| hash_password(DEMO_PASSWORD)).await??;
-    let now = Utc::now();
     let stamp = okta_time(now);
     let run = crate::ids::random_token(4).to_lowercase();
     let mut tx = db.begin().await?;

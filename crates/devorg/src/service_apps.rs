@@ -126,7 +126,7 @@ pub async fn client_credentials(
     let Some(claims) = verify_jws(assertion, &keys) else {
         return invalid_client("The client_assertion signature is invalid.");
     };
-    let now = chrono::Utc::now().timestamp();
+    let now = state.now_secs();
     if claims["sub"].as_str() != Some(client_id.as_str()) {
         return invalid_client("The client_assertion sub claim must match the client_id.");
     }

@@ -3,7 +3,7 @@
 //! System Log), leave the same audit record (action, before, after, result, Okta's request id)
 //! and keep the same promise (an expired password's temporary password reaches whoever asked).
 use crate::approvals::{decide, wait_for};
-use crate::helpers::*;
+use crate::helpers::{fns::*, *};
 use portico_app::{approvals::server::RequestAction, people::server::RunLifecycle};
 use portico_vocab::{LifecycleOp, PolicyAction, UserStatus};
 use reqwest::StatusCode;
@@ -155,7 +155,7 @@ async fn every_lifecycle_operation_runs_the_same_way_directly_and_approved() {
             assert_eq!(d.2.as_deref(), Some(after.as_str()), "{op}: status after");
         }
         // …and the same promise kept.
-        let reveal = desk.call_with("requests/reveal", &[("id", &request_id)]).await;
+        let reveal = desk.call_fn(RevealTempPassword { id: request_id.clone() }).await;
         if op == LifecycleOp::ExpirePassword {
             let direct_temp = outcome["temp_password"].as_str().unwrap_or_default().to_string();
             assert!(!direct_temp.is_empty(), "the direct run shows a temporary password");
@@ -169,7 +169,7 @@ async fn every_lifecycle_operation_runs_the_same_way_directly_and_approved() {
                 .expect("query")
                 .unwrap_or_default();
             assert!(sealed.is_empty(), "shown once, then erased");
-            let again = desk.call_with("requests/reveal", &[("id", &request_id)]).await;
+            let again = desk.call_fn(RevealTempPassword { id: request_id.clone() }).await;
             assert_eq!(again.status(), StatusCode::CONFLICT, "only once");
             assert_eq!(audited(&db, "request.reveal", "ok", &request_id).await, 1, "the reveal is audited");
         } else {
@@ -206,7 +206,7 @@ async fn a_waiting_temporary_password_is_sealed_and_only_its_requester_sees_it()
         .expect("kept for the requester");
     assert!(sealed.len() > 24 + 16, "nonce, ciphertext and tag");
     // The approver (and anyone else) is refused, and the refusal is audited.
-    let other = admin.call_with("requests/reveal", &[("id", &request_id)]).await;
+    let other = admin.call_fn(RevealTempPassword { id: request_id.clone() }).await;
     assert_eq!(other.status(), StatusCode::FORBIDDEN);
     let refused: i64 =
         sqlx::query_scalar("SELECT COUNT(*) FROM audit_events WHERE action = 'request.reveal' AND result = 'refused'")
@@ -215,9 +215,10 @@ async fn a_waiting_temporary_password_is_sealed_and_only_its_requester_sees_it()
             .expect("count");
     assert_eq!(refused, 1);
     // The requester's page offers it once.
-    let page: Value = desk.call_with("requests/get", &[("id", &request_id)]).await.json().await.expect("json");
+    let page: Value = desk.call_fn(GetRequest { id: request_id.clone() }).await.json().await.expect("json");
     assert_eq!(page["can_reveal"], true);
-    let password: String = desk.call_with("requests/reveal", &[("id", &request_id)]).await.json().await.expect("json");
+    let password: String =
+        desk.call_fn(RevealTempPassword { id: request_id.clone() }).await.json().await.expect("json");
     // It is the password Okta set: the person signs in with it (and must then choose their own).
     let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client");
     let authorize = app.start_login(None).await;
@@ -231,6 +232,6 @@ async fn a_waiting_temporary_password_is_sealed_and_only_its_requester_sees_it()
     let text = signin.text().await.unwrap_or_default();
     // The org checks the password before it says the password must change.
     assert!(text.contains("Your password has expired"), "the temporary password is the one Okta set: {text}");
-    let page: Value = desk.call_with("requests/get", &[("id", &request_id)]).await.json().await.expect("json");
+    let page: Value = desk.call_fn(GetRequest { id: request_id.clone() }).await.json().await.expect("json");
     assert_eq!(page["can_reveal"], false, "gone once shown");
 }

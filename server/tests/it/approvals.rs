@@ -2,7 +2,7 @@
 //! chain, concurrent approvals, a crash mid-execution, expiry, cancellation, stale state,
 //! retries, out-of-scope managers and webhook notifications. "Ran once" is counted in the
 //! org's own System Log, which survives restarts.
-use crate::helpers::*;
+use crate::helpers::{fns::*, *};
 use portico_app::audit::{AuditFilter, SearchAudit};
 use reqwest::StatusCode;
 use serde_json::Value;
@@ -21,22 +21,26 @@ async fn json(res: reqwest::Response) -> (StatusCode, Value) {
 
 /// Asks for `action` on `target` as `who`; returns the request id.
 pub(crate) async fn request(who: &Session, action: &str, target: &str, reason: &str) -> String {
-    let (status, req) =
-        json(who.call_with("requests/new", &[("action", action), ("target", target), ("reason", reason)]).await).await;
+    let (status, req) = json(
+        who.call_fn(RequestAction {
+            action: PolicyAction::parse(action).expect("action"),
+            target: target.to_string(),
+            reason: reason.to_string(),
+            group: None,
+            add: None,
+            status: None,
+            changes: None,
+        })
+        .await,
+    )
+    .await;
     assert_eq!(status, StatusCode::OK, "{req}");
     assert_eq!(req["status"], "pending");
     req["id"].as_str().expect("id").to_string()
 }
 
 pub(crate) async fn decide(who: &Session, id: &str, approve: bool, comment: &str) -> (StatusCode, Value) {
-    json(
-        who.call_with(
-            "requests/decide",
-            &[("id", id), ("approve", if approve { "true" } else { "false" }), ("comment", comment)],
-        )
-        .await,
-    )
-    .await
+    json(who.call_fn(DecideRequest { id: id.to_string(), approve, comment: comment.to_string() }).await).await
 }
 
 /// The request's status as stored (read from the database, so polling calls nothing upstream).
@@ -58,7 +62,7 @@ pub(crate) async fn wait_for(db: &sqlx::SqlitePool, id: &str, want: &str) {
 async fn okta_status(app: &TestApp, login: &str) -> String {
     let admin = app.session(ADMIN).await;
     let id = app.user_id(login).await;
-    let (_, person) = json(admin.call_with("people/get", &[("id", &id)]).await).await;
+    let (_, person) = json(admin.call_fn(GetPerson { id: id.clone() }).await).await;
     person["status"].as_str().expect("status").to_string()
 }
 
@@ -69,25 +73,48 @@ async fn a_manager_approves_a_help_desk_deactivation_and_it_runs_once() {
     let ed = app.user_id("ed.engineer@portico.example").await;
 
     // Help desk may not deactivate directly; the refusal says how to ask.
-    let (status, err) = json(desk.call_with("people/lifecycle", &[("id", &ed), ("op", "deactivate")]).await).await;
+    let (status, err) =
+        json(desk.call_fn(RunLifecycle { id: ed.clone(), op: LifecycleOp::Deactivate, confirm_login: None }).await)
+            .await;
     assert_eq!(status, StatusCode::FORBIDDEN);
     assert!(err["message"].as_str().expect("msg").contains("approval"), "{err}");
     // A reason is required by the default policy.
-    let (status, err) =
-        json(desk.call_with("requests/new", &[("action", "deactivate"), ("target", &ed), ("reason", " ")]).await).await;
+    let (status, err) = json(
+        desk.call_fn(RequestAction {
+            action: PolicyAction::Lifecycle(LifecycleOp::Deactivate),
+            target: ed.clone(),
+            reason: " ".into(),
+            group: None,
+            add: None,
+            status: None,
+            changes: None,
+        })
+        .await,
+    )
+    .await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert_eq!(err["fields"][0][0], "reason");
 
     let id = request(&desk, "deactivate", &ed, "Left the company on Friday").await;
     // One open request per target and action.
-    let (status, err) =
-        json(desk.call_with("requests/new", &[("action", "deactivate"), ("target", &ed), ("reason", "again")]).await)
-            .await;
+    let (status, err) = json(
+        desk.call_fn(RequestAction {
+            action: PolicyAction::Lifecycle(LifecycleOp::Deactivate),
+            target: ed.clone(),
+            reason: "again".into(),
+            group: None,
+            add: None,
+            status: None,
+            changes: None,
+        })
+        .await,
+    )
+    .await;
     assert_eq!(status, StatusCode::CONFLICT);
     assert!(err["message"].as_str().expect("msg").contains(&id), "{err}");
 
     // It waits on Maria (Ed's manager), not on the requester nor on another manager.
-    let (_, inbox) = json(maria.call_with("requests/inbox", &[]).await).await;
+    let (_, inbox) = json(maria.call_fn(Inbox {}).await).await;
     let waiting = &inbox[0];
     assert_eq!(waiting["id"], id.as_str());
     assert_eq!(waiting["requester"], "Hal Helpdesk");
@@ -95,7 +122,7 @@ async fn a_manager_approves_a_help_desk_deactivation_and_it_runs_once() {
     assert_eq!(waiting["target_status"], "ACTIVE");
     assert_eq!(waiting["target_status_after"], "DEPROVISIONED");
     assert_eq!(waiting["can_decide"], true);
-    let (_, none) = json(marcus.call_with("requests/inbox", &[]).await).await;
+    let (_, none) = json(marcus.call_fn(Inbox {}).await).await;
     assert_eq!(none.as_array().expect("list").len(), 0);
     let (status, err) = decide(&desk, &id, true, "").await;
     assert_eq!(status, StatusCode::FORBIDDEN);
@@ -116,7 +143,7 @@ async fn a_manager_approves_a_help_desk_deactivation_and_it_runs_once() {
     assert_eq!(status, StatusCode::CONFLICT, "a decided request cannot be decided again");
 
     // The requester sees the outcome.
-    let (_, mine) = json(desk.call_with("requests/mine", &[]).await).await;
+    let (_, mine) = json(desk.call_fn(MyRequests {}).await).await;
     assert_eq!(mine[0]["status"], "done");
     assert!(mine[0]["result"].as_str().expect("result").contains("deactivated"), "{mine}");
 
@@ -247,17 +274,25 @@ async fn expired_cancelled_and_stale_requests_do_not_run() {
     assert_eq!(stored_status(&db, &expired).await, "expired");
     // Help desk resets MFA at once: there is nothing to request.
     let (status, _) = json(
-        desk.call_with("requests/new", &[("action", "reset_factors"), ("target", &erin), ("reason", "Lost phone")])
-            .await,
+        desk.call_fn(RequestAction {
+            action: PolicyAction::Lifecycle(LifecycleOp::ResetFactors),
+            target: erin.clone(),
+            reason: "Lost phone".into(),
+            group: None,
+            add: None,
+            status: None,
+            changes: None,
+        })
+        .await,
     )
     .await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
 
     // Cancelled: only the requester cancels; then nobody can approve it.
     let cancelled = request(&maria, "deactivate", &eli, "Leaving").await;
-    let (status, _) = json(desk.call_with("requests/cancel", &[("id", &cancelled)]).await).await;
+    let (status, _) = json(desk.call_fn(CancelRequest { id: cancelled.clone() }).await).await;
     assert_eq!(status, StatusCode::FORBIDDEN);
-    let (status, view) = json(maria.call_with("requests/cancel", &[("id", &cancelled)]).await).await;
+    let (status, view) = json(maria.call_fn(CancelRequest { id: cancelled.clone() }).await).await;
     assert_eq!((status, view["status"].as_str()), (StatusCode::OK, Some("cancelled")));
     let admin = app.session(ADMIN).await;
     let (status, _) = decide(&admin, &cancelled, true, "").await;
@@ -309,7 +344,7 @@ async fn upstream_failures_are_retried_then_reported_with_oktas_message() {
     let id = request(&desk, "deactivate", &eli, "Left").await;
     decide(&maria, &id, true, "").await;
     wait_for(&db, &id, "failed").await;
-    let (_, mine) = json(desk.call_with("requests/mine", &[]).await).await;
+    let (_, mine) = json(desk.call_fn(MyRequests {}).await).await;
     let failed = mine.as_array().expect("list").iter().find(|r| r["id"] == id.as_str()).expect("listed").clone();
     assert!(failed["result"].as_str().expect("result").starts_with("Okta:"), "{failed}");
     assert_eq!(app.okta_events(DEACTIVATE, &eli).await, 0);
@@ -324,7 +359,7 @@ async fn managers_act_only_on_their_people() {
     let (ed, ivy) = (app.user_id("ed.engineer@portico.example").await, app.user_id("ivy.intern@portico.example").await);
 
     // Maria sees Ed, may unlock-style actions at once and request the rest.
-    let (status, person) = json(maria.call_with("people/get", &[("id", &ed)]).await).await;
+    let (status, person) = json(maria.call_fn(GetPerson { id: ed.clone() }).await).await;
     assert_eq!(status, StatusCode::OK, "{person}");
     let mode = |op: &str| {
         person["actions"].as_array().expect("actions").iter().find(|a| a["op"] == op).map(|a| a["mode"].clone())
@@ -332,27 +367,44 @@ async fn managers_act_only_on_their_people() {
     assert_eq!(mode("reset_password"), Some(Value::from("Run")));
     assert_eq!(mode("deactivate"), Some(Value::from("Request")));
     assert_eq!(mode("delete"), None);
-    let (_, people) = json(maria.call_with("requests/my-people", &[]).await).await;
+    let (_, people) = json(maria.call_fn(MyPeople {}).await).await;
     let mut names: Vec<&str> =
         people.as_array().expect("rows").iter().map(|r| r["name"].as_str().expect("name")).collect();
     names.sort();
     assert_eq!(names, vec!["Ed Engineer", "Eli Engineer", "Emma Engineer", "Erin Engineer"]);
     // Ivy reports to Ed: two levels are off by default.
-    let (status, _) = json(maria.call_with("people/get", &[("id", &ivy)]).await).await;
+    let (status, _) = json(maria.call_fn(GetPerson { id: ivy.clone() }).await).await;
     assert_eq!(status, StatusCode::FORBIDDEN);
 
     // Marcus manages other people: Ed is out of his scope for reading, acting and requesting.
-    let (status, err) = json(marcus.call_with("people/get", &[("id", &ed)]).await).await;
+    let (status, err) = json(marcus.call_fn(GetPerson { id: ed.clone() }).await).await;
     assert_eq!(status, StatusCode::FORBIDDEN, "{err}");
-    let (status, _) = json(marcus.call_with("people/groups", &[("id", &ed)]).await).await;
+    let (status, _) = json(marcus.call_fn(PersonGroups { id: ed.clone() }).await).await;
     assert_eq!(status, StatusCode::FORBIDDEN);
-    let (status, _) = json(marcus.call_with("people/lifecycle", &[("id", &ed), ("op", "reset_password")]).await).await;
+    let (status, _) = json(
+        marcus.call_fn(RunLifecycle { id: ed.clone(), op: LifecycleOp::ResetPassword, confirm_login: None }).await,
+    )
+    .await;
     assert_eq!(status, StatusCode::FORBIDDEN);
-    let (status, _) =
-        json(marcus.call_with("requests/new", &[("action", "deactivate"), ("target", &ed), ("reason", "x")]).await)
-            .await;
+    let (status, _) = json(
+        marcus
+            .call_fn(RequestAction {
+                action: PolicyAction::Lifecycle(LifecycleOp::Deactivate),
+                target: ed.clone(),
+                reason: "x".into(),
+                group: None,
+                add: None,
+                status: None,
+                changes: None,
+            })
+            .await,
+    )
+    .await;
     assert_eq!(status, StatusCode::FORBIDDEN);
-    let (status, _) = json(marcus.call_with("people/search", &[("query[q]", "ed")]).await).await;
+    let (status, _) = json(
+        marcus.call_fn(SearchPeople { query: PeopleQuery { q: "ed".into(), ..Default::default() }, limit: None }).await,
+    )
+    .await;
     assert_eq!(status, StatusCode::FORBIDDEN, "managers list their people, not everyone");
     // Every refusal is in the audit trail.
     let admin = app.session(ADMIN).await;
@@ -365,9 +417,9 @@ async fn managers_act_only_on_their_people() {
     let deep = spawn_app_with(|c| c.delegation.levels = 2).await;
     let maria = deep.session(MARIA).await;
     let ivy = deep.user_id("ivy.intern@portico.example").await;
-    let (status, _) = json(maria.call_with("people/get", &[("id", &ivy)]).await).await;
+    let (status, _) = json(maria.call_fn(GetPerson { id: ivy.clone() }).await).await;
     assert_eq!(status, StatusCode::OK);
-    let (_, people) = json(maria.call_with("requests/my-people", &[]).await).await;
+    let (_, people) = json(maria.call_fn(MyPeople {}).await).await;
     let via =
         people.as_array().expect("rows").iter().find(|r| r["id"] == ivy.as_str()).expect("ivy listed")["via"].clone();
     assert_eq!(via, "Reports to Ed Engineer");
@@ -415,22 +467,21 @@ async fn group_and_server_access_changes_go_through_requests_too() {
     let (desk, maria, admin) = (app.session(HELPDESK).await, app.session(MARIA).await, app.session(ADMIN).await);
     let db = app.db().await;
     let ed = app.user_id("ed.engineer@portico.example").await;
-    let (_, groups) = json(admin.call_with("groups/search", &[("q", "Sales"), ("after", "")]).await).await;
+    let (_, groups) = json(admin.call_fn(SearchGroups { q: "Sales".into(), after: "".into() }).await).await;
     let sales = groups["rows"][0]["id"].as_str().expect("Sales group").to_string();
 
     // A manager asks to add their report to a group; an admin approves; Okta has the member.
     let (status, req) = json(
         maria
-            .call_with(
-                "requests/new",
-                &[
-                    ("action", "membership"),
-                    ("target", &ed),
-                    ("reason", "Joins the deal desk"),
-                    ("group", &sales),
-                    ("add", "true"),
-                ],
-            )
+            .call_fn(RequestAction {
+                action: PolicyAction::Membership,
+                target: ed.clone(),
+                reason: "Joins the deal desk".into(),
+                group: Some(sales.clone()),
+                add: Some(true),
+                status: None,
+                changes: None,
+            })
             .await,
     )
     .await;
@@ -442,15 +493,20 @@ async fn group_and_server_access_changes_go_through_requests_too() {
     let (status, _) = decide(&admin, &id, true, "").await;
     assert_eq!(status, StatusCode::OK);
     wait_for(&db, &id, "done").await;
-    let (_, eds) = json(admin.call_with("people/groups", &[("id", &ed)]).await).await;
+    let (_, eds) = json(admin.call_fn(PersonGroups { id: ed.clone() }).await).await;
     assert!(eds.as_array().expect("groups").iter().any(|g| g["name"] == "Sales"), "{eds}");
 
     // Help desk asks to disable an ASA account; an admin approves; ASA has it disabled.
     let (status, req) = json(
-        desk.call_with(
-            "requests/new",
-            &[("action", "asa_status"), ("target", "Sam.Sales"), ("reason", "Laptop stolen"), ("status", "DISABLED")],
-        )
+        desk.call_fn(RequestAction {
+            action: PolicyAction::AsaStatus,
+            target: "Sam.Sales".into(),
+            reason: "Laptop stolen".into(),
+            group: None,
+            add: None,
+            status: Some("DISABLED".into()),
+            changes: None,
+        })
         .await,
     )
     .await;
@@ -459,16 +515,21 @@ async fn group_and_server_access_changes_go_through_requests_too() {
     let (status, _) = decide(&admin, &id, true, "").await;
     assert_eq!(status, StatusCode::OK);
     wait_for(&db, &id, "done").await;
-    let (_, sam) = json(admin.call_with("asa/user", &[("name", "Sam.Sales")]).await).await;
+    let (_, sam) = json(admin.call_fn(AsaUser { name: "Sam.Sales".into() }).await).await;
     assert_eq!(sam["user"]["status"], "DISABLED");
 
     // Managers have no say over server access in the default policy.
     let (status, _) = json(
         maria
-            .call_with(
-                "requests/new",
-                &[("action", "asa_status"), ("target", "Ed.Engineer"), ("reason", "x"), ("status", "ACTIVE")],
-            )
+            .call_fn(RequestAction {
+                action: PolicyAction::AsaStatus,
+                target: "Ed.Engineer".into(),
+                reason: "x".into(),
+                group: None,
+                add: None,
+                status: Some("ACTIVE".into()),
+                changes: None,
+            })
             .await,
     )
     .await;
@@ -519,12 +580,13 @@ ttl_hours = 1
     let eli = app.user_id("eli.engineer@portico.example").await;
 
     // Nobody runs these at once under this policy, not even an admin.
-    let (status, _) = json(admin.call_with("people/lifecycle", &[("id", &ed), ("op", "suspend")]).await).await;
+    let (status, _) =
+        json(admin.call_fn(RunLifecycle { id: ed.clone(), op: LifecycleOp::Suspend, confirm_login: None }).await).await;
     assert_eq!(status, StatusCode::FORBIDDEN);
 
     // Two stages: the admin cannot go first; after the manager, the admin finishes it.
     let id = request(&desk, "suspend", &ed, "Investigation").await;
-    let (_, inbox) = json(admin.call_with("requests/inbox", &[]).await).await;
+    let (_, inbox) = json(admin.call_fn(Inbox {}).await).await;
     assert_eq!(inbox.as_array().expect("list").len(), 0, "not the admin's turn yet");
     let (status, _) = decide(&admin, &id, true, "").await;
     assert_eq!(status, StatusCode::FORBIDDEN);

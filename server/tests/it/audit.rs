@@ -1,5 +1,5 @@
 //! The audit trail records sign-ins, actions and refusals; the page and its CSV agree.
-use crate::helpers::*;
+use crate::helpers::{fns::*, *};
 use portico_app::audit::{AuditFilter, SearchAudit};
 use reqwest::StatusCode;
 use serde_json::Value;
@@ -9,7 +9,7 @@ async fn actions_refusals_and_sign_ins_are_recorded_and_exported() {
     let app = spawn_app().await;
     app.sign_in_as(ADMIN, None).await;
     let ed = app.user_id("ed.engineer@portico.example").await;
-    let res = app.call_with("people/lifecycle", &[("id", &ed), ("op", "suspend")]).await;
+    let res = app.call_fn(RunLifecycle { id: ed.clone(), op: LifecycleOp::Suspend, confirm_login: None }).await;
     assert_eq!(res.status(), StatusCode::OK);
 
     let desk = spawn_app_in(
@@ -22,7 +22,7 @@ async fn actions_refusals_and_sign_ins_are_recorded_and_exported() {
     )
     .await;
     desk.sign_in_as("hal.helpdesk@portico.example", None).await;
-    let refused = desk.call_with("people/lifecycle", &[("id", &ed), ("op", "deactivate")]).await;
+    let refused = desk.call_fn(RunLifecycle { id: ed.clone(), op: LifecycleOp::Deactivate, confirm_login: None }).await;
     assert_eq!(refused.status(), StatusCode::FORBIDDEN);
     let status = desk.call_fn(SearchAudit { filter: AuditFilter::default() }).await.status();
     assert_eq!(status, StatusCode::FORBIDDEN, "help desk cannot read the trail");
@@ -133,7 +133,12 @@ async fn portico_audit_verify_finds_a_row_edited_behind_the_portals_back() {
     app.sign_in_as(ADMIN, None).await;
     let ed = app.user_id("ed.engineer@portico.example").await;
     for op in ["suspend", "unsuspend"] {
-        assert_eq!(app.call_with("people/lifecycle", &[("id", &ed), ("op", op)]).await.status(), StatusCode::OK);
+        assert_eq!(
+            app.call_fn(RunLifecycle { id: ed.clone(), op: LifecycleOp::parse(op).expect("op"), confirm_login: None })
+                .await
+                .status(),
+            StatusCode::OK
+        );
     }
     let data_dir = app.data_dir.clone();
     let db = app.db().await;

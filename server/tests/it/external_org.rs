@@ -6,7 +6,8 @@ use portico_core::{
     config::{OidcConfig, OktaConfig},
 };
 use portico_devorg::{DevOrg, DevOrgConfig};
-use portico_server::{Portal, testkit};
+use portico_server::Portal;
+use portico_testkit as testkit;
 use rsa::{pkcs8::EncodePrivateKey, traits::PublicKeyParts};
 
 #[tokio::test]
@@ -21,7 +22,9 @@ async fn an_external_org_with_a_service_app_is_configuration_only() {
         redirect_uris: vec![format!("{public}/auth/callback")],
         post_logout_redirect_uris: vec![format!("{public}/signed-out")],
         test_control: true,
+        allow_non_loopback: false,
         asa_token_ttl: std::time::Duration::from_secs(3600),
+        clock: Default::default(),
     })
     .await
     .expect("org");
@@ -32,7 +35,7 @@ async fn an_external_org_with_a_service_app_is_configuration_only() {
     let jwk = serde_json::json!({ "kty": "RSA", "kid": "portal-1", "n": B64.encode(key.n().to_bytes_be()), "e": B64.encode(key.e().to_bytes_be()) });
     let scopes =
         ["okta.users.read", "okta.users.manage", "okta.groups.read", "okta.groups.manage"].map(String::from).to_vec();
-    let app: serde_json::Value = reqwest::Client::new()
+    let app: serde_json::Value = testkit::control_client(org.control_token.as_deref())
         .post(format!("{org_url}/__devorg/control/service_apps"))
         .json(&serde_json::json!({ "name": "Portico", "jwks": { "keys": [jwk] }, "scopes": scopes }))
         .send()

@@ -69,7 +69,7 @@ pub fn location(res: &Response) -> String {
 
 /// The transaction id in the org's sign-in form.
 pub fn form_txn(html: &str) -> String {
-    portico_server::testkit::form_txn(html).expect("sign-in form")
+    portico_testkit::form_txn(html).expect("sign-in form")
 }
 
 impl TestApp {
@@ -93,7 +93,7 @@ impl TestApp {
     /// Another person's browser on the same portal, signed in as `login`.
     pub async fn session(&self, login: &str) -> Session {
         let client = browser();
-        portico_server::testkit::sign_in(&client, &self.base, login, PASSWORD).await.expect("signs in");
+        portico_testkit::sign_in(&client, &self.base, login, PASSWORD).await.expect("signs in");
         Session { client, base: self.base.clone() }
     }
 
@@ -227,8 +227,14 @@ impl TestApp {
         user["id"].as_str().expect("id").to_string()
     }
 
+    /// A client for the org's test-control API (it carries the token the org minted).
+    pub fn control_http(&self) -> reqwest::Client {
+        portico_testkit::control_client(self.portal.devorg.as_ref().and_then(|d| d.control_token.as_deref()))
+    }
+
     pub async fn control(&self, path: &str, body: serde_json::Value) {
-        let res = reqwest::Client::new()
+        let res = self
+            .control_http()
             .post(format!("{}/__devorg/control/{path}", self.org))
             .json(&body)
             .send()
@@ -238,7 +244,8 @@ impl TestApp {
     }
 
     pub async fn set_id_token_fault(&self, fault: &str) {
-        let res = reqwest::Client::new()
+        let res = self
+            .control_http()
             .post(format!("{}/__devorg/control/oidc", self.org))
             .json(&serde_json::json!({ "id_token": fault }))
             .send()
@@ -330,10 +337,6 @@ pub struct Session {
 }
 
 impl Session {
-    pub async fn call_with(&self, endpoint: &str, form: &[(&str, &str)]) -> Response {
-        post_form(&self.client, &self.base, endpoint, form).await
-    }
-
     /// Calls a server function by its own argument type (see [`call_fn`]).
     pub async fn call_fn<F>(&self, args: F) -> Response
     where
@@ -341,4 +344,13 @@ impl Session {
     {
         call_fn(&self.client, &self.base, args).await
     }
+}
+
+/// The server functions' argument types and the vocabulary they take, for typed calls
+/// ([`TestApp::call_fn`]) instead of hand-written form strings.
+pub mod fns {
+    pub use portico_app::{
+        approvals::server::*, asa::server::*, groups::server::*, people::PeopleQuery, people::server::*,
+    };
+    pub use portico_vocab::{LifecycleOp, PolicyAction};
 }

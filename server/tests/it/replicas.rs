@@ -69,7 +69,7 @@ impl Replica {
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .expect("client");
-        portico_server::testkit::sign_in(&client, &self.base, login, PASSWORD).await.expect("signs in");
+        portico_testkit::sign_in(&client, &self.base, login, PASSWORD).await.expect("signs in");
         Session { client, base: self.base.clone() }
     }
 
@@ -93,7 +93,8 @@ impl Drop for Replica {
     }
 }
 
-/// The org both replicas use, with every port they may call back on registered.
+/// The org both replicas use, with every port they may call back on registered, on the
+/// replicas' clock.
 async fn org(dir: &Path, ports: &[u16]) -> DevOrg {
     DevOrg::start(DevOrgConfig {
         data_dir: dir.join("org"),
@@ -101,7 +102,9 @@ async fn org(dir: &Path, ports: &[u16]) -> DevOrg {
         redirect_uris: ports.iter().map(|p| format!("http://127.0.0.1:{p}/auth/callback")).collect(),
         post_logout_redirect_uris: ports.iter().map(|p| format!("http://127.0.0.1:{p}/signed-out")).collect(),
         test_control: true,
+        allow_non_loopback: false,
         asa_token_ttl: Duration::from_secs(3600),
+        clock: portico_core::Clock::controlled(dir.join("portal")),
     })
     .await
     .expect("org")
@@ -150,7 +153,7 @@ async fn two_processes_on_one_database_run_an_approved_call_exactly_once() {
     let id = request(&desk, "deactivate", &emma, "Moved to a partner company").await;
 
     // Okta takes its time over the deactivation: the call is in flight in process A.
-    let res = reqwest::Client::new()
+    let res = portico_testkit::control_client(org.control_token.as_deref())
         .post(format!("{}/__devorg/control/faults", org.url.as_str().trim_end_matches('/')))
         .json(&serde_json::json!({
             "path_prefix": format!("/api/v1/users/{emma}/lifecycle"), "latency_ms": 30000, "times": 1

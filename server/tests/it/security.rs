@@ -236,3 +236,49 @@ async fn sessions_follow_their_person() {
         .expect("ended sign-in");
     assert!(ended.contains("deactivated"), "{ended}");
 }
+
+/// The idle timeout is Portico's, on Portico's clock, and the embedded org keeps the same time:
+/// what it records (a status change, a sign-in) and the ID tokens it signs move with the clock.
+#[tokio::test]
+async fn an_idle_session_ends_on_portals_clock_which_the_org_shares() {
+    use portico_app::{approvals::server::Inbox, people::server::RunLifecycle};
+    let app = spawn_app_with(|c| c.session.idle_timeout_minutes = 30).await;
+    let ada = app.session(ADMIN).await;
+    // Each request within the timeout counts as activity.
+    for _ in 0..2 {
+        app.advance_clock(chrono::Duration::minutes(29));
+        assert_eq!(ada.call_fn(Inbox {}).await.status(), StatusCode::OK, "active within the idle timeout");
+    }
+    app.advance_clock(chrono::Duration::minutes(31));
+    assert_eq!(ada.call_fn(Inbox {}).await.status(), StatusCode::UNAUTHORIZED, "idle for 31 minutes");
+    let page = ada.client.get(format!("{}/people", ada.base)).send().await.expect("page");
+    assert!(location(&page).starts_with("/auth/login"), "the session is gone: {}", location(&page));
+
+    // 89 minutes on: signing in again works (the org signs its ID token at the moved time and
+    // the portal judges it by the same clock), and the org stamps what it does at that time.
+    let ada = app.session(ADMIN).await;
+    let ed = app.user_id("ed.engineer@portico.example").await;
+    let res = ada
+        .call_fn(RunLifecycle { id: ed.clone(), op: portico_vocab::LifecycleOp::Suspend, confirm_login: None })
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let token = &app.portal.devorg.as_ref().expect("org").api_token;
+    let user: serde_json::Value = reqwest::Client::new()
+        .get(format!("{}/api/v1/users/{ed}", app.org))
+        .header("Authorization", format!("SSWS {token}"))
+        .send()
+        .await
+        .expect("user")
+        .json()
+        .await
+        .expect("json");
+    let changed = chrono::DateTime::parse_from_rfc3339(user["statusChanged"].as_str().expect("statusChanged"))
+        .expect("time")
+        .to_utc();
+    let clock = portico_core::Clock::controlled(&app.data_dir).now();
+    assert!(
+        (clock - changed).num_seconds().abs() < 60,
+        "the org's record is on the portal's clock: {changed} vs {clock}"
+    );
+    assert!(changed - chrono::Utc::now() > chrono::Duration::minutes(80), "not on the wall clock: {changed}");
+}

@@ -5,38 +5,55 @@ use crate::{
         RequestView,
         server::{CancelRequest, DecideRequest, RevealTempPassword},
     },
-    ui::{StatusBadge, on_result, use_toasts, when},
+    ui::{StatusBadge, on_result, successes, use_toasts, when},
 };
 use leptos::prelude::*;
 use leptos_router::components::A;
 use portico_vocab::RequestStatus;
 
+/// What a page of request cards can do to them. Made once per page, so the page's list reads
+/// again whenever one of them succeeds (a failure keeps the comment typed) and each outcome is
+/// told once, however many cards there are.
+#[derive(Clone, Copy)]
+pub struct Decisions {
+    pub decide: ServerAction<DecideRequest>,
+    pub cancel: ServerAction<CancelRequest>,
+    succeeded: [ReadSignal<usize>; 2],
+}
+
+impl Decisions {
+    pub fn for_page() -> Decisions {
+        let (decide, cancel) = (ServerAction::<DecideRequest>::new(), ServerAction::<CancelRequest>::new());
+        let toasts = use_toasts();
+        on_result(decide.value(), move |r: RequestView| {
+            let msg = match r.status {
+                RequestStatus::Rejected => format!("Rejected {}.", r.id),
+                RequestStatus::Approved | RequestStatus::Executing | RequestStatus::Done => {
+                    format!("Approved {}: it runs now.", r.id)
+                }
+                _ => format!("Approved {}; it waits for more approvals.", r.id),
+            };
+            toasts.show(msg, true);
+        });
+        on_result(cancel.value(), move |r: RequestView| toasts.show(format!("Cancelled {}.", r.id), true));
+        Decisions { decide, cancel, succeeded: [successes(decide.value()), successes(cancel.value())] }
+    }
+
+    /// Changes each time a decision or a cancellation succeeds.
+    pub fn version(&self) -> usize {
+        self.succeeded.iter().map(|s| s.get()).sum()
+    }
+}
+
 /// One request: what, about whom, why, where it stands, the decisions so far; approve/reject
 /// for an approver, cancel for its requester.
 #[component]
-pub fn RequestCard(req: RequestView, #[prop(into)] on_change: Callback<()>) -> impl IntoView {
-    let decide = ServerAction::<DecideRequest>::new();
-    let cancel = ServerAction::<CancelRequest>::new();
+pub fn RequestCard(req: RequestView, decisions: Decisions) -> impl IntoView {
+    let Decisions { decide, cancel, .. } = decisions;
     let reveal = ServerAction::<RevealTempPassword>::new();
     let shown = RwSignal::new(None::<String>);
     on_result(reveal.value(), move |p: String| shown.set(Some(p)));
     let comment = RwSignal::new(String::new());
-    let toasts = use_toasts();
-    on_result(decide.value(), move |r: RequestView| {
-        let msg = match r.status {
-            RequestStatus::Rejected => format!("Rejected {}.", r.id),
-            RequestStatus::Approved | RequestStatus::Executing | RequestStatus::Done => {
-                format!("Approved {}: it runs now.", r.id)
-            }
-            _ => format!("Approved {}; it waits for more approvals.", r.id),
-        };
-        toasts.show(msg, true);
-        on_change.run(());
-    });
-    on_result(cancel.value(), move |r: RequestView| {
-        toasts.show(format!("Cancelled {}.", r.id), true);
-        on_change.run(());
-    });
     let id = req.id.clone();
     let (id_a, id_r, id_c, id_s) = (id.clone(), id.clone(), id.clone(), id.clone());
     let status_class = format!("badge request-{}", req.status);

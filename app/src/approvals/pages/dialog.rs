@@ -1,9 +1,9 @@
 //! The "Request" dialog behind action buttons: what it does, who approves, the reason.
 
 use crate::{
-    approvals::{RequestView, server::RequestAction},
+    approvals::server::RequestAction,
     error::PortalError,
-    ui::{error_text, use_toasts},
+    ui::{error_text, on_outcome, use_toasts},
 };
 use leptos::prelude::*;
 
@@ -44,29 +44,25 @@ impl Ask {
 }
 
 /// Asks for an action that needs approval: says what it does and who approves, takes the
-/// reason, and sends the request. `ask` holds the open dialog; `None` closes it.
+/// reason, and sends the request with `send`. `ask` holds the open dialog; `None` closes it.
+/// The page makes `send`, so what it shows can be keyed on `send.version()`.
 #[component]
-pub fn RequestDialog(ask: RwSignal<Option<Ask>>, #[prop(into)] on_sent: Callback<RequestView>) -> impl IntoView {
-    let send = ServerAction::<RequestAction>::new();
+pub fn RequestDialog(ask: RwSignal<Option<Ask>>, send: ServerAction<RequestAction>) -> impl IntoView {
     let reason = RwSignal::new(String::new());
     let error = RwSignal::new(None::<PortalError>);
     let toasts = use_toasts();
-    Effect::new(move |_| {
-        if let Some(result) = send.value().get() {
-            match result {
-                Ok(req) => {
-                    toasts.show(format!("Request {} sent for approval.", req.id), true);
-                    error.set(None);
-                    ask.set(None);
-                    on_sent.run(req);
-                }
-                Err(e) => {
-                    toasts.show(error_text(&e), false);
-                    error.set(Some(e));
-                }
-            }
-        }
-    });
+    on_outcome(
+        send.value(),
+        move |req| {
+            toasts.show(format!("Request {} sent for approval.", req.id), true);
+            error.set(None);
+            ask.set(None);
+        },
+        move |e| {
+            toasts.show(error_text(&e), false);
+            error.set(Some(e));
+        },
+    );
     move || {
         ask.get().map(|a| {
             reason.set(String::new());

@@ -1,9 +1,9 @@
 //! "Waiting on me", "My requests" and one request's page: lists of cards that reload after each decision.
 
-use super::RequestCard;
+use super::{Decisions, RequestCard};
 use crate::{
     approvals::server::{get_request, inbox, my_requests},
-    layout::ErrorPanel,
+    layout::Loaded,
 };
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -18,9 +18,9 @@ fn RequestList(
     /// The caller's own requests, or those waiting on them.
     mine: bool,
 ) -> impl IntoView {
-    let version = RwSignal::new(0u32);
+    let decisions = Decisions::for_page();
     let list = Resource::new(
-        move || version.get(),
+        move || decisions.version(),
         move |_| async move { if mine { my_requests().await } else { inbox().await } },
     );
     view! {
@@ -29,19 +29,16 @@ fn RequestList(
             <h1>{title}</h1>
             <p class="muted">{intro}</p>
         </section>
-        <Transition fallback=|| view! { <div class="card skeleton" aria-busy="true">"Loading…"</div> }>
-            {move || Suspend::new(async move {
-                match list.await {
-                    Err(e) => view! { <ErrorPanel error=e /> }.into_any(),
-                    Ok(items) if items.is_empty() => view! { <div class="card"><p class="muted" data-testid="empty">{empty}</p></div> }.into_any(),
-                    Ok(items) => items
+        <Loaded resource=list let:answer>
+            {match answer {
+                    items if items.is_empty() => view! { <div class="card"><p class="muted" data-testid="empty">{empty}</p></div> }.into_any(),
+                    items => items
                         .into_iter()
-                        .map(|r| view! { <RequestCard req=r on_change=move |_| version.update(|v| *v += 1) /> })
+                        .map(|r| view! { <RequestCard req=r decisions /> })
                         .collect_view()
                         .into_any(),
-                }
-            })}
-        </Transition>
+                }}
+        </Loaded>
     }
 }
 
@@ -73,19 +70,16 @@ pub fn MyRequestsPage() -> impl IntoView {
 #[component]
 pub fn RequestPage() -> impl IntoView {
     let params = use_params_map();
-    let version = RwSignal::new(0u32);
-    let req =
-        Resource::new(move || (params.get().get("id").unwrap_or_default(), version.get()), |(id, _)| get_request(id));
+    let decisions = Decisions::for_page();
+    let req = Resource::new(
+        move || (params.get().get("id").unwrap_or_default(), decisions.version()),
+        |(id, _)| get_request(id),
+    );
     view! {
         <Title text="Request" />
-        <Transition fallback=|| view! { <div class="card skeleton" aria-busy="true">"Loading…"</div> }>
-            {move || Suspend::new(async move {
-                match req.await {
-                    Err(e) => view! { <ErrorPanel error=e /> }.into_any(),
-                    Ok(r) => view! { <RequestCard req=r on_change=move |_| version.update(|v| *v += 1) /> }.into_any(),
-                }
-            })}
-        </Transition>
+        <Loaded resource=req let:r>
+            {view! { <RequestCard req=r decisions /> }.into_any()}
+        </Loaded>
         <p class="muted small"><A href="/inbox">"Waiting on me"</A> " · " <A href="/requests">"My requests"</A></p>
     }
 }

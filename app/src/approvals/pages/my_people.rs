@@ -2,7 +2,7 @@
 
 use crate::{
     approvals::{ReportRow, server::my_people},
-    layout::ErrorPanel,
+    layout::Loaded,
     ui::StatusBadge,
 };
 use leptos::prelude::*;
@@ -19,14 +19,12 @@ pub fn MyPeoplePage() -> impl IntoView {
             <h1>"My people"</h1>
             <p class="muted">"The people you manage. Open one to act on them; actions that need approval become requests."</p>
         </section>
-        <Transition fallback=|| view! { <div class="card skeleton" aria-busy="true">"Loading…"</div> }>
-            {move || Suspend::new(async move {
-                match people.await {
-                    Err(e) => view! { <ErrorPanel error=e /> }.into_any(),
-                    Ok(rows) if rows.is_empty() => view! {
+        <Loaded resource=people let:answer>
+            {match answer {
+                    rows if rows.is_empty() => view! {
                         <div class="card"><p class="muted" data-testid="empty">"Nobody reports to you in Okta."</p></div>
                     }.into_any(),
-                    Ok(rows) => view! {
+                    rows => view! {
                         <div class="card table-card">
                             <table class="data" data-testid="my-people">
                                 <thead><tr><th scope="col">"Name"</th><th scope="col">"Title"</th><th scope="col">"Status"</th><th scope="col">"Why yours"</th><th scope="col">"Open requests"</th></tr></thead>
@@ -49,8 +47,7 @@ pub fn MyPeoplePage() -> impl IntoView {
                             </table>
                         </div>
                     }.into_any(),
-                }
-            })}
-        </Transition>
+                }}
+        </Loaded>
     }
 }

@@ -3,7 +3,7 @@
 use super::{AsaNav, AsaStatus};
 use crate::{
     asa::server::{FixDrift, drift},
-    layout::ErrorPanel,
+    layout::Loaded,
     people::encode,
     ui::{on_result, use_toasts},
 };
@@ -14,26 +14,20 @@ use leptos_router::components::A;
 /// People whose Okta and ASA states disagree, each with a one-click fix.
 #[component]
 pub fn DriftPage() -> impl IntoView {
-    let version = RwSignal::new(0u32);
-    let rows = Resource::new(move || version.get(), |_| drift());
     let fix = ServerAction::<FixDrift>::new();
+    let rows = Resource::new(move || fix.version().get(), |_| drift());
     let toasts = use_toasts();
-    on_result(fix.value(), move |msg| {
-        toasts.show(msg, true);
-        version.update(|v| *v += 1);
-    });
+    on_result(fix.value(), move |msg| toasts.show(msg, true));
     let me = crate::me::use_me().0;
     let is_admin = move || me.get().and_then(|r| r.ok()).is_some_and(|m| m.roles.iter().any(|r| r.key == "admin"));
     view! {
         <Title text="Drift" />
         <div class="page-head"><h1>"Server access (ASA)"</h1></div>
         <AsaNav />
-        <Transition fallback=|| view! { <div class="card skeleton" aria-busy="true">"Comparing Okta and ASA…"</div> }>
-            {move || Suspend::new(async move {
-                match rows.await {
-                    Err(e) => view! { <ErrorPanel error=e /> }.into_any(),
-                    Ok(list) if list.is_empty() => view! { <div class="card"><p>"Okta and ASA agree on everyone."</p></div> }.into_any(),
-                    Ok(list) => view! {
+        <Loaded resource=rows loading="Comparing Okta and ASA…" let:answer>
+            {match answer {
+                    list if list.is_empty() => view! { <div class="card"><p>"Okta and ASA agree on everyone."</p></div> }.into_any(),
+                    list => view! {
                         <div class="card table-card">
                             <p class="muted small count">{format!("{} out of step", list.len())}</p>
                             <table class="data" data-testid="drift">
@@ -64,8 +58,7 @@ pub fn DriftPage() -> impl IntoView {
                             </table>
                         </div>
                     }.into_any(),
-                }
-            })}
-        </Transition>
+                }}
+        </Loaded>
     }
 }

@@ -3,7 +3,7 @@
 use super::{AsaNav, RoleChips};
 use crate::{
     asa::server::{SaveAsaGroup, asa_groups},
-    layout::ErrorPanel,
+    layout::Loaded,
     people::encode,
     ui::{on_result, use_toasts},
 };
@@ -14,8 +14,7 @@ use leptos_router::{components::A, hooks::use_navigate};
 /// ASA groups with their roles; create (admins).
 #[component]
 pub fn AsaGroupsPage() -> impl IntoView {
-    let version = RwSignal::new(0u32);
-    let groups = Resource::new(move || version.get(), |_| asa_groups(String::new()));
+    let groups = Resource::new(|| (), |_| asa_groups(String::new()));
     let save = ServerAction::<SaveAsaGroup>::new();
     let toasts = use_toasts();
     let navigate = use_navigate();
@@ -41,11 +40,8 @@ pub fn AsaGroupsPage() -> impl IntoView {
                 </details>
             </Show>
         </Transition>
-        <Transition fallback=|| view! { <div class="card skeleton" aria-busy="true">"Loading…"</div> }>
-            {move || Suspend::new(async move {
-                match groups.await {
-                    Err(e) => view! { <ErrorPanel error=e /> }.into_any(),
-                    Ok(list) => view! {
+        <Loaded resource=groups let:list>
+            {view! {
                         <div class="card table-card">
                             <table class="data">
                                 <thead><tr><th scope="col">"Group"</th><th scope="col">"Roles"</th><th scope="col">"Managed"</th></tr></thead>
@@ -60,9 +56,7 @@ pub fn AsaGroupsPage() -> impl IntoView {
                                 </tbody>
                             </table>
                         </div>
-                    }.into_any(),
-                }
-            })}
-        </Transition>
+                    }.into_any()}
+        </Loaded>
     }
 }

@@ -1,7 +1,7 @@
 //! The ASA team's users, searchable, with their status and roles.
 
 use super::{AsaNav, AsaStatus};
-use crate::{asa::server::asa_users, layout::ErrorPanel, people::encode};
+use crate::{asa::server::asa_users, layout::Loaded, people::encode};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::{components::A, hooks::use_query_map};
@@ -39,11 +39,8 @@ pub fn AsaUsersPage() -> impl IntoView {
                 <button type="submit" class="button">"Search"</button>
             </div>
         </form>
-        <Transition fallback=|| view! { <div class="card skeleton" aria-busy="true">"Loading…"</div> }>
-            {move || Suspend::new(async move {
-                match users.await {
-                    Err(e) => view! { <ErrorPanel error=e /> }.into_any(),
-                    Ok(page) => view! {
+        <Loaded resource=users let:page>
+            {view! {
                         <div class="card table-card">
                             <table class="data" data-testid="asa-users">
                                 <thead><tr><th scope="col">"User name"</th><th scope="col">"Name"</th><th scope="col">"Email"</th><th scope="col">"Status"</th></tr></thead>
@@ -60,9 +57,7 @@ pub fn AsaUsersPage() -> impl IntoView {
                             </table>
                             {page.next.map(|n| view! { <nav class="pager"><A href=move || { let (q, s, svc, _) = key.get(); format!("/asa?q={}&status={}&service={}&offset={}", encode(&q), encode(&s), if svc { "on" } else { "" }, encode(&n)) } attr:class="button ghost">"Next page →"</A></nav> })}
                         </div>
-                    }.into_any(),
-                }
-            })}
-        </Transition>
+                    }.into_any()}
+        </Loaded>
     }
 }

@@ -101,6 +101,8 @@ pub struct AsaClient {
     key_secret: Secret,
     http: reqwest::Client,
     token: Mutex<Option<(Secret, chrono::DateTime<chrono::Utc>)>>,
+    /// Compared with the tokens' `expires_at`, which the team's clock wrote.
+    clock: crate::Clock,
 }
 
 fn seg(s: &str) -> String {
@@ -131,7 +133,14 @@ impl AsaClient {
             key_secret,
             http,
             token: Mutex::new(None),
+            clock: crate::Clock::system(),
         })
+    }
+
+    /// The clock token expiry is judged by (the portal's, so tests can move it).
+    pub fn with_clock(mut self, clock: crate::Clock) -> AsaClient {
+        self.clock = clock;
+        self
     }
 
     pub fn team(&self) -> &str {
@@ -143,7 +152,7 @@ impl AsaClient {
         let mut cached = self.token.lock().await;
         if !renew
             && let Some((t, exp)) = cached.as_ref()
-            && chrono::Utc::now() + chrono::Duration::seconds(60) < *exp
+            && self.clock.now() + chrono::Duration::seconds(60) < *exp
         {
             return Ok(t.expose().to_string());
         }
@@ -169,7 +178,7 @@ impl AsaClient {
             .as_str()
             .and_then(|e| chrono::DateTime::parse_from_rfc3339(e).ok())
             .map(|d| d.to_utc())
-            .unwrap_or_else(chrono::Utc::now);
+            .unwrap_or_else(|| self.clock.now());
         *cached = Some((Secret::new(token.clone()), exp));
         Ok(token)
     }

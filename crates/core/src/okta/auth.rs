@@ -33,7 +33,7 @@ impl OktaAuth {
     }
 
     /// The `Authorization` header value for the next call.
-    pub async fn header(&self, http: &reqwest::Client, base: &str) -> Result<String, OktaError> {
+    pub async fn header(&self, http: &reqwest::Client, base: &str, clock: &crate::Clock) -> Result<String, OktaError> {
         match self {
             OktaAuth::ApiToken(t) => Ok(format!("SSWS {}", t.expose())),
             OktaAuth::PrivateKeyJwt { client_id, key, key_id, scopes, token } => {
@@ -43,7 +43,7 @@ impl OktaAuth {
                 {
                     return Ok(format!("Bearer {}", t.expose()));
                 }
-                let (t, lifetime) = fetch_token(http, base, client_id, key, key_id.as_deref(), scopes).await?;
+                let (t, lifetime) = fetch_token(http, base, client_id, key, key_id.as_deref(), scopes, clock).await?;
                 let header = format!("Bearer {}", t.expose());
                 *cached = Some((t, Instant::now() + lifetime));
                 Ok(header)
@@ -60,8 +60,14 @@ impl OktaAuth {
     }
 }
 
-fn client_assertion(client_id: &str, aud: &str, key: &RsaPrivateKey, key_id: Option<&str>) -> String {
-    let now = chrono::Utc::now().timestamp();
+fn client_assertion(
+    client_id: &str,
+    aud: &str,
+    key: &RsaPrivateKey,
+    key_id: Option<&str>,
+    clock: &crate::Clock,
+) -> String {
+    let now = clock.now().timestamp();
     let mut header = serde_json::json!({ "alg": "RS256", "typ": "JWT" });
     if let Some(kid) = key_id {
         header["kid"] = serde_json::json!(kid);
@@ -82,9 +88,10 @@ async fn fetch_token(
     key: &RsaPrivateKey,
     key_id: Option<&str>,
     scopes: &[String],
+    clock: &crate::Clock,
 ) -> Result<(Secret, Duration), OktaError> {
     let url = format!("{base}/oauth2/v1/token");
-    let assertion = client_assertion(client_id, &url, key, key_id);
+    let assertion = client_assertion(client_id, &url, key, key_id, clock);
     let res = http
         .post(&url)
         .form(&[

@@ -25,6 +25,8 @@ pub struct OktaClient {
     http: reqwest::Client,
     pub metrics: Arc<metrics::Metrics>,
     max_retries: u32,
+    /// Stamps the client assertions of OAuth service apps.
+    clock: crate::Clock,
 }
 
 /// A successful answer: status, the `next` cursor (if any) and the JSON body.
@@ -84,7 +86,14 @@ impl OktaClient {
             http,
             metrics: Arc::default(),
             max_retries: 2,
+            clock: crate::Clock::system(),
         })
+    }
+
+    /// The clock this client's signed assertions carry (the portal's, so tests can move it).
+    pub fn with_clock(mut self, clock: crate::Clock) -> OktaClient {
+        self.clock = clock;
+        self
     }
 
     pub fn base(&self) -> &str {
@@ -104,7 +113,7 @@ impl OktaClient {
         let url = format!("{}{path}", self.base);
         let mut attempt = 0;
         loop {
-            let authz = self.auth.header(&self.http, &self.base).await?;
+            let authz = self.auth.header(&self.http, &self.base, &self.clock).await?;
             let mut req = self
                 .http
                 .request(method.clone(), &url)

@@ -8,10 +8,7 @@ use super::{
     query::{self, Dialect},
     users::{self, base},
 };
-use crate::{
-    OrgState,
-    ids::{okta_id, okta_time},
-};
+use crate::{OrgState, ids::okta_id};
 use axum::{
     Extension, Json,
     body::Bytes,
@@ -170,7 +167,7 @@ pub async fn create(State(state): State<Arc<OrgState>>, bytes: Bytes) -> ApiResu
         return Err(duplicate_name());
     }
     let id = okta_id("00g");
-    let now = okta_time(chrono::Utc::now());
+    let now = state.now();
     sqlx::query(
         "INSERT INTO groups (id, type, name, profile, created, last_updated, last_membership_updated) \
          VALUES (?1, 'OKTA_GROUP', ?2, ?3, ?4, ?4, ?4)",
@@ -236,7 +233,7 @@ pub async fn replace(State(state): State<Arc<OrgState>>, Path(id): Path<String>,
         .bind(&id)
         .bind(&name)
         .bind(Value::Object(profile).to_string())
-        .bind(okta_time(chrono::Utc::now()))
+        .bind(state.now())
         .execute(&state.db)
         .await?;
     let row = find(&state.db, &id).await?;
@@ -302,7 +299,7 @@ pub async fn add_member(
         .execute(&state.db)
         .await?;
     if added.rows_affected() > 0 {
-        touch_membership(&state.db, &gid).await?;
+        touch_membership(&state, &gid).await?;
     }
     Ok(StatusCode::NO_CONTENT.into_response())
 }
@@ -319,16 +316,16 @@ pub async fn remove_member(
         .execute(&state.db)
         .await?;
     if removed.rows_affected() > 0 {
-        touch_membership(&state.db, &gid).await?;
+        touch_membership(&state, &gid).await?;
     }
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
-async fn touch_membership(db: &SqlitePool, gid: &str) -> ApiResult<()> {
+async fn touch_membership(state: &OrgState, gid: &str) -> ApiResult<()> {
     sqlx::query("UPDATE groups SET last_membership_updated = ?2 WHERE id = ?1")
         .bind(gid)
-        .bind(okta_time(chrono::Utc::now()))
-        .execute(db)
+        .bind(state.now())
+        .execute(&state.db)
         .await?;
     Ok(())
 }

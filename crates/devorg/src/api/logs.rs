@@ -9,7 +9,7 @@ use axum::{
     extract::{Query, State},
 };
 use serde_json::{Value, json};
-use sqlx::{Row, SqlitePool};
+use sqlx::Row;
 use std::{collections::HashMap, sync::Arc};
 
 pub const SCHEMA: &str = r#"
@@ -37,17 +37,17 @@ pub fn event_type(op: &str) -> String {
     }
 }
 
-pub async fn record(db: &SqlitePool, event_type: &str, target_id: &str, login: &str, name: &str) {
+pub async fn record(state: &crate::OrgState, event_type: &str, target_id: &str, login: &str, name: &str) {
     let res = sqlx::query(
         "INSERT INTO system_log (uuid, published, event_type, target_id, target_login, target_name) VALUES (?, ?, ?, ?, ?, ?)",
     )
     .bind(uuid::Uuid::new_v4().to_string())
-    .bind(crate::ids::okta_time(chrono::Utc::now()))
+    .bind(state.now())
     .bind(event_type)
     .bind(target_id)
     .bind(login)
     .bind(name)
-    .execute(db)
+    .execute(&state.db)
     .await;
     if let Err(e) = res {
         tracing::error!(error = %e, "could not write the system log");

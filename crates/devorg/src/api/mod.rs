@@ -25,7 +25,7 @@ use std::{
 };
 
 /// Who is calling the API: the owner of an SSWS token (an admin) for now.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Default)]
 pub struct ApiCaller {
     pub user_id: Option<String>,
 }

@@ -84,8 +84,9 @@ pub fn router(state: Arc<OrgState>) -> Router<Arc<OrgState>> {
     Router::new().route("/v1/teams/{team}/service_token", post(service_token)).merge(authed)
 }
 
-fn now_rfc3339() -> String {
-    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+/// Now, as ASA writes times (RFC 3339, whole seconds).
+fn asa_time(t: chrono::DateTime<chrono::Utc>) -> String {
+    t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }
 
 #[derive(Deserialize)]
@@ -118,8 +119,7 @@ async fn service_token(
         ));
     };
     let ttl = state.asa_token_ttl;
-    let expires_at = (chrono::Utc::now() + chrono::Duration::from_std(ttl).unwrap_or_default())
-        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    let expires_at = asa_time(state.clock.now() + chrono::Duration::from_std(ttl).unwrap_or_default());
     let token = crate::ids::random_token(64);
     state
         .asa_tokens
@@ -363,7 +363,7 @@ async fn update_user(
     if row.get::<String, _>("id") == caller.id && status != "ACTIVE" {
         return Err(AsaError::invalid("ASA Users can't disable or delete their own ASA User."));
     }
-    let deleted_at = (status == "DELETED").then(now_rfc3339);
+    let deleted_at = (status == "DELETED").then(|| asa_time(state.clock.now()));
     sqlx::query("UPDATE asa_users SET status = ?2, deleted_at = ?3 WHERE name = ?1")
         .bind(&user)
         .bind(status)
@@ -520,7 +520,7 @@ async fn delete_group(
     sqlx::query("DELETE FROM asa_members WHERE group_id = ?1").bind(&id).execute(&mut *tx).await?;
     sqlx::query("UPDATE asa_groups SET deleted_at = ?2 WHERE id = ?1")
         .bind(&id)
-        .bind(now_rfc3339())
+        .bind(asa_time(state.clock.now()))
         .execute(&mut *tx)
         .await?;
     tx.commit().await?;

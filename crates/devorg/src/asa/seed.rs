@@ -134,7 +134,10 @@ pub async fn seed_if_empty(db: &SqlitePool) -> anyhow::Result<()> {
 }
 
 /// Mints the service user's API key (secret shown once, stored as a hash) at every start.
-pub async fn replace_service_key(db: &SqlitePool) -> anyhow::Result<(String, String)> {
+pub async fn replace_service_key(
+    db: &SqlitePool,
+    now: chrono::DateTime<chrono::Utc>,
+) -> anyhow::Result<(String, String)> {
     let user: String =
         sqlx::query_scalar("SELECT id FROM asa_users WHERE name = ?1").bind(super::SERVICE_USER).fetch_one(db).await?;
     let key_id = Uuid::new_v4().to_string();
@@ -145,7 +148,7 @@ pub async fn replace_service_key(db: &SqlitePool) -> anyhow::Result<(String, Str
         .bind(&key_id)
         .bind(&user)
         .bind(crate::ids::sha256_hex(&secret))
-        .bind(chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
+        .bind(now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
         .execute(&mut *tx)
         .await?;
     tx.commit().await?;

@@ -90,7 +90,9 @@ async fn tokens_expire() {
         redirect_uris: vec![],
         post_logout_redirect_uris: vec![],
         test_control: false,
+        allow_non_loopback: false,
         asa_token_ttl: std::time::Duration::from_millis(200),
+        clock: Default::default(),
     })
     .await
     .expect("org");

@@ -6,6 +6,8 @@ pub struct Org {
     pub org: DevOrg,
     pub base: String,
     pub http: reqwest::Client,
+    /// Carries the control API's token.
+    pub control: reqwest::Client,
     _dir: tempfile::TempDir,
 }
 
@@ -17,12 +19,15 @@ pub async fn spawn_org() -> Org {
         redirect_uris: vec![],
         post_logout_redirect_uris: vec![],
         test_control: true,
+        allow_non_loopback: false,
         asa_token_ttl: std::time::Duration::from_secs(3600),
+        clock: Default::default(),
     })
     .await
     .expect("org starts");
     let base = org.url.as_str().trim_end_matches('/').to_string();
-    Org { org, base, http: reqwest::Client::new(), _dir: dir }
+    let control = portico_testkit::control_client(org.control_token.as_deref());
+    Org { org, base, http: reqwest::Client::new(), control, _dir: dir }
 }
 
 /// A response read once: status, headers and JSON body.
@@ -131,7 +136,7 @@ impl Org {
             }
             other => {
                 let res = self
-                    .http
+                    .control
                     .post(format!("{}/__devorg/control/users/{id}/status", self.base))
                     .json(&json!({ "status": other }))
                     .send()

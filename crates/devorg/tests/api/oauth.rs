@@ -36,7 +36,7 @@ async fn register(org: &Org, scopes: &[&str]) -> App {
         .await
         .expect("join");
     let res: Value = org
-        .http
+        .control
         .post(format!("{}/__devorg/control/service_apps", org.base))
         .json(&json!({ "name": "Portico", "jwks": { "keys": [jwk(&key)] }, "scopes": scopes }))
         .send()

@@ -49,7 +49,7 @@ async fn paths_are_normalised_and_unknown_routes_answer_in_okta_shape() {
 async fn rate_limits_answer_429_with_a_reset() {
     let org = spawn_org().await;
     let res = org
-        .http
+        .control
         .post(format!("{}/__devorg/control/rate_limits", org.base))
         .json(&json!({ "bucket": "users", "limit": 2 }))
         .send()
@@ -71,7 +71,7 @@ async fn rate_limits_answer_429_with_a_reset() {
 }
 
 async fn control(org: &Org, path: &str, body: serde_json::Value) -> reqwest::Response {
-    org.http.post(format!("{}/__devorg/control/{path}", org.base)).json(&body).send().await.expect("control")
+    org.control.post(format!("{}/__devorg/control/{path}", org.base)).json(&body).send().await.expect("control")
 }
 
 #[tokio::test]
@@ -105,7 +105,7 @@ async fn injected_faults_status_latency_and_dropped_connections() {
     control(&org, "faults", json!({ "path_prefix": "/api/v1", "status": 503 })).await;
     org.get("/api/v1/groups").await.error(503, "E0000010");
     org.get("/api/v1/users").await.error(503, "E0000010");
-    let cleared = org.http.delete(format!("{}/__devorg/control/faults", org.base)).send().await.expect("clear");
+    let cleared = org.control.delete(format!("{}/__devorg/control/faults", org.base)).send().await.expect("clear");
     assert_eq!(cleared.status(), StatusCode::NO_CONTENT);
     org.get("/api/v1/users").await.ok();
 }
@@ -139,7 +139,9 @@ async fn control_api_is_off_unless_enabled() {
         redirect_uris: vec![],
         post_logout_redirect_uris: vec![],
         test_control: false,
+        allow_non_loopback: false,
         asa_token_ttl: std::time::Duration::from_secs(3600),
+        clock: Default::default(),
     })
     .await
     .expect("org");
@@ -150,4 +152,29 @@ async fn control_api_is_off_unless_enabled() {
         .await
         .expect("post");
     assert_eq!(res.status(), StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn the_control_api_needs_the_token_minted_at_start_and_the_org_stays_on_loopback() {
+    let org = spawn_org().await;
+    let url = format!("{}/__devorg/control/faults", org.base);
+    assert_eq!(org.http.delete(&url).send().await.expect("delete").status(), StatusCode::UNAUTHORIZED);
+    let wrong = portico_testkit::control_client(Some("not-the-token"));
+    assert_eq!(wrong.delete(&url).send().await.expect("delete").status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(org.control.delete(&url).send().await.expect("delete").status(), StatusCode::NO_CONTENT);
+
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config = |allow_non_loopback| portico_devorg::DevOrgConfig {
+        data_dir: dir.path().to_path_buf(),
+        listen: "0.0.0.0:0".parse().expect("addr"),
+        redirect_uris: vec![],
+        post_logout_redirect_uris: vec![],
+        test_control: false,
+        allow_non_loopback,
+        asa_token_ttl: std::time::Duration::from_secs(3600),
+        clock: Default::default(),
+    };
+    let refused = portico_devorg::DevOrg::start(config(false)).await.err().expect("refused off loopback");
+    assert!(refused.to_string().contains("loopback"), "{refused}");
+    portico_devorg::DevOrg::start(config(true)).await.expect("allowed on purpose").stop().await;
 }

@@ -37,3 +37,13 @@ pub async fn sign_in(client: &reqwest::Client, base: &str, login: &str, password
     }
     Ok(())
 }
+
+/// A client for the embedded org's test-control API: every call carries the token the org
+/// printed at start (`DevOrg::control_token`).
+pub fn control_client(token: Option<&str>) -> reqwest::Client {
+    let mut headers = reqwest::header::HeaderMap::new();
+    if let Some(value) = token.and_then(|t| reqwest::header::HeaderValue::from_str(&format!("Bearer {t}")).ok()) {
+        headers.insert(reqwest::header::AUTHORIZATION, value);
+    }
+    reqwest::Client::builder().default_headers(headers).build().unwrap_or_default()
+}

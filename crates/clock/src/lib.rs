@@ -1,5 +1,10 @@
 //! The one clock every time in Portico comes from: request lifetimes, leases, retries, the audit
-//! trail's timestamps and session lifetimes.
+//! trail's timestamps, session lifetimes and idle timeouts, the times the embedded org records
+//! (status changes, sign-ins, System Log events) and the times inside the tokens the two
+//! exchange (client assertions, ID tokens).
+//!
+//! Process-local lifetimes (a cached token's `Instant`, a timeout) stay monotonic: they are
+//! never stored or compared across processes, and moving the wall clock must not stall them.
 //!
 //! In production it is the system clock. With `devorg.test_control` it is the system clock plus
 //! an offset kept in a file beside the portal's database, so a test moves time forward for every
