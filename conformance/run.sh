@@ -10,11 +10,12 @@ run_against_org() {
     PORTICO_DEVORG__TEST_CONTROL=true \
     ./target/debug/portico devorg >"$dir/out" 2>&1 &
   local pid=$!
-  for _ in $(seq 1 100); do grep -q "Demo API token" "$dir/out" 2>/dev/null && break; sleep 0.2; done
+  for _ in $(seq 1 100); do grep -q "Demo sign-in accounts" "$dir/out" 2>/dev/null && break; sleep 0.2; done
   local token; token=$(sed -n 's/.*Demo API token (Authorization: SSWS <token>): //p' "$dir/out")
   [ -n "$token" ] || { cat "$dir/out"; kill "$pid"; return 1; }
+  local control; control=$(sed -n 's/.*Test-control API token (Authorization: Bearer <token>): //p' "$dir/out")
   local rc=0
-  ORG_URL="http://127.0.0.1:$port" OKTA_TOKEN="$token" "$@" || rc=$?
+  ORG_URL="http://127.0.0.1:$port" OKTA_TOKEN="$token" CONTROL_TOKEN="$control" "$@" || rc=$?
   kill "$pid"; wait "$pid" 2>/dev/null || true
   rm -rf "$dir"
   return $rc

@@ -102,6 +102,7 @@ impl From<Denied> for PortalError {
             Denied::NeedsApproval(what) => PortalError::forbidden(&what)
                 .with_message(format!("To {what} you need someone's approval: use Request and say why.")),
             Denied::SignedOut(why) => PortalError::unauthenticated().with_message(why),
+            Denied::Protected(why) => PortalError::forbidden("change this person").with_message(why),
         })
     }
 }

@@ -64,7 +64,8 @@ check(await errorCode(client.userApi.getUser({ userId: id })) === 'E0000007', 'd
 const { privateKey, publicKey } = crypto.generateKeyPairSync('rsa', { modulusLength: 2048 });
 const jwk = { ...publicKey.export({ format: 'jwk' }), kid: 'node-k1' };
 const registered = await (await fetch(`${process.env.ORG_URL}/__devorg/control/service_apps`, {
-  method: 'POST', headers: { 'content-type': 'application/json' },
+  method: 'POST',
+  headers: { 'content-type': 'application/json', authorization: `Bearer ${process.env.CONTROL_TOKEN}` },
   body: JSON.stringify({ name: 'node sdk', jwks: { keys: [jwk] }, scopes: ['okta.users.read'] }),
 })).json();
 const oauth = new okta.Client({

@@ -98,6 +98,16 @@ test('help desk may only request a deactivation, and a forged direct call is ref
   await expect(page.getByTestId('person-status')).toHaveText('Active');
 });
 
+test('help desk sees an admin\'s page but is offered nothing to change on it', async ({ page }) => {
+  await signInAs(page, 'hal.helpdesk@portico.example', '/people?q=ada');
+  await page.getByRole('link', { name: 'Ada Admin' }).click();
+  await expect(page.getByTestId('person-name')).toHaveText('Ada Admin');
+  await expect(page.getByTestId('person-protected')).toContainText('only an admin can change them');
+  await expect(page.getByRole('button', { name: 'Reset password' })).toHaveCount(0);
+  await expect(page.getByRole('button', { name: /^Request/ })).toHaveCount(0);
+  await page.screenshot({ path: `${shots}/47-helpdesk-protected-person.png`, fullPage: true });
+});
+
 test('before the WASM loads, the people list is there and its form still searches', async ({ browser }) => {
   const context = await browser.newContext();
   const page = await context.newPage();

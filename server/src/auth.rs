@@ -80,12 +80,17 @@ pub enum SignInError {
     InvalidToken(String),
     #[error("Your session could not be saved. Try again.")]
     Session,
+    #[error("{0}")]
+    NotActive(String),
+    #[error("Okta could not be reached to confirm your groups. Try again in a moment.")]
+    OktaUnavailable,
 }
 
 impl SignInError {
     fn status(&self) -> StatusCode {
         match self {
-            SignInError::ProviderUnavailable(_) => StatusCode::BAD_GATEWAY,
+            SignInError::ProviderUnavailable(_) | SignInError::OktaUnavailable => StatusCode::BAD_GATEWAY,
+            SignInError::NotActive(_) => StatusCode::FORBIDDEN,
             SignInError::Session => StatusCode::INTERNAL_SERVER_ERROR,
             _ => StatusCode::BAD_REQUEST,
         }
@@ -326,6 +331,19 @@ async fn finish(auth: &Auth, app: &AppState, session: &Session, p: CallbackParam
         email: claims.email().map(|e| e.to_string()),
         login,
         groups,
+        group_ids: None,
+    };
+    // Roles come from the person as Okta has them now, by group id; the claim's names count
+    // only for someone no Okta user matches. Someone Okta no longer has active does not sign in.
+    use portico_core::sessions::{Standing, standing};
+    let principal = match standing(app, &principal).await {
+        Ok(Standing::Current(now)) => now,
+        Ok(Standing::NotInOkta) => principal,
+        Ok(Standing::Gone(why)) => return Err(SignInError::NotActive(why)),
+        Err(e) => {
+            tracing::warn!(error = %e, "could not read the person from Okta at sign-in");
+            return Err(SignInError::OktaUnavailable);
+        }
     };
     // A new id at privilege change defeats session fixation.
     session.cycle_id().await.map_err(|_| SignInError::Session)?;

@@ -101,12 +101,25 @@ impl Portal {
         let config = Arc::new(config);
         let auth = Arc::new(auth::Auth::new(oidc, clock.clone())?);
         let asa = asa_client(&config, devorg.as_ref(), &clock)?;
+        // Roles and `group:` approvers are granted by group identity, fixed now: an ambiguous
+        // name stops the start with its reason.
+        let roles = &config.roles;
+        let named = roles
+            .admin_groups
+            .iter()
+            .chain(&roles.helpdesk_groups)
+            .chain(&roles.auditor_groups)
+            .chain(&roles.protected_groups)
+            .cloned()
+            .chain(approval_policy.group_names());
+        let group_ids = Arc::new(portico_core::identity::GroupIds::resolve(&okta, named).await?);
         let app_state = AppState {
             config: config.clone(),
             db,
             okta,
             asa,
             policy: approval_policy,
+            group_ids,
             seal: portico_core::sealed::SealKey::load(config.server.secret_key.as_ref(), &config.server.data_dir)?,
             clock: clock.clone(),
             instance: instance_name(),

@@ -209,6 +209,9 @@ pub struct Person {
     pub can_manage_groups: bool,
     pub membership_permit: Permit,
     pub pending: Vec<PendingRequest>,
+    /// Why the viewer can change nothing about this person, when they are protected (they hold a
+    /// Portico role, or are in a protected group) and the viewer is not an admin.
+    pub protected: Option<String>,
     /// The viewer may see server access (and it is configured): the page shows the ASA account.
     pub show_asa: bool,
 }

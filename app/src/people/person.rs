@@ -96,6 +96,7 @@ fn PersonView(person: Person, changes: Changes, temp: RwSignal<Option<String>>) 
             </dl>
             {person.fields.iter().find(|f| f.key == "email").filter(|_| person.show_asa).map(|f| view! { <crate::asa::PersonAsaCard email=f.value.clone() /> })}
             <Actions id=id.clone() login=person.login.clone() actions run=changes.run temp ask />
+            {person.protected.clone().map(|why| view! { <p class="muted small" data-testid="person-protected">{why}</p> })}
             {(!pending.is_empty()).then(|| view! {
                 <div class="pending-requests" data-testid="pending-requests">
                     <strong>"Open requests: "</strong>

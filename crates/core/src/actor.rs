@@ -17,6 +17,8 @@ use portico_vocab::PolicyAction;
 pub struct Actor {
     pub principal: Principal,
     pub roles: Vec<Role>,
+    /// Their group names that configuration's groups confirm by id (what `group:` rules see).
+    pub groups: Vec<String>,
     pub state: AppState,
     /// The request id every log line and audit row of this operation carries.
     pub op_id: String,
@@ -31,6 +33,9 @@ pub enum Denied {
     NeedsApproval(String),
     /// Their session has ended (they are no longer active in Okta); why, in words.
     SignedOut(String),
+    /// The target is protected (holds a Portico role, or is in a protected group): only an
+    /// admin changes them. The whole sentence.
+    Protected(String),
 }
 
 /// A check that also had to read Okta.
@@ -52,6 +57,26 @@ impl From<OktaError> for ActorError {
     }
 }
 
+/// Whether `user` is protected: a member (in Okta, now) of a role group or of
+/// `roles.protected_groups`. When Okta cannot say, they count as protected.
+pub async fn is_protected(state: &AppState, user: &User) -> bool {
+    let roles = &state.config.roles;
+    let protected: Vec<&String> = roles
+        .admin_groups
+        .iter()
+        .chain(&roles.helpdesk_groups)
+        .chain(&roles.auditor_groups)
+        .chain(&roles.protected_groups)
+        .collect();
+    match state.okta.user_groups(&user.id).await {
+        Ok(groups) => groups.iter().any(|g| protected.contains(&&g.name)),
+        Err(e) => {
+            tracing::warn!(error = %e, target = %user.id, "could not read the person's groups: treated as protected");
+            true
+        }
+    }
+}
+
 /// How the audit trail names an Okta person: `login (id)`.
 pub fn person_label(user: &User) -> String {
     format!("{} ({})", user.field("login").unwrap_or_default(), user.id)
@@ -59,8 +84,9 @@ pub fn person_label(user: &User) -> String {
 
 impl Actor {
     pub fn new(principal: Principal, state: AppState, op_id: String) -> Actor {
-        let roles = principal.roles(&state.config.roles);
-        Actor { principal, roles, state, op_id }
+        let roles = principal.roles(&state.config.roles, &state.group_ids);
+        let groups = state.group_ids.confirmed(&principal);
+        Actor { principal, roles, groups, state, op_id }
     }
 
     /// The person who signed in as `sub`/`login`, as Okta knows them now (found the way sessions
@@ -69,7 +95,14 @@ impl Actor {
     /// does not carry a request.
     pub async fn current(state: &AppState, sub: &str, login: &str, op_id: &str) -> Result<Option<Actor>, OktaError> {
         use crate::sessions::{self, Standing};
-        let known = Principal { sub: sub.into(), name: login.into(), email: None, login: login.into(), groups: vec![] };
+        let known = Principal {
+            sub: sub.into(),
+            name: login.into(),
+            email: None,
+            login: login.into(),
+            groups: vec![],
+            group_ids: None,
+        };
         Ok(match sessions::standing(state, &known).await? {
             Standing::Current(p) => Some(Actor::new(p, state.clone(), op_id.to_string())),
             Standing::Gone(_) | Standing::NotInOkta => None,
@@ -123,7 +156,7 @@ impl Actor {
 
     /// The actor as the approval policy sees them.
     pub fn who(&self, manages_target: bool) -> Who<'_> {
-        Who { sub: &self.principal.sub, roles: &self.roles, groups: &self.principal.groups, manages_target }
+        Who { sub: &self.principal.sub, roles: &self.roles, groups: &self.groups, manages_target }
     }
 
     /// The policy's answer for `action`, given whether the actor manages the target.
@@ -156,6 +189,9 @@ impl Actor {
         let action = action.into();
         // Every policy action is a change: decided with the actor as Okta has them now.
         let me = self.now().await?;
+        if let Some(user) = target {
+            me.require_may_change(user).await?;
+        }
         let decision = match target {
             Some(user) => me.decide_for(action, user).await,
             None => me.decide(action, false),
@@ -174,6 +210,28 @@ impl Actor {
                 Err(Denied::NotAllowed(what.into()))
             }
         }
+    }
+
+    /// Whether the actor may change this person at all (see [`Self::require_may_change`]), for
+    /// what a page offers.
+    pub async fn may_change(&self, user: &User) -> bool {
+        self.roles.contains(&Role::Admin) || !is_protected(&self.state, user).await
+    }
+
+    /// Refuses (audited) unless the actor may change this person at all: someone who holds a
+    /// Portico role, or is in `roles.protected_groups`, is changed only by an admin (a help
+    /// desk cannot reset an admin's factors or end their sessions; a manager cannot ask to).
+    pub async fn require_may_change(&self, user: &User) -> Result<(), Denied> {
+        if self.may_change(user).await {
+            return Ok(());
+        }
+        let name = user.display_name();
+        tracing::warn!(op_id = %self.op_id, who = %self.principal.login, target = %user.id, "refused: protected person");
+        self.refusal("person.change", &person_label(user), "protected: holds a Portico role or a protected group")
+            .await;
+        Err(Denied::Protected(format!(
+            "{name} holds a Portico role or is in a protected group: only an admin can change them."
+        )))
     }
 
     /// Lets the actor see this person: a role that views people, or managing them. An

@@ -173,6 +173,9 @@ pub struct RolesConfig {
     pub admin_groups: Vec<String>,
     pub helpdesk_groups: Vec<String>,
     pub auditor_groups: Vec<String>,
+    /// Members of these groups (beyond every role group, always protected) can be changed
+    /// only by an admin: executives, break-glass accounts.
+    pub protected_groups: Vec<String>,
 }
 
 impl Default for RolesConfig {
@@ -181,6 +184,7 @@ impl Default for RolesConfig {
             admin_groups: vec!["Portico Admins".into()],
             helpdesk_groups: vec!["Portico Help Desk".into()],
             auditor_groups: vec!["Portico Auditors".into()],
+            protected_groups: Vec::new(),
         }
     }
 }

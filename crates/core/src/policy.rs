@@ -195,6 +195,16 @@ impl Policy {
     }
 
     /// The rule for `action` (validation made sure every action has one).
+    /// Every group a `group:` rule names, anywhere in the policy.
+    pub fn group_names(&self) -> std::collections::BTreeSet<String> {
+        self.actions
+            .values()
+            .flat_map(|a| a.run.iter().chain(&a.request).chain(a.stages.iter().flat_map(|s| &s.approvers)))
+            .filter_map(|rule| rule.strip_prefix("group:"))
+            .map(str::to_string)
+            .collect()
+    }
+
     pub fn rule(&self, action: impl Into<PolicyAction>) -> &ActionPolicy {
         let action = action.into();
         self.actions.get(&action).unwrap_or_else(|| unreachable!("the policy was validated to cover {action}"))

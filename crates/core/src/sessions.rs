@@ -126,6 +126,10 @@ pub async fn standing(state: &AppState, p: &Principal) -> Result<Standing, OktaE
             user.status.words()
         )));
     }
-    let groups = state.okta.user_groups(&user.id).await?.into_iter().map(|g| g.name).collect();
-    Ok(Standing::Current(Principal { groups, ..p.clone() }))
+    let groups = state.okta.user_groups(&user.id).await?;
+    Ok(Standing::Current(Principal {
+        group_ids: Some(groups.iter().map(|g| g.id.clone()).collect()),
+        groups: groups.into_iter().map(|g| g.name).collect(),
+        ..p.clone()
+    }))
 }

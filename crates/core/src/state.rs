@@ -16,6 +16,8 @@ pub struct AppState {
     pub asa: Option<Arc<AsaClient>>,
     /// The approval policy, validated at start.
     pub policy: Arc<Policy>,
+    /// The groups configuration names, as the Okta group ids they were resolved to at start.
+    pub group_ids: Arc<crate::identity::GroupIds>,
     /// Seals secrets kept at rest (a temporary password waiting for its requester).
     pub seal: crate::sealed::SealKey,
     /// Where every time comes from (see [`Clock`]).

@@ -14,16 +14,11 @@ const MARCUS: &str = "marcus.manager@portico.example";
 const DEACTIVATE: &str = "user.lifecycle.deactivate";
 const SUSPEND: &str = "user.lifecycle.suspend";
 
-async fn json(res: reqwest::Response) -> (StatusCode, Value) {
-    let status = res.status();
-    (status, res.json().await.expect("json"))
-}
-
 /// Asks for `action` on `target` as `who`; returns the request id.
-pub(crate) async fn request(who: &Session, action: &str, target: &str, reason: &str) -> String {
+pub(crate) async fn request(who: &Session, op: LifecycleOp, target: &str, reason: &str) -> String {
     let (status, req) = json(
         who.call_fn(RequestAction {
-            action: PolicyAction::parse(action).expect("action"),
+            action: PolicyAction::Lifecycle(op),
             target: target.to_string(),
             reason: reason.to_string(),
             group: None,
@@ -95,7 +90,7 @@ async fn a_manager_approves_a_help_desk_deactivation_and_it_runs_once() {
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert_eq!(err["fields"][0][0], "reason");
 
-    let id = request(&desk, "deactivate", &ed, "Left the company on Friday").await;
+    let id = request(&desk, LifecycleOp::Deactivate, &ed, "Left the company on Friday").await;
     // One open request per target and action.
     let (status, err) = json(
         desk.call_fn(RequestAction {
@@ -159,7 +154,7 @@ async fn a_manager_approves_a_help_desk_deactivation_and_it_runs_once() {
         .map(|e| (e["action"].as_str().unwrap_or("").to_string(), e["actor"].as_str().unwrap_or("").to_string()))
         .collect();
     let expected = [
-        ("deactivate", HELPDESK),
+        (LifecycleOp::Deactivate.as_str(), HELPDESK),
         ("request.create", HELPDESK),
         ("request.approve", MARIA),
         ("person.deactivate", "portico"),
@@ -182,7 +177,7 @@ async fn two_approvers_at_the_same_moment_run_it_once() {
     let app = spawn_app().await;
     let (desk, maria, admin) = (app.session(HELPDESK).await, app.session(MARIA).await, app.session(ADMIN).await);
     let eli = app.user_id("eli.engineer@portico.example").await;
-    let id = request(&desk, "deactivate", &eli, "Contract ended").await;
+    let id = request(&desk, LifecycleOp::Deactivate, &eli, "Contract ended").await;
     let ((a, _), (b, _)) = tokio::join!(decide(&maria, &id, true, ""), decide(&admin, &id, true, ""));
     let mut statuses = [a, b];
     statuses.sort();
@@ -197,7 +192,7 @@ async fn a_crash_during_execution_resumes_and_runs_once() {
     let app = spawn_app().await;
     let (desk, maria) = (app.session(HELPDESK).await, app.session(MARIA).await);
     let emma = app.user_id("emma.engineer@portico.example").await;
-    let id = request(&desk, "deactivate", &emma, "Moved to a partner company").await;
+    let id = request(&desk, LifecycleOp::Deactivate, &emma, "Moved to a partner company").await;
     // Okta takes its time over the deactivation; the portal dies while waiting for it.
     app.control(
         "faults",
@@ -227,7 +222,7 @@ async fn a_call_that_landed_before_a_crash_is_not_run_again() {
     let app = spawn_app().await;
     let (desk, maria) = (app.session(HELPDESK).await, app.session(MARIA).await);
     let ed = app.user_id("ed.engineer@portico.example").await;
-    let id = request(&desk, "suspend", &ed, "Security investigation").await;
+    let id = request(&desk, LifecycleOp::Suspend, &ed, "Security investigation").await;
     let (status, _) = decide(&maria, &id, true, "").await;
     assert_eq!(status, StatusCode::OK);
     let db = app.db().await;
@@ -263,7 +258,7 @@ async fn expired_cancelled_and_stale_requests_do_not_run() {
     );
 
     // Expired: past its time, it cannot be approved, and the executor marks it expired.
-    let expired = request(&desk, "deactivate", &ed, "Left").await;
+    let expired = request(&desk, LifecycleOp::Deactivate, &ed, "Left").await;
     sqlx::query("UPDATE requests SET expires_at = '2000-01-01T00:00:00.000Z' WHERE id = ?")
         .bind(&expired)
         .execute(&db)
@@ -289,7 +284,7 @@ async fn expired_cancelled_and_stale_requests_do_not_run() {
     assert_eq!(status, StatusCode::BAD_REQUEST);
 
     // Cancelled: only the requester cancels; then nobody can approve it.
-    let cancelled = request(&maria, "deactivate", &eli, "Leaving").await;
+    let cancelled = request(&maria, LifecycleOp::Deactivate, &eli, "Leaving").await;
     let (status, _) = json(desk.call_fn(CancelRequest { id: cancelled.clone() }).await).await;
     assert_eq!(status, StatusCode::FORBIDDEN);
     let (status, view) = json(maria.call_fn(CancelRequest { id: cancelled.clone() }).await).await;
@@ -300,8 +295,8 @@ async fn expired_cancelled_and_stale_requests_do_not_run() {
 
     // Stale: the person was deactivated elsewhere before approval; the suspension is refused at
     // execution and recorded as such.
-    let stale = request(&desk, "suspend", &ed, "Investigation").await;
-    app.okta_lifecycle(&ed, "deactivate").await;
+    let stale = request(&desk, LifecycleOp::Suspend, &ed, "Investigation").await;
+    app.okta_lifecycle(&ed, portico_vocab::LifecycleOp::Deactivate).await;
     let (status, _) = decide(&maria, &stale, true, "").await;
     assert_eq!(status, StatusCode::OK);
     wait_for(&db, &stale, "stale").await;
@@ -327,7 +322,7 @@ async fn upstream_failures_are_retried_then_reported_with_oktas_message() {
         serde_json::json!({ "path_prefix": format!("/api/v1/users/{ed}/lifecycle"), "status": 503, "times": 2 }),
     )
     .await;
-    let id = request(&desk, "suspend", &ed, "Investigation").await;
+    let id = request(&desk, LifecycleOp::Suspend, &ed, "Investigation").await;
     decide(&maria, &id, true, "").await;
     wait_for(&db, &id, "done").await;
     let attempts: i64 =
@@ -341,7 +336,7 @@ async fn upstream_failures_are_retried_then_reported_with_oktas_message() {
         serde_json::json!({ "path_prefix": format!("/api/v1/users/{eli}/lifecycle"), "status": 403, "times": 1 }),
     )
     .await;
-    let id = request(&desk, "deactivate", &eli, "Left").await;
+    let id = request(&desk, LifecycleOp::Deactivate, &eli, "Left").await;
     decide(&maria, &id, true, "").await;
     wait_for(&db, &id, "failed").await;
     let (_, mine) = json(desk.call_fn(MyRequests {}).await).await;
@@ -349,7 +344,7 @@ async fn upstream_failures_are_retried_then_reported_with_oktas_message() {
     assert!(failed["result"].as_str().expect("result").starts_with("Okta:"), "{failed}");
     assert_eq!(app.okta_events(DEACTIVATE, &eli).await, 0);
     // Failed requests can be asked for again.
-    request(&desk, "deactivate", &eli, "Left, second try").await;
+    request(&desk, LifecycleOp::Deactivate, &eli, "Left, second try").await;
 }
 
 #[tokio::test]
@@ -361,12 +356,17 @@ async fn managers_act_only_on_their_people() {
     // Maria sees Ed, may unlock-style actions at once and request the rest.
     let (status, person) = json(maria.call_fn(GetPerson { id: ed.clone() }).await).await;
     assert_eq!(status, StatusCode::OK, "{person}");
-    let mode = |op: &str| {
-        person["actions"].as_array().expect("actions").iter().find(|a| a["op"] == op).map(|a| a["mode"].clone())
+    let mode = |op: LifecycleOp| {
+        person["actions"]
+            .as_array()
+            .expect("actions")
+            .iter()
+            .find(|a| a["op"] == op.as_str())
+            .map(|a| a["mode"].clone())
     };
-    assert_eq!(mode("reset_password"), Some(Value::from("Run")));
-    assert_eq!(mode("deactivate"), Some(Value::from("Request")));
-    assert_eq!(mode("delete"), None);
+    assert_eq!(mode(LifecycleOp::ResetPassword), Some(Value::from("Run")));
+    assert_eq!(mode(LifecycleOp::Deactivate), Some(Value::from("Request")));
+    assert_eq!(mode(LifecycleOp::Delete), None);
     let (_, people) = json(maria.call_fn(MyPeople {}).await).await;
     let mut names: Vec<&str> =
         people.as_array().expect("rows").iter().map(|r| r["name"].as_str().expect("name")).collect();
@@ -432,7 +432,7 @@ async fn requests_and_decisions_notify_a_webhook_with_a_slack_compatible_body() 
     let app = spawn_app_with(|c| c.approvals.webhook_url = Some(hook.parse().expect("url"))).await;
     let (desk, maria) = (app.session(HELPDESK).await, app.session(MARIA).await);
     let ed = app.user_id("ed.engineer@portico.example").await;
-    let id = request(&desk, "deactivate", &ed, "Left the company").await;
+    let id = request(&desk, LifecycleOp::Deactivate, &ed, "Left the company").await;
     decide(&maria, &id, true, "ok").await;
     let mut events = Vec::new();
     for _ in 0..300 {
@@ -585,7 +585,7 @@ ttl_hours = 1
     assert_eq!(status, StatusCode::FORBIDDEN);
 
     // Two stages: the admin cannot go first; after the manager, the admin finishes it.
-    let id = request(&desk, "suspend", &ed, "Investigation").await;
+    let id = request(&desk, LifecycleOp::Suspend, &ed, "Investigation").await;
     let (_, inbox) = json(admin.call_fn(Inbox {}).await).await;
     assert_eq!(inbox.as_array().expect("list").len(), 0, "not the admin's turn yet");
     let (status, _) = decide(&admin, &id, true, "").await;
@@ -599,7 +599,7 @@ ttl_hours = 1
     assert_eq!(app.okta_events(SUSPEND, &ed).await, 1);
 
     // Two of {manager, admin}: one approval is not enough; the second person's is.
-    let id = request(&desk, "deactivate", &eli, "Left").await;
+    let id = request(&desk, LifecycleOp::Deactivate, &eli, "Left").await;
     let (_, view) = decide(&admin, &id, true, "").await;
     assert_eq!(view["status"], "pending");
     assert!(view["stage_line"].as_str().expect("stage").contains("1 of 2 approvals"), "{view}");
@@ -646,7 +646,7 @@ async fn at_execution_the_requester_and_approvers_must_still_hold_their_authorit
     // The help desk asks; between the approval and the run, Hal leaves the help desk.
     let ed = app.user_id("ed.engineer@portico.example").await;
     outage(&app, &ed).await;
-    let id = request(&desk, "deactivate", &ed, "Left the company").await;
+    let id = request(&desk, LifecycleOp::Deactivate, &ed, "Left the company").await;
     assert_eq!(decide(&maria, &id, true, "").await.0, StatusCode::OK);
     first_attempt_failed(&db, &id).await;
     let hal = app.user_id(HELPDESK).await;
@@ -661,10 +661,10 @@ async fn at_execution_the_requester_and_approvers_must_still_hold_their_authorit
     app.okta_membership("Portico Help Desk", &hal, true).await;
     let emma = app.user_id("emma.engineer@portico.example").await;
     outage(&app, &emma).await;
-    let id = request(&desk, "deactivate", &emma, "Moved to a partner company").await;
+    let id = request(&desk, LifecycleOp::Deactivate, &emma, "Moved to a partner company").await;
     assert_eq!(decide(&maria, &id, true, "").await.0, StatusCode::OK);
     first_attempt_failed(&db, &id).await;
-    app.okta_lifecycle(&app.user_id(MARIA).await, "deactivate").await;
+    app.okta_lifecycle(&app.user_id(MARIA).await, portico_vocab::LifecycleOp::Deactivate).await;
     app.advance_clock(chrono::Duration::seconds(61));
     wait_for(&db, &id, "stale").await;
     let said = result_of(&db, &id).await;
@@ -677,4 +677,45 @@ async fn at_execution_the_requester_and_approvers_must_still_hold_their_authorit
         .await
         .expect("row");
     assert_eq!(version.map(|v| v.len()), Some(12), "routed by a recorded policy version");
+}
+
+/// An ASA request is about the Okta person who owns the account: the owner cannot approve a
+/// request about their own server access, whoever else may.
+#[tokio::test]
+async fn nobody_approves_a_request_about_their_own_server_access() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let policy = dir.path().join("policy.toml");
+    std::fs::write(
+        &policy,
+        "[actions.asa_status]\nrun = [\"admin\"]\nrequest = [\"helpdesk\", \"group:Engineering\"]\n\
+         stages = [{ approvers = [\"group:Engineering\"] }]\n",
+    )
+    .expect("policy");
+    let app = spawn_app_with(move |c| c.approvals.policy_file = Some(policy)).await;
+    let (desk, ed, maria) = (
+        app.session("hal.helpdesk@portico.example").await,
+        app.session("ed.engineer@portico.example").await,
+        app.session("maria.manager@portico.example").await,
+    );
+    let (status, req) = json(
+        desk.call_fn(RequestAction {
+            action: PolicyAction::AsaStatus,
+            target: "Ed.Engineer".into(),
+            reason: "Suspicious logins".into(),
+            group: None,
+            add: None,
+            status: Some("DISABLED".into()),
+            changes: None,
+        })
+        .await,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{req}");
+    assert_eq!(req["target_href"], "/asa/users/Ed.Engineer", "the request shows the account");
+    let id = req["id"].as_str().expect("id").to_string();
+    let (status, err) = decide(&ed, &id, true, "").await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "an engineer, but it is his own account: {err}");
+    assert!(err["message"].as_str().unwrap_or_default().contains("about yourself"), "{err}");
+    let (status, body) = decide(&maria, &id, true, "").await;
+    assert_eq!(status, StatusCode::OK, "another engineer approves: {body}");
 }

@@ -1,12 +1,6 @@
 //! Server access (ASA) server functions against the embedded team: every action, every role.
 use crate::helpers::{fns::*, *};
 use reqwest::StatusCode;
-use serde_json::Value;
-
-async fn json(res: reqwest::Response) -> (StatusCode, Value) {
-    let status = res.status();
-    (status, res.json().await.expect("json"))
-}
 
 #[tokio::test]
 async fn drift_finds_everyone_out_of_step_and_fixes_one() {

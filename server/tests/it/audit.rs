@@ -132,11 +132,9 @@ async fn portico_audit_verify_finds_a_row_edited_behind_the_portals_back() {
     let app = spawn_app().await;
     app.sign_in_as(ADMIN, None).await;
     let ed = app.user_id("ed.engineer@portico.example").await;
-    for op in ["suspend", "unsuspend"] {
+    for op in [LifecycleOp::Suspend, LifecycleOp::Unsuspend] {
         assert_eq!(
-            app.call_fn(RunLifecycle { id: ed.clone(), op: LifecycleOp::parse(op).expect("op"), confirm_login: None })
-                .await
-                .status(),
+            app.call_fn(RunLifecycle { id: ed.clone(), op, confirm_login: None }).await.status(),
             StatusCode::OK
         );
     }

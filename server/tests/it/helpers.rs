@@ -19,7 +19,7 @@ pub struct TestApp {
     _dir: Option<tempfile::TempDir>,
 }
 
-fn browser() -> reqwest::Client {
+pub fn browser() -> reqwest::Client {
     reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().expect("client")
 }
 
@@ -44,6 +44,15 @@ pub async fn spawn_app_in(data_dir: PathBuf, client: reqwest::Client) -> TestApp
 }
 
 async fn spawn_app_configured(data_dir: PathBuf, client: reqwest::Client, tweak: impl FnOnce(&mut Config)) -> TestApp {
+    try_spawn_app_in(data_dir, client, tweak).await.expect("portal starts")
+}
+
+/// Starts a portal over `data_dir`, or says why it would not start.
+pub async fn try_spawn_app_in(
+    data_dir: PathBuf,
+    client: reqwest::Client,
+    tweak: impl FnOnce(&mut Config),
+) -> anyhow::Result<TestApp> {
     let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let addr = listener.local_addr().expect("addr");
     let mut config = Config::for_test(data_dir.clone());
@@ -54,9 +63,22 @@ async fn spawn_app_configured(data_dir: PathBuf, client: reqwest::Client, tweak:
     config.approvals.poll_ms = 200;
     config.approvals.retry_base_ms = 100;
     tweak(&mut config);
-    let portal = Portal::start(config, listener).await.expect("portal starts");
+    let portal = Portal::start(config, listener).await?;
     let org = portal.devorg.as_ref().expect("embedded org").url.as_str().trim_end_matches('/').to_string();
-    TestApp { portal, base: format!("http://{addr}"), org, client, data_dir, _dir: None }
+    Ok(TestApp { portal, base: format!("http://{addr}"), org, client, data_dir, _dir: None })
+}
+
+/// A server function's answer: its status and JSON body.
+pub async fn json(res: Response) -> (StatusCode, serde_json::Value) {
+    let status = res.status();
+    (status, res.json().await.expect("json"))
+}
+
+/// The embedded org's own database, to make what its API cannot (an app-imported group).
+pub async fn org_db(data_dir: &std::path::Path) -> sqlx::SqlitePool {
+    sqlx::SqlitePool::connect(&format!("sqlite://{}", data_dir.join("devorg").join("devorg.sqlite").display()))
+        .await
+        .expect("org db")
 }
 
 pub fn location(res: &Response) -> String {
@@ -140,10 +162,11 @@ impl TestApp {
     }
 
     /// Runs a lifecycle operation straight at the org (someone acting outside the portal).
-    pub async fn okta_lifecycle(&self, user_id: &str, op: &str) {
+    /// `op` done in Okta directly (not by Portico), as another admin tool would.
+    pub async fn okta_lifecycle(&self, user_id: &str, op: portico_vocab::LifecycleOp) {
         let org = self.portal.devorg.as_ref().expect("org");
         let res = reqwest::Client::new()
-            .post(format!("{}/api/v1/users/{user_id}/lifecycle/{op}", self.org))
+            .post(format!("{}/api/v1/users/{user_id}/lifecycle/{}", self.org, op.as_str()))
             .header("Authorization", format!("SSWS {}", org.api_token))
             .send()
             .await

@@ -2,16 +2,10 @@
 //! refusals included, and the Okta client's behaviour under upstream faults.
 use crate::helpers::{fns::*, *};
 use reqwest::StatusCode;
-use serde_json::Value;
 
 const HELPDESK: &str = "hal.helpdesk@portico.example";
 const AUDITOR: &str = "audrey.auditor@portico.example";
 const NOBODY: &str = "maria.manager@portico.example";
-
-async fn json(res: reqwest::Response) -> (StatusCode, Value) {
-    let status = res.status();
-    (status, res.json().await.expect("json"))
-}
 
 #[tokio::test]
 async fn search_is_for_people_with_a_role_and_escapes_input() {
@@ -90,7 +84,9 @@ async fn person_page_offers_what_status_and_role_allow() {
     let (_, person) = json(app.call_fn(GetPerson { id: ed.clone() }).await).await;
     let ops: Vec<&str> =
         person["actions"].as_array().expect("actions").iter().map(|a| a["op"].as_str().expect("op")).collect();
-    assert_eq!(ops, vec!["reset_password", "expire_password", "reset_factors", "suspend", "deactivate"]);
+    use LifecycleOp::{Deactivate, ExpirePassword, ResetFactors, ResetPassword, Suspend};
+    let want = [ResetPassword, ExpirePassword, ResetFactors, Suspend, Deactivate].map(LifecycleOp::as_str);
+    assert_eq!(ops, want);
     assert_eq!(person["manager"][1], "Maria Manager");
     assert!(person["actions"][4]["confirm"].as_str().expect("text").contains("removed from every app assignment"));
 
@@ -108,13 +104,14 @@ async fn person_page_offers_what_status_and_role_allow() {
         .collect();
     assert_eq!(
         ops,
-        vec![
-            ("reset_password", "Run"),
-            ("expire_password", "Request"),
-            ("reset_factors", "Run"),
-            ("suspend", "Request"),
-            ("deactivate", "Request")
+        [
+            (ResetPassword, "Run"),
+            (ExpirePassword, "Request"),
+            (ResetFactors, "Run"),
+            (Suspend, "Request"),
+            (Deactivate, "Request")
         ]
+        .map(|(op, mode)| (op.as_str(), mode))
     );
     assert_eq!(person["actions"][4]["approvers"], "their manager or an admin");
     assert_eq!(person["can_edit"], false);
@@ -178,13 +175,9 @@ async fn help_desk_and_auditors_are_refused_what_they_may_not_do() {
     desk.sign_in_as(HELPDESK, None).await;
     let eli = desk.user_id("eli.engineer@portico.example").await;
     let ed = desk.user_id("ed.engineer@portico.example").await;
-    for op in ["deactivate", "suspend", "expire_password"] {
-        let (status, err) = json(
-            desk.call_fn(RunLifecycle { id: ed.clone(), op: LifecycleOp::parse(op).expect("op"), confirm_login: None })
-                .await,
-        )
-        .await;
-        assert_eq!(status, StatusCode::FORBIDDEN, "{op}: {err}");
+    for op in [LifecycleOp::Deactivate, LifecycleOp::Suspend, LifecycleOp::ExpirePassword] {
+        let (status, err) = json(desk.call_fn(RunLifecycle { id: ed.clone(), op, confirm_login: None }).await).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{op:?}: {err}");
         assert!(!err["op_id"].as_str().unwrap_or_default().is_empty());
     }
     let (status, out) =

@@ -5,6 +5,7 @@
 use crate::approvals::{decide, request, stored_status, wait_for};
 use crate::helpers::{PASSWORD, Session, okta_events_at, webhook};
 use portico_devorg::{DevOrg, DevOrgConfig};
+use portico_vocab::LifecycleOp;
 use reqwest::StatusCode;
 use serde_json::Value;
 use std::{
@@ -150,7 +151,7 @@ async fn two_processes_on_one_database_run_an_approved_call_exactly_once() {
     let a = Replica::start(a_port, &data_dir, &org, &hook).await;
     let (desk, maria) = (a.session(HELPDESK).await, a.session(MARIA).await);
     let emma = user_id(&org, "emma.engineer@portico.example").await;
-    let id = request(&desk, "deactivate", &emma, "Moved to a partner company").await;
+    let id = request(&desk, LifecycleOp::Deactivate, &emma, "Moved to a partner company").await;
 
     // Okta takes its time over the deactivation: the call is in flight in process A.
     let res = portico_testkit::control_client(org.control_token.as_deref())

@@ -206,7 +206,7 @@ async fn sessions_follow_their_person() {
 
     // Deactivated in Okta (not by Portico): signed out at the next check, and told why.
     let maria_id = app.user_id("maria.manager@portico.example").await;
-    app.okta_lifecycle(&maria_id, "deactivate").await;
+    app.okta_lifecycle(&maria_id, portico_vocab::LifecycleOp::Deactivate).await;
     app.advance_clock(chrono::Duration::seconds(61));
     let res = maria.call_fn(Inbox {}).await;
     assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
@@ -281,4 +281,106 @@ async fn an_idle_session_ends_on_portals_clock_which_the_org_shares() {
         "the org's record is on the portal's clock: {changed} vs {clock}"
     );
     assert!(changed - chrono::Utc::now() > chrono::Duration::minutes(80), "not on the wall clock: {changed}");
+}
+
+/// Someone who holds a Portico role, or is in a protected group, is changed only by an admin:
+/// the help desk is offered nothing on their page, and every change it tries is refused and
+/// audited, directly or as a request.
+#[tokio::test]
+async fn people_with_a_role_or_in_a_protected_group_are_changed_only_by_admins() {
+    use portico_app::{
+        approvals::server::RequestAction,
+        people::server::{ClearSessions, GetPerson, RunLifecycle},
+    };
+    use portico_vocab::{LifecycleOp, PolicyAction};
+    let app = spawn_app_with(|c| c.roles.protected_groups = vec!["Managers".into()]).await;
+    let (ada, hal) = (app.session(ADMIN).await, app.session("hal.helpdesk@portico.example").await);
+    let (ada_id, maria, ed) = (
+        app.user_id(ADMIN).await,
+        app.user_id("maria.manager@portico.example").await,
+        app.user_id("ed.engineer@portico.example").await,
+    );
+    let page: serde_json::Value = hal.call_fn(GetPerson { id: ada_id.clone() }).await.json().await.expect("json");
+    assert!(page["protected"].as_str().is_some_and(|w| w.contains("only an admin")), "{page}");
+    assert_eq!(page["actions"], serde_json::json!([]), "nothing offered that the server would refuse");
+
+    let res =
+        hal.call_fn(RunLifecycle { id: ada_id.clone(), op: LifecycleOp::ResetFactors, confirm_login: None }).await;
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    let body: serde_json::Value = res.json().await.expect("json");
+    assert!(body["message"].as_str().unwrap_or_default().contains("only an admin"), "{body}");
+    for id in [&ada_id, &maria] {
+        let res = hal.call_fn(ClearSessions { id: id.clone(), revoke_tokens: false }).await;
+        assert_eq!(res.status(), StatusCode::FORBIDDEN, "a role holder or a protected group's member");
+    }
+    let asked = hal
+        .call_fn(RequestAction {
+            action: PolicyAction::Lifecycle(LifecycleOp::Deactivate),
+            target: ada_id.clone(),
+            reason: "Leaving".into(),
+            group: None,
+            add: None,
+            status: None,
+            changes: None,
+        })
+        .await;
+    assert_eq!(asked.status(), StatusCode::FORBIDDEN, "not by asking either");
+
+    // Everyone else, as before; and an admin changes protected people.
+    assert_eq!(hal.call_fn(ClearSessions { id: ed, revoke_tokens: false }).await.status(), StatusCode::OK);
+    assert_eq!(ada.call_fn(ClearSessions { id: maria, revoke_tokens: false }).await.status(), StatusCode::OK);
+    let refused: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM audit_events WHERE action = 'person.change' AND result = 'refused'")
+            .fetch_one(&app.db().await)
+            .await
+            .expect("count");
+    assert_eq!(refused, 4, "every refusal is in the audit trail");
+}
+
+/// Roles follow the configured group's identity: a group an application imports under the same
+/// name grants nothing, and a name two Okta groups share stops the start with its reason.
+#[tokio::test]
+async fn roles_are_granted_by_group_identity_not_by_a_same_named_group() {
+    use portico_app::{me::server::GetMe, people::server::SearchPeople};
+    let dir = tempfile::tempdir().expect("tempdir");
+    let app = spawn_app_in(dir.path().to_path_buf(), browser()).await;
+    let ed = app.user_id("ed.engineer@portico.example").await;
+    // What an app or directory integration can do: push a group named like the admins' group.
+    let org = org_db(dir.path()).await;
+    sqlx::query(
+        "INSERT INTO groups (id, type, name, profile, created, last_updated, last_membership_updated) \
+         VALUES ('00gImportedAdmins01', 'APP_GROUP', 'Portico Admins', '{\"name\":\"Portico Admins\"}', \
+         '2026-01-01T00:00:00.000Z', '2026-01-01T00:00:00.000Z', '2026-01-01T00:00:00.000Z')",
+    )
+    .execute(&org)
+    .await
+    .expect("app group");
+    sqlx::query("INSERT INTO group_members (group_id, user_id) VALUES ('00gImportedAdmins01', ?)")
+        .bind(&ed)
+        .execute(&org)
+        .await
+        .expect("member");
+    let ed_session = app.session("ed.engineer@portico.example").await;
+    let me: serde_json::Value = ed_session.call_fn(GetMe {}).await.json().await.expect("me");
+    assert!(me["groups"].as_array().expect("groups").iter().any(|g| g == "Portico Admins"), "the name is there: {me}");
+    assert_eq!(me["roles"], serde_json::json!([]), "and grants nothing: {me}");
+    let search = SearchPeople { query: Default::default(), limit: None };
+    assert_eq!(ed_session.call_fn(search).await.status(), StatusCode::FORBIDDEN);
+
+    // Two OKTA_GROUPs of a configured name: which one is meant? The portal does not start.
+    let kept = app.stop_keeping_data().await;
+    sqlx::query(
+        "INSERT INTO groups (id, type, name, profile, created, last_updated, last_membership_updated) \
+         VALUES ('00gSecondAuditors1', 'OKTA_GROUP', 'Portico Auditors', '{\"name\":\"Portico Auditors\"}', \
+         '2026-01-01T00:00:00.000Z', '2026-01-01T00:00:00.000Z', '2026-01-01T00:00:00.000Z')",
+    )
+    .execute(&org)
+    .await
+    .expect("second group");
+    let refused = try_spawn_app_in(dir.path().to_path_buf(), browser(), |_| {}).await.err().expect("refused");
+    assert!(
+        refused.to_string().contains("\"Portico Auditors\"") && refused.to_string().contains("ambiguous"),
+        "{refused:#}"
+    );
+    drop(kept);
 }

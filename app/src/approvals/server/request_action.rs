@@ -33,8 +33,9 @@ pub async fn request_action(
     let okta = &caller.state.okta;
     let asa_name = || target.trim().to_string();
 
-    // The call, who it is about, and what it does in words; refused now if the target's
-    // current state does not allow it.
+    // The call, who it is about (for an ASA account, the Okta person it belongs to, so nobody
+    // approves a request about their own server access), and what it does in words; refused
+    // now if the target's current state does not allow it.
     let (call, user, summary, label) = match action {
         PolicyAction::Lifecycle(op) => {
             let user = okta.get_user(&target).await?;
@@ -85,9 +86,10 @@ pub async fn request_action(
             };
             let asa = caller.state.asa.clone().ok_or_else(|| bad("Server access is not configured.".into()))?;
             let name = asa_name();
-            asa.user(&name).await.map_err(crate::asa::server::views::asa_error)?;
+            let account = asa.user(&name).await.map_err(crate::asa::server::views::asa_error)?;
             let summary = format!("{verb} ASA user {name}");
-            (Call::AsaStatus { name: name.clone(), status }, None, summary, Some(format!("ASA {name}")))
+            let person = portico_core::asa::drift::okta_person(okta, &account).await?;
+            (Call::AsaStatus { name: name.clone(), status }, person, summary, Some(format!("ASA {name}")))
         }
         PolicyAction::AsaGroup => {
             let asa = caller.state.asa.clone().ok_or_else(|| bad("Server access is not configured.".into()))?;
@@ -96,17 +98,22 @@ pub async fn request_action(
             if g.managed_by_okta {
                 return Err(bad(format!("{group} is pushed from Okta: change its members in Okta.")));
             }
+            let account = asa.user(&name).await.map_err(crate::asa::server::views::asa_error)?;
+            let person = portico_core::asa::drift::okta_person(okta, &account).await?;
             let add = add.unwrap_or(true);
             let summary = if add {
                 format!("Add {name} to ASA group {group}")
             } else {
                 format!("Remove {name} from ASA group {group}")
             };
-            (Call::AsaMembership { group, user: name.clone(), add }, None, summary, Some(format!("ASA {name}")))
+            (Call::AsaMembership { group, user: name.clone(), add }, person, summary, Some(format!("ASA {name}")))
         }
     };
     let label = label.or_else(|| user.as_ref().map(person_label)).unwrap_or_default();
 
+    if let Some(u) = &user {
+        caller.require_may_change(u).await?;
+    }
     let decision = match &user {
         Some(u) => caller.decide_for(action, u).await,
         None => caller.decide(action, false),

@@ -110,11 +110,12 @@ pub fn view(caller: &Caller, req: &Request, target: Option<&User>, can_decide: b
         summary: req.summary.clone(),
         effect,
         target_name,
-        target_href: req.target_sub.as_ref().map(|id| format!("/people/{id}")).or_else(|| match &req.call {
+        // An ASA request is about the account (its Okta person is kept for separation of duties).
+        target_href: match &req.call {
             Call::AsaStatus { name, .. } | Call::AsaMembership { user: name, .. } => Some(format!("/asa/users/{name}")),
-            _ => None,
-        }),
-        target_status: target.map(|u| u.status.clone()),
+            _ => req.target_sub.as_ref().map(|id| format!("/people/{id}")),
+        },
+        target_status: target.filter(|_| !req.call.is_asa()).map(|u| u.status.clone()),
         target_status_after: after,
         reason: req.reason.clone(),
         requester: req.requester_name.clone(),

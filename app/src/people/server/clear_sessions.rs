@@ -9,6 +9,7 @@ pub async fn clear_sessions(id: String, revoke_tokens: bool) -> Result<String, P
     let caller = crate::ssr::caller().await?;
     caller.require(Action::ClearSessions, "clear sessions").await?;
     let user = caller.state.okta.get_user(&id).await?;
+    caller.require_may_change(&user).await?;
     caller.state.okta.clear_sessions(&id, revoke_tokens).await?;
     let reason = format!("{}'s sessions were cleared by {}.", user.display_name(), caller.principal.login);
     let portico =

@@ -123,8 +123,10 @@ pub fn person(
     caller: &Caller,
     manages: bool,
     pending: &[Request],
+    protected: Option<String>,
 ) -> Person {
-    let live = u.status != UserStatus::Deprovisioned;
+    // A protected person offers this viewer nothing to change (the server refuses it anyway).
+    let live = u.status != UserStatus::Deprovisioned && protected.is_none();
     let profile_permit = permit(caller, PolicyAction::Profile, manages, live);
     let membership_permit = permit(caller, PolicyAction::Membership, manages, live);
     let editable = profile_permit.mode != Mode::None;
@@ -148,11 +150,12 @@ pub fn person(
                 editable: *can && editable,
             })
             .collect(),
-        actions: actions(u, caller, manages),
+        actions: if protected.is_none() { actions(u, caller, manages) } else { Vec::new() },
         can_edit: editable,
         can_manage_groups: membership_permit.mode != Mode::None,
         profile_permit,
         membership_permit,
+        protected,
         show_asa: caller.state.asa.is_some() && caller.can(portico_core::authz::Action::ViewAsa),
         pending: pending
             .iter()

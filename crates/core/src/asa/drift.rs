@@ -27,6 +27,15 @@ pub enum DriftError {
     Asa(AsaError),
 }
 
+/// The Okta person an ASA user is, matched the way drift matches them (email, any case): who a
+/// request about that ASA account is about, for separation of duties.
+pub async fn okta_person(okta: &OktaClient, asa_user: &AsaUser) -> Result<Option<User>, OktaError> {
+    let Some(email) = asa_user.email().map(str::to_lowercase).filter(|e| !e.is_empty()) else { return Ok(None) };
+    let search = format!("profile.email eq {}", crate::okta::search::literal(&email));
+    let found = okta.search_users(Some(&search), None, None, 10).await?;
+    Ok(found.items.into_iter().find(|u| u.field("email").is_some_and(|e| e.to_lowercase() == email)))
+}
+
 /// Reads every ASA user and every Okta person, and compares them by email.
 pub async fn find(okta: &OktaClient, asa: &impl ServerAccess) -> Result<Vec<Drift>, DriftError> {
     let mut asa_users = Vec::new();

@@ -134,6 +134,15 @@ async fn authority(state: &AppState, req: &Request) -> Result<(), Outcome> {
         return Err(gone(&format!("The requester, {},", req.requester_login)));
     };
     let (requester, manages) = scope(requester).await;
+    if let Some(user) = &target
+        && !requester.roles.contains(&crate::Role::Admin)
+        && crate::actor::is_protected(state, user).await
+    {
+        return Err(Outcome::Stale(format!(
+            "{} now holds a Portico role or is in a protected group, and only an admin can change them; it was not run.",
+            user.display_name()
+        )));
+    }
     if requester.decide(req.action, manages) == Decision::Refuse {
         return Err(Outcome::Stale(format!(
             "The requester, {}, may no longer ask for this (their roles or scope changed); it was not run.",

@@ -42,6 +42,11 @@ pub enum Call {
 }
 
 impl Call {
+    /// About an ASA account (its target is the account; `target_sub` is its Okta person).
+    pub fn is_asa(&self) -> bool {
+        matches!(self, Call::AsaStatus { .. } | Call::AsaMembership { .. })
+    }
+
     /// The policy action governing this call.
     pub fn action(&self) -> PolicyAction {
         match self {
