@@ -57,6 +57,17 @@ pub async fn caller() -> Result<Caller, PortalError> {
 
 pub use portico_core::actor::person_label;
 
+impl From<portico_core::actions::plan::PlanError> for PortalError {
+    fn from(e: portico_core::actions::plan::PlanError) -> Self {
+        use portico_core::actions::plan::PlanError;
+        match e {
+            PlanError::Invalid(why) => fail(PortalError::bad_request(why)),
+            PlanError::Okta(e) => okta_error(e),
+            PlanError::Asa(e) => crate::asa::server::views::asa_error(e),
+        }
+    }
+}
+
 impl From<OktaError> for PortalError {
     fn from(e: OktaError) -> Self {
         okta_error(e)

@@ -111,3 +111,61 @@ test('usable on a tablet: nothing spills sideways', async ({ browser }) => {
   await page.screenshot({ path: `${shots}/24-tablet-people.png`, fullPage: true });
   await context.close();
 });
+
+test('dialogs hold the focus and close on Esc; a failure stays until it is dismissed', async ({ page }) => {
+  // The page's timers run on a clock the test moves: no waiting for a toast to fade.
+  await page.clock.install();
+  await signInAs(page, 'ada.admin@portico.example', '/people?q=ed');
+  await page.getByRole('link', { name: 'Ed Engineer' }).click();
+  await expect(page.locator('html')).toHaveAttribute('data-hydrated', 'true');
+  const suspend = page.getByRole('button', { name: 'Suspend', exact: true });
+  await suspend.click();
+  const dialog = page.getByRole('dialog');
+  await expect(dialog).toBeVisible();
+  await expect(dialog.locator(':focus')).toHaveCount(1);
+  for (const key of ['Tab', 'Tab', 'Tab', 'Shift+Tab', 'Shift+Tab', 'Shift+Tab']) {
+    await page.keyboard.press(key);
+    await expect(dialog.locator(':focus'), `focus stays inside after ${key}`).toHaveCount(1);
+  }
+  await page.keyboard.press('Escape');
+  await expect(dialog).toHaveCount(0);
+  await expect(suspend).toBeFocused();
+  await expect(page.getByTestId('person-status')).toHaveText('Active');
+
+  await open(page, '/groups');
+  await page.locator('summary', { hasText: 'New group' }).click();
+  await page.getByLabel('Name').fill('Sales');
+  await page.getByRole('button', { name: 'Create' }).click();
+  const failure = page.locator('.toast.bad');
+  await expect(failure).toBeVisible();
+  await page.clock.fastForward(60_000);
+  await expect(failure, 'a failure does not fade').toBeVisible();
+  await page.screenshot({ path: `${shots}/48-failure-toast.png` });
+  await failure.getByRole('button', { name: 'Dismiss' }).click();
+  await expect(failure).toHaveCount(0);
+});
+
+test('the audit trail fits its card at 1280 px', async ({ page }) => {
+  await page.setViewportSize({ width: 1280, height: 900 });
+  await signInAs(page, 'ada.admin@portico.example', '/audit');
+  const card = page.locator('.table-card', { has: page.getByTestId('audit') });
+  await expect(page.getByTestId('audit')).toBeVisible();
+  const { table, box } = await card.evaluate((el) => ({
+    table: el.querySelector('table')!.scrollWidth,
+    box: el.clientWidth,
+  }));
+  expect(table, 'every column, the change included, is inside the card').toBeLessThanOrEqual(box);
+  await page.screenshot({ path: `${shots}/49-audit-1280.png` });
+});
+
+test('times are shown in the viewer\'s time zone, with UTC on hover', async ({ browser }) => {
+  const context = await browser.newContext({ timezoneId: 'Asia/Tokyo' });
+  const page = await context.newPage();
+  await signInAs(page, 'ada.admin@portico.example', '/people?q=ed');
+  await page.getByRole('link', { name: 'Ed Engineer' }).click();
+  await expect(page.locator('html')).toHaveAttribute('data-hydrated', 'true');
+  const created = page.locator('dt', { hasText: 'Created' }).locator('xpath=following-sibling::dd[1]/time');
+  await expect(created).toContainText('(UTC+09:00)');
+  await expect(created).toHaveAttribute('title', /UTC$/);
+  await context.close();
+});

@@ -190,7 +190,17 @@ impl Portal {
             .layer(sessions)
             .layer(axum::middleware::from_fn_with_state(policy, security::headers))
             .layer(PropagateRequestIdLayer::x_request_id())
-            .layer(TraceLayer::new_for_http().make_span_with(telemetry::request_span))
+            .layer(
+                TraceLayer::new_for_http()
+                    .make_span_with(telemetry::request_span)
+                    // The access log: one INFO line per request (status, latency; the span has the
+                    // request id, method and path).
+                    .on_response(
+                        tower_http::trace::DefaultOnResponse::new()
+                            .level(tracing::Level::INFO)
+                            .latency_unit(tower_http::LatencyUnit::Millis),
+                    ),
+            )
             .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
             .layer(axum::middleware::from_fn(security::own_request_id));
 
@@ -362,6 +372,21 @@ fn asa_client(
         (None, None) => return Ok(None),
     };
     Ok(Some(Arc::new(client.map_err(|e| anyhow::anyhow!("{e}"))?.with_clock(clock.clone()))))
+}
+
+/// `portico backup <file>`: an online, consistent copy of the portal's database (SQLite's
+/// `VACUUM INTO`, which reads one snapshot while the portal keeps writing). Refuses to overwrite.
+pub async fn backup(config: &Config, file: &std::path::Path) -> anyhow::Result<()> {
+    if file.exists() {
+        anyhow::bail!("{} exists already; name a new file", file.display());
+    }
+    let db = open_db(config).await?;
+    sqlx::query("VACUUM INTO ?1")
+        .bind(file.to_string_lossy().to_string())
+        .execute(&db)
+        .await
+        .with_context(|| format!("cannot write the copy to {}", file.display()))?;
+    Ok(())
 }
 
 /// `portico audit verify`: walks the audit trail's hash chain and says whether it is intact, or

@@ -1,12 +1,37 @@
 #![recursion_limit = "512"]
-//! `portico`: serve the portal (default), `portico devorg` to run only the embedded org, or
-//! `portico audit verify` to check the audit trail's hash chain (exit 1 at the first break).
+//! `portico`: serve the portal (default); see [`USAGE`] for the other commands.
 
 use portico_core::Config;
 use portico_server::{Portal, telemetry};
 
+const USAGE: &str = "\
+Portico: an admin portal in front of Okta and Okta Advanced Server Access.
+
+Usage:
+  portico                  serve the portal (the embedded demo org too, when [oidc] is absent)
+  portico devorg           run only the embedded Okta-compatible org
+  portico audit verify     check the audit trail's hash chain (exit 1 at the first broken link)
+  portico backup <file>    write a consistent copy of the portal's database to <file> while it runs
+  portico --help | --version
+
+Configuration: portico.toml in the working directory (or the file PORTICO_CONFIG names), then
+PORTICO_<SECTION>__<KEY> environment variables, e.g. PORTICO_SERVER__LISTEN=0.0.0.0:3000.
+";
+
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
+    // Answered before configuration is read, so they work anywhere.
+    match std::env::args().nth(1).as_deref() {
+        Some("--help" | "-h" | "help") => {
+            print!("{USAGE}");
+            return std::process::ExitCode::SUCCESS;
+        }
+        Some("--version" | "-V") => {
+            println!("portico {}", env!("CARGO_PKG_VERSION"));
+            return std::process::ExitCode::SUCCESS;
+        }
+        _ => {}
+    }
     let config = match Config::load() {
         Ok(c) => c,
         Err(e) => {
@@ -18,6 +43,22 @@ async fn main() -> std::process::ExitCode {
     let result = match std::env::args().nth(1).as_deref() {
         None | Some("serve") => serve(config).await,
         Some("devorg") => portico_server::devorg_only(config, shutdown_signal()).await,
+        Some("backup") => {
+            let Some(file) = std::env::args().nth(2) else {
+                eprintln!("portico: backup needs a file to write: portico backup <file>");
+                return std::process::ExitCode::from(2);
+            };
+            return match portico_server::backup(&config, std::path::Path::new(&file)).await {
+                Ok(()) => {
+                    println!("portico: the portal's database is copied to {file}");
+                    std::process::ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    eprintln!("portico: {e:#}");
+                    std::process::ExitCode::FAILURE
+                }
+            };
+        }
         Some("audit") if std::env::args().nth(2).as_deref() == Some("verify") => {
             return match portico_server::audit_verify(&config).await {
                 Ok(true) => std::process::ExitCode::SUCCESS,
@@ -29,7 +70,7 @@ async fn main() -> std::process::ExitCode {
             };
         }
         Some(other) => {
-            eprintln!("portico: unknown command {other:?}; use `portico`, `portico devorg` or `portico audit verify`");
+            eprintln!("portico: unknown command {other:?}\n\n{USAGE}");
             return std::process::ExitCode::from(2);
         }
     };

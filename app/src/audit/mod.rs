@@ -4,7 +4,7 @@ pub mod server;
 
 pub use server::*;
 
-use crate::{layout::Loaded, people::encode, ui::when};
+use crate::{layout::Loaded, people::encode, ui::When};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
@@ -111,12 +111,12 @@ pub fn AuditPage() -> impl IntoView {
                         (false, true) => format!("The newest {} events", list.len()),
                         (true, _) => format!("{} older events", list.len()),
                     }}</p>
-                    <table class="data" data-testid="audit">
+                    <table class="data audit" data-testid="audit">
                         <thead><tr><th scope="col">"Time"</th><th scope="col">"Actor"</th><th scope="col">"Action"</th><th scope="col">"Target"</th><th scope="col">"Change"</th><th scope="col">"Result"</th><th scope="col">"Reference"</th><th scope="col">"Okta request"</th></tr></thead>
                         <tbody>
                             {list.into_iter().map(|r| view! {
                                 <tr>
-                                    <td class="muted">{when(&Some(r.at.clone()))}</td>
+                                    <td class="muted"><When at=Some(r.at.clone()) /></td>
                                     <td>{r.actor}</td>
                                     <td class="mono">{r.action}</td>
                                     <td class="wrap">{r.target}</td>
@@ -126,7 +126,9 @@ pub fn AuditPage() -> impl IntoView {
                                     </td>
                                     <td><span class=format!("badge result-{}", r.result)>{r.result.clone()}</span></td>
                                     <td class="mono small" title=r.op_id.clone()>{r.op_id.chars().take(8).collect::<String>()}</td>
-                                    <td class="mono small">{r.upstream_id.unwrap_or_default()}</td>
+                                    <td class="mono small" title=r.upstream_id.clone().unwrap_or_default()>
+                                        {r.upstream_id.as_deref().unwrap_or_default().chars().take(10).collect::<String>()}
+                                    </td>
                                 </tr>
                             }).collect_view()}
                         </tbody>

@@ -49,12 +49,13 @@ pub fn Access(id: String) -> impl IntoView {
                         <p class="muted">"Ends every Okta session this person has, on every device, and every Portico session."</p>
                         {a.can_clear_sessions.then(|| view! {
                             <p class="small" data-testid="portico-sessions">{match a.portico_sessions.len() {
-                                0 => "Not signed in to Portico.".to_string(),
-                                n => format!(
-                                    "Signed in to Portico {n} time{} now (since {}).",
-                                    if n == 1 { "" } else { "s" },
-                                    a.portico_sessions.iter().map(|t| crate::ui::when(&Some(t.clone()))).collect::<Vec<_>>().join(", ")
-                                ),
+                                0 => "Not signed in to Portico.".into_any(),
+                                n => {
+                                    let since = a.portico_sessions.iter().enumerate().map(|(i, t)| view! {
+                                        {(i > 0).then_some(", ")}<crate::ui::When at=Some(t.clone()) />
+                                    }).collect_view();
+                                    view! { "Signed in to Portico " {n} {if n == 1 { " time" } else { " times" }} " now (since " {since} ")." }.into_any()
+                                }
                             }}</p>
                         })}
                         {a.can_clear_sessions.then(|| view! {

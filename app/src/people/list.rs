@@ -1,7 +1,7 @@
 use crate::{
     layout::Loaded,
     people::{PeopleQuery, server::search_people},
-    ui::{StatusBadge, when},
+    ui::{StatusBadge, When},
 };
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -139,7 +139,7 @@ pub fn PeoplePage() -> impl IntoView {
                                         <td><StatusBadge status=r.status /></td>
                                         <td>{r.department}</td>
                                         <td>{r.title}</td>
-                                        <td class="muted">{when(&r.last_login)}</td>
+                                        <td class="muted"><When at=r.last_login.clone() /></td>
                                     </tr>
                                 }).collect_view()}
                             </tbody>

@@ -7,7 +7,7 @@ use crate::{
         ActionView, Mode, Permit, Person,
         server::{ChangeMembership, RunLifecycle, UpdateProfile, get_person, person_groups},
     },
-    ui::{KindBadge, StatusBadge, error_text, successes, use_toasts, when},
+    ui::{KindBadge, Modal, StatusBadge, When, error_text, successes, use_toasts},
 };
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -32,14 +32,12 @@ pub fn PersonPage() -> impl IntoView {
             {view! { <PersonView person=p changes temp /> }.into_any()}
         </Loaded>
         {move || temp.get().map(|t| view! {
-            <div class="modal-backdrop">
-                <div class="modal" role="dialog" aria-modal="true" aria-labelledby="temp-title">
-                    <h2 id="temp-title">"Temporary password"</h2>
-                    <p>"Give this to the person; they must change it at sign-in. It is shown only now."</p>
-                    <p class="temp-password" data-testid="temp-password"><code>{t}</code></p>
-                    <div class="modal-buttons"><button type="button" class="button" on:click=move |_| temp.set(None)>"Done"</button></div>
-                </div>
-            </div>
+            <Modal labelled_by="temp-title" on_close=move || temp.set(None)>
+                <h2 id="temp-title">"Temporary password"</h2>
+                <p>"Give this to the person; they must change it at sign-in. It is shown only now."</p>
+                <p class="temp-password" data-testid="temp-password"><code>{t}</code></p>
+                <div class="modal-buttons"><button type="button" class="button" on:click=move |_| temp.set(None)>"Done"</button></div>
+            </Modal>
         })}
     }
 }
@@ -88,10 +86,10 @@ fn PersonView(person: Person, changes: Changes, temp: RwSignal<Option<String>>) 
             </div>
             <p class="mono muted">{person.login.clone()}</p>
             <dl class="meta">
-                <div><dt>"Last sign-in"</dt><dd>{when(&person.last_login)}</dd></div>
-                <div><dt>"Created"</dt><dd>{when(&person.created)}</dd></div>
-                <div><dt>"Updated"</dt><dd>{when(&person.last_updated)}</dd></div>
-                <div><dt>"Password changed"</dt><dd>{when(&person.password_changed)}</dd></div>
+                <div><dt>"Last sign-in"</dt><dd><When at=person.last_login.clone() /></dd></div>
+                <div><dt>"Created"</dt><dd><When at=person.created.clone() /></dd></div>
+                <div><dt>"Updated"</dt><dd><When at=person.last_updated.clone() /></dd></div>
+                <div><dt>"Password changed"</dt><dd><When at=person.password_changed.clone() /></dd></div>
                 {manager.map(|(mid, name)| view! { <div><dt>"Manager"</dt><dd><A href=format!("/people/{mid}")>{name}</A></dd></div> })}
             </dl>
             {person.fields.iter().find(|f| f.key == "email").filter(|_| person.show_asa).map(|f| view! { <crate::asa::PersonAsaCard email=f.value.clone() /> })}
@@ -188,8 +186,7 @@ fn Actions(
             let confirm_label = a.label.clone();
             let danger = a.danger;
             view! {
-                <div class="modal-backdrop">
-                    <div class="modal" role="dialog" aria-modal="true" aria-labelledby="confirm-title">
+                <Modal labelled_by="confirm-title" on_close=move || chosen.set(None)>
                         <h2 id="confirm-title">{a.label.clone()} "?"</h2>
                         <p>{a.confirm.clone()}</p>
                         {needs_login.then(|| view! {
@@ -207,8 +204,7 @@ fn Actions(
                                 {move || if run.pending().get() { "Working…".to_string() } else { confirm_label.clone() }}
                             </button>
                         </div>
-                    </div>
-                </div>
+                </Modal>
             }
         })}
     }

@@ -301,7 +301,9 @@ impl Config {
             Some(path) => fig = fig.merge(Toml::file_exact(path)),
             None => fig = fig.merge(Toml::file("portico.toml")),
         }
-        fig.merge(env.split("__").ignore(&["config"]))
+        // Only `PORTICO_<SECTION>__<KEY>` is configuration: a bare `PORTICO_SOMETHING` (a
+        // Kubernetes Service named `portico` injects `PORTICO_PORT`) is someone else's.
+        fig.merge(env.filter(|key| key.as_str().contains("__")).split("__"))
     }
 
     fn from_figment(fig: Figment) -> Result<Self, ConfigError> {
@@ -444,6 +446,18 @@ mod tests {
             assert!(err.to_string().contains("allow_non_loopback"), "{err}");
             jail.create_file("portico.toml", "[devorg]\nlisten = \"0.0.0.0:3100\"\nallow_non_loopback = true\n")?;
             assert!(load().is_ok(), "on purpose");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn only_section_keys_are_read_from_the_environment() {
+        Jail::expect_with(|jail| {
+            jail.set_env("PORTICO_PORT", "tcp://10.0.0.7:3000");
+            jail.set_env("PORTICO_SERVICE_HOST", "10.0.0.7");
+            jail.set_env("PORTICO_SESSION__IDLE_TIMEOUT_MINUTES", "7");
+            let c = Config::from_figment(Config::figment(None, Env::prefixed("PORTICO_"))).expect("starts");
+            assert_eq!(c.session.idle_timeout_minutes, 7);
             Ok(())
         });
     }

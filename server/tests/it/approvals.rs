@@ -34,6 +34,19 @@ pub(crate) async fn request(who: &Session, op: LifecycleOp, target: &str, reason
     req["id"].as_str().expect("id").to_string()
 }
 
+/// A request to set an ASA account's status.
+fn asa_status(account: &str, status: &str, reason: &str) -> RequestAction {
+    RequestAction {
+        action: PolicyAction::AsaStatus,
+        target: account.into(),
+        reason: reason.into(),
+        group: None,
+        add: None,
+        status: Some(status.into()),
+        changes: None,
+    }
+}
+
 pub(crate) async fn decide(who: &Session, id: &str, approve: bool, comment: &str) -> (StatusCode, Value) {
     json(who.call_fn(DecideRequest { id: id.to_string(), approve, comment: comment.to_string() }).await).await
 }
@@ -497,19 +510,7 @@ async fn group_and_server_access_changes_go_through_requests_too() {
     assert!(eds.as_array().expect("groups").iter().any(|g| g["name"] == "Sales"), "{eds}");
 
     // Help desk asks to disable an ASA account; an admin approves; ASA has it disabled.
-    let (status, req) = json(
-        desk.call_fn(RequestAction {
-            action: PolicyAction::AsaStatus,
-            target: "Sam.Sales".into(),
-            reason: "Laptop stolen".into(),
-            group: None,
-            add: None,
-            status: Some("DISABLED".into()),
-            changes: None,
-        })
-        .await,
-    )
-    .await;
+    let (status, req) = json(desk.call_fn(asa_status("Sam.Sales", "DISABLED", "Laptop stolen")).await).await;
     assert_eq!(status, StatusCode::OK, "{req}");
     let id = req["id"].as_str().expect("id").to_string();
     let (status, _) = decide(&admin, &id, true, "").await;
@@ -519,20 +520,7 @@ async fn group_and_server_access_changes_go_through_requests_too() {
     assert_eq!(sam["user"]["status"], "DISABLED");
 
     // Managers have no say over server access in the default policy.
-    let (status, _) = json(
-        maria
-            .call_fn(RequestAction {
-                action: PolicyAction::AsaStatus,
-                target: "Ed.Engineer".into(),
-                reason: "x".into(),
-                group: None,
-                add: None,
-                status: Some("ACTIVE".into()),
-                changes: None,
-            })
-            .await,
-    )
-    .await;
+    let (status, _) = json(maria.call_fn(asa_status("Ed.Engineer", "ACTIVE", "x")).await).await;
     assert_eq!(status, StatusCode::FORBIDDEN);
 }
 
@@ -697,19 +685,7 @@ async fn nobody_approves_a_request_about_their_own_server_access() {
         app.session("ed.engineer@portico.example").await,
         app.session("maria.manager@portico.example").await,
     );
-    let (status, req) = json(
-        desk.call_fn(RequestAction {
-            action: PolicyAction::AsaStatus,
-            target: "Ed.Engineer".into(),
-            reason: "Suspicious logins".into(),
-            group: None,
-            add: None,
-            status: Some("DISABLED".into()),
-            changes: None,
-        })
-        .await,
-    )
-    .await;
+    let (status, req) = json(desk.call_fn(asa_status("Ed.Engineer", "DISABLED", "Suspicious logins")).await).await;
     assert_eq!(status, StatusCode::OK, "{req}");
     assert_eq!(req["target_href"], "/asa/users/Ed.Engineer", "the request shows the account");
     let id = req["id"].as_str().expect("id").to_string();

@@ -347,14 +347,7 @@ async fn roles_are_granted_by_group_identity_not_by_a_same_named_group() {
     let ed = app.user_id("ed.engineer@portico.example").await;
     // What an app or directory integration can do: push a group named like the admins' group.
     let org = org_db(dir.path()).await;
-    sqlx::query(
-        "INSERT INTO groups (id, type, name, profile, created, last_updated, last_membership_updated) \
-         VALUES ('00gImportedAdmins01', 'APP_GROUP', 'Portico Admins', '{\"name\":\"Portico Admins\"}', \
-         '2026-01-01T00:00:00.000Z', '2026-01-01T00:00:00.000Z', '2026-01-01T00:00:00.000Z')",
-    )
-    .execute(&org)
-    .await
-    .expect("app group");
+    org_group(&org, "00gImportedAdmins01", "APP_GROUP", "Portico Admins").await;
     sqlx::query("INSERT INTO group_members (group_id, user_id) VALUES ('00gImportedAdmins01', ?)")
         .bind(&ed)
         .execute(&org)
@@ -369,18 +362,26 @@ async fn roles_are_granted_by_group_identity_not_by_a_same_named_group() {
 
     // Two OKTA_GROUPs of a configured name: which one is meant? The portal does not start.
     let kept = app.stop_keeping_data().await;
-    sqlx::query(
-        "INSERT INTO groups (id, type, name, profile, created, last_updated, last_membership_updated) \
-         VALUES ('00gSecondAuditors1', 'OKTA_GROUP', 'Portico Auditors', '{\"name\":\"Portico Auditors\"}', \
-         '2026-01-01T00:00:00.000Z', '2026-01-01T00:00:00.000Z', '2026-01-01T00:00:00.000Z')",
-    )
-    .execute(&org)
-    .await
-    .expect("second group");
+    org_group(&org, "00gSecondAuditors1", "OKTA_GROUP", "Portico Auditors").await;
     let refused = try_spawn_app_in(dir.path().to_path_buf(), browser(), |_| {}).await.err().expect("refused");
     assert!(
         refused.to_string().contains("\"Portico Auditors\"") && refused.to_string().contains("ambiguous"),
         "{refused:#}"
     );
     drop(kept);
+}
+
+/// A group written straight into the org's database, as an integration (or a mistake) makes one.
+async fn org_group(org: &sqlx::SqlitePool, id: &str, kind: &str, name: &str) {
+    sqlx::query(
+        "INSERT INTO groups (id, type, name, profile, created, last_updated, last_membership_updated) \
+         VALUES (?1, ?2, ?3, json_object('name', ?3), '2026-01-01T00:00:00.000Z', '2026-01-01T00:00:00.000Z', \
+         '2026-01-01T00:00:00.000Z')",
+    )
+    .bind(id)
+    .bind(kind)
+    .bind(name)
+    .execute(org)
+    .await
+    .expect("group");
 }

@@ -5,7 +5,7 @@ use crate::{
         RequestView,
         server::{CancelRequest, DecideRequest, RevealTempPassword},
     },
-    ui::{StatusBadge, on_result, successes, use_toasts, when},
+    ui::{StatusBadge, When, on_result, successes, use_toasts},
 };
 use leptos::prelude::*;
 use leptos_router::components::A;
@@ -73,8 +73,8 @@ pub fn RequestCard(req: RequestView, decisions: Decisions) -> impl IntoView {
                     None => view! { <span>{req.target_name.clone()}</span> }.into_any(),
                 }} {req.target_status.clone().map(|s| view! { " " <StatusBadge status=s /> })}</dd></div>
                 <div><dt>"Asked by"</dt><dd>{req.requester.clone()}</dd></div>
-                <div><dt>"Asked"</dt><dd>{when(&Some(req.created_at.clone()))}</dd></div>
-                {(req.status == RequestStatus::Pending).then(|| view! { <div><dt>"Expires"</dt><dd>{when(&Some(req.expires_at.clone()))}</dd></div> })}
+                <div><dt>"Asked"</dt><dd><When at=Some(req.created_at.clone()) /></dd></div>
+                {(req.status == RequestStatus::Pending).then(|| view! { <div><dt>"Expires"</dt><dd><When at=Some(req.expires_at.clone()) /></dd></div> })}
                 <div><dt>"Reference"</dt><dd><code>{id.clone()}</code></dd></div>
             </dl>
             <p class="reason" data-testid="request-reason-shown"><strong>"Why: "</strong>{if req.reason.is_empty() { "—".to_string() } else { req.reason.clone() }}</p>
@@ -91,7 +91,7 @@ pub fn RequestCard(req: RequestView, decisions: Decisions) -> impl IntoView {
                         <li>
                             <strong>{d.approver.clone()}</strong>
                             {if d.approve { " approved" } else { " rejected" }}
-                            <span class="muted small">" · " {when(&Some(d.at.clone()))}</span>
+                            <span class="muted small">" · " <When at=Some(d.at.clone()) /></span>
                             {(!d.comment.is_empty()).then(|| view! { <span>": “" {d.comment.clone()} "”"</span> })}
                         </li>
                     }).collect_view()}

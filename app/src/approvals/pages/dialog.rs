@@ -3,7 +3,7 @@
 use crate::{
     approvals::server::RequestAction,
     error::PortalError,
-    ui::{error_text, on_outcome, use_toasts},
+    ui::{Modal, error_text, on_outcome, use_toasts},
 };
 use leptos::prelude::*;
 
@@ -69,8 +69,7 @@ pub fn RequestDialog(ask: RwSignal<Option<Ask>>, send: ServerAction<RequestActio
             let required = a.reason_required;
             let sent = a.clone();
             view! {
-                <div class="modal-backdrop">
-                    <div class="modal" role="dialog" aria-modal="true" aria-labelledby="request-title" data-testid="request-dialog">
+                <Modal labelled_by="request-title" testid="request-dialog" on_close=move || { error.set(None); ask.set(None); }>
                         <h2 id="request-title">{a.title.clone()}</h2>
                         <p>{a.effect.clone()}</p>
                         <p class="muted small">"This needs approval from " {a.approvers.clone()} ". It runs once approved; you can follow it under My requests."</p>
@@ -99,8 +98,7 @@ pub fn RequestDialog(ask: RwSignal<Option<Ask>>, send: ServerAction<RequestActio
                                 {move || if send.pending().get() { "Sending…" } else { "Send request" }}
                             </button>
                         </div>
-                    </div>
-                </div>
+                </Modal>
             }
         })
     }

@@ -5,19 +5,7 @@ use crate::ssr::Caller;
 use portico_core::{okta::User, policy::Decision, requests::Request};
 use portico_vocab::{LifecycleOp, PolicyAction, UserStatus};
 
-/// Profile properties shown on the person page, in order: `(key, label, editable)`.
-pub const PROFILE: &[(&str, &str, bool)] = &[
-    ("firstName", "First name", true),
-    ("lastName", "Last name", true),
-    ("displayName", "Display name", true),
-    ("email", "Primary email", true),
-    ("secondEmail", "Secondary email", true),
-    ("login", "Username", false),
-    ("mobilePhone", "Mobile phone", true),
-    ("title", "Title", true),
-    ("department", "Department", true),
-    ("employeeNumber", "Employee number", true),
-];
+pub use portico_core::actions::plan::{PROFILE, profile_changes};
 
 pub fn row(u: &User) -> PersonRow {
     PersonRow {
@@ -99,22 +87,6 @@ pub fn actions(u: &User, caller: &Caller, manages: bool) -> Vec<ActionView> {
             })
         })
         .collect()
-}
-
-/// Validated profile edits: only editable properties; an empty value clears the property.
-pub fn profile_changes(changes: Vec<(String, String)>) -> Result<serde_json::Map<String, serde_json::Value>, String> {
-    let mut map = serde_json::Map::new();
-    for (key, value) in changes {
-        if !PROFILE.iter().any(|(k, _, e)| *k == key && *e) {
-            return Err(format!("{key} cannot be edited here."));
-        }
-        let value = value.trim();
-        map.insert(
-            key,
-            if value.is_empty() { serde_json::Value::Null } else { serde_json::Value::String(value.to_string()) },
-        );
-    }
-    Ok(map)
 }
 
 pub fn person(

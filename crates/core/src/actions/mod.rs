@@ -3,3 +3,4 @@
 //! the same calls and say the same thing.
 
 pub mod lifecycle;
+pub mod plan;

@@ -1,0 +1,164 @@
+//! Planning a request: the exact upstream call an approval will run, who it is about (for an ASA
+//! account, the Okta person it belongs to, so nobody approves a request about their own server
+//! access) and what it does in words. Refused now if the target's current state does not allow
+//! it, so nobody approves what could not run.
+
+use crate::{
+    AppState,
+    asa::{AsaError, ServerAccess},
+    okta::{OktaError, User},
+    requests::Call,
+};
+use portico_vocab::PolicyAction;
+
+/// What someone asks for, as the request form sends it.
+#[derive(Clone, Debug)]
+pub struct Ask {
+    pub action: PolicyAction,
+    /// An Okta user id; an ASA user name for `asa_status` and `asa_group`.
+    pub target: String,
+    pub group: Option<String>,
+    pub add: Option<bool>,
+    pub status: Option<String>,
+    pub changes: Option<Vec<(String, String)>>,
+}
+
+/// The request to store.
+#[derive(Clone, Debug)]
+pub struct Plan {
+    pub call: Call,
+    /// The Okta person it is about, when there is one.
+    pub user: Option<User>,
+    pub summary: String,
+    /// How the trail names a target that is not (only) an Okta person.
+    pub label: Option<String>,
+}
+
+#[derive(Debug)]
+pub enum PlanError {
+    /// The ask itself cannot be run (its words say why).
+    Invalid(String),
+    Okta(OktaError),
+    Asa(AsaError),
+}
+
+impl From<OktaError> for PlanError {
+    fn from(e: OktaError) -> Self {
+        PlanError::Okta(e)
+    }
+}
+
+impl From<AsaError> for PlanError {
+    fn from(e: AsaError) -> Self {
+        PlanError::Asa(e)
+    }
+}
+
+/// Profile properties shown on the person page, in order: `(key, label, editable)`.
+pub const PROFILE: &[(&str, &str, bool)] = &[
+    ("firstName", "First name", true),
+    ("lastName", "Last name", true),
+    ("displayName", "Display name", true),
+    ("email", "Primary email", true),
+    ("secondEmail", "Secondary email", true),
+    ("login", "Username", false),
+    ("mobilePhone", "Mobile phone", true),
+    ("title", "Title", true),
+    ("department", "Department", true),
+    ("employeeNumber", "Employee number", true),
+];
+
+/// Validated profile edits: only editable properties; an empty value clears the property.
+pub fn profile_changes(changes: Vec<(String, String)>) -> Result<serde_json::Map<String, serde_json::Value>, String> {
+    let mut map = serde_json::Map::new();
+    for (key, value) in changes {
+        if !PROFILE.iter().any(|(k, _, e)| *k == key && *e) {
+            return Err(format!("{key} cannot be edited here."));
+        }
+        let value = value.trim();
+        map.insert(
+            key,
+            if value.is_empty() { serde_json::Value::Null } else { serde_json::Value::String(value.to_string()) },
+        );
+    }
+    Ok(map)
+}
+
+/// Plans `ask` against Okta and ASA as they are now.
+pub async fn plan(state: &AppState, ask: Ask) -> Result<Plan, PlanError> {
+    let okta = &state.okta;
+    let (call, user, summary, label) = match ask.action {
+        PolicyAction::Lifecycle(op) => {
+            let user = okta.get_user(&ask.target).await?;
+            if !user.allows(op) {
+                return Err(PlanError::Invalid(format!(
+                    "{} is {} now, which does not allow this.",
+                    user.display_name(),
+                    user.status.words()
+                )));
+            }
+            let summary = format!("{}: {}", op.label(), user.display_name());
+            (Call::Lifecycle { user_id: user.id.clone(), op }, Some(user), summary, None)
+        }
+        PolicyAction::Profile => {
+            let user = okta.get_user(&ask.target).await?;
+            let changes = profile_changes(ask.changes.unwrap_or_default()).map_err(PlanError::Invalid)?;
+            if changes.is_empty() {
+                return Err(PlanError::Invalid("Change at least one field.".into()));
+            }
+            let fields: Vec<&str> = changes.keys().map(String::as_str).collect();
+            let summary = format!("Edit profile: {} ({})", user.display_name(), fields.join(", "));
+            (Call::Profile { user_id: user.id.clone(), changes }, Some(user), summary, None)
+        }
+        PolicyAction::Membership => {
+            let user = okta.get_user(&ask.target).await?;
+            let group_id = ask.group.clone().unwrap_or_default();
+            let g = okta.get_group(&group_id).await?;
+            if let Some(reason) = g.kind.read_only_reason() {
+                return Err(PlanError::Invalid(reason));
+            }
+            let add = ask.add.unwrap_or(true);
+            let summary = if add {
+                format!("Add {} to {}", user.display_name(), g.name)
+            } else {
+                format!("Remove {} from {}", user.display_name(), g.name)
+            };
+            let call =
+                Call::Membership { user_id: user.id.clone(), group_id: g.id.clone(), group_name: g.name.clone(), add };
+            (call, Some(user), summary, None)
+        }
+        PolicyAction::AsaStatus => {
+            let status = ask.status.clone().unwrap_or_default();
+            let verb = match status.as_str() {
+                "ACTIVE" => "Enable",
+                "DISABLED" => "Disable",
+                "DELETED" => "Delete",
+                other => return Err(PlanError::Invalid(format!("Unknown ASA status {other}."))),
+            };
+            let asa = state.asa.clone().ok_or_else(|| PlanError::Invalid("Server access is not configured.".into()))?;
+            let name = ask.target.trim().to_string();
+            let account = asa.user(&name).await?;
+            let summary = format!("{verb} ASA user {name}");
+            let person = crate::asa::drift::okta_person(okta, &account).await?;
+            (Call::AsaStatus { name: name.clone(), status }, person, summary, Some(format!("ASA {name}")))
+        }
+        PolicyAction::AsaGroup => {
+            let asa = state.asa.clone().ok_or_else(|| PlanError::Invalid("Server access is not configured.".into()))?;
+            let (name, group) = (ask.target.trim().to_string(), ask.group.clone().unwrap_or_default());
+            let g = asa.group(&group).await?;
+            if g.managed_by_okta {
+                return Err(PlanError::Invalid(format!("{group} is pushed from Okta: change its members in Okta.")));
+            }
+            let account = asa.user(&name).await?;
+            let person = crate::asa::drift::okta_person(okta, &account).await?;
+            let add = ask.add.unwrap_or(true);
+            let summary = if add {
+                format!("Add {name} to ASA group {group}")
+            } else {
+                format!("Remove {name} from ASA group {group}")
+            };
+            (Call::AsaMembership { group, user: name.clone(), add }, person, summary, Some(format!("ASA {name}")))
+        }
+    };
+    Ok(Plan { call, user, summary, label })
+}
