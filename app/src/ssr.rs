@@ -84,7 +84,10 @@ pub fn okta_error(e: OktaError) -> PortalError {
         Fault::NotFound => PortalError::new(ErrorKind::NotFound, format!("Okta: {}", e.summary)),
         Fault::RateLimited => PortalError::new(
             ErrorKind::Transport,
-            "Okta is rate-limiting requests right now. Nothing was changed; try again in a minute.",
+            match e.retry_after_secs {
+                Some(n) => format!("Okta's rate limit is reached; nothing was changed. Try again in {n} s."),
+                None => "Okta's rate limit is reached; nothing was changed. Try again in a minute.".to_string(),
+            },
         ),
         Fault::Refused => {
             let mut msg = format!("Okta refused: {}", e.summary);

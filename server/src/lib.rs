@@ -94,7 +94,7 @@ impl Portal {
         let okta = okta_client(&config, devorg.as_ref())?.with_clock(clock.clone());
         let db = open_db(&config).await?;
         portico_core::db::migrate(&db).await.context("migrating the portal database")?;
-        let store = SqliteStore::new(db.clone());
+        let store = SqliteStore::new(open_sessions_db(&config).await?);
         store.migrate().await.context("creating the session table")?;
         tokio::spawn(delete_expired_sessions(store.clone()));
 
@@ -349,7 +349,8 @@ fn okta_client(config: &Config, devorg: Option<&DevOrg>) -> anyhow::Result<porti
             "[okta] is not configured: set okta.org_url and okta.api_token (or a service app) to use a real org"
         ),
     };
-    Ok(OktaClient::new(&url, auth, timeout)?)
+    let max_wait = config.okta.as_ref().map_or(2000, |o| o.max_interactive_wait_ms);
+    Ok(OktaClient::new(&url, auth, timeout)?.with_max_wait(Duration::from_millis(max_wait)))
 }
 
 /// The ASA client: the configured team, or the embedded org's team and service-user key.
@@ -434,6 +435,23 @@ async fn open_db(config: &Config) -> anyhow::Result<sqlx::SqlitePool> {
         .connect_with(options)
         .await
         .with_context(|| format!("cannot open the portal database {}", path.display()))
+}
+
+/// Sessions live in their own file on `synchronous=NORMAL`: losing the last moment of session
+/// writes in a power cut costs a sign-in, while the requests and the audit trail beside them
+/// keep SQLite's full durability.
+async fn open_sessions_db(config: &Config) -> anyhow::Result<sqlx::SqlitePool> {
+    let path = config.server.data_dir.join("sessions.sqlite");
+    let options = SqliteConnectOptions::from_str(&format!("sqlite://{}", path.display()))?
+        .create_if_missing(true)
+        .journal_mode(SqliteJournalMode::Wal)
+        .synchronous(sqlx::sqlite::SqliteSynchronous::Normal)
+        .busy_timeout(Duration::from_secs(5));
+    SqlitePoolOptions::new()
+        .max_connections(8)
+        .connect_with(options)
+        .await
+        .with_context(|| format!("cannot open the session database {}", path.display()))
 }
 
 async fn delete_expired_sessions(store: SqliteStore) {

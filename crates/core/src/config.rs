@@ -145,6 +145,14 @@ pub struct OktaConfig {
     /// Every call to Okta gives up after this long.
     #[serde(default = "default_timeout")]
     pub timeout_seconds: u64,
+    /// The longest a call waits for an empty rate-limit bucket; a longer wait answers at once
+    /// "Okta's rate limit is reached; try again in N s" (approved requests retry later).
+    #[serde(default = "default_max_wait")]
+    pub max_interactive_wait_ms: u64,
+}
+
+fn default_max_wait() -> u64 {
+    2000
 }
 
 fn default_okta_scopes() -> Vec<String> {

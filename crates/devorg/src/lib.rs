@@ -12,6 +12,7 @@ mod html;
 mod ids;
 mod keys;
 mod oidc;
+mod passwords;
 pub mod seed;
 mod service_apps;
 

@@ -9,7 +9,6 @@ use crate::{
     db, html,
     ids::{random_token, sha256_hex},
 };
-use argon2::{Argon2, PasswordHash, PasswordVerifier};
 use axum::{
     Form, Json,
     extract::{Query, State},
@@ -239,13 +238,7 @@ async fn check_credentials(state: &OrgState, login: &str, password: &str) -> any
     let Some(hash) = record.password_hash else {
         return Ok(SignInOutcome::BadCredentials);
     };
-    let password = password.to_string();
-    let matches = tokio::task::spawn_blocking(move || {
-        PasswordHash::new(&hash)
-            .map(|parsed| Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
-            .unwrap_or(false)
-    })
-    .await?;
+    let matches = crate::passwords::verify(Some(hash), password.to_string()).await;
     // Status is revealed only to someone who knows the password, as Okta does.
     Ok(match (matches, record.status.as_str()) {
         (false, _) => SignInOutcome::BadCredentials,

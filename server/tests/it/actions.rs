@@ -4,7 +4,7 @@
 //! and keep the same promise (an expired password's temporary password reaches whoever asked).
 use crate::approvals::{decide, wait_for};
 use crate::helpers::{fns::*, *};
-use portico_app::{approvals::server::RequestAction, people::server::RunLifecycle};
+use portico_app::people::server::RunLifecycle;
 use portico_vocab::{LifecycleOp, PolicyAction, UserStatus};
 use reqwest::StatusCode;
 use serde_json::Value;
@@ -122,17 +122,7 @@ async fn every_lifecycle_operation_runs_the_same_way_directly_and_approved() {
         let outcome: Value = res.json().await.expect("json");
 
         // Requested by the help desk, approved by the admin, run by the executor.
-        let res = desk
-            .call_fn(RequestAction {
-                action: PolicyAction::Lifecycle(op),
-                target: approved.clone(),
-                reason: String::new(),
-                group: None,
-                add: None,
-                status: None,
-                changes: None,
-            })
-            .await;
+        let res = desk.call_fn(crate::approvals::ask(PolicyAction::Lifecycle(op), &approved, "")).await;
         assert_eq!(res.status(), StatusCode::OK, "{op} requested: {}", res.text().await.unwrap_or_default());
         let request: Value = res.json().await.expect("json");
         let request_id = request["id"].as_str().expect("id").to_string();
@@ -183,15 +173,7 @@ async fn a_waiting_temporary_password_is_sealed_and_only_its_requester_sees_it()
     let (app, admin, desk, db, _dir) = portal().await;
     let id = person_in(&app, "sealed", &UserStatus::Active).await;
     let res = desk
-        .call_fn(RequestAction {
-            action: PolicyAction::Lifecycle(LifecycleOp::ExpirePassword),
-            target: id.clone(),
-            reason: "forgot it".into(),
-            group: None,
-            add: None,
-            status: None,
-            changes: None,
-        })
+        .call_fn(crate::approvals::ask(PolicyAction::Lifecycle(LifecycleOp::ExpirePassword), &id, "forgot it"))
         .await;
     let request: Value = res.json().await.expect("json");
     let request_id = request["id"].as_str().expect("id").to_string();

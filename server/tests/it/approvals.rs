@@ -16,35 +16,28 @@ const SUSPEND: &str = "user.lifecycle.suspend";
 
 /// Asks for `action` on `target` as `who`; returns the request id.
 pub(crate) async fn request(who: &Session, op: LifecycleOp, target: &str, reason: &str) -> String {
-    let (status, req) = json(
-        who.call_fn(RequestAction {
-            action: PolicyAction::Lifecycle(op),
-            target: target.to_string(),
-            reason: reason.to_string(),
-            group: None,
-            add: None,
-            status: None,
-            changes: None,
-        })
-        .await,
-    )
-    .await;
+    let (status, req) = json(who.call_fn(ask(PolicyAction::Lifecycle(op), target, reason)).await).await;
     assert_eq!(status, StatusCode::OK, "{req}");
     assert_eq!(req["status"], "pending");
     req["id"].as_str().expect("id").to_string()
 }
 
-/// A request to set an ASA account's status.
-fn asa_status(account: &str, status: &str, reason: &str) -> RequestAction {
+/// A request for `action` on `target` with nothing else filled in.
+pub(crate) fn ask(action: PolicyAction, target: &str, reason: &str) -> RequestAction {
     RequestAction {
-        action: PolicyAction::AsaStatus,
-        target: account.into(),
+        action,
+        target: target.into(),
         reason: reason.into(),
         group: None,
         add: None,
-        status: Some(status.into()),
+        status: None,
         changes: None,
     }
+}
+
+/// A request to set an ASA account's status.
+fn asa_status(account: &str, status: &str, reason: &str) -> RequestAction {
+    RequestAction { status: Some(status.into()), ..ask(PolicyAction::AsaStatus, account, reason) }
 }
 
 pub(crate) async fn decide(who: &Session, id: &str, approve: bool, comment: &str) -> (StatusCode, Value) {
@@ -87,37 +80,14 @@ async fn a_manager_approves_a_help_desk_deactivation_and_it_runs_once() {
     assert_eq!(status, StatusCode::FORBIDDEN);
     assert!(err["message"].as_str().expect("msg").contains("approval"), "{err}");
     // A reason is required by the default policy.
-    let (status, err) = json(
-        desk.call_fn(RequestAction {
-            action: PolicyAction::Lifecycle(LifecycleOp::Deactivate),
-            target: ed.clone(),
-            reason: " ".into(),
-            group: None,
-            add: None,
-            status: None,
-            changes: None,
-        })
-        .await,
-    )
-    .await;
+    let (status, err) = json(desk.call_fn(ask(PolicyAction::Lifecycle(LifecycleOp::Deactivate), &ed, " ")).await).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert_eq!(err["fields"][0][0], "reason");
 
     let id = request(&desk, LifecycleOp::Deactivate, &ed, "Left the company on Friday").await;
     // One open request per target and action.
-    let (status, err) = json(
-        desk.call_fn(RequestAction {
-            action: PolicyAction::Lifecycle(LifecycleOp::Deactivate),
-            target: ed.clone(),
-            reason: "again".into(),
-            group: None,
-            add: None,
-            status: None,
-            changes: None,
-        })
-        .await,
-    )
-    .await;
+    let (status, err) =
+        json(desk.call_fn(ask(PolicyAction::Lifecycle(LifecycleOp::Deactivate), &ed, "again")).await).await;
     assert_eq!(status, StatusCode::CONFLICT);
     assert!(err["message"].as_str().expect("msg").contains(&id), "{err}");
 
@@ -281,19 +251,8 @@ async fn expired_cancelled_and_stale_requests_do_not_run() {
     assert!(status == StatusCode::CONFLICT, "{status} {err}");
     assert_eq!(stored_status(&db, &expired).await, "expired");
     // Help desk resets MFA at once: there is nothing to request.
-    let (status, _) = json(
-        desk.call_fn(RequestAction {
-            action: PolicyAction::Lifecycle(LifecycleOp::ResetFactors),
-            target: erin.clone(),
-            reason: "Lost phone".into(),
-            group: None,
-            add: None,
-            status: None,
-            changes: None,
-        })
-        .await,
-    )
-    .await;
+    let (status, _) =
+        json(desk.call_fn(ask(PolicyAction::Lifecycle(LifecycleOp::ResetFactors), &erin, "Lost phone")).await).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
 
     // Cancelled: only the requester cancels; then nobody can approve it.
@@ -399,20 +358,7 @@ async fn managers_act_only_on_their_people() {
     )
     .await;
     assert_eq!(status, StatusCode::FORBIDDEN);
-    let (status, _) = json(
-        marcus
-            .call_fn(RequestAction {
-                action: PolicyAction::Lifecycle(LifecycleOp::Deactivate),
-                target: ed.clone(),
-                reason: "x".into(),
-                group: None,
-                add: None,
-                status: None,
-                changes: None,
-            })
-            .await,
-    )
-    .await;
+    let (status, _) = json(marcus.call_fn(ask(PolicyAction::Lifecycle(LifecycleOp::Deactivate), &ed, "x")).await).await;
     assert_eq!(status, StatusCode::FORBIDDEN);
     let (status, _) = json(
         marcus.call_fn(SearchPeople { query: PeopleQuery { q: "ed".into(), ..Default::default() }, limit: None }).await,
@@ -487,13 +433,9 @@ async fn group_and_server_access_changes_go_through_requests_too() {
     let (status, req) = json(
         maria
             .call_fn(RequestAction {
-                action: PolicyAction::Membership,
-                target: ed.clone(),
-                reason: "Joins the deal desk".into(),
                 group: Some(sales.clone()),
                 add: Some(true),
-                status: None,
-                changes: None,
+                ..ask(PolicyAction::Membership, &ed, "Joins the deal desk")
             })
             .await,
     )

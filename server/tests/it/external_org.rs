@@ -64,6 +64,7 @@ async fn an_external_org_with_a_service_app_is_configuration_only() {
         key_id: Some("portal-1".into()),
         scopes,
         timeout_seconds: 5,
+        max_interactive_wait_ms: 2000,
     });
     let portal = Portal::start(config, listener).await.expect("portal");
     assert!(portal.devorg.is_none(), "no embedded org when one is configured");

@@ -271,6 +271,16 @@ async fn upstream_faults_are_retried_or_reported_and_metered() {
     )
     .await;
     assert_eq!(status, StatusCode::OK, "{page}");
+    // An empty bucket that refills only in a minute: the person is told at once how long to
+    // wait (okta.max_interactive_wait_ms), rather than kept on a spinner until it refills.
+    app.control("rate_limits", serde_json::json!({ "bucket": "users", "limit": 1 })).await;
+    let search = || SearchPeople { query: PeopleQuery { q: "e".into(), ..Default::default() }, limit: None };
+    assert_eq!(app.call_fn(search()).await.status(), StatusCode::OK, "the bucket's last request");
+    let (status, err) = json(app.call_fn(search()).await).await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{err}");
+    let message = err["message"].as_str().unwrap_or_default();
+    assert!(message.contains("rate limit is reached") && message.contains(" s."), "{err}");
+    app.control("rate_limits", serde_json::json!({ "bucket": "users", "limit": 600 })).await;
     // A 500 is reported with a reference, and nothing is claimed to have changed.
     let ed = app.user_id("ed.engineer@portico.example").await;
     app.control("faults", serde_json::json!({ "path_prefix": "/api/v1/users", "status": 500, "times": 1 })).await;

@@ -288,10 +288,7 @@ async fn an_idle_session_ends_on_portals_clock_which_the_org_shares() {
 /// audited, directly or as a request.
 #[tokio::test]
 async fn people_with_a_role_or_in_a_protected_group_are_changed_only_by_admins() {
-    use portico_app::{
-        approvals::server::RequestAction,
-        people::server::{ClearSessions, GetPerson, RunLifecycle},
-    };
+    use portico_app::people::server::{ClearSessions, GetPerson, RunLifecycle};
     use portico_vocab::{LifecycleOp, PolicyAction};
     let app = spawn_app_with(|c| c.roles.protected_groups = vec!["Managers".into()]).await;
     let (ada, hal) = (app.session(ADMIN).await, app.session("hal.helpdesk@portico.example").await);
@@ -313,17 +310,8 @@ async fn people_with_a_role_or_in_a_protected_group_are_changed_only_by_admins()
         let res = hal.call_fn(ClearSessions { id: id.clone(), revoke_tokens: false }).await;
         assert_eq!(res.status(), StatusCode::FORBIDDEN, "a role holder or a protected group's member");
     }
-    let asked = hal
-        .call_fn(RequestAction {
-            action: PolicyAction::Lifecycle(LifecycleOp::Deactivate),
-            target: ada_id.clone(),
-            reason: "Leaving".into(),
-            group: None,
-            add: None,
-            status: None,
-            changes: None,
-        })
-        .await;
+    let asked =
+        hal.call_fn(crate::approvals::ask(PolicyAction::Lifecycle(LifecycleOp::Deactivate), &ada_id, "Leaving")).await;
     assert_eq!(asked.status(), StatusCode::FORBIDDEN, "not by asking either");
 
     // Everyone else, as before; and an admin changes protected people.

@@ -14,6 +14,8 @@ pub struct OktaError {
     pub causes: Vec<String>,
     /// Okta's `X-Okta-Request-Id`, for support.
     pub request_id: Option<String>,
+    /// With a 429: how long until the bucket refills (seconds), when Okta said.
+    pub retry_after_secs: Option<u64>,
 }
 
 impl OktaError {
@@ -25,6 +27,7 @@ impl OktaError {
             summary: format!("Okta could not be reached: {detail}"),
             causes: vec![],
             request_id: None,
+            retry_after_secs: None,
         }
     }
 
@@ -36,6 +39,7 @@ impl OktaError {
             summary: "Okta did not answer in time.".into(),
             causes: vec![],
             request_id: None,
+            retry_after_secs: None,
         }
     }
 
@@ -47,6 +51,7 @@ impl OktaError {
             summary: format!("Okta's answer could not be read: {detail}"),
             causes: vec![],
             request_id: None,
+            retry_after_secs: None,
         }
     }
 
@@ -65,7 +70,7 @@ impl OktaError {
                 a.iter().filter_map(|c| c.get("errorSummary").and_then(|s| s.as_str()).map(str::to_string)).collect()
             })
             .unwrap_or_default();
-        Self { status, fault: Fault::of_status(status), code, summary, causes, request_id }
+        Self { status, fault: Fault::of_status(status), code, summary, causes, request_id, retry_after_secs: None }
     }
 
     /// Okta was reached and refused (4xx): the request, not the connection, is the problem.

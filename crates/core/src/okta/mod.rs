@@ -25,6 +25,9 @@ pub struct OktaClient {
     http: reqwest::Client,
     pub metrics: Arc<metrics::Metrics>,
     max_retries: u32,
+    /// The longest a call waits for a rate-limit bucket to refill; beyond it the call fails at
+    /// once with how long the wait would be (people are not kept waiting on a spinner).
+    max_wait: Duration,
     /// Stamps the client assertions of OAuth service apps.
     clock: crate::Clock,
 }
@@ -86,8 +89,15 @@ impl OktaClient {
             http,
             metrics: Arc::default(),
             max_retries: 2,
+            max_wait: Duration::from_secs(2),
             clock: crate::Clock::system(),
         })
+    }
+
+    /// See `okta.max_interactive_wait_ms`.
+    pub fn with_max_wait(mut self, max_wait: Duration) -> OktaClient {
+        self.max_wait = max_wait;
+        self
     }
 
     /// The clock this client's signed assertions carry (the portal's, so tests can move it).
@@ -142,9 +152,10 @@ impl OktaClient {
             let remaining =
                 headers.get("x-rate-limit-remaining").and_then(|v| v.to_str().ok()).and_then(|v| v.parse().ok());
             self.metrics.record(fam, elapsed, !status.is_success(), remaining);
-            if status == StatusCode::TOO_MANY_REQUESTS && attempt < self.max_retries {
+            let wait = retry_delay(&headers);
+            if status == StatusCode::TOO_MANY_REQUESTS && attempt < self.max_retries && wait <= self.max_wait {
                 attempt += 1;
-                tokio::time::sleep(retry_delay(&headers)).await;
+                tokio::time::sleep(wait).await;
                 continue;
             }
             if status == StatusCode::UNAUTHORIZED && attempt == 0 && self.auth.forget().await {
@@ -156,7 +167,11 @@ impl OktaClient {
                 if text.is_empty() { Value::Null } else { serde_json::from_str(&text).unwrap_or(Value::String(text)) };
             let request_id = headers.get("x-okta-request-id").and_then(|v| v.to_str().ok()).map(str::to_string);
             if !status.is_success() {
-                return Err(OktaError::from_response(status.as_u16(), &body, request_id));
+                let mut e = OktaError::from_response(status.as_u16(), &body, request_id);
+                if status == StatusCode::TOO_MANY_REQUESTS {
+                    e.retry_after_secs = Some(wait.as_secs());
+                }
+                return Err(e);
             }
             return Ok(Reply { status, next: next_cursor(&headers), body, request_id });
         }

@@ -197,23 +197,10 @@ pub(super) fn body(bytes: &Bytes, allowed: &[&str]) -> ApiResult<Map<String, Val
 }
 
 pub(super) async fn hash(password: String) -> ApiResult<String> {
-    tokio::task::spawn_blocking(move || crate::seed::hash_password(&password))
-        .await
-        .map_err(|_| ApiError::internal())?
-        .map_err(|_| ApiError::internal())
+    crate::passwords::hash(password).await.map_err(|_| ApiError::internal())
 }
 
-pub(super) async fn verify(hash: Option<String>, candidate: String) -> bool {
-    let Some(hash) = hash else { return false };
-    tokio::task::spawn_blocking(move || {
-        use argon2::{Argon2, PasswordHash, PasswordVerifier};
-        PasswordHash::new(&hash)
-            .map(|h| Argon2::default().verify_password(candidate.as_bytes(), &h).is_ok())
-            .unwrap_or(false)
-    })
-    .await
-    .unwrap_or(false)
-}
+pub(super) use crate::passwords::verify;
 
 pub(super) fn str_at<'a>(v: &'a Map<String, Value>, path: &[&str]) -> Option<&'a str> {
     let mut cur = v.get(path[0])?;
