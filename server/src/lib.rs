@@ -15,7 +15,7 @@ use leptos_axum::{LeptosRoutes, generate_route_list};
 use portico_app::{App, shell};
 use portico_core::{AppState, Config, Secret};
 use portico_devorg::{DevOrg, DevOrgConfig};
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use std::{net::SocketAddr, str::FromStr, sync::Arc, time::Duration};
 use tokio::net::TcpListener;
 use tower_http::{
@@ -424,34 +424,35 @@ fn instance_name() -> String {
     format!("{}:{}:{}", if host.is_empty() { "portico" } else { host }, std::process::id(), &random[..8])
 }
 
+/// The portal's database: requests, the audit trail, sign-ins, on SQLite's full durability.
 async fn open_db(config: &Config) -> anyhow::Result<sqlx::SqlitePool> {
-    let path = config.server.data_dir.join("portico.sqlite");
-    let options = SqliteConnectOptions::from_str(&format!("sqlite://{}", path.display()))?
-        .create_if_missing(true)
-        .journal_mode(SqliteJournalMode::Wal)
-        .busy_timeout(Duration::from_secs(5));
-    SqlitePoolOptions::new()
-        .max_connections(8)
-        .connect_with(options)
-        .await
-        .with_context(|| format!("cannot open the portal database {}", path.display()))
+    open_sqlite(config, "portico.sqlite", SqliteSynchronous::Full, "the portal database").await
 }
 
 /// Sessions live in their own file on `synchronous=NORMAL`: losing the last moment of session
 /// writes in a power cut costs a sign-in, while the requests and the audit trail beside them
 /// keep SQLite's full durability.
 async fn open_sessions_db(config: &Config) -> anyhow::Result<sqlx::SqlitePool> {
-    let path = config.server.data_dir.join("sessions.sqlite");
+    open_sqlite(config, "sessions.sqlite", SqliteSynchronous::Normal, "the session database").await
+}
+
+async fn open_sqlite(
+    config: &Config,
+    file: &str,
+    synchronous: SqliteSynchronous,
+    what: &str,
+) -> anyhow::Result<sqlx::SqlitePool> {
+    let path = config.server.data_dir.join(file);
     let options = SqliteConnectOptions::from_str(&format!("sqlite://{}", path.display()))?
         .create_if_missing(true)
         .journal_mode(SqliteJournalMode::Wal)
-        .synchronous(sqlx::sqlite::SqliteSynchronous::Normal)
+        .synchronous(synchronous)
         .busy_timeout(Duration::from_secs(5));
     SqlitePoolOptions::new()
         .max_connections(8)
         .connect_with(options)
         .await
-        .with_context(|| format!("cannot open the session database {}", path.display()))
+        .with_context(|| format!("cannot open {what} {}", path.display()))
 }
 
 async fn delete_expired_sessions(store: SqliteStore) {
