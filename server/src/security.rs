@@ -186,8 +186,10 @@ async fn ended_session(session: &Session, policy: &Policy) -> Option<String> {
                     Some(why)
                 }
                 Ok(standing) => {
+                    // The whole principal, not only the group names: a group swapped for a
+                    // same-named one keeps the names and changes the ids roles follow.
                     if let Standing::Current(now_p) = standing
-                        && now_p.groups != principal.groups
+                        && now_p != principal
                     {
                         tracing::info!(who = %principal.login, "roles follow the person's current Okta groups");
                         let _ = session.insert(SESSION_PRINCIPAL, &now_p).await;

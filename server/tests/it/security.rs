@@ -333,6 +333,7 @@ async fn roles_are_granted_by_group_identity_not_by_a_same_named_group() {
     let dir = tempfile::tempdir().expect("tempdir");
     let app = spawn_app_in(dir.path().to_path_buf(), browser()).await;
     let ed = app.user_id("ed.engineer@portico.example").await;
+    let real_admins = app.group_id("Portico Admins").await;
     // What an app or directory integration can do: push a group named like the admins' group.
     let org = org_db(dir.path()).await;
     org_group(&org, "00gImportedAdmins01", "APP_GROUP", "Portico Admins").await;
@@ -347,6 +348,30 @@ async fn roles_are_granted_by_group_identity_not_by_a_same_named_group() {
     assert_eq!(me["roles"], serde_json::json!([]), "and grants nothing: {me}");
     let search = SearchPeople { query: Default::default(), limit: None };
     assert_eq!(ed_session.call_fn(search).await.status(), StatusCode::FORBIDDEN);
+
+    // A signed-in admin moved from the real group to a same-named app group whose id sorts in
+    // the real one's place: the names in the session stay the same, in the same order; the ids
+    // do not, and the role goes at the next check.
+    let ada = app.session(ADMIN).await;
+    let ada_id = app.user_id(ADMIN).await;
+    let stand_in = format!("{}zzzzzzz", &real_admins[..13]);
+    org_group(&org, &stand_in, "APP_GROUP", "Portico Admins").await;
+    sqlx::query("INSERT INTO group_members (group_id, user_id) VALUES (?, ?)")
+        .bind(&stand_in)
+        .bind(&ada_id)
+        .execute(&org)
+        .await
+        .expect("member");
+    sqlx::query("DELETE FROM group_members WHERE group_id = ? AND user_id = ?")
+        .bind(&real_admins)
+        .bind(&ada_id)
+        .execute(&org)
+        .await
+        .expect("out of the real group");
+    app.advance_clock(chrono::Duration::seconds(61));
+    let me: serde_json::Value = ada.call_fn(GetMe {}).await.json().await.expect("me");
+    assert!(me["groups"].as_array().expect("groups").iter().any(|g| g == "Portico Admins"), "{me}");
+    assert_eq!(me["roles"], serde_json::json!([]), "the role followed the group, not its name: {me}");
 
     // Two OKTA_GROUPs of a configured name: which one is meant? The portal does not start.
     let kept = app.stop_keeping_data().await;
