@@ -103,15 +103,7 @@ impl Portal {
         let asa = asa_client(&config, devorg.as_ref(), &clock)?;
         // Roles and `group:` approvers are granted by group identity, fixed now: an ambiguous
         // name stops the start with its reason.
-        let roles = &config.roles;
-        let named = roles
-            .admin_groups
-            .iter()
-            .chain(&roles.helpdesk_groups)
-            .chain(&roles.auditor_groups)
-            .chain(&roles.protected_groups)
-            .cloned()
-            .chain(approval_policy.group_names());
+        let named = config.roles.named_groups().cloned().chain(approval_policy.group_names());
         let group_ids = Arc::new(portico_core::identity::GroupIds::resolve(&okta, named).await?);
         let app_state = AppState {
             config: config.clone(),

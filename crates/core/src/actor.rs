@@ -57,21 +57,13 @@ impl From<OktaError> for ActorError {
     }
 }
 
-/// Whether `user` is protected: a member (in Okta, now) of a role group or of
+/// Whether the Okta user `user_id` is protected: a member (in Okta, now) of a role group or of
 /// `roles.protected_groups`. When Okta cannot say, they count as protected.
-pub async fn is_protected(state: &AppState, user: &User) -> bool {
-    let roles = &state.config.roles;
-    let protected: Vec<&String> = roles
-        .admin_groups
-        .iter()
-        .chain(&roles.helpdesk_groups)
-        .chain(&roles.auditor_groups)
-        .chain(&roles.protected_groups)
-        .collect();
-    match state.okta.user_groups(&user.id).await {
-        Ok(groups) => groups.iter().any(|g| protected.contains(&&g.name)),
+pub async fn is_protected(state: &AppState, user_id: &str) -> bool {
+    match state.okta.user_groups(user_id).await {
+        Ok(groups) => groups.iter().any(|g| state.config.roles.named_groups().any(|n| *n == g.name)),
         Err(e) => {
-            tracing::warn!(error = %e, target = %user.id, "could not read the person's groups: treated as protected");
+            tracing::warn!(error = %e, target = %user_id, "could not read the person's groups: treated as protected");
             true
         }
     }
@@ -212,17 +204,17 @@ impl Actor {
         }
     }
 
-    /// Whether the actor may change this person at all (see [`Self::require_may_change`]), for
-    /// what a page offers.
-    pub async fn may_change(&self, user: &User) -> bool {
-        self.roles.contains(&Role::Admin) || !is_protected(&self.state, user).await
+    /// Whether the actor may change the Okta user `user_id` at all (see
+    /// [`Self::require_may_change`]), for what a page offers.
+    pub async fn may_change(&self, user_id: &str) -> bool {
+        self.roles.contains(&Role::Admin) || !is_protected(&self.state, user_id).await
     }
 
     /// Refuses (audited) unless the actor may change this person at all: someone who holds a
     /// Portico role, or is in `roles.protected_groups`, is changed only by an admin (a help
     /// desk cannot reset an admin's factors or end their sessions; a manager cannot ask to).
     pub async fn require_may_change(&self, user: &User) -> Result<(), Denied> {
-        if self.may_change(user).await {
+        if self.may_change(&user.id).await {
             return Ok(());
         }
         let name = user.display_name();

@@ -186,6 +186,14 @@ pub struct RolesConfig {
     pub protected_groups: Vec<String>,
 }
 
+impl RolesConfig {
+    /// Every group this section names: the role groups and the protected groups. Their members
+    /// are the protected people, and each is resolved to its Okta group at start.
+    pub fn named_groups(&self) -> impl Iterator<Item = &String> {
+        self.admin_groups.iter().chain(&self.helpdesk_groups).chain(&self.auditor_groups).chain(&self.protected_groups)
+    }
+}
+
 impl Default for RolesConfig {
     fn default() -> Self {
         Self {

@@ -38,7 +38,7 @@ async fn shown(caller: &crate::ssr::Caller, user: portico_core::okta::User) -> R
         Some(mid) => okta.get_user(mid).await.ok().map(|m| (m.id.clone(), m.display_name())),
         None => None,
     };
-    let protected = (!caller.may_change(&user).await).then(|| {
+    let protected = (!caller.may_change(&user.id).await).then(|| {
         format!(
             "{} holds a Portico role or is in a protected group: only an admin can change them.",
             user.display_name()

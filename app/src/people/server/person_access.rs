@@ -7,10 +7,9 @@ pub async fn person_access(id: String) -> Result<AccessView, PortalError> {
     use crate::people::{AppView, ConsentView};
     use portico_core::authz::Action;
     let caller = crate::ssr::caller().await?;
+    caller.require_person_id(&id).await?;
+    let may_change = caller.may_change(&id).await;
     let okta = &caller.state.okta;
-    let user = okta.get_user(&id).await?;
-    caller.require_person(&user).await?;
-    let may_change = caller.may_change(&user).await;
     let text = |v: &serde_json::Value, k: &str| v.get(k).and_then(|x| x.as_str()).unwrap_or_default().to_string();
     let apps = okta
         .app_links(&id)

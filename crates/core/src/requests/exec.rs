@@ -136,7 +136,7 @@ async fn authority(state: &AppState, req: &Request) -> Result<(), Outcome> {
     let (requester, manages) = scope(requester).await;
     if let Some(user) = &target
         && !requester.roles.contains(&crate::Role::Admin)
-        && crate::actor::is_protected(state, user).await
+        && crate::actor::is_protected(state, &user.id).await
     {
         return Err(Outcome::Stale(format!(
             "{} now holds a Portico role or is in a protected group, and only an admin can change them; it was not run.",
