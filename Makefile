@@ -16,14 +16,23 @@ setup-run:
 setup-test:
 	./scripts/setup.sh test
 
+# The server and the site (portico-site: WASM, JS, CSS, hashed and precompressed) build side by
+# side: the site's WASM has its own target dir (target/front), so neither waits for the other.
+# `make test` builds into target/site-test, so it never touches what `make run` serves.
 build-release:
-	cargo leptos build --release
+	cargo build --locked --release -p portico-site
+	./target/release/portico-site --release --out target/site & site=$$!; \
+	  cargo build --locked --release -p portico-server --bin portico; server=$$?; \
+	  wait $$site && exit $$server
 
 build-debug:
-	cargo leptos build
+	cargo build --locked -p portico-site
+	./target/debug/portico-site --out target/site-test & site=$$!; \
+	  cargo build --locked -p portico-server --bin portico; server=$$?; \
+	  wait $$site && exit $$server
 
 test-rust:
-	cargo test --locked -p portico-vocab -p portico-clock -p portico-core -p portico-devorg -p portico-server -p portico-app --features portico-app/ssr
+	cargo test --locked -p portico-vocab -p portico-clock -p portico-site -p portico-core -p portico-devorg -p portico-server -p portico-app --features portico-app/ssr
 
 # Okta's own Python and Node SDKs, unmodified, against the embedded org.
 test-conformance:

@@ -1,6 +1,6 @@
 import { defineConfig } from '@playwright/test';
 
-// The portal under test: the debug build from `cargo leptos build`, with a fresh embedded org.
+// The portal under test: the debug build from `make build-debug` (site in target/site-test), with a fresh embedded org.
 const PORT = 3900;
 export const BASE = `http://127.0.0.1:${PORT}`;
 

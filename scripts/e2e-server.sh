@@ -7,7 +7,7 @@ rm -rf "$data"
 export PORTICO_SERVER__LISTEN="127.0.0.1:${E2E_PORT:-3900}"
 export PORTICO_SERVER__PUBLIC_URL="http://127.0.0.1:${E2E_PORT:-3900}"
 export PORTICO_SERVER__DATA_DIR="$data"
-export PORTICO_SERVER__SITE_ROOT=target/site
+export PORTICO_SERVER__SITE_ROOT=target/site-test
 export PORTICO_DEVORG__LISTEN="127.0.0.1:${E2E_ORG_PORT:-3901}"
 export PORTICO_DEVORG__TEST_CONTROL=true
 exec ./target/debug/portico

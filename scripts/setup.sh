@@ -22,19 +22,8 @@ if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
   rustup target add wasm32-unknown-unknown
 fi
 
-if [ "$(cargo leptos --version 2>/dev/null)" != "cargo-leptos 0.3.10" ]; then
-  say "installing cargo-leptos 0.3.10 (one-off, ~16 min on 2 cores)"
-  # Thin LTO off and more codegen units halve the install time; the tool's speed is unaffected in practice.
-  CARGO_PROFILE_RELEASE_LTO=off CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 \
-    cargo install --locked cargo-leptos@0.3.10 --features no_downloads
-fi
-
-# wasm-bindgen-cli must match the wasm-bindgen in Cargo.lock exactly.
-wbg=$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/version = |"/, ""); print; exit }' Cargo.lock)
-if [ "$(wasm-bindgen --version 2>/dev/null)" != "wasm-bindgen $wbg" ]; then
-  say "installing wasm-bindgen-cli $wbg"
-  cargo install --locked wasm-bindgen-cli --version "=$wbg" || cargo install wasm-bindgen-cli --version "=$wbg"
-fi
+# No cargo-leptos and no wasm-bindgen CLI: the site build (crates/site) uses wasm-bindgen as a
+# library at the version Cargo.lock pins, so there is nothing separate to install or keep in step.
 
 # Node packages: wasm-opt (npm binaryen; Debian's is too old) and, for tests, Playwright.
 if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then

@@ -179,7 +179,7 @@ pub struct LoginParams {
 pub async fn login(State(state): State<ServerState>, session: Session, Query(p): Query<LoginParams>) -> Response {
     match begin(&state.auth, &session, safe_next(p.next.as_deref())).await {
         Ok(url) => Redirect::to(url.as_str()).into_response(),
-        Err(e) => failure(e),
+        Err(e) => failure(&state, e),
     }
 }
 
@@ -216,7 +216,7 @@ pub async fn callback(State(state): State<ServerState>, session: Session, Query(
     // log line (at most one a second), not an append-only audit row.
     if let Err(SignInError::UnknownFlow) = &result {
         stray_callback();
-        return failure(SignInError::UnknownFlow);
+        return failure(&state, SignInError::UnknownFlow);
     }
     let who = session.get::<Principal>(SESSION_PRINCIPAL).await.ok().flatten().map(|p| p.login);
     let (outcome, detail) = match &result {
@@ -242,7 +242,7 @@ pub async fn callback(State(state): State<ServerState>, session: Session, Query(
             tracing::info!("signed in");
             Redirect::to(&next).into_response()
         }
-        Err(e) => failure(e),
+        Err(e) => failure(&state, e),
     }
 }
 
@@ -389,14 +389,14 @@ fn stray_callback() {
     }
 }
 
-fn failure(e: SignInError) -> Response {
+fn failure(state: &ServerState, e: SignInError) -> Response {
     let detail = match &e {
         SignInError::ProviderUnavailable(d) => d.as_str(),
         _ => "",
     };
     // Debug formatting escapes newlines: text from the provider cannot forge a log line.
     tracing::warn!(reason = ?e.to_string(), detail = ?detail, "sign-in failed");
-    pages::message(e.status(), "Sign-in failed", &e.to_string(), Some(("/auth/login", "Try again")))
+    pages::message(&state.site, e.status(), "Sign-in failed", &e.to_string(), Some(("/auth/login", "Try again")))
 }
 
 /// Ends the Portico session, then the provider's (RP-initiated logout) when it supports it.

@@ -45,7 +45,8 @@ pub async fn readyz(State(state): State<ServerState>) -> (StatusCode, Json<serde
     (status, Json(json!({ "database": word(db), "upstream": word(upstream) })))
 }
 
-/// Prometheus text: upstream call counts, latency, errors and rate-limit headroom per family;
+/// Prometheus text (`core::metrics`): requests by route and status, Okta and ASA calls by
+/// bucket and status, 429s, rate-limit headroom, the executor's queue and the webhook backlog;
 /// only for a scraper holding `server.metrics_token`.
 pub async fn metrics(State(state): State<ServerState>, headers: HeaderMap) -> Response {
     let Some(token) = &state.app.config.server.metrics_token else {
@@ -62,5 +63,6 @@ pub async fn metrics(State(state): State<ServerState>, headers: HeaderMap) -> Re
         return (StatusCode::UNAUTHORIZED, [(header::WWW_AUTHENTICATE, "Bearer")], "A bearer token is required.")
             .into_response();
     }
-    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], state.app.okta.metrics.render("okta")).into_response()
+    let text = portico_core::metrics::render(&state.app.db, state.app.clock.now()).await;
+    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], text).into_response()
 }

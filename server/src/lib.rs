@@ -6,6 +6,7 @@ pub mod auth;
 mod health;
 mod pages;
 pub mod security;
+pub mod site;
 pub mod telemetry;
 
 use anyhow::Context;
@@ -31,6 +32,7 @@ pub struct ServerState {
     pub leptos: LeptosOptions,
     pub app: AppState,
     pub auth: Arc<auth::Auth>,
+    pub site: Arc<site::Site>,
     /// `/readyz`'s last upstream check (when, and whether it answered).
     pub ready: Arc<std::sync::Mutex<Option<(std::time::Instant, bool)>>>,
 }
@@ -118,16 +120,13 @@ impl Portal {
             wake: Arc::new(tokio::sync::Notify::new()),
         };
         let executor = tokio::spawn(portico_core::requests::worker::run(app_state.clone()));
-        let leptos = LeptosOptions::builder()
-            .output_name("portico")
-            .site_root(config.server.site_root.to_string_lossy().to_string())
-            .site_pkg_dir("pkg")
-            .site_addr(addr)
-            .build();
+        let site = Arc::new(site::Site::load(&config.server.site_root));
+        let leptos = site.leptos_options(addr);
         let state = ServerState {
             leptos: leptos.clone(),
             app: app_state.clone(),
             auth: auth.clone(),
+            site: site.clone(),
             ready: Default::default(),
         };
         let policy = Arc::new(security::Policy {
@@ -171,6 +170,7 @@ impl Portal {
             .route("/readyz", get(health::readyz))
             .route("/metrics", get(health::metrics))
             .route("/audit.csv", get(auth::audit_csv))
+            .merge(site.pkg_routes())
             .leptos_routes_with_context(&state, routes, context.clone(), {
                 let leptos = leptos.clone();
                 move || shell(leptos.clone())
@@ -181,6 +181,7 @@ impl Portal {
             .layer(axum::middleware::from_fn_with_state(policy.clone(), security::guard))
             .layer(sessions)
             .layer(axum::middleware::from_fn_with_state(policy, security::headers))
+            .layer(site::compression())
             .layer(PropagateRequestIdLayer::x_request_id())
             .layer(
                 TraceLayer::new_for_http()
@@ -194,7 +195,8 @@ impl Portal {
                     ),
             )
             .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
-            .layer(axum::middleware::from_fn(security::own_request_id));
+            .layer(axum::middleware::from_fn(security::own_request_id))
+            .layer(axum::middleware::from_fn(telemetry::http_metrics));
 
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let task = tokio::spawn(async move {

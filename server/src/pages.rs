@@ -11,7 +11,13 @@ fn escape(text: &str) -> String {
 
 /// A titled message with an optional action link, in the portal's styles. The request id is
 /// added by the caller's log line and echoed in the `x-request-id` header.
-pub fn message(status: StatusCode, title: &str, text: &str, action: Option<(&str, &str)>) -> Response {
+pub fn message(
+    site: &crate::site::Site,
+    status: StatusCode,
+    title: &str,
+    text: &str,
+    action: Option<(&str, &str)>,
+) -> Response {
     let action = action
         .map(|(href, label)| format!("<p><a class=\"button\" href=\"{}\">{}</a></p>", escape(href), escape(label)))
         .unwrap_or_default();
@@ -21,10 +27,11 @@ pub fn message(status: StatusCode, title: &str, text: &str, action: Option<(&str
     let body = format!(
         "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">\
 <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
-<title>{t} · Portico</title><link rel=\"stylesheet\" href=\"/pkg/portico.css\"></head>\
+<title>{t} · Portico</title><link rel=\"stylesheet\" href=\"{css}\"></head>\
 <body><main class=\"page\"><div class=\"card narrow\" role=\"alert\"><h1>{t}</h1><p>{m}</p>{action}{reference}</div></main></body></html>",
         t = escape(title),
         m = escape(text),
+        css = escape(site.css_href()),
     );
     (status, Html(body)).into_response()
 }

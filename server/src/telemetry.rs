@@ -1,7 +1,11 @@
 //! Logging: human-readable by default, JSON when configured; every request line carries its
 //! request id. Only paths are logged, never query strings (they carry authorization codes).
 
-use axum::http::Request;
+use axum::{
+    extract::{MatchedPath, Request},
+    middleware::Next,
+    response::Response,
+};
 use portico_core::config::{LogConfig, LogFormat};
 use tracing_subscriber::{EnvFilter, fmt, prelude::*};
 
@@ -51,13 +55,25 @@ fn one_line(event: &[u8]) -> Vec<u8> {
 }
 
 /// The span every request runs in: method, path (no query) and request id.
-pub fn request_span<B>(req: &Request<B>) -> tracing::Span {
+pub fn request_span<B>(req: &axum::http::Request<B>) -> tracing::Span {
     let id = req.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("-");
     match req.extensions().get::<crate::security::ClientRequestId>() {
         Some(theirs) => tracing::info_span!("request", request_id = %id, client_request_id = %theirs.0,
             method = %req.method(), path = %req.uri().path()),
         None => tracing::info_span!("request", request_id = %id, method = %req.method(), path = %req.uri().path()),
     }
+}
+
+/// Counts every answered request and its latency by route (the route's pattern, never the
+/// path people typed: `/people/{id}`, `/api/get_me`), method and status.
+pub async fn http_metrics(req: Request, next: Next) -> Response {
+    let route = req.extensions().get::<MatchedPath>().map_or("unmatched", |m| m.as_str());
+    let route = if route.starts_with("/pkg") { "/pkg".to_string() } else { route.to_string() };
+    let method = req.method().clone();
+    let started = std::time::Instant::now();
+    let res = next.run(req).await;
+    portico_core::metrics::http_request(route, method.as_str(), res.status().as_u16(), started.elapsed());
+    res
 }
 
 #[cfg(test)]

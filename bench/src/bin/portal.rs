@@ -4,22 +4,15 @@
 //! - a server function's proxy overhead over calling the org directly (same search), as a ratio;
 //! - an approved change end to end (request, approval, the executor's run) against the same
 //!   change made directly, as a ratio: what the approval path costs beyond the people involved;
-//! - what the browser downloads: WASM and JS, raw and gzip-compressed (build with
-//!   `cargo leptos build --release` first for shipping sizes; `make bench` does).
+//! - what a first visit to the people page transfers (the page and the assets it names, as
+//!   served: identity, gzip, brotli), from the release site `make bench` builds.
 
 use portico_bench::{ms, pct, sample};
 use portico_core::Config;
 use portico_server::Portal;
 use portico_testkit as testkit;
-use std::io::Write;
 
 const SAMPLES: usize = 40;
-
-fn gzip_len(bytes: &[u8]) -> anyhow::Result<usize> {
-    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
-    enc.write_all(bytes)?;
-    Ok(enc.finish()?.len())
-}
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
@@ -175,12 +168,45 @@ async fn main() -> anyhow::Result<()> {
     );
     println!("approval path: approved change / direct change = {:.2}x (p50)", ac / dc);
 
-    let pkg =
-        std::path::Path::new(&std::env::var("PORTICO_SITE_ROOT").unwrap_or_else(|_| "target/site".into())).join("pkg");
-    for file in ["portico.wasm", "portico.js", "portico.css"] {
-        match std::fs::read(pkg.join(file)) {
-            Ok(bytes) => println!("{file:<14} {:>10} bytes raw {:>10} bytes gzip", bytes.len(), gzip_len(&bytes)?),
-            Err(_) => println!("{file:<14} not built (run cargo leptos build --release)"),
+    let site = std::path::PathBuf::from(std::env::var("PORTICO_SITE_ROOT").unwrap_or_else(|_| "target/site".into()));
+    let manifest = std::fs::read_to_string(site.join("hash.txt")).unwrap_or_default();
+    let assets: Vec<String> = manifest
+        .lines()
+        .filter_map(|l| l.split_once(':'))
+        .map(|(ext, hash)| format!("/pkg/portico.{}.{}", hash.trim(), ext.trim()))
+        .collect();
+    if assets.is_empty() {
+        println!("site not built (make build-release builds it)");
+    } else {
+        // What a first visit to the people page costs on the wire: the page and every asset it
+        // names, as served, by what the browser accepts (no cache).
+        let wire = reqwest::Client::builder()
+            .cookie_store(true)
+            .no_gzip()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()?;
+        testkit::sign_in(&wire, &base, "ada.admin@portico.example", portico_devorg::seed::DEMO_PASSWORD).await?;
+        for encoding in ["identity", "gzip", "br"] {
+            let mut total = 0;
+            let mut parts = Vec::new();
+            for path in std::iter::once("/people".to_string()).chain(assets.iter().cloned()) {
+                let res = wire.get(format!("{base}{path}")).header("Accept-Encoding", encoding).send().await?;
+                anyhow::ensure!(res.status().is_success(), "{path}: {}", res.status());
+                let got = res
+                    .headers()
+                    .get("content-encoding")
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or("identity")
+                    .to_string();
+                anyhow::ensure!(encoding == "identity" || got == encoding, "{path} came {got}, asked {encoding}");
+                let len = res.bytes().await?.len();
+                total += len;
+                parts.push(format!(
+                    "{}={len}",
+                    path.rsplit('.').next().filter(|_| path.starts_with("/pkg")).unwrap_or("html")
+                ));
+            }
+            println!("people page, cold cache, on the wire ({encoding:<8}) {total:>10} bytes ({})", parts.join(" "));
         }
     }
     portal.stop().await;

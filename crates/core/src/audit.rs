@@ -220,7 +220,9 @@ pub fn csv_stream(
     db: SqlitePool,
     q: AuditQuery,
 ) -> impl futures_util::Stream<Item = Result<String, sqlx::Error>> + Send + 'static {
-    // (query for the next chunk, whether the header has gone out); `None` once done.
+    use futures_util::StreamExt;
+    // (query for the next chunk, whether the header has gone out); `None` once done. Fused:
+    // a body stream may be polled again after its end (the compression layer does).
     futures_util::stream::unfold(Some((q, false)), move |state| {
         let db = db.clone();
         async move {
@@ -240,6 +242,7 @@ pub fn csv_stream(
             Some((Ok(chunk), rest))
         }
     })
+    .fuse()
 }
 
 pub fn to_csv(events: &[AuditEvent]) -> String {

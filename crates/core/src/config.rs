@@ -50,7 +50,7 @@ pub struct ServerConfig {
     pub public_url: Url,
     /// Where the portal keeps its database (and the embedded org its own).
     pub data_dir: PathBuf,
-    /// The built site (`/pkg` with WASM, JS and CSS) that cargo-leptos produces.
+    /// The built site (`/pkg` with hashed, precompressed WASM, JS and CSS) that `portico-site` writes.
     pub site_root: PathBuf,
     /// Seals what Portico keeps for a while and must not store in the clear (a temporary
     /// password waiting for its requester): 32 bytes, base64. Every replica needs the same one.

@@ -11,6 +11,7 @@ pub use portico_clock as clock;
 pub mod config;
 pub mod db;
 pub mod identity;
+pub mod metrics;
 pub mod okta;
 pub mod policy;
 pub mod requests;

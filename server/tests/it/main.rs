@@ -13,3 +13,4 @@ mod people;
 mod replicas;
 mod security;
 mod signin;
+mod site;

@@ -323,9 +323,22 @@ async fn metrics_answer_only_their_bearer() {
     assert_eq!(get(None).await.expect("metrics").status(), StatusCode::UNAUTHORIZED);
     assert_eq!(get(Some("scrape-you")).await.expect("metrics").status(), StatusCode::UNAUTHORIZED);
     let metrics = get(Some("scrape-me")).await.expect("metrics").text().await.expect("text");
-    assert!(metrics.contains("portico_upstream_requests_total{upstream=\"okta\",family=\"users\"}"), "{metrics}");
-    assert!(metrics.contains("portico_upstream_errors_total"));
+    // The recorder is the process's: other tests count too, so compare before and after.
+    let searches =
+        |text: &str| sample(text, "portico_http_requests_total", &[("route", "/api/people/search"), ("status", "200")]);
+    let before = searches(&metrics).expect("the search above is counted by its route");
+    assert!(
+        sample(&metrics, "portico_upstream_requests_total", &[("upstream", "okta"), ("bucket", "users")]).is_some()
+    );
+    assert!(metrics.contains("portico_upstream_request_duration_seconds_bucket"), "{metrics}");
+    assert!(metrics.contains("portico_http_request_duration_seconds_bucket"));
     assert!(metrics.contains("portico_upstream_rate_limit_remaining"));
+    for gauge in ["portico_executor_queue_depth", "portico_executor_oldest_age_seconds", "portico_webhook_backlog"] {
+        assert!(sample(&metrics, gauge, &[]).is_some(), "{gauge} missing:\n{metrics}");
+    }
+    app.call_fn(SearchPeople { query: PeopleQuery { q: "ed".into(), ..Default::default() }, limit: None }).await;
+    let after = get(Some("scrape-me")).await.expect("metrics").text().await.expect("text");
+    assert!(searches(&after).expect("counted") >= before + 1.0);
     // Without a token configured, nobody scrapes them.
     let off = spawn_app().await;
     let res = reqwest::Client::new().get(format!("{}/metrics", off.base)).send().await.expect("metrics");
@@ -419,4 +432,16 @@ async fn profile_creation_sessions_and_consents_by_role() {
     assert_eq!(status, StatusCode::FORBIDDEN, "auditors only read");
     let (status, _) = json(auditor.call_fn(PersonAccess { id: ed.clone() }).await).await;
     assert_eq!(status, StatusCode::OK);
+}
+
+/// The value of the first sample of `name` carrying every label in `labels`.
+fn sample(text: &str, name: &str, labels: &[(&str, &str)]) -> Option<f64> {
+    text.lines().find_map(|line| {
+        let rest = line.strip_prefix(name)?;
+        if !(rest.starts_with('{') || rest.starts_with(' ')) {
+            return None;
+        }
+        let (series, value) = rest.rsplit_once(' ')?;
+        labels.iter().all(|(k, v)| series.contains(&format!("{k}=\"{v}\""))).then(|| value.parse().ok())?
+    })
 }

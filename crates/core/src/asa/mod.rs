@@ -109,6 +109,22 @@ fn seg(s: &str) -> String {
     url::form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>().replace('+', "%20")
 }
 
+/// The endpoint family of a team URL, for metrics: what follows `/teams/<team>/`.
+fn bucket(method: &Method, url: &str) -> &'static str {
+    let path = url.split_once("/teams/").map_or("", |(_, rest)| rest);
+    let path = path.split('?').next().unwrap_or_default();
+    match (method, path.split('/').skip(1).collect::<Vec<_>>().as_slice()) {
+        (_, ["users"]) => "users",
+        (_, ["users", _, "groups", ..]) => "user-groups",
+        (&Method::GET, ["users", _]) => "user",
+        (_, ["users", ..]) => "user-other",
+        (_, ["groups"]) => "groups",
+        (_, ["groups", _, "users", ..]) => "group-members",
+        (_, ["groups", ..]) => "group",
+        _ => "other",
+    }
+}
+
 fn transport(e: reqwest::Error) -> AsaError {
     AsaError { status: 0, message: format!("ASA could not be reached: {e}") }
 }
@@ -197,7 +213,17 @@ impl AsaClient {
             if let Some(b) = &body {
                 req = req.json(b);
             }
-            let res = req.send().await.map_err(transport)?;
+            let bucket = bucket(&method, &url);
+            let started = std::time::Instant::now();
+            let res = req.send().await;
+            crate::metrics::upstream_call(
+                "asa",
+                bucket,
+                res.as_ref().ok().map(|r| r.status().as_u16()),
+                started.elapsed(),
+                None,
+            );
+            let res = res.map_err(transport)?;
             let status = res.status();
             if status == StatusCode::UNAUTHORIZED && attempt == 0 {
                 continue;
@@ -338,5 +364,22 @@ impl ServerAccess for AsaClient {
         self.call(Method::DELETE, self.url(&format!("/groups/{}/users/{}", seg(group), seg(user))), None)
             .await
             .map(|_| ())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn buckets_follow_the_team_path() {
+        let u = |p: &str| format!("https://asa.example/v1/teams/t{p}");
+        assert_eq!(bucket(&Method::GET, &u("/users?count=100")), "users");
+        assert_eq!(bucket(&Method::GET, &u("/users/ed")), "user");
+        assert_eq!(bucket(&Method::PUT, &u("/users/ed")), "user-other");
+        assert_eq!(bucket(&Method::GET, &u("/users/ed/groups")), "user-groups");
+        assert_eq!(bucket(&Method::POST, &u("/groups/ops/users/ed")), "group-members");
+        assert_eq!(bucket(&Method::GET, &u("/groups")), "groups");
+        assert_eq!(bucket(&Method::GET, "https://asa.example/v1/service_token"), "other");
     }
 }

@@ -6,7 +6,6 @@
 
 mod auth;
 mod error;
-pub mod metrics;
 mod model;
 pub mod search;
 
@@ -23,7 +22,6 @@ pub struct OktaClient {
     base: String,
     auth: Arc<OktaAuth>,
     http: reqwest::Client,
-    pub metrics: Arc<metrics::Metrics>,
     max_retries: u32,
     /// The longest a call waits for a rate-limit bucket to refill; beyond it the call fails at
     /// once with how long the wait would be (people are not kept waiting on a spinner).
@@ -87,7 +85,6 @@ impl OktaClient {
             base: base.trim_end_matches('/').to_string(),
             auth: Arc::new(auth),
             http,
-            metrics: Arc::default(),
             max_retries: 2,
             max_wait: Duration::from_secs(2),
             clock: crate::Clock::system(),
@@ -139,7 +136,7 @@ impl OktaClient {
             let res = match res {
                 Ok(r) => r,
                 Err(e) => {
-                    self.metrics.record(fam, elapsed, true, None);
+                    crate::metrics::upstream_call("okta", fam, None, elapsed, None);
                     return Err(if e.is_timeout() {
                         OktaError::timeout()
                     } else {
@@ -151,7 +148,7 @@ impl OktaClient {
             let headers = res.headers().clone();
             let remaining =
                 headers.get("x-rate-limit-remaining").and_then(|v| v.to_str().ok()).and_then(|v| v.parse().ok());
-            self.metrics.record(fam, elapsed, !status.is_success(), remaining);
+            crate::metrics::upstream_call("okta", fam, Some(status.as_u16()), elapsed, remaining);
             let wait = retry_delay(&headers);
             if status == StatusCode::TOO_MANY_REQUESTS && attempt < self.max_retries && wait <= self.max_wait {
                 attempt += 1;
