@@ -66,7 +66,8 @@ const jwk = { ...publicKey.export({ format: 'jwk' }), kid: 'node-k1' };
 const registered = await (await fetch(`${process.env.ORG_URL}/__devorg/control/service_apps`, {
   method: 'POST',
   headers: { 'content-type': 'application/json', authorization: `Bearer ${process.env.CONTROL_TOKEN}` },
-  body: JSON.stringify({ name: 'node sdk', jwks: { keys: [jwk] }, scopes: ['okta.users.read'] }),
+  // The Node SDK is configured without DPoP here, so the app does not require it.
+  body: JSON.stringify({ name: 'node sdk', jwks: { keys: [jwk] }, scopes: ['okta.users.read'], require_dpop: false }),
 })).json();
 const oauth = new okta.Client({
   orgUrl: process.env.ORG_URL, authorizationMode: 'PrivateKey', clientId: registered.client_id,

@@ -327,7 +327,7 @@ fn okta_client(config: &Config, devorg: Option<&DevOrg>) -> anyhow::Result<porti
                     let key = rsa::RsaPrivateKey::from_pkcs8_pem(&pem)
                         .or_else(|_| rsa::RsaPrivateKey::from_pkcs1_pem(&pem))
                         .context("okta.private_key_file is not an RSA private key in PEM")?;
-                    OktaAuth::private_key_jwt(client_id.clone(), key, o.key_id.clone(), o.scopes.clone())
+                    OktaAuth::private_key_jwt(client_id.clone(), key, o.key_id.clone(), o.scopes.clone())?
                 }
                 (Some(token), _, _) => OktaAuth::ApiToken(token.clone()),
                 _ => anyhow::bail!("okta needs api_token or client_id + private_key_file"),

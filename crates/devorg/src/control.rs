@@ -252,6 +252,14 @@ pub struct ServiceApp {
     /// The app's public keys, as a JWKS (`{"keys": [...]}`).
     jwks: serde_json::Value,
     scopes: Vec<String>,
+    /// "Require Demonstrating Proof of Possession (DPoP) header in token requests": on unless
+    /// turned off, as Okta selects it for new API service apps.
+    #[serde(default = "yes")]
+    require_dpop: bool,
+}
+
+fn yes() -> bool {
+    true
 }
 
 /// Registers an OAuth service app (client credentials with `private_key_jwt`).
@@ -266,16 +274,19 @@ pub async fn register_service_app(
         return Err((StatusCode::BAD_REQUEST, "jwks must be {\"keys\": [...]}".into()));
     }
     let client_id = crate::ids::okta_id("0oa");
-    sqlx::query("INSERT INTO service_apps (client_id, name, jwks, scopes, created) VALUES (?1, ?2, ?3, ?4, ?5)")
+    sqlx::query(
+        "INSERT INTO service_apps (client_id, name, jwks, scopes, created, require_dpop) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    )
         .bind(&client_id)
         .bind(&app.name)
         .bind(app.jwks.to_string())
         .bind(serde_json::json!(app.scopes).to_string())
         .bind(state.now())
+        .bind(app.require_dpop)
         .execute(&state.db)
         .await
         .map_err(|e| (StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?;
-    Ok(Json(serde_json::json!({ "client_id": client_id })))
+    Ok(Json(serde_json::json!({ "client_id": client_id, "require_dpop": app.require_dpop })))
 }
 
 /// Forgets every ASA bearer token, as if they had expired early (ASA: "tokens may expire at any

@@ -87,7 +87,8 @@ CREATE TABLE IF NOT EXISTS service_apps (
     name TEXT NOT NULL,
     jwks TEXT NOT NULL,
     scopes TEXT NOT NULL,
-    created TEXT NOT NULL
+    created TEXT NOT NULL,
+    require_dpop INTEGER NOT NULL DEFAULT 1
 );
 CREATE TABLE IF NOT EXISTS signing_keys (
     kid TEXT PRIMARY KEY,
@@ -112,6 +113,17 @@ pub async fn open(data_dir: &Path) -> anyhow::Result<SqlitePool> {
         .with_context(|| format!("embedded org: cannot open {}", path.display()))?;
     sqlx::raw_sql(SCHEMA).execute(&pool).await.context("embedded org: schema")?;
     sqlx::raw_sql(crate::api::logs::SCHEMA).execute(&pool).await.context("embedded org: system log")?;
+    // Service apps registered before DPoP existed here did not require it.
+    let has_dpop: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM pragma_table_info('service_apps') WHERE name = 'require_dpop'")
+            .fetch_one(&pool)
+            .await?;
+    if has_dpop == 0 {
+        sqlx::query("ALTER TABLE service_apps ADD COLUMN require_dpop INTEGER NOT NULL DEFAULT 0")
+            .execute(&pool)
+            .await
+            .context("embedded org: service apps")?;
+    }
     Ok(pool)
 }
 

@@ -8,6 +8,7 @@ mod api;
 pub mod asa;
 mod control;
 pub mod db;
+mod dpop;
 mod html;
 mod ids;
 mod keys;
@@ -83,6 +84,8 @@ pub(crate) struct OrgState {
     pub service_tokens: Mutex<HashMap<String, service_apps::ServiceToken>>,
     /// `client_id:jti` of every client assertion seen (Okta refuses replays).
     pub used_jtis: Mutex<std::collections::HashSet<String>>,
+    /// DPoP nonces handed out, with when (seconds).
+    pub dpop_nonces: Mutex<HashMap<String, i64>>,
     pub asa_tokens: Mutex<HashMap<String, asa::AsaToken>>,
     pub asa_token_ttl: std::time::Duration,
     pub clock: portico_clock::Clock,
@@ -143,6 +146,7 @@ impl DevOrg {
             faults: Mutex::default(),
             service_tokens: Mutex::default(),
             used_jtis: Mutex::default(),
+            dpop_nonces: Mutex::default(),
             asa_tokens: Mutex::default(),
             asa_token_ttl: config.asa_token_ttl,
             clock: config.clock,

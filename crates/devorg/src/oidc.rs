@@ -366,10 +366,13 @@ fn client_credentials(headers: &HeaderMap, form: &TokenForm) -> Option<(String, 
 
 pub async fn token(State(state): State<Arc<OrgState>>, headers: HeaderMap, Form(form): Form<TokenForm>) -> Response {
     if form.grant_type.as_deref() == Some("client_credentials") {
-        // Any DPoP header is ignored: the Node SDK sends one even when DPoP is not configured.
+        // A DPoP header matters only to apps that require DPoP: the Node SDK sends one even when
+        // DPoP is not configured.
         let used_secret = headers.contains_key(header::AUTHORIZATION) || form.client_secret.is_some();
+        let dpop = headers.get("dpop").and_then(|v| v.to_str().ok());
         return crate::service_apps::client_credentials(
             &state,
+            dpop,
             form.client_assertion_type.as_deref(),
             form.client_assertion.as_deref(),
             form.scope.as_deref(),

@@ -25,11 +25,27 @@ const TOKEN_LIFETIME: Duration = Duration::from_secs(3600);
 pub struct ServiceToken {
     pub scopes: Vec<String>,
     pub expires: Instant,
+    /// The DPoP key the token is bound to (RFC 7638 thumbprint), when the app requires DPoP.
+    pub jkt: Option<String>,
 }
 
 fn oauth_error(status: StatusCode, error: &str, description: &str) -> Response {
     let mut res = (status, Json(json!({ "error": error, "error_description": description }))).into_response();
     res.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    res
+}
+
+fn invalid_dpop_proof(description: &str) -> Response {
+    oauth_error(StatusCode::BAD_REQUEST, "invalid_dpop_proof", description)
+}
+
+/// Okta's answer to a proof without the current nonce: the nonce to put in the next one.
+async fn use_dpop_nonce(state: &OrgState) -> Response {
+    let mut res =
+        oauth_error(StatusCode::BAD_REQUEST, "use_dpop_nonce", "Authorization server requires nonce in DPoP proof.");
+    if let Ok(v) = HeaderValue::from_str(&crate::dpop::new_nonce(state).await) {
+        res.headers_mut().insert("dpop-nonce", v);
+    }
     res
 }
 
@@ -82,6 +98,7 @@ fn collapse_slashes(url: &str) -> String {
 /// `grant_type=client_credentials` at `/oauth2/v1/token`.
 pub async fn client_credentials(
     state: &OrgState,
+    dpop: Option<&str>,
     assertion_type: Option<&str>,
     assertion: Option<&str>,
     scope: Option<&str>,
@@ -107,8 +124,8 @@ pub async fn client_credentials(
     let Some(client_id) = unverified_iss else {
         return invalid_client("The client_assertion token is invalid.");
     };
-    let app: Option<(String, String)> =
-        match sqlx::query_as("SELECT jwks, scopes FROM service_apps WHERE client_id = ?1")
+    let app: Option<(String, String, bool)> =
+        match sqlx::query_as("SELECT jwks, scopes, require_dpop FROM service_apps WHERE client_id = ?1")
             .bind(&client_id)
             .fetch_optional(&state.db)
             .await
@@ -116,8 +133,25 @@ pub async fn client_credentials(
             Ok(a) => a,
             Err(e) => return ApiError::from(e).into_response(),
         };
-    let Some((jwks, granted)) = app else {
+    let Some((jwks, granted, require_dpop)) = app else {
         return invalid_client("The client_id is not registered as a service app.");
+    };
+    // Checked before the assertion, whose `jti` is spent only on a request that can succeed.
+    let jkt = if require_dpop {
+        let Some(proof) = dpop else {
+            return invalid_dpop_proof("The DPoP proof JWT header is missing.");
+        };
+        let url = format!("{}/oauth2/v1/token", state.issuer.as_str().trim_end_matches('/'));
+        let proof = match crate::dpop::verify(state, proof, "POST", &url, None).await {
+            Ok(p) => p,
+            Err(why) => return invalid_dpop_proof(why),
+        };
+        if !crate::dpop::nonce_is_current(state, proof.nonce.as_deref()).await {
+            return use_dpop_nonce(state).await;
+        }
+        Some(proof.jkt)
+    } else {
+        None
     };
     let keys: Vec<Value> = serde_json::from_str::<Value>(&jwks)
         .ok()
@@ -171,13 +205,12 @@ pub async fn client_credentials(
         );
     }
     let token = random_token(48);
-    state
-        .service_tokens
-        .lock()
-        .await
-        .insert(token.clone(), ServiceToken { scopes: scopes.clone(), expires: Instant::now() + TOKEN_LIFETIME });
+    state.service_tokens.lock().await.insert(
+        token.clone(),
+        ServiceToken { scopes: scopes.clone(), expires: Instant::now() + TOKEN_LIFETIME, jkt: jkt.clone() },
+    );
     let mut res = Json(json!({
-        "token_type": "Bearer",
+        "token_type": if jkt.is_some() { "DPoP" } else { "Bearer" },
         "expires_in": TOKEN_LIFETIME.as_secs(),
         "access_token": token,
         "scope": scopes.join(" "),

@@ -1,5 +1,6 @@
 //! Pointing Portico at an Okta org that it did not start is configuration only: an OIDC client
-//! for sign-in and an OAuth service app (`private_key_jwt`) for the Management API.
+//! for sign-in and an OAuth service app (`private_key_jwt`) for the Management API, with DPoP
+//! when the app requires it (Okta's default) and bearer tokens when it does not.
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD as B64};
 use portico_core::{
     Config, Secret,
@@ -12,6 +13,16 @@ use rsa::{pkcs8::EncodePrivateKey, traits::PublicKeyParts};
 
 #[tokio::test]
 async fn an_external_org_with_a_service_app_is_configuration_only() {
+    external_org_through_a_service_app(None).await;
+}
+
+#[tokio::test]
+async fn a_service_app_without_dpop_gets_bearer_tokens() {
+    external_org_through_a_service_app(Some(false)).await;
+}
+
+/// `require_dpop`: the app's setting, or `None` for the org's default (required).
+async fn external_org_through_a_service_app(require_dpop: Option<bool>) {
     let dir = tempfile::tempdir().expect("tempdir");
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let public = format!("http://{}", listener.local_addr().expect("addr"));
@@ -37,13 +48,19 @@ async fn an_external_org_with_a_service_app_is_configuration_only() {
         ["okta.users.read", "okta.users.manage", "okta.groups.read", "okta.groups.manage"].map(String::from).to_vec();
     let app: serde_json::Value = testkit::control_client(org.control_token.as_deref())
         .post(format!("{org_url}/__devorg/control/service_apps"))
-        .json(&serde_json::json!({ "name": "Portico", "jwks": { "keys": [jwk] }, "scopes": scopes }))
+        .json(&match require_dpop {
+            Some(r) => {
+                serde_json::json!({ "name": "Portico", "jwks": { "keys": [jwk] }, "scopes": scopes, "require_dpop": r })
+            }
+            None => serde_json::json!({ "name": "Portico", "jwks": { "keys": [jwk] }, "scopes": scopes }),
+        })
         .send()
         .await
         .expect("register")
         .json()
         .await
         .expect("json");
+    assert_eq!(app["require_dpop"], require_dpop.unwrap_or(true));
     let key_file = dir.path().join("service-app.pem");
     std::fs::write(&key_file, key.to_pkcs8_pem(rsa::pkcs8::LineEnding::LF).expect("pem").as_bytes())
         .expect("write key");
@@ -87,8 +104,121 @@ async fn an_external_org_with_a_service_app_is_configuration_only() {
             .expect("search");
         assert_eq!(res.status(), reqwest::StatusCode::OK);
         let page: serde_json::Value = res.json().await.expect("json");
-        assert_eq!(page["rows"].as_array().expect("rows").len(), 2, "through the service app's bearer token");
+        assert_eq!(page["rows"].as_array().expect("rows").len(), 2, "through the service app's token");
     }
     portal.stop().await;
+    org.stop().await;
+}
+
+/// The org's side of DPoP, over HTTP: a proof is required, the nonce handshake, a bound token
+/// is useless as a bearer token, without a proof, with a proof for another call, another token
+/// or another key, and a proof is good once.
+#[tokio::test]
+async fn the_org_holds_service_apps_to_dpop() {
+    use portico_core::okta::dpop::DpopKey;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let org = DevOrg::start(DevOrgConfig {
+        data_dir: dir.path().join("org"),
+        listen: "127.0.0.1:0".parse().expect("addr"),
+        redirect_uris: vec![],
+        post_logout_redirect_uris: vec![],
+        test_control: true,
+        allow_non_loopback: false,
+        asa_token_ttl: std::time::Duration::from_secs(3600),
+        clock: Default::default(),
+    })
+    .await
+    .expect("org");
+    let base = org.url.as_str().trim_end_matches('/').to_string();
+    let (client_key, dpop, other) = tokio::task::spawn_blocking(|| {
+        let k = || rsa::RsaPrivateKey::new(&mut rand::rngs::OsRng, 2048).expect("key");
+        (k(), DpopKey::from_rsa(&k()).expect("dpop"), DpopKey::from_rsa(&k()).expect("dpop"))
+    })
+    .await
+    .expect("join");
+    let jwk = serde_json::json!({ "kty": "RSA", "n": B64.encode(client_key.n().to_bytes_be()), "e": B64.encode(client_key.e().to_bytes_be()) });
+    let app: serde_json::Value = testkit::control_client(org.control_token.as_deref())
+        .post(format!("{base}/__devorg/control/service_apps"))
+        .json(&serde_json::json!({ "name": "p", "jwks": { "keys": [jwk] }, "scopes": ["okta.users.read"] }))
+        .send()
+        .await
+        .expect("register")
+        .json()
+        .await
+        .expect("json");
+    let client_id = app["client_id"].as_str().expect("id").to_string();
+    let token_url = format!("{base}/oauth2/v1/token");
+    let now = || chrono::Utc::now().timestamp();
+    let assertion = || {
+        use jsonwebtoken::{Algorithm, EncodingKey, Header};
+        use rsa::pkcs1::EncodeRsaPrivateKey;
+        let claims = serde_json::json!({ "iss": client_id, "sub": client_id, "aud": token_url, "iat": now(),
+            "exp": now() + 300, "jti": uuid::Uuid::new_v4().to_string() });
+        let der = client_key.to_pkcs1_der().expect("der");
+        jsonwebtoken::encode(&Header::new(Algorithm::RS256), &claims, &EncodingKey::from_rsa_der(der.as_bytes()))
+            .expect("jwt")
+    };
+    let http = reqwest::Client::new();
+    let ask = |proof: Option<String>| {
+        let mut req = http.post(&token_url).form(&[
+            ("grant_type", "client_credentials".to_string()),
+            ("scope", "okta.users.read".into()),
+            ("client_assertion_type", "urn:ietf:params:oauth:client-assertion-type:jwt-bearer".into()),
+            ("client_assertion", assertion()),
+        ]);
+        if let Some(p) = proof {
+            req = req.header("DPoP", p);
+        }
+        req.send()
+    };
+    let res = ask(None).await.expect("token");
+    assert_eq!(res.status(), 400);
+    assert_eq!(res.json::<serde_json::Value>().await.expect("json")["error"], "invalid_dpop_proof");
+    let res = ask(Some(dpop.proof("POST", &token_url, None, None, now()).expect("proof"))).await.expect("token");
+    assert_eq!(res.status(), 400);
+    let nonce = res.headers()["dpop-nonce"].to_str().expect("nonce").to_string();
+    assert_eq!(res.json::<serde_json::Value>().await.expect("json")["error"], "use_dpop_nonce");
+    let res =
+        ask(Some(dpop.proof("POST", &token_url, None, Some(&nonce), now()).expect("proof"))).await.expect("token");
+    assert_eq!(res.status(), 200);
+    let body: serde_json::Value = res.json().await.expect("json");
+    assert_eq!(body["token_type"], "DPoP");
+    let token = body["access_token"].as_str().expect("token").to_string();
+
+    let me = format!("{base}/api/v1/users");
+    let call = |scheme: &str, proof: Option<String>| {
+        let mut req = http.get(&me).header("Authorization", format!("{scheme} {token}"));
+        if let Some(p) = proof {
+            req = req.header("DPoP", p);
+        }
+        req.send()
+    };
+    let good = dpop.proof("GET", &me, Some(&token), None, now()).expect("proof");
+    assert_eq!(call("DPoP", Some(good.clone())).await.expect("call").status(), 200);
+    let refused = [
+        ("as a bearer token", call("Bearer", None).await),
+        ("without a proof", call("DPoP", None).await),
+        ("with the same proof again", call("DPoP", Some(good)).await),
+        (
+            "with a proof for another call",
+            call("DPoP", Some(dpop.proof("POST", &me, Some(&token), None, now()).expect("p"))).await,
+        ),
+        (
+            "with a proof for another token",
+            call("DPoP", Some(dpop.proof("GET", &me, Some("other"), None, now()).expect("p"))).await,
+        ),
+        (
+            "with a proof by another key",
+            call("DPoP", Some(other.proof("GET", &me, Some(&token), None, now()).expect("p"))).await,
+        ),
+        (
+            "with a stale proof",
+            call("DPoP", Some(dpop.proof("GET", &me, Some(&token), None, now() - 3600).expect("p"))).await,
+        ),
+    ];
+    for (what, res) in refused {
+        let res = res.expect("call");
+        assert_eq!(res.status(), 401, "a DPoP-bound token {what}");
+    }
     org.stop().await;
 }

@@ -5,6 +5,7 @@
 //! Lists return one page plus the opaque cursor of the next, read from the `Link` header.
 
 mod auth;
+pub mod dpop;
 mod error;
 mod model;
 pub mod search;
@@ -108,7 +109,7 @@ impl OktaClient {
     }
 
     /// One API call with retries on 429 (waiting until `X-Rate-Limit-Reset`, capped) and one
-    /// re-authentication on 401 for OAuth tokens.
+    /// re-authentication on 401 for OAuth tokens (or the DPoP nonce Okta asks for).
     pub async fn call(
         &self,
         method: Method,
@@ -119,14 +120,18 @@ impl OktaClient {
         let fam = family(&method, path);
         let url = format!("{}{path}", self.base);
         let mut attempt = 0;
+        let mut nonce_tries = 0;
         loop {
-            let authz = self.auth.header(&self.http, &self.base, &self.clock).await?;
+            let creds = self.auth.credentials(&self.http, &self.base, &self.clock, method.as_str(), &url).await?;
             let mut req = self
                 .http
                 .request(method.clone(), &url)
-                .header(header::AUTHORIZATION, authz)
+                .header(header::AUTHORIZATION, creds.authorization)
                 .header(header::ACCEPT, "application/json")
                 .query(query);
+            if let Some(proof) = creds.dpop {
+                req = req.header("DPoP", proof);
+            }
             if let Some(b) = body {
                 req = req.json(b);
             }
@@ -155,13 +160,22 @@ impl OktaClient {
                 tokio::time::sleep(wait).await;
                 continue;
             }
-            if status == StatusCode::UNAUTHORIZED && attempt == 0 && self.auth.forget().await {
+            if status == StatusCode::UNAUTHORIZED
+                && attempt == 0
+                && !headers.contains_key("dpop-nonce")
+                && self.auth.forget().await
+            {
                 attempt += 1;
                 continue;
             }
             let text = res.text().await.map_err(|e| OktaError::transport(e.to_string()))?;
             let body: Value =
                 if text.is_empty() { Value::Null } else { serde_json::from_str(&text).unwrap_or(Value::String(text)) };
+            // A DPoP nonce asked for (RFC 9449 §9): the same call again with it, twice at most.
+            if matches!(status.as_u16(), 400 | 401) && nonce_tries < 2 && self.auth.take_nonce(&headers, &body) {
+                nonce_tries += 1;
+                continue;
+            }
             let request_id = headers.get("x-okta-request-id").and_then(|v| v.to_str().ok()).map(str::to_string);
             if !status.is_success() {
                 let mut e = OktaError::from_response(status.as_u16(), &body, request_id);

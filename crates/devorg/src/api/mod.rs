@@ -93,6 +93,28 @@ pub fn router() -> Router<Arc<OrgState>> {
         .method_not_allowed_fallback(|| async { ApiError::method_not_allowed() })
 }
 
+/// A DPoP-bound token is good only with the `DPoP` scheme and a fresh proof, made with the key
+/// it is bound to, naming this call and this token.
+async fn dpop_bound(
+    state: &OrgState,
+    proof: Option<&str>,
+    method: &str,
+    dpop_scheme: bool,
+    token: &str,
+    jkt: &str,
+    url: &str,
+) -> Result<(), &'static str> {
+    if !dpop_scheme {
+        return Err("The access token is DPoP-bound: send it with the DPoP scheme and a proof.");
+    }
+    let proof = proof.ok_or("The DPoP proof JWT header is missing.")?;
+    let proof = crate::dpop::verify(state, proof, method, url, Some(token)).await?;
+    if proof.jkt != jkt {
+        return Err("The DPoP proof was not made with the key the access token is bound to.");
+    }
+    Ok(())
+}
+
 /// SSWS or OAuth bearer authentication: no header → 403 E0000005; unknown or expired token →
 /// 401 E0000011; a bearer token without the endpoint's scope → 403 E0000006 with
 /// `WWW-Authenticate: … error="insufficient_scope"`.
@@ -101,19 +123,40 @@ pub async fn authenticate(State(state): State<Arc<OrgState>>, mut req: Request, 
     let Some(header) = header else {
         return ApiError::invalid_session().into_response();
     };
-    if let Some(token) = header.strip_prefix("Bearer ").map(str::trim) {
+    let oauth = header
+        .strip_prefix("Bearer ")
+        .map(|t| (false, t.trim()))
+        .or_else(|| header.strip_prefix("DPoP ").map(|t| (true, t.trim())));
+    if let Some((dpop_scheme, token)) = oauth {
         let base = state.issuer.as_str().trim_end_matches('/').to_string();
-        let scopes = {
+        let grant = {
             let tokens = state.service_tokens.lock().await;
-            tokens.get(token).filter(|t| t.expires > std::time::Instant::now()).map(|t| t.scopes.clone())
+            tokens
+                .get(token)
+                .filter(|t| t.expires > std::time::Instant::now())
+                .map(|t| (t.scopes.clone(), t.jkt.clone()))
         };
-        let Some(scopes) = scopes else {
+        let Some((scopes, jkt)) = grant else {
             let mut e = ApiError::invalid_token();
             e.www_authenticate = Some(format!(
                 "Bearer authorization_uri=\"{base}/oauth2/v1/authorize\", realm=\"{base}\", error=\"invalid_token\", error_description=\"The token has expired.\""
             ));
             return e.into_response();
         };
+        if let Some(jkt) = jkt {
+            let url = format!("{base}{}", req.uri().path());
+            let proof = req.headers().get("dpop").and_then(|v| v.to_str().ok()).map(str::to_string);
+            let method = req.method().to_string();
+            if let Err(why) = dpop_bound(&state, proof.as_deref(), &method, dpop_scheme, token, &jkt, &url).await {
+                let mut e = ApiError::invalid_token();
+                e.www_authenticate = Some(format!(
+                    "DPoP algs=\"RS256 ES256\", error=\"invalid_dpop_proof\", error_description=\"{why}\""
+                ));
+                return e.into_response();
+            }
+        } else if dpop_scheme {
+            return ApiError::invalid_token().into_response();
+        }
         let route = req.extensions().get::<MatchedPath>().map(|m| m.as_str().to_string()).unwrap_or_default();
         let needed = crate::service_apps::required_scope(req.method(), &route);
         if !crate::service_apps::allows(&scopes, needed) {

@@ -38,7 +38,9 @@ async fn register(org: &Org, scopes: &[&str]) -> App {
     let res: Value = org
         .control
         .post(format!("{}/__devorg/control/service_apps", org.base))
-        .json(&json!({ "name": "Portico", "jwks": { "keys": [jwk(&key)] }, "scopes": scopes }))
+        // Bearer tokens: the DPoP side is tested with the portal's own proofs
+        // (server/tests/it/external_org.rs).
+        .json(&json!({ "name": "Portico", "jwks": { "keys": [jwk(&key)] }, "scopes": scopes, "require_dpop": false }))
         .send()
         .await
         .expect("register")
