@@ -445,3 +445,47 @@ fn sample(text: &str, name: &str, labels: &[(&str, &str)]) -> Option<f64> {
         labels.iter().all(|(k, v)| series.contains(&format!("{k}=\"{v}\""))).then(|| value.parse().ok())?
     })
 }
+
+/// A person's groups and the groups list are shared copies for a few seconds (many people on
+/// one page spend one call of Okta's bucket): a change made outside the portal shows once the
+/// copy is old, the portal's own change shows at once, and deciding what someone may do never
+/// reads a copy.
+#[tokio::test]
+async fn lists_pages_show_are_shared_briefly_and_forgotten_on_our_writes() {
+    let app = spawn_app().await;
+    app.sign_in_as(ADMIN, None).await;
+    let ed = app.user_id("ed.engineer@portico.example").await;
+    let names = |v: serde_json::Value| -> Vec<String> {
+        v.as_array().expect("groups").iter().map(|g| g["name"].as_str().expect("name").to_string()).collect()
+    };
+    let groups_of_ed = || app.call_fn(PersonGroups { id: ed.clone() });
+    let (_, before) = json(groups_of_ed().await).await;
+    assert!(!names(before.clone()).contains(&"Sales".to_string()));
+    let sales_list = || app.call_fn(SearchGroups { q: "Sales".into(), after: "".into() });
+    let members = |v: &serde_json::Value| {
+        let rows = v["rows"].as_array().expect("rows");
+        rows.iter().find(|g| g["name"] == "Sales").expect("Sales")["users_count"].as_i64().expect("count")
+    };
+    let (_, list_before) = json(sales_list().await).await;
+
+    // Someone adds Ed to Sales in Okta itself: the copies are still shown...
+    app.okta_membership("Sales", &ed, true).await;
+    let (_, cached) = json(groups_of_ed().await).await;
+    assert_eq!(names(cached), names(before.clone()), "a shared copy, not a second call");
+    let (_, list_cached) = json(sales_list().await).await;
+    assert_eq!(members(&list_cached), members(&list_before));
+    // ...until they are older than the copies' lifetime.
+    app.advance_clock(portico_core::okta::lists::TTL + chrono::Duration::seconds(1));
+    let (_, fresh) = json(groups_of_ed().await).await;
+    assert!(names(fresh).contains(&"Sales".to_string()), "Okta asked again once the copy was old");
+    let (_, list_fresh) = json(sales_list().await).await;
+    assert_eq!(members(&list_fresh), members(&list_before) + 1);
+
+    // The portal's own change shows at once.
+    let gid = app.group_id("Sales").await;
+    let (status, _) =
+        json(app.call_fn(ChangeMembership { group_id: gid, user_ids: vec![ed.clone()], add: false }).await).await;
+    assert_eq!(status, StatusCode::OK);
+    let (_, after) = json(groups_of_ed().await).await;
+    assert!(!names(after).contains(&"Sales".to_string()), "our own write forgot the copy");
+}

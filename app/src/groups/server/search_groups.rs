@@ -19,6 +19,6 @@ pub async fn search_groups(q: String, after: String) -> Result<GroupsList, Porta
         text => format!("profile.name sw {}", literal(text)),
     };
     let after = Some(after.as_str()).filter(|a| !a.is_empty());
-    let page = caller.state.okta.list_groups(Some(&search), None, after, 100).await?;
+    let page = caller.state.okta.groups_to_show(Some(&search), after, 100).await?;
     Ok(GroupsList { rows: page.items.iter().map(super::views::row).collect(), next: page.next })
 }

@@ -6,6 +6,6 @@ use leptos::prelude::*;
 pub async fn person_groups(id: String) -> Result<Vec<GroupRow>, PortalError> {
     let caller = crate::ssr::caller().await?;
     caller.require_person_id(&id).await?;
-    let groups = caller.state.okta.user_groups(&id).await?;
+    let groups = caller.state.okta.user_groups_to_show(&id).await?;
     Ok(groups.iter().map(crate::groups::server::views::row).collect())
 }

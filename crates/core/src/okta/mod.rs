@@ -7,6 +7,7 @@
 mod auth;
 pub mod dpop;
 mod error;
+pub mod lists;
 mod model;
 pub mod search;
 
@@ -29,6 +30,8 @@ pub struct OktaClient {
     max_wait: Duration,
     /// Stamps the client assertions of OAuth service apps.
     clock: crate::Clock,
+    /// Shared copies of the lists pages show (see [`lists`]).
+    lists: Arc<lists::Lists>,
 }
 
 /// A successful answer: status, the `next` cursor (if any) and the JSON body.
@@ -89,6 +92,7 @@ impl OktaClient {
             max_retries: 2,
             max_wait: Duration::from_secs(2),
             clock: crate::Clock::system(),
+            lists: Arc::default(),
         })
     }
 
@@ -118,6 +122,10 @@ impl OktaClient {
         body: Option<&Value>,
     ) -> Result<Reply, OktaError> {
         let fam = family(&method, path);
+        if method != Method::GET {
+            // Before the call and whatever its outcome: a write that timed out may have landed.
+            self.lists.forget_all();
+        }
         let url = format!("{}{path}", self.base);
         let mut attempt = 0;
         let mut nonce_tries = 0;
@@ -240,6 +248,34 @@ impl OktaClient {
     pub async fn create_user(&self, body: &Value, activate: bool) -> Result<User, OktaError> {
         let reply = self.call(Method::POST, "/api/v1/users", &[("activate", activate.to_string())], Some(body)).await?;
         User::parse(&reply.body)
+    }
+
+    /// A person's groups to show, from a copy up to [`lists::TTL`] old; never for deciding
+    /// what anyone may do (that reads [`OktaClient::user_groups`]).
+    pub async fn user_groups_to_show(&self, id: &str) -> Result<Vec<Group>, OktaError> {
+        let key = lists::Key::UserGroups(id.to_string());
+        if let Some(lists::Value::UserGroups(g)) = self.lists.get(&key, self.clock.now()) {
+            return Ok(g);
+        }
+        let groups = self.user_groups(id).await?;
+        self.lists.put(key, lists::Value::UserGroups(groups.clone()), self.clock.now());
+        Ok(groups)
+    }
+
+    /// A page of the groups list to show, from a copy up to [`lists::TTL`] old.
+    pub async fn groups_to_show(
+        &self,
+        search: Option<&str>,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Page<Group>, OktaError> {
+        let key = lists::Key::Groups { search: search.map(str::to_string), after: after.map(str::to_string), limit };
+        if let Some(lists::Value::Groups(p)) = self.lists.get(&key, self.clock.now()) {
+            return Ok(p);
+        }
+        let page = self.list_groups(search, None, after, limit).await?;
+        self.lists.put(key, lists::Value::Groups(page.clone()), self.clock.now());
+        Ok(page)
     }
 
     pub async fn user_groups(&self, id: &str) -> Result<Vec<Group>, OktaError> {
