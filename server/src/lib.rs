@@ -5,6 +5,7 @@
 pub mod auth;
 mod health;
 mod pages;
+mod recent_sessions;
 pub mod security;
 pub mod site;
 pub mod telemetry;
@@ -135,10 +136,16 @@ impl Portal {
             https: config.is_https(),
             absolute_lifetime_secs: i64::from(config.session.absolute_lifetime_hours) * 3600,
             idle_timeout_secs: i64::from(config.session.idle_timeout_minutes) * 60,
-            clock,
+            clock: clock.clone(),
             app: app_state.clone(),
         });
 
+        // Recently used sessions are read from memory (see recent_sessions for why that never
+        // authorizes anything); writes go to SQLite first.
+        let store = tower_sessions::CachingSessionStore::new(
+            recent_sessions::RecentSessions::new(config.session.revalidate_seconds.into(), clock.clone()),
+            store,
+        );
         let sessions = SessionManagerLayer::new(store)
             .with_name(if config.is_https() { "__Host-portico" } else { "portico_session" })
             .with_secure(config.is_https())

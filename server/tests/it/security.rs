@@ -398,3 +398,20 @@ async fn org_group(org: &sqlx::SqlitePool, id: &str, kind: &str, name: &str) {
     .await
     .expect("group");
 }
+
+/// Sessions are read from memory between saves, but whether one has ended is not: a sign-in
+/// ended behind this process's back (by another replica, straight in the database) refuses
+/// the very next request, though the session's copy is still in memory.
+#[tokio::test]
+async fn a_session_ended_elsewhere_is_refused_at_once_despite_its_copy_in_memory() {
+    use portico_app::approvals::server::Inbox;
+    let app = spawn_app().await;
+    let ada = app.session(ADMIN).await;
+    assert_eq!(ada.call_fn(Inbox {}).await.status(), StatusCode::OK);
+    assert_eq!(ada.call_fn(Inbox {}).await.status(), StatusCode::OK, "served from the copy");
+    sqlx::query("UPDATE sign_ins SET ended_at = '2026-01-01T00:00:00.000Z', ended_by = 'replica-2', reason = 'test'")
+        .execute(&app.db().await)
+        .await
+        .expect("end every sign-in");
+    assert_eq!(ada.call_fn(Inbox {}).await.status(), StatusCode::UNAUTHORIZED);
+}
