@@ -141,7 +141,7 @@ impl Portal {
         });
 
         // Recently used sessions are read from memory (see recent_sessions for why that never
-        // authorizes anything); writes go to SQLite first.
+        // authorizes anything); every save is written to SQLite too.
         let store = tower_sessions::CachingSessionStore::new(
             recent_sessions::RecentSessions::new(config.session.revalidate_seconds.into(), clock.clone()),
             store,

@@ -1,9 +1,10 @@
 //! An in-memory copy of recently used sessions in front of the SQLite store, so a request that
 //! changes nothing reads no database row for its session. Never the authority: a copy lives at
-//! most `session.revalidate_seconds` (capped at a minute) by the portal's clock, every write
-//! goes to the store first, and whether a session has ended is read from its sign-in record on
-//! every request (`security::guard`), so a session ended by any process is refused everywhere
-//! at once.
+//! most `session.revalidate_seconds` (capped at a minute) by the portal's clock, every save is
+//! written to the store as well (`CachingSessionStore`: the store first on create, both at once
+//! on save, and a failed store write fails the request), and whether a session has ended is
+//! read from its sign-in record on every request (`security::guard`), so a session ended by
+//! any process is refused everywhere at once.
 
 use chrono::{DateTime, Duration, Utc};
 use portico_core::Clock;

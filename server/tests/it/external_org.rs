@@ -21,45 +21,61 @@ async fn a_service_app_without_dpop_gets_bearer_tokens() {
     external_org_through_a_service_app(Some(false)).await;
 }
 
-/// `require_dpop`: the app's setting, or `None` for the org's default (required).
-async fn external_org_through_a_service_app(require_dpop: Option<bool>) {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
-    let public = format!("http://{}", listener.local_addr().expect("addr"));
-    // "Okta": an org the portal is only told about.
-    let org = DevOrg::start(DevOrgConfig {
-        data_dir: dir.path().join("org"),
+/// "Okta": an org the portal is only told about, sending people back to `public` if given.
+async fn start_org(dir: &std::path::Path, public: Option<&str>) -> DevOrg {
+    DevOrg::start(DevOrgConfig {
+        data_dir: dir.join("org"),
         listen: "127.0.0.1:0".parse().expect("addr"),
-        redirect_uris: vec![format!("{public}/auth/callback")],
-        post_logout_redirect_uris: vec![format!("{public}/signed-out")],
+        redirect_uris: public.map(|p| format!("{p}/auth/callback")).into_iter().collect(),
+        post_logout_redirect_uris: public.map(|p| format!("{p}/signed-out")).into_iter().collect(),
         test_control: true,
         allow_non_loopback: false,
         asa_token_ttl: std::time::Duration::from_secs(3600),
         clock: Default::default(),
     })
     .await
-    .expect("org");
-    let org_url = org.url.as_str().trim_end_matches('/').to_string();
-    let key = tokio::task::spawn_blocking(|| rsa::RsaPrivateKey::new(&mut rand::rngs::OsRng, 2048).expect("key"))
-        .await
-        .expect("join");
+    .expect("org")
+}
+
+/// `n` fresh 2048-bit RSA keys (off the async threads: generating one takes a while).
+async fn rsa_keys(n: usize) -> Vec<rsa::RsaPrivateKey> {
+    tokio::task::spawn_blocking(move || {
+        (0..n).map(|_| rsa::RsaPrivateKey::new(&mut rand::rngs::OsRng, 2048).expect("key")).collect()
+    })
+    .await
+    .expect("join")
+}
+
+/// Registers a service app holding `key`'s public half; `app` adds its name, scopes and more.
+async fn register_service_app(org: &DevOrg, key: &rsa::RsaPrivateKey, mut app: serde_json::Value) -> serde_json::Value {
     let jwk = serde_json::json!({ "kty": "RSA", "kid": "portal-1", "n": B64.encode(key.n().to_bytes_be()), "e": B64.encode(key.e().to_bytes_be()) });
-    let scopes =
-        ["okta.users.read", "okta.users.manage", "okta.groups.read", "okta.groups.manage"].map(String::from).to_vec();
-    let app: serde_json::Value = testkit::control_client(org.control_token.as_deref())
-        .post(format!("{org_url}/__devorg/control/service_apps"))
-        .json(&match require_dpop {
-            Some(r) => {
-                serde_json::json!({ "name": "Portico", "jwks": { "keys": [jwk] }, "scopes": scopes, "require_dpop": r })
-            }
-            None => serde_json::json!({ "name": "Portico", "jwks": { "keys": [jwk] }, "scopes": scopes }),
-        })
+    app["jwks"] = serde_json::json!({ "keys": [jwk] });
+    testkit::control_client(org.control_token.as_deref())
+        .post(format!("{}/__devorg/control/service_apps", org.url.as_str().trim_end_matches('/')))
+        .json(&app)
         .send()
         .await
         .expect("register")
         .json()
         .await
-        .expect("json");
+        .expect("json")
+}
+
+/// `require_dpop`: the app's setting, or `None` for the org's default (required).
+async fn external_org_through_a_service_app(require_dpop: Option<bool>) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let public = format!("http://{}", listener.local_addr().expect("addr"));
+    let org = start_org(dir.path(), Some(&public)).await;
+    let org_url = org.url.as_str().trim_end_matches('/').to_string();
+    let key = rsa_keys(1).await.remove(0);
+    let scopes =
+        ["okta.users.read", "okta.users.manage", "okta.groups.read", "okta.groups.manage"].map(String::from).to_vec();
+    let mut wanted = serde_json::json!({ "name": "Portico", "scopes": scopes });
+    if let Some(r) = require_dpop {
+        wanted["require_dpop"] = r.into();
+    }
+    let app = register_service_app(&org, &key, wanted).await;
     assert_eq!(app["require_dpop"], require_dpop.unwrap_or(true));
     let key_file = dir.path().join("service-app.pem");
     std::fs::write(&key_file, key.to_pkcs8_pem(rsa::pkcs8::LineEnding::LF).expect("pem").as_bytes())
@@ -117,35 +133,14 @@ async fn external_org_through_a_service_app(require_dpop: Option<bool>) {
 async fn the_org_holds_service_apps_to_dpop() {
     use portico_core::okta::dpop::DpopKey;
     let dir = tempfile::tempdir().expect("tempdir");
-    let org = DevOrg::start(DevOrgConfig {
-        data_dir: dir.path().join("org"),
-        listen: "127.0.0.1:0".parse().expect("addr"),
-        redirect_uris: vec![],
-        post_logout_redirect_uris: vec![],
-        test_control: true,
-        allow_non_loopback: false,
-        asa_token_ttl: std::time::Duration::from_secs(3600),
-        clock: Default::default(),
-    })
-    .await
-    .expect("org");
+    let org = start_org(dir.path(), None).await;
     let base = org.url.as_str().trim_end_matches('/').to_string();
-    let (client_key, dpop, other) = tokio::task::spawn_blocking(|| {
-        let k = || rsa::RsaPrivateKey::new(&mut rand::rngs::OsRng, 2048).expect("key");
-        (k(), DpopKey::from_rsa(&k()).expect("dpop"), DpopKey::from_rsa(&k()).expect("dpop"))
-    })
-    .await
-    .expect("join");
-    let jwk = serde_json::json!({ "kty": "RSA", "n": B64.encode(client_key.n().to_bytes_be()), "e": B64.encode(client_key.e().to_bytes_be()) });
-    let app: serde_json::Value = testkit::control_client(org.control_token.as_deref())
-        .post(format!("{base}/__devorg/control/service_apps"))
-        .json(&serde_json::json!({ "name": "p", "jwks": { "keys": [jwk] }, "scopes": ["okta.users.read"] }))
-        .send()
-        .await
-        .expect("register")
-        .json()
-        .await
-        .expect("json");
+    let mut keys = rsa_keys(3).await;
+    let (client_key, dpop, other) =
+        (keys.remove(0), DpopKey::from_rsa(&keys[0]).expect("dpop"), DpopKey::from_rsa(&keys[1]).expect("dpop"));
+    let app =
+        register_service_app(&org, &client_key, serde_json::json!({ "name": "p", "scopes": ["okta.users.read"] }))
+            .await;
     let client_id = app["client_id"].as_str().expect("id").to_string();
     let token_url = format!("{base}/oauth2/v1/token");
     let now = || chrono::Utc::now().timestamp();

@@ -6,7 +6,7 @@
 use super::{OktaError, dpop::DpopKey};
 use crate::secret::Secret;
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
-use rsa::{RsaPrivateKey, pkcs1::EncodeRsaPrivateKey};
+use rsa::RsaPrivateKey;
 use std::time::{Duration, Instant};
 use tokio::sync::{Mutex, OnceCell};
 
@@ -49,10 +49,9 @@ impl OktaAuth {
         key_id: Option<String>,
         scopes: Vec<String>,
     ) -> Result<Self, OktaError> {
-        let der = key.to_pkcs1_der().map_err(|e| OktaError::transport(format!("service app key: {e}")))?;
         Ok(OktaAuth::PrivateKeyJwt(Box::new(ServiceApp {
             client_id,
-            signing: EncodingKey::from_rsa_der(der.as_bytes()),
+            signing: super::dpop::rsa_signing_key(&key)?,
             key_id,
             scopes,
             token: Mutex::new(None),
@@ -97,19 +96,11 @@ impl OktaAuth {
     /// Takes the nonce of an answer saying `use_dpop_nonce`; true when the call should be
     /// made again with it.
     pub fn take_nonce(&self, headers: &reqwest::header::HeaderMap, body: &serde_json::Value) -> bool {
-        let OktaAuth::PrivateKeyJwt(app) = self else { return false };
-        match (dpop_nonce(headers), body.get("error").and_then(|e| e.as_str())) {
-            (Some(n), Some("use_dpop_nonce")) => {
-                app.set_nonce(n);
-                true
-            }
-            _ => false,
+        match self {
+            OktaAuth::ApiToken(_) => false,
+            OktaAuth::PrivateKeyJwt(app) => app.take_nonce(headers, body),
         }
     }
-}
-
-fn dpop_nonce(headers: &reqwest::header::HeaderMap) -> Option<String> {
-    headers.get("dpop-nonce").and_then(|v| v.to_str().ok()).map(str::to_string)
 }
 
 impl ServiceApp {
@@ -127,9 +118,17 @@ impl ServiceApp {
         self.nonce.lock().ok().and_then(|n| n.clone())
     }
 
-    fn set_nonce(&self, nonce: String) {
-        if let Ok(mut n) = self.nonce.lock() {
-            *n = Some(nonce);
+    /// Keeps the nonce of an answer saying `use_dpop_nonce` (token endpoint and API alike).
+    fn take_nonce(&self, headers: &reqwest::header::HeaderMap, body: &serde_json::Value) -> bool {
+        let nonce = headers.get("dpop-nonce").and_then(|v| v.to_str().ok());
+        match (nonce, body.get("error").and_then(|e| e.as_str())) {
+            (Some(n), Some("use_dpop_nonce")) => {
+                if let Ok(mut kept) = self.nonce.lock() {
+                    *kept = Some(n.to_string());
+                }
+                true
+            }
+            _ => false,
         }
     }
 
@@ -193,12 +192,7 @@ impl ServiceApp {
             let headers = res.headers().clone();
             let body: serde_json::Value = res.json().await.map_err(|e| OktaError::decode(e.to_string()))?;
             if !(200..300).contains(&status) {
-                if attempt == 0
-                    && status == 400
-                    && body["error"] == "use_dpop_nonce"
-                    && let Some(n) = dpop_nonce(&headers)
-                {
-                    self.set_nonce(n);
+                if attempt == 0 && status == 400 && self.take_nonce(&headers, &body) {
                     continue;
                 }
                 let mut e = OktaError::from_response(status, &body, None);

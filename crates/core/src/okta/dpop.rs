@@ -25,7 +25,6 @@ impl DpopKey {
     }
 
     pub fn from_rsa(key: &RsaPrivateKey) -> Result<DpopKey, OktaError> {
-        let der = key.to_pkcs1_der().map_err(|e| OktaError::transport(format!("DPoP key: {e}")))?;
         let jwk = Jwk {
             common: CommonParameters::default(),
             algorithm: AlgorithmParameters::RSA(RSAKeyParameters {
@@ -34,7 +33,7 @@ impl DpopKey {
                 e: B64.encode(key.e().to_bytes_be()),
             }),
         };
-        Ok(DpopKey { signing: EncodingKey::from_rsa_der(der.as_bytes()), jwk })
+        Ok(DpopKey { signing: rsa_signing_key(key)?, jwk })
     }
 
     /// A proof for one request: `htm` and `htu` name it, `ath` binds an access token to it
@@ -65,6 +64,12 @@ impl DpopKey {
         jsonwebtoken::encode(&header, &claims, &self.signing)
             .map_err(|e| OktaError::transport(format!("cannot sign a DPoP proof: {e}")))
     }
+}
+
+/// An RSA key as jsonwebtoken signs with it (the service app's key and the DPoP key alike).
+pub(super) fn rsa_signing_key(key: &RsaPrivateKey) -> Result<EncodingKey, OktaError> {
+    let der = key.to_pkcs1_der().map_err(|e| OktaError::transport(format!("unusable RSA key: {e}")))?;
+    Ok(EncodingKey::from_rsa_der(der.as_bytes()))
 }
 
 /// The URL a proof names: without query or fragment (RFC 9449 §4.2).
