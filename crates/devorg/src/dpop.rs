@@ -66,10 +66,32 @@ pub async fn verify(
         return Err("'ath' claim in the DPoP proof does not match the presented access_token.");
     }
     let jti = claims["jti"].as_str().ok_or(INVALID)?;
-    if !state.used_jtis.lock().await.insert(format!("dpop:{jti}")) {
+    let iat = claims["iat"].as_i64().unwrap_or(now);
+    if !state.dpop_jtis.lock().await.spend(jti, iat, now) {
         return Err("The DPoP proof JWT has already been used.");
     }
     Ok(Proof { jkt: thumbprint(&jwk.algorithm).ok_or(INVALID)?, nonce: claims["nonce"].as_str().map(str::to_string) })
+}
+
+/// The `jti` of every proof still young enough to be presented (its `iat` inside the window):
+/// an older one is refused by its `iat`, so forgetting it loses nothing, and the set stays the
+/// size of a few minutes of calls instead of growing with every API call.
+#[derive(Default)]
+pub struct SpentJtis {
+    iat_by_jti: std::collections::HashMap<String, i64>,
+    /// Size at which the next sweep runs (doubles with what survives, so sweeping stays cheap).
+    sweep_at: usize,
+}
+
+impl SpentJtis {
+    /// Spends `jti`; false when it was spent before.
+    fn spend(&mut self, jti: &str, iat: i64, now: i64) -> bool {
+        if self.iat_by_jti.len() >= self.sweep_at {
+            self.iat_by_jti.retain(|_, at| *at + IAT_WINDOW_SECS >= now);
+            self.sweep_at = (self.iat_by_jti.len() * 2).max(1024);
+        }
+        self.iat_by_jti.insert(jti.to_string(), iat).is_none()
+    }
 }
 
 fn strip_query(url: &str) -> &str {
@@ -124,6 +146,25 @@ mod tests {
         let key =
             AlgorithmParameters::RSA(RSAKeyParameters { key_type: RSAKeyType::RSA, n: n.into(), e: "AQAB".into() });
         assert_eq!(thumbprint(&key).as_deref(), Some("NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs"));
+    }
+
+    #[test]
+    fn a_proof_is_spent_once_and_forgotten_once_too_old_to_present() {
+        let mut spent = SpentJtis::default();
+        assert!(spent.spend("a", 1_000, 1_000));
+        assert!(!spent.spend("a", 1_000, 1_000), "a replay inside the window");
+        // Fill up to the next sweep with proofs made at 1 000 s...
+        let mut i = 0;
+        while spent.iat_by_jti.len() < spent.sweep_at {
+            spent.spend(&format!("old{i}"), 1_000, 1_000);
+            i += 1;
+        }
+        assert!(i > 1_000);
+        // ...then, long after, the sweep drops what no longer passes the `iat` check.
+        spent.spend("b", 5_000, 5_000);
+        spent.spend("c", 5_000, 5_000);
+        assert!(spent.iat_by_jti.len() < 1_000, "{}", spent.iat_by_jti.len());
+        assert!(!spent.spend("c", 5_000, 5_000));
     }
 
     #[test]

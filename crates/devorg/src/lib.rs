@@ -86,6 +86,8 @@ pub(crate) struct OrgState {
     pub used_jtis: Mutex<std::collections::HashSet<String>>,
     /// DPoP nonces handed out, with when (seconds).
     pub dpop_nonces: Mutex<HashMap<String, i64>>,
+    /// DPoP proofs already presented (replays are refused).
+    pub dpop_jtis: Mutex<dpop::SpentJtis>,
     pub asa_tokens: Mutex<HashMap<String, asa::AsaToken>>,
     pub asa_token_ttl: std::time::Duration,
     pub clock: portico_clock::Clock,
@@ -147,6 +149,7 @@ impl DevOrg {
             service_tokens: Mutex::default(),
             used_jtis: Mutex::default(),
             dpop_nonces: Mutex::default(),
+            dpop_jtis: Mutex::default(),
             asa_tokens: Mutex::default(),
             asa_token_ttl: config.asa_token_ttl,
             clock: config.clock,
