@@ -12,8 +12,6 @@
 //! Exits 1 when a target is missed, so a target counts only when it is met.
 
 use portico_bench::{ms, pct};
-use portico_core::Config;
-use portico_server::Portal;
 use portico_testkit as testkit;
 use std::{
     collections::BTreeMap,
@@ -58,24 +56,14 @@ fn env_or(name: &str, default: u64) -> u64 {
 async fn main() -> anyhow::Result<()> {
     let sessions = env_or("SESSIONS", 200) as usize;
     let seconds = env_or("LOAD_SECONDS", 300);
-    let dir = tempfile::tempdir()?;
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-    let addr = listener.local_addr()?;
-    let mut config = Config::for_test(dir.path().to_path_buf());
-    config.server.public_url = format!("http://{addr}").parse()?;
-    config.devorg.listen = "127.0.0.1:0".parse()?;
-    config.devorg.test_control = true;
-    config.log.filter = "error".into();
-    let max_wait = config.okta.as_ref().map_or(2000, |o| o.max_interactive_wait_ms);
-    let portal = Portal::start(config, listener).await?;
-    let base = format!("http://{addr}");
-    let org = portal.devorg.as_ref().ok_or_else(|| anyhow::anyhow!("no embedded org"))?;
-    let org_url = org.url.as_str().trim_end_matches('/').to_string();
-    let control = testkit::control_client(org.control_token.as_deref());
+    let running = portico_bench::start(true, "error").await?;
+    let max_wait = running.portal.config.okta.as_ref().map_or(2000, |o| o.max_interactive_wait_ms);
+    let (base, org_url) = (running.base.clone(), running.org.clone());
+    let control = testkit::control_client(running.control_token.as_deref());
     let api = |path: &str| {
         reqwest::Client::new()
             .get(format!("{org_url}{path}"))
-            .header("Authorization", format!("SSWS {}", org.api_token))
+            .header("Authorization", format!("SSWS {}", running.token))
     };
     let ed: serde_json::Value = api("/api/v1/users/ed.engineer@portico.example").send().await?.json().await?;
     let ed = ed["id"].as_str().ok_or_else(|| anyhow::anyhow!("no Ed"))?.to_string();
@@ -103,20 +91,7 @@ async fn main() -> anyhow::Result<()> {
         let mut joins = Vec::new();
         for _ in chunk {
             let base = base.clone();
-            joins.push(tokio::spawn(async move {
-                let browser = reqwest::Client::builder()
-                    .cookie_store(true)
-                    .redirect(reqwest::redirect::Policy::none())
-                    .build()?;
-                testkit::sign_in(
-                    &browser,
-                    &base,
-                    portico_devorg::seed::ADMIN_LOGIN,
-                    portico_devorg::seed::DEMO_PASSWORD,
-                )
-                .await?;
-                anyhow::Ok(browser)
-            }));
+            joins.push(tokio::spawn(async move { portico_bench::signed_in_browser(&base).await }));
         }
         for j in joins {
             browsers.push(j.await??);
@@ -165,7 +140,7 @@ async fn main() -> anyhow::Result<()> {
         missed.push(format!("run 2: {other} failures other than the rate-limit answer (target 0)"));
     }
 
-    portal.stop().await;
+    running.portal.stop().await;
     if missed.is_empty() {
         println!("\nload targets met");
         Ok(())

@@ -11,47 +11,12 @@
 //!
 //! Exits 1 when a target is missed (≤ 1.3× on loopback, ≤ 1.05× with 20 ms injected).
 
-use portico_bench::{ms, pct, sample};
-use portico_core::Config;
-use portico_server::Portal;
+use portico_bench::{Running, ms, pct, sample, start};
 use portico_testkit as testkit;
 use std::time::Duration;
 
 const SEARCH: &str =
     r#"(profile.firstName sw "e" or profile.lastName sw "e" or profile.email sw "e" or profile.login sw "e")"#;
-
-/// A portal with its embedded org, and a browser signed in as the demo admin.
-struct Running {
-    portal: Portal,
-    base: String,
-    org: String,
-    token: String,
-    browser: reqwest::Client,
-    _dir: tempfile::TempDir,
-}
-
-/// `control`: the org's test-control API on (faults); it also reads the clock's offset file on
-/// every reading, so the loopback figures come from a portal without it.
-async fn start(control: bool) -> anyhow::Result<Running> {
-    let dir = tempfile::tempdir()?;
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-    let addr = listener.local_addr()?;
-    let mut config = Config::for_test(dir.path().to_path_buf());
-    config.server.public_url = format!("http://{addr}").parse()?;
-    config.devorg.listen = "127.0.0.1:0".parse()?;
-    config.devorg.test_control = control;
-    config.log.filter = "warn".into();
-    let portal = Portal::start(config, listener).await?;
-    let base = format!("http://{addr}");
-    let (org, token) = portal
-        .devorg
-        .as_ref()
-        .map(|d| (d.url.as_str().trim_end_matches('/').to_string(), d.api_token.clone()))
-        .ok_or_else(|| anyhow::anyhow!("no embedded org"))?;
-    let browser = reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build()?;
-    testkit::sign_in(&browser, &base, portico_devorg::seed::ADMIN_LOGIN, portico_devorg::seed::DEMO_PASSWORD).await?;
-    Ok(Running { portal, base, org, token, browser, _dir: dir })
-}
 
 /// The same people search straight against the org (one pooled client, as the portal keeps
 /// one: the ratio compares the proxying, not connection set-up) and through the portal's
@@ -96,8 +61,8 @@ async fn main() -> anyhow::Result<()> {
     // stays inside the org's per-minute limits).
     let samples: usize = std::env::var("SAMPLES").ok().and_then(|v| v.parse().ok()).unwrap_or(40);
     let mut missed = Vec::new();
-    let running = start(false).await?;
-    let Running { base, org, token, browser, _dir: dir, .. } = &running;
+    let running = start(false, "warn").await?;
+    let Running { base, org, token, browser, dir, .. } = &running;
     let (base, browser) = (base.clone(), browser.clone());
     let page = sample(samples, 3, || {
         let req = browser.get(format!("{base}/people?q=e"));
@@ -263,8 +228,8 @@ async fn main() -> anyhow::Result<()> {
     running.portal.stop().await;
 
     // With Okta's distance: 20 ms added to every users call the org answers.
-    let slow = start(true).await?;
-    let control = testkit::control_client(slow.portal.devorg.as_ref().and_then(|d| d.control_token.as_deref()));
+    let slow = start(true, "warn").await?;
+    let control = testkit::control_client(slow.control_token.as_deref());
     let res = control
         .post(format!("{}/__devorg/control/faults", slow.org))
         .json(&serde_json::json!({ "path_prefix": "/api/v1/users", "latency_ms": 20 }))
