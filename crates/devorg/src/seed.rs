@@ -4,7 +4,6 @@
 
 use crate::ids::{okta_id, okta_time};
 use anyhow::Context;
-use argon2::{Argon2, PasswordHasher, password_hash::SaltString};
 use chrono::{Duration, Utc};
 use serde_json::json;
 use sqlx::SqlitePool;
@@ -157,21 +156,13 @@ pub const GROUPS: &[(&str, &str, &str)] = &[
     ("Salesforce Users", "APP_GROUP", "Imported from the Salesforce app"),
 ];
 
-pub fn hash_password(password: &str) -> anyhow::Result<String> {
-    let salt = SaltString::generate(&mut rand::rngs::OsRng);
-    Argon2::default()
-        .hash_password(password.as_bytes(), &salt)
-        .map(|h| h.to_string())
-        .map_err(|e| anyhow::anyhow!("hashing a password: {e}"))
-}
-
 /// Seeds the demo org into an empty database; a database that has people is left alone.
 pub async fn seed_if_empty(db: &SqlitePool, now: chrono::DateTime<Utc>) -> anyhow::Result<()> {
     let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users").fetch_one(db).await?;
     if count > 0 {
         return Ok(());
     }
-    let hash = tokio::task::spawn_blocking(|| hash_password(DEMO_PASSWORD)).await??;
+    let hash = crate::passwords::hash(DEMO_PASSWORD.into()).await?;
     let mut tx = db.begin().await?;
 
     let mut group_ids = HashMap::new();
@@ -360,7 +351,7 @@ const STATUSES: &[&str] = &[
 /// and two of the new groups) and `groups` OKTA_GROUPs, in batched multi-row inserts.
 pub async fn bulk(db: &SqlitePool, users: usize, groups: usize, now: chrono::DateTime<Utc>) -> anyhow::Result<()> {
     const BATCH: usize = 400;
-    let hash = tokio::task::spawn_blocking(|| hash_password(DEMO_PASSWORD)).await??;
+    let hash = crate::passwords::hash(DEMO_PASSWORD.into()).await?;
     let stamp = okta_time(now);
     let run = crate::ids::random_token(4).to_lowercase();
     let mut tx = db.begin().await?;
