@@ -306,6 +306,7 @@ fn devorg_config(config: &Config) -> DevOrgConfig {
         test_control: config.devorg.test_control,
         allow_non_loopback: config.devorg.allow_non_loopback,
         asa_token_ttl: Duration::from_secs(3600),
+        lockout_attempts: config.devorg.lockout_attempts,
         clock: clock_for(config),
     }
 }

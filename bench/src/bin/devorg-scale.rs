@@ -22,6 +22,7 @@ async fn main() -> anyhow::Result<()> {
         test_control: true,
         allow_non_loopback: false,
         asa_token_ttl: std::time::Duration::from_secs(3600),
+        lockout_attempts: 10,
         clock: Default::default(),
     })
     .await?;

@@ -267,11 +267,19 @@ pub struct DevOrgSettings {
     /// Lets `listen` be an address other machines can reach. The demo org signs anyone in with
     /// a published password, so it stays on loopback unless this is set on purpose.
     pub allow_non_loopback: bool,
+    /// Consecutive failed sign-ins that lock a demo person out, as Okta's default password
+    /// policy does (10); 0 never locks.
+    pub lockout_attempts: u32,
 }
 
 impl Default for DevOrgSettings {
     fn default() -> Self {
-        Self { listen: SocketAddr::from(([127, 0, 0, 1], 3100)), test_control: false, allow_non_loopback: false }
+        Self {
+            listen: SocketAddr::from(([127, 0, 0, 1], 3100)),
+            test_control: false,
+            allow_non_loopback: false,
+            lockout_attempts: 10,
+        }
     }
 }
 

@@ -24,7 +24,9 @@ CREATE TABLE IF NOT EXISTS users (
     recovery_question TEXT,
     recovery_answer_hash TEXT,
     provider TEXT NOT NULL DEFAULT 'OKTA',
-    type_id TEXT NOT NULL DEFAULT 'otyPortico0Default01'
+    type_id TEXT NOT NULL DEFAULT 'otyPortico0Default01',
+    -- Wrong passwords since the last good sign-in or status change (lockout counts these).
+    failed_sign_ins INTEGER NOT NULL DEFAULT 0
 );
 -- Sorted searches walk these instead of sorting every match (expressions match query::sort_expr).
 CREATE INDEX IF NOT EXISTS users_by_last_name ON users(lower(coalesce(json_extract(profile, '$."lastName"'), '')), id);
@@ -113,18 +115,27 @@ pub async fn open(data_dir: &Path) -> anyhow::Result<SqlitePool> {
         .with_context(|| format!("embedded org: cannot open {}", path.display()))?;
     sqlx::raw_sql(SCHEMA).execute(&pool).await.context("embedded org: schema")?;
     sqlx::raw_sql(crate::api::logs::SCHEMA).execute(&pool).await.context("embedded org: system log")?;
-    // Service apps registered before DPoP existed here did not require it.
-    let has_dpop: i64 =
-        sqlx::query_scalar("SELECT COUNT(*) FROM pragma_table_info('service_apps') WHERE name = 'require_dpop'")
-            .fetch_one(&pool)
-            .await?;
-    if has_dpop == 0 {
-        sqlx::query("ALTER TABLE service_apps ADD COLUMN require_dpop INTEGER NOT NULL DEFAULT 0")
-            .execute(&pool)
-            .await
-            .context("embedded org: service apps")?;
-    }
+    // Service apps registered before DPoP existed here did not require it; people from before
+    // lockout have no failed sign-ins counted.
+    add_column(&pool, "service_apps", "require_dpop", "INTEGER NOT NULL DEFAULT 0").await?;
+    add_column(&pool, "users", "failed_sign_ins", "INTEGER NOT NULL DEFAULT 0").await?;
     Ok(pool)
+}
+
+/// Adds `column` to a table created by an older version of the org, once.
+async fn add_column(pool: &SqlitePool, table: &str, column: &str, ddl: &str) -> anyhow::Result<()> {
+    let present: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM pragma_table_info(?1) WHERE name = ?2")
+        .bind(table)
+        .bind(column)
+        .fetch_one(pool)
+        .await?;
+    if present == 0 {
+        sqlx::query(&format!("ALTER TABLE {table} ADD COLUMN {column} {ddl}"))
+            .execute(pool)
+            .await
+            .with_context(|| format!("embedded org: {table}.{column}"))?;
+    }
+    Ok(())
 }
 
 /// What sign-in needs to know about a person.
@@ -132,14 +143,53 @@ pub struct SignInRecord {
     pub id: String,
     pub status: String,
     pub password_hash: Option<String>,
+    /// The profile's JSON (the System Log names whom it locked out).
+    pub profile: String,
 }
 
 pub async fn find_for_sign_in(db: &SqlitePool, login: &str) -> sqlx::Result<Option<SignInRecord>> {
-    let row = sqlx::query("SELECT id, status, password_hash FROM users WHERE login = ?1")
+    let row = sqlx::query("SELECT id, status, password_hash, profile FROM users WHERE login = ?1")
         .bind(login)
         .fetch_optional(db)
         .await?;
-    Ok(row.map(|r| SignInRecord { id: r.get("id"), status: r.get("status"), password_hash: r.get("password_hash") }))
+    Ok(row.map(|r| SignInRecord {
+        id: r.get("id"),
+        status: r.get("status"),
+        password_hash: r.get("password_hash"),
+        profile: r.get("profile"),
+    }))
+}
+
+/// Counts a wrong password against `id`; at `lockout_attempts` (not 0) a person who could
+/// sign in is moved to `LOCKED_OUT`. Whether this attempt locked them.
+pub async fn failed_sign_in(db: &SqlitePool, id: &str, lockout_attempts: u32, now: &str) -> sqlx::Result<bool> {
+    let failed: i64 = sqlx::query_scalar(
+        "UPDATE users SET failed_sign_ins = failed_sign_ins + 1 WHERE id = ?1 RETURNING failed_sign_ins",
+    )
+    .bind(id)
+    .fetch_one(db)
+    .await?;
+    if lockout_attempts == 0 || failed < i64::from(lockout_attempts) {
+        return Ok(false);
+    }
+    let locked = sqlx::query(
+        "UPDATE users SET status = 'LOCKED_OUT', status_changed = ?2, last_updated = ?2 \
+         WHERE id = ?1 AND status IN ('ACTIVE', 'PASSWORD_EXPIRED')",
+    )
+    .bind(id)
+    .bind(now)
+    .execute(db)
+    .await?;
+    Ok(locked.rows_affected() == 1)
+}
+
+/// A good sign-in starts the count again.
+pub async fn signed_in(db: &SqlitePool, id: &str) -> sqlx::Result<()> {
+    sqlx::query("UPDATE users SET failed_sign_ins = 0 WHERE id = ?1 AND failed_sign_ins <> 0")
+        .bind(id)
+        .execute(db)
+        .await?;
+    Ok(())
 }
 
 /// The claims the ID token and userinfo carry about a person.

@@ -40,6 +40,9 @@ pub struct DevOrgConfig {
     pub allow_non_loopback: bool,
     /// Lifetime of ASA service-user tokens (short in tests, to exercise renewal).
     pub asa_token_ttl: std::time::Duration,
+    /// Consecutive failed sign-ins that lock a person out (`LOCKED_OUT`), as Okta's default
+    /// password policy does at 10; 0 never locks.
+    pub lockout_attempts: u32,
     /// The time the org records and signs with: the portal's clock, so a test that moves time
     /// moves it for both.
     pub clock: portico_clock::Clock,
@@ -90,6 +93,7 @@ pub(crate) struct OrgState {
     pub dpop_jtis: Mutex<dpop::SpentJtis>,
     pub asa_tokens: Mutex<HashMap<String, asa::AsaToken>>,
     pub asa_token_ttl: std::time::Duration,
+    pub lockout_attempts: u32,
     pub clock: portico_clock::Clock,
 }
 
@@ -152,6 +156,7 @@ impl DevOrg {
             dpop_jtis: Mutex::default(),
             asa_tokens: Mutex::default(),
             asa_token_ttl: config.asa_token_ttl,
+            lockout_attempts: config.lockout_attempts,
             clock: config.clock,
         });
         // Paths are normalised before routing: SDKs configured with a trailing slash send `//api`.

@@ -239,11 +239,27 @@ async fn check_credentials(state: &OrgState, login: &str, password: &str) -> any
         return Ok(SignInOutcome::BadCredentials);
     };
     let matches = crate::passwords::verify(Some(hash), password.to_string()).await;
-    // Status is revealed only to someone who knows the password, as Okta does.
+    // A locked account says so whatever was typed, so the answer tells a guesser nothing about
+    // the password; other statuses are revealed only to someone who knows it, as Okta does.
     Ok(match (matches, record.status.as_str()) {
-        (false, _) => SignInOutcome::BadCredentials,
-        (true, "ACTIVE") => SignInOutcome::Ok(record.id),
-        (true, "LOCKED_OUT") => SignInOutcome::Locked,
+        (_, "LOCKED_OUT") => SignInOutcome::Locked,
+        (false, status) => {
+            if matches!(status, "ACTIVE" | "PASSWORD_EXPIRED")
+                && db::failed_sign_in(&state.db, &record.id, state.lockout_attempts, &state.now()).await?
+            {
+                let profile: serde_json::Value = serde_json::from_str(&record.profile).unwrap_or_default();
+                let text = |k: &str| profile[k].as_str().unwrap_or_default().to_string();
+                let name = format!("{} {}", text("firstName"), text("lastName"));
+                tracing::info!(login = %login, "locked out after {} failed sign-ins", state.lockout_attempts);
+                crate::api::logs::record(state, "user.account.lock", &record.id, &text("login"), name.trim()).await;
+                return Ok(SignInOutcome::Locked);
+            }
+            SignInOutcome::BadCredentials
+        }
+        (true, "ACTIVE") => {
+            db::signed_in(&state.db, &record.id).await?;
+            SignInOutcome::Ok(record.id)
+        }
         (true, "PASSWORD_EXPIRED") => SignInOutcome::PasswordExpired,
         (true, _) => SignInOutcome::BadCredentials,
     })

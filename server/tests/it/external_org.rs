@@ -31,6 +31,7 @@ async fn start_org(dir: &std::path::Path, public: Option<&str>) -> DevOrg {
         test_control: true,
         allow_non_loopback: false,
         asa_token_ttl: std::time::Duration::from_secs(3600),
+        lockout_attempts: 10,
         clock: Default::default(),
     })
     .await

@@ -105,6 +105,7 @@ async fn org(dir: &Path, ports: &[u16]) -> DevOrg {
         test_control: true,
         allow_non_loopback: false,
         asa_token_ttl: Duration::from_secs(3600),
+        lockout_attempts: 10,
         clock: portico_core::Clock::controlled(dir.join("portal")),
     })
     .await

@@ -92,6 +92,7 @@ async fn tokens_expire() {
         test_control: false,
         allow_non_loopback: false,
         asa_token_ttl: std::time::Duration::from_millis(200),
+        lockout_attempts: 10,
         clock: Default::default(),
     })
     .await

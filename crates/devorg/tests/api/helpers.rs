@@ -11,16 +11,20 @@ pub struct Org {
     _dir: tempfile::TempDir,
 }
 
+/// Where the org's sign-in page sends people back to in these tests (nothing listens there).
+pub const SIGN_IN_RETURN: &str = "http://127.0.0.1:9/callback";
+
 pub async fn spawn_org() -> Org {
     let dir = tempfile::tempdir().expect("tempdir");
     let org = DevOrg::start(DevOrgConfig {
         data_dir: dir.path().to_path_buf(),
         listen: "127.0.0.1:0".parse().expect("addr"),
-        redirect_uris: vec![],
+        redirect_uris: vec![SIGN_IN_RETURN.into()],
         post_logout_redirect_uris: vec![],
         test_control: true,
         allow_non_loopback: false,
         asa_token_ttl: std::time::Duration::from_secs(3600),
+        lockout_attempts: 10,
         clock: Default::default(),
     })
     .await
@@ -105,6 +109,38 @@ impl Org {
             assert!(pages < 1000, "paging never ends");
         }
         (items, pages)
+    }
+
+    /// Types `login` and `password` into the org's own sign-in page (as a person does, after the
+    /// portal sent them there); its answer: 303 on to the portal, or the page again and its words.
+    pub async fn try_sign_in(&self, login: &str, password: &str) -> (StatusCode, String) {
+        let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client");
+        let page = http
+            .get(format!("{}/oauth2/v1/authorize", self.base))
+            .query(&[
+                ("client_id", self.org.client_id.as_str()),
+                ("redirect_uri", SIGN_IN_RETURN),
+                ("response_type", "code"),
+                ("scope", "openid"),
+                ("state", "s"),
+                ("nonce", "n"),
+                ("code_challenge", "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"),
+                ("code_challenge_method", "S256"),
+            ])
+            .send()
+            .await
+            .expect("authorize")
+            .text()
+            .await
+            .expect("page");
+        let txn = portico_testkit::form_txn(&page).expect("a sign-in form");
+        let res = http
+            .post(format!("{}/login/signin", self.base))
+            .form(&[("txn", txn.as_str()), ("username", login), ("password", password)])
+            .send()
+            .await
+            .expect("sign in");
+        (res.status(), res.text().await.expect("answer"))
     }
 
     /// Creates a user; `status` is reached through the API where one exists, else test control.

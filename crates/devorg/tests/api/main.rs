@@ -5,6 +5,7 @@ mod asa;
 mod groups;
 mod helpers;
 mod lifecycle;
+mod lockout;
 mod oauth;
 mod protocol;
 mod users;

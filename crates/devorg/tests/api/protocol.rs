@@ -141,6 +141,7 @@ async fn control_api_is_off_unless_enabled() {
         test_control: false,
         allow_non_loopback: false,
         asa_token_ttl: std::time::Duration::from_secs(3600),
+        lockout_attempts: 10,
         clock: Default::default(),
     })
     .await
@@ -172,6 +173,7 @@ async fn the_control_api_needs_the_token_minted_at_start_and_the_org_stays_on_lo
         test_control: false,
         allow_non_loopback,
         asa_token_ttl: std::time::Duration::from_secs(3600),
+        lockout_attempts: 10,
         clock: Default::default(),
     };
     let refused = portico_devorg::DevOrg::start(config(false)).await.err().expect("refused off loopback");

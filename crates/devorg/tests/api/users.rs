@@ -237,6 +237,14 @@ async fn sessions_apps_grants_and_tokens() {
     let grants = org.get(&format!("/api/v1/users/{id}/grants")).await;
     let list = grants.ok().as_array().expect("array").clone();
     assert_eq!(list.len(), 2);
+    // Paged as Okta pages it: a `self` link with its default of 20, and `next` when more wait.
+    assert_eq!(grants.links(), vec![format!("<{}/api/v1/users/{id}/grants?limit=20>; rel=\"self\"", org.base)]);
+    let first = org.get(&format!("/api/v1/users/{id}/grants?limit=1")).await;
+    assert_eq!(first.ok().as_array().expect("array").len(), 1);
+    let rest = org.get(&first.next().expect("a next page")).await;
+    assert_eq!(rest.ok().as_array().expect("array").len(), 1);
+    assert_ne!(rest.body[0]["id"], first.body[0]["id"]);
+    assert!(rest.next().is_none());
     let grant_id = list[0]["id"].as_str().expect("id");
     assert!(grant_id.starts_with("oag"));
     org.get(&format!("/api/v1/users/{id}/grants/{grant_id}")).await.ok();

@@ -52,7 +52,7 @@ pub async fn credentials(
             check_password(&new, &login)?;
             let h = hash(new).await?;
             sqlx::query(
-                "UPDATE users SET password_hash = ?2, password_changed = ?3, last_updated = ?3, \
+                "UPDATE users SET password_hash = ?2, password_changed = ?3, failed_sign_ins = 0, last_updated = ?3, \
                  status = CASE WHEN status IN ('RECOVERY', 'PASSWORD_EXPIRED') THEN 'ACTIVE' ELSE status END, \
                  status_changed = CASE WHEN status IN ('RECOVERY', 'PASSWORD_EXPIRED') THEN ?3 ELSE status_changed END \
                  WHERE id = ?1",
@@ -118,7 +118,7 @@ pub async fn credentials(
             let new = str_at(&body, &["password", "value"]).unwrap_or_default().to_string();
             check_password(&new, &login)?;
             let h = hash(new).await?;
-            sqlx::query("UPDATE users SET password_hash = ?2, password_changed = ?3, last_updated = ?3 WHERE id = ?1")
+            sqlx::query("UPDATE users SET password_hash = ?2, password_changed = ?3, failed_sign_ins = 0, last_updated = ?3 WHERE id = ?1")
                 .bind(&user.id)
                 .bind(h)
                 .bind(&now)

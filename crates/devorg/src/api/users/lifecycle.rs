@@ -45,7 +45,7 @@ pub(super) async fn deactivate(state: &OrgState, user: &User) -> ApiResult<()> {
 async fn transition(state: &OrgState, user: &User, to: &str, activated: bool) -> ApiResult<()> {
     let now = state.now();
     let done = sqlx::query(
-        "UPDATE users SET status = ?3, status_changed = ?4, last_updated = ?4, \
+        "UPDATE users SET status = ?3, status_changed = ?4, last_updated = ?4, failed_sign_ins = 0, \
          activated = CASE WHEN ?5 THEN ?4 ELSE activated END WHERE id = ?1 AND status = ?2",
     )
     .bind(&user.id)
@@ -156,12 +156,14 @@ async fn run_lifecycle(state: &OrgState, user: User, op: &str, q: &HashMap<Strin
             if temp {
                 let t = format!("{}{}", random_token(10), "aA1");
                 let h = hash(t.clone()).await?;
-                sqlx::query("UPDATE users SET password_hash = ?2, password_changed = ?3 WHERE id = ?1")
-                    .bind(&user.id)
-                    .bind(h)
-                    .bind(state.now())
-                    .execute(&state.db)
-                    .await?;
+                sqlx::query(
+                    "UPDATE users SET password_hash = ?2, password_changed = ?3, failed_sign_ins = 0 WHERE id = ?1",
+                )
+                .bind(&user.id)
+                .bind(h)
+                .bind(state.now())
+                .execute(&state.db)
+                .await?;
                 temp_password = Some(t);
             }
             if user.status != "PASSWORD_EXPIRED" {

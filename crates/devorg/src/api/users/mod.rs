@@ -123,6 +123,7 @@ impl User {
             "lastLogin": self.last_login,
             "lastUpdated": self.last_updated,
             "passwordChanged": self.password_changed,
+            "realmId": DEFAULT_REALM,
             "type": { "id": self.type_id },
             "profile": profile,
             "credentials": credentials,
@@ -134,6 +135,10 @@ impl User {
         user
     }
 }
+
+/// The org's one realm: current Okta orgs put every user in the default realm and say so on
+/// every user (`realmId`).
+pub const DEFAULT_REALM: &str = "guoPortico0Default01";
 
 /// The user named by the path's `{id}` (an id, a login, a login's shortname, or `me`).
 pub struct Target(pub User);

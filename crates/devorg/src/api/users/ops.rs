@@ -99,7 +99,8 @@ pub fn allowed_ops(status: &str, has_password: bool) -> Vec<Op> {
         "STAGED" => vec![Activate, ResetFactors, Deactivate],
         "PROVISIONED" => vec![Reactivate, ResetPassword, Deactivate, ResetFactors],
         "ACTIVE" => vec![Suspend, ResetPassword, ExpirePassword, ForgotPassword, ResetFactors, Deactivate],
-        "PASSWORD_EXPIRED" => vec![ResetPassword, ExpirePassword, ForgotPassword, ResetFactors, Deactivate],
+        // Okta offers suspend on an expired password too (recordings), not only on ACTIVE.
+        "PASSWORD_EXPIRED" => vec![Suspend, ResetPassword, ExpirePassword, ForgotPassword, ResetFactors, Deactivate],
         "RECOVERY" => vec![ResetPassword, ResetFactors, Deactivate],
         "LOCKED_OUT" => vec![Unlock, ResetPassword, ResetFactors, Deactivate],
         "SUSPENDED" => vec![Unsuspend, ResetFactors, Deactivate],
@@ -126,5 +127,6 @@ mod tests {
         assert_eq!(names("SUSPENDED"), vec!["unsuspend", "resetFactors", "deactivate"]);
         assert_eq!(names("DEPROVISIONED"), vec!["activate", "delete"]);
         assert!(names("LOCKED_OUT").contains(&"unlock"));
+        assert!(names("PASSWORD_EXPIRED").contains(&"suspend"), "as Okta answers expire_password");
     }
 }

@@ -267,7 +267,7 @@ async fn save_profile(
     if let Some(p) = credentials.and_then(|c| c.get("password")).and_then(|p| p.get("value")).and_then(Value::as_str) {
         check_password(p, &login)?;
         let h = hash(p.to_string()).await?;
-        sqlx::query("UPDATE users SET password_hash = ?2, password_changed = ?3 WHERE id = ?1")
+        sqlx::query("UPDATE users SET password_hash = ?2, password_changed = ?3, failed_sign_ins = 0 WHERE id = ?1")
             .bind(&user.id)
             .bind(h)
             .bind(&now)

@@ -3,10 +3,14 @@
 use super::{Target, base, flag, json_ok};
 use crate::{
     OrgState,
-    api::error::{ApiError, ApiResult},
+    api::{
+        error::{ApiError, ApiResult},
+        paging,
+    },
 };
 use axum::{
-    extract::{Path, Query, State},
+    Json,
+    extract::{Path, Query, RawQuery, State},
     http::StatusCode,
     response::{IntoResponse, Response},
 };
@@ -143,8 +147,30 @@ pub struct TokenPath {
     token: String,
 }
 
-pub async fn grants(State(s): State<Arc<OrgState>>, Target(user): Target) -> ApiResult<Response> {
-    Ok(json_ok(Value::Array(rows_of(&s, "grants", &user.id, None, None, grant_json).await?)))
+/// `GET /users/{id}/grants`: paged as Okta pages it (20 a page unless `limit` says otherwise),
+/// with its `Link` headers.
+pub async fn grants(
+    State(s): State<Arc<OrgState>>,
+    Target(user): Target,
+    RawQuery(raw): RawQuery,
+) -> ApiResult<Response> {
+    let params = paging::Params::parse(raw);
+    let limit = paging::limit(params.get("limit"), 20, 200)?;
+    let after = match params.get("after") {
+        Some(c) => Some(paging::decode_cursor(c)?.1),
+        None => None,
+    };
+    let all = rows_of(&s, "grants", &user.id, None, None, grant_json).await?;
+    let mut page: Vec<Value> = all
+        .into_iter()
+        .filter(|g| after.as_deref().is_none_or(|a| g["id"].as_str().is_some_and(|id| id > a)))
+        .take(limit + 1)
+        .collect();
+    let more = page.len() > limit;
+    page.truncate(limit);
+    let next = more.then(|| page.last().and_then(|g| g["id"].as_str()).map(|id| paging::encode_cursor(None, id)));
+    let path = format!("/api/v1/users/{}/grants", user.id);
+    Ok((paging::links(&base(&s), &path, &params.0, limit, next.flatten()), Json(Value::Array(page))).into_response())
 }
 
 pub async fn revoke_grants(State(s): State<Arc<OrgState>>, Target(user): Target) -> ApiResult<Response> {
