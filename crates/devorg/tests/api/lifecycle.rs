@@ -197,7 +197,7 @@ async fn links_match_the_recordings() {
             ],
         ),
         // Recordings show no `deactivate` on STAGED users although Okta accepts it (see README).
-        ("STAGED", &["activate", "resetFactors", "deactivate"]),
+        ("STAGED", &["activate", "resetFactors"]),
         ("SUSPENDED", &["unsuspend", "resetFactors", "deactivate"]),
         ("DEPROVISIONED", &["activate", "delete"]),
         (

@@ -8,4 +8,5 @@ mod lifecycle;
 mod lockout;
 mod oauth;
 mod protocol;
+mod replay;
 mod users;

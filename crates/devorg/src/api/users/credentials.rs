@@ -18,8 +18,14 @@ use axum::{
 use serde_json::{Value, json};
 use std::{collections::HashMap, sync::Arc};
 
+/// A credential operation's answer: the user's credentials without `emails`, as Okta answers
+/// these calls (recordings), although the user itself lists them.
 fn credentials_json(user: &User) -> Value {
-    user.to_json("", false)["credentials"].clone()
+    let mut credentials = user.to_json("", false)["credentials"].clone();
+    if let Some(c) = credentials.as_object_mut() {
+        c.remove("emails");
+    }
+    credentials
 }
 
 pub async fn credentials(

@@ -106,7 +106,9 @@ impl User {
                 json!({ "href": format!("{base}/api/v1/meta/schemas/user/oscPortico0Default01") }),
             );
             links.insert("type".into(), json!({ "href": format!("{base}/api/v1/meta/types/user/{}", self.type_id) }));
-            for op in allowed_ops(&self.status, self.has_password) {
+            // Okta accepts deactivating a STAGED user but does not offer the link (recordings).
+            let offered = |op: &Op| !(self.status == "STAGED" && *op == Op::Deactivate);
+            for op in allowed_ops(&self.status, self.has_password).into_iter().filter(offered) {
                 let (method, href) = match op {
                     Op::Delete => ("DELETE", url.clone()),
                     _ => ("POST", format!("{url}/{}", op.path())),

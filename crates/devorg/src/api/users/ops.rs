@@ -95,7 +95,7 @@ pub fn allowed_ops(status: &str, has_password: bool) -> Vec<Op> {
     use Op::*;
     let mut ops = match status {
         // Okta accepts deactivation from any status but DEPROVISIONED; its STAGED users just do
-        // not advertise it. Here links and acceptance come from one table, so STAGED shows it.
+        // not advertise it, so `User::to_json` leaves that one link out.
         "STAGED" => vec![Activate, ResetFactors, Deactivate],
         "PROVISIONED" => vec![Reactivate, ResetPassword, Deactivate, ResetFactors],
         "ACTIVE" => vec![Suspend, ResetPassword, ExpirePassword, ForgotPassword, ResetFactors, Deactivate],
