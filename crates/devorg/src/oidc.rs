@@ -247,11 +247,10 @@ async fn check_credentials(state: &OrgState, login: &str, password: &str) -> any
             if matches!(status, "ACTIVE" | "PASSWORD_EXPIRED")
                 && db::failed_sign_in(&state.db, &record.id, state.lockout_attempts, &state.now()).await?
             {
-                let profile: serde_json::Value = serde_json::from_str(&record.profile).unwrap_or_default();
-                let text = |k: &str| profile[k].as_str().unwrap_or_default().to_string();
-                let name = format!("{} {}", text("firstName"), text("lastName"));
-                tracing::info!(login = %login, "locked out after {} failed sign-ins", state.lockout_attempts);
-                crate::api::logs::record(state, "user.account.lock", &record.id, &text("login"), name.trim()).await;
+                let profile = serde_json::from_str(&record.profile).unwrap_or_default();
+                let (who, name) = crate::api::logs::target_of(&profile);
+                tracing::info!(login = %who, "locked out after {} failed sign-ins", state.lockout_attempts);
+                crate::api::logs::record(state, "user.account.lock", &record.id, &who, &name).await;
                 return Ok(SignInOutcome::Locked);
             }
             SignInOutcome::BadCredentials

@@ -1,16 +1,16 @@
-//! Password hashing and checking (Argon2). Each hash holds about 19 MiB while it runs, so hashes
-//! run on a few threads of their own, one per core: fifty simultaneous sign-ins queue for a
-//! moment instead of taking a gigabyte. Own threads rather than tokio's blocking pool because the
-//! allocator keeps a freed 19 MiB block in the arena of the thread that used it: spread over
-//! dozens of blocking threads that was 250 MB held after 50 sign-ins (`bench/src/bin/memory.rs`).
+//! Password hashing and checking (Argon2). Each hash needs about 19 MiB of working memory, so
+//! hashes run on a few threads of their own, one per core, each keeping its working memory
+//! between hashes: fifty simultaneous sign-ins queue for a moment instead of taking a gigabyte,
+//! and no freed 19 MiB blocks are left for the allocator to hold (allocated per hash, glibc kept
+//! 256 MB after 50 sign-ins; `bench/src/bin/memory.rs`).
 
 use std::sync::{Mutex, OnceLock, mpsc};
 
 type Job = Box<dyn FnOnce() + Send>;
 
 /// The hashing threads' queue, started on first use.
-fn pool() -> &'static Mutex<mpsc::Sender<Job>> {
-    static POOL: OnceLock<Mutex<mpsc::Sender<Job>>> = OnceLock::new();
+fn pool() -> &'static mpsc::Sender<Job> {
+    static POOL: OnceLock<mpsc::Sender<Job>> = OnceLock::new();
     POOL.get_or_init(|| {
         let (tx, rx) = mpsc::channel::<Job>();
         let rx = std::sync::Arc::new(Mutex::new(rx));
@@ -30,7 +30,7 @@ fn pool() -> &'static Mutex<mpsc::Sender<Job>> {
                 }
             });
         }
-        Mutex::new(tx)
+        tx
     })
 }
 
@@ -40,8 +40,7 @@ async fn on_hash_thread<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'st
     let job: Job = Box::new(move || {
         let _ = tx.send(work());
     });
-    let stopped = || anyhow::anyhow!("the hashing threads stopped");
-    pool().lock().map_err(|_| stopped())?.send(job).map_err(|_| stopped())?;
+    pool().send(job).map_err(|_| anyhow::anyhow!("the hashing threads stopped"))?;
     Ok(rx.await?)
 }
 

@@ -37,6 +37,13 @@ pub fn event_type(op: &str) -> String {
     }
 }
 
+/// Whom an event about a person names, from their profile: their login and "first last".
+pub fn target_of(profile: &serde_json::Map<String, Value>) -> (String, String) {
+    let text = |k: &str| profile.get(k).and_then(Value::as_str).unwrap_or_default();
+    let name = format!("{} {}", text("firstName"), text("lastName"));
+    (text("login").to_string(), name.trim().to_string())
+}
+
 pub async fn record(state: &crate::OrgState, event_type: &str, target_id: &str, login: &str, name: &str) {
     let res = sqlx::query(
         "INSERT INTO system_log (uuid, published, event_type, target_id, target_login, target_name) VALUES (?, ?, ?, ?, ?, ?)",

@@ -1,20 +1,26 @@
 //! Password guessing is stopped as Okta's default password policy stops it: ten wrong passwords
 //! in a row lock the person out until someone unlocks them.
 
-use crate::helpers::spawn_org;
+use crate::helpers::{Org, spawn_org};
 use reqwest::StatusCode;
-use serde_json::json;
+use serde_json::{Value, json};
 
 const PASSWORD: &str = "Tr0ub4dor&3x";
 const WRONG: &str = "Unable to sign in: the username or password is wrong.";
 const LOCKED: &str = "Your account is locked.";
 
+/// A new person in `status`, with the password [`PASSWORD`]: their id, login and user.
+async fn person(org: &Org, status: &str) -> (String, String, Value) {
+    let user = org.user_in(status).await;
+    let id = user["id"].as_str().expect("id").to_string();
+    let login = user["profile"]["login"].as_str().expect("login").to_string();
+    (id, login, user)
+}
+
 #[tokio::test]
 async fn ten_wrong_passwords_lock_the_person_out_until_unlocked() {
     let org = spawn_org().await;
-    let user = org.user_in("ACTIVE").await;
-    let id = user["id"].as_str().expect("id").to_string();
-    let login = user["profile"]["login"].as_str().expect("login").to_string();
+    let (id, login, user) = person(&org, "ACTIVE").await;
     let status = || async { org.get(&format!("/api/v1/users/{id}")).await.ok().clone() };
 
     // Nine wrong, then the right one: a good sign-in starts the count again.
@@ -66,9 +72,7 @@ async fn ten_wrong_passwords_lock_the_person_out_until_unlocked() {
 #[tokio::test]
 async fn a_new_password_clears_the_count_and_only_people_who_can_sign_in_are_locked() {
     let org = spawn_org().await;
-    let user = org.user_in("ACTIVE").await;
-    let id = user["id"].as_str().expect("id").to_string();
-    let login = user["profile"]["login"].as_str().expect("login").to_string();
+    let (id, login, _) = person(&org, "ACTIVE").await;
     let status = || async { org.get(&format!("/api/v1/users/{id}")).await.ok()["status"].clone() };
     for _ in 0..9 {
         org.try_sign_in(&login, "guess").await;
@@ -82,12 +86,10 @@ async fn a_new_password_clears_the_count_and_only_people_who_can_sign_in_are_loc
     assert!(org.try_sign_in(&login, "guess").await.1.contains(LOCKED));
     assert_eq!(status().await, "LOCKED_OUT");
 
-    let suspended = org.user_in("SUSPENDED").await;
-    let s_login = suspended["profile"]["login"].as_str().expect("login");
+    let (s_id, s_login, _) = person(&org, "SUSPENDED").await;
     for _ in 0..12 {
-        assert!(org.try_sign_in(s_login, "guess").await.1.contains(WRONG));
+        assert!(org.try_sign_in(&s_login, "guess").await.1.contains(WRONG));
     }
-    let s_id = suspended["id"].as_str().expect("id");
     assert_eq!(org.get(&format!("/api/v1/users/{s_id}")).await.ok()["status"], "SUSPENDED");
 }
 

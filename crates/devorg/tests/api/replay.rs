@@ -75,11 +75,16 @@ const LEFT_OUT: &[(&str, usize)] = &[
     ("not served: …/roles (admin roles and their targets)", 23),
     ("not served: /api/v1/users/{id}/idps", 1),
     ("not served: /api/v1/groups/{id}/apps", 1),
-    ("depends on an object the org did not create (a step left out above, or an id the recording made up)", 3),
-    ("deactivate answered 204 (Okta in 2020; Okta today and the org answer 200)", 12),
-    ("blocks answered 401 (the recording's token lacked the permission)", 2),
+    (UNKNOWN_ID, 3),
+    (DEACTIVATE_204, 12),
+    (BLOCKS_401, 2),
     (FRONT_DOOR, 1),
 ];
+
+const UNKNOWN_ID: &str =
+    "depends on an object the org did not create (a step left out above, or an id the recording made up)";
+const DEACTIVATE_204: &str = "deactivate answered 204 (Okta in 2020; Okta today and the org answer 200)";
+const BLOCKS_401: &str = "blocks answered 401 (the recording's token lacked the permission)";
 
 /// Okta's front door (not its API: no `errorCode`) refused a create the SDK then retried at
 /// another base URL; not sent, so the retry creates the person.
@@ -365,7 +370,7 @@ async fn okta_recordings_replay_with_the_same_shapes() {
             let query = map_query(&replay, &url);
             let unknown = mapped_path.split('/').any(|s| looks_like_an_id(s) && !replay.ids.values().any(|v| v == s));
             let Some(query) = query.filter(|_| !unknown) else {
-                *left_out.entry(LEFT_OUT[5].0).or_default() += 1;
+                *left_out.entry(UNKNOWN_ID).or_default() += 1;
                 println!("left out {name} #{n}: {} {}", step.request.method, step.request.uri);
                 continue;
             };
@@ -406,11 +411,11 @@ async fn okta_recordings_replay_with_the_same_shapes() {
             }
             let code = step.response.status.code;
             if code == 204 && path.ends_with("/lifecycle/deactivate") && status == 200 {
-                *left_out.entry(LEFT_OUT[6].0).or_default() += 1;
+                *left_out.entry(DEACTIVATE_204).or_default() += 1;
                 continue;
             }
             if code == 401 && path.ends_with("/blocks") {
-                *left_out.entry(LEFT_OUT[7].0).or_default() += 1;
+                *left_out.entry(BLOCKS_401).or_default() += 1;
                 continue;
             }
             compared += 1;

@@ -11,7 +11,7 @@ use axum::{
     http::StatusCode,
     response::Response,
 };
-use serde_json::{Value, json};
+use serde_json::json;
 use std::{collections::HashMap, sync::Arc};
 
 fn revoke_everything_sql() -> [&'static str; 2] {
@@ -82,12 +82,11 @@ pub async fn lifecycle(
     Path(OpPath { op }): Path<OpPath>,
     Query(q): Query<HashMap<String, String>>,
 ) -> ApiResult<Response> {
-    let (id, text) =
-        (user.id.clone(), |k: &str| user.profile.get(k).and_then(Value::as_str).unwrap_or_default().to_string());
-    let (login, name) = (text("login"), format!("{} {}", text("firstName"), text("lastName")));
+    let id = user.id.clone();
+    let (login, name) = crate::api::logs::target_of(&user.profile);
     let res = run_lifecycle(&state, user, &op, &q).await;
     if res.is_ok() {
-        crate::api::logs::record(&state, &crate::api::logs::event_type(&op), &id, &login, name.trim()).await;
+        crate::api::logs::record(&state, &crate::api::logs::event_type(&op), &id, &login, &name).await;
     }
     res
 }
