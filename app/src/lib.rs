@@ -2,12 +2,15 @@
 //! grouped by area (`me`, `people`, `groups`, `asa`, `approvals`, `audit`).
 //!
 //! Compiled twice: natively with `ssr` (server rendering and server function bodies) and to WASM
-//! with `hydrate` (the browser side).
+//! with `hydrate` (the browser side). Pages are rendered on the server only (Leptos islands): the
+//! browser receives and hydrates just the `#[island]` components — buttons, dialogs, forms,
+//! pickers, toasts — so its WASM carries no router and no page. See ARCHITECTURE.md.
 #![recursion_limit = "512"]
 
 pub mod approvals;
 pub mod asa;
 pub mod audit;
+pub mod command;
 pub mod error;
 pub mod groups;
 pub mod layout;
@@ -36,7 +39,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="color-scheme" content="light dark" />
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
                 <HashedStylesheet options=options.clone() id="leptos" />
-                <HydrationScripts options />
+                <HydrationScripts options islands=true />
                 <MetaTags />
             </head>
             <body>
@@ -50,37 +53,13 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 pub fn App() -> impl IntoView {
     provide_meta_context();
     me::provide_me();
-    ui::provide_toasts();
-    // `/` jumps to the page's search box, as in most admin tools.
-    let _ = window_event_listener(leptos::ev::keydown, |ev| {
-        let typing = ev
-            .target()
-            .and_then(|t| leptos::wasm_bindgen::JsCast::dyn_into::<leptos::web_sys::HtmlElement>(t).ok())
-            .is_some_and(|el| matches!(el.tag_name().as_str(), "INPUT" | "TEXTAREA" | "SELECT"));
-        if ev.key() == "/"
-            && !typing
-            && let Some(search) = document().get_element_by_id("search")
-            && let Ok(input) = leptos::wasm_bindgen::JsCast::dyn_into::<leptos::web_sys::HtmlElement>(search)
-        {
-            ev.prevent_default();
-            let _ = input.focus();
-        }
-    });
-    // Lets tests (and curious people) tell when the WASM has taken over the page.
-    Effect::new(|_| {
-        if let Some(root) = document().document_element() {
-            let _ = root.set_attribute("data-hydrated", "true");
-        }
-    });
-
     view! {
         <Title formatter=|page: String| format!("{page} · Portico") />
-        // Every page is rendered whole on the server (SsrMode::Async): the browser never hydrates
-        // a page whose streamed fragments are still being swapped in, and without JavaScript
-        // every page is complete. The data is local and fast, so waiting for it costs little.
+        // Every page is rendered whole on the server (SsrMode::Async): without JavaScript every
+        // page is complete, and islands never hydrate inside fragments still being swapped in.
+        // The data is local and fast, so waiting for it costs little.
         <Router>
             <layout::TopBar />
-            <ui::ToastHost />
             <main class="page">
                 <Routes fallback=|| view! { <layout::NotFound /> }>
                     <Route path=path!("/") view=me::HomePage ssr=SsrMode::Async />
@@ -102,6 +81,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/signed-out") view=layout::SignedOut ssr=SsrMode::Async />
                 </Routes>
             </main>
+            // After the page's other islands: a message carried over a reload shows once they are live.
+            <ui::ToastHost />
         </Router>
     }
 }

@@ -7,9 +7,14 @@ test('admin searches for a person, suspends and unsuspends them', async ({ page 
   await expect(page.getByTestId('people-count')).toContainText('people');
   await page.keyboard.press('/');
   await expect(page.locator('#search')).toBeFocused();
+  // The results change in place as you type: no page load, and the focus stays in the box.
+  await page.evaluate(() => ((window as any).__samePage = true));
   await page.keyboard.type('ed');
   await expect(page).toHaveURL(/\/people\?q=ed$/);
   await expect(page.getByRole('link', { name: 'Ed Engineer' })).toBeVisible();
+  await expect(page.getByRole('link', { name: 'Ada Admin' })).toHaveCount(0);
+  expect(await page.evaluate(() => (window as any).__samePage)).toBe(true);
+  await expect(page.locator('#search')).toBeFocused();
   await page.screenshot({ path: `${shots}/10-people-search.png`, fullPage: true });
   // The URL carries the whole view: a reload shows the same result.
   await page.reload();
@@ -124,6 +129,26 @@ test('before the WASM loads, the people list is there and its form still searche
   await expect(page).toHaveURL(/\/people\?q=mar/);
   await expect(page.getByRole('link', { name: 'Marcus Manager' })).toBeVisible();
   await expect(page.getByRole('link', { name: 'Ed Engineer' })).toHaveCount(0);
+  await expect(page.locator('html')).not.toHaveAttribute('data-hydrated', 'true');
+  await context.close();
+});
+
+test('without the WASM, pages and tabs still open, and no button pretends to work', async ({ browser }) => {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await page.route('**/*.wasm', (route) => route.abort());
+  await page.goto('/people?q=ed');
+  await page.getByLabel('Username').fill('ada.admin@portico.example');
+  await page.getByLabel('Password').fill('Portico-Demo-1');
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('link', { name: 'Ed Engineer' }).click();
+  await expect(page.getByTestId('person-name')).toHaveText('Ed Engineer');
+  // Rendered by the server, but nothing can run them: they say so by being disabled.
+  await expect(page.getByRole('button', { name: 'Suspend', exact: true })).toBeDisabled();
+  await expect(page.getByRole('button', { name: 'Edit profile' })).toBeDisabled();
+  await page.getByRole('link', { name: 'Groups', exact: true }).last().click();
+  await expect(page).toHaveURL(/tab=groups/);
+  await expect(page.getByTestId('person-groups')).toContainText('Engineering');
   await expect(page.locator('html')).not.toHaveAttribute('data-hydrated', 'true');
   await context.close();
 });

@@ -88,11 +88,11 @@ pub fn AuditPage() -> impl IntoView {
         </div>
         <form class="card filters" method="get" action="/audit" role="search">
             <div class="filter-grid">
-                <label>"Actor"<input type="text" name="actor" prop:value=move || filter.get().actor /></label>
-                <label>"Target"<input type="text" name="target" prop:value=move || filter.get().target /></label>
-                <label>"Action"<input type="text" name="action" placeholder="e.g. person.suspend" prop:value=move || filter.get().action /></label>
-                <label>"From"<input type="date" name="from" prop:value=move || filter.get().from /></label>
-                <label>"To"<input type="date" name="to" prop:value=move || filter.get().to /></label>
+                <label>"Actor"<input type="text" name="actor" value=move || filter.get().actor /></label>
+                <label>"Target"<input type="text" name="target" value=move || filter.get().target /></label>
+                <label>"Action"<input type="text" name="action" placeholder="e.g. person.suspend" value=move || filter.get().action /></label>
+                <label>"From"<input type="date" name="from" value=move || filter.get().from /></label>
+                <label>"To"<input type="date" name="to" value=move || filter.get().to /></label>
             </div>
             <div class="filter-row"><button type="submit" class="button">"Search"</button></div>
         </form>

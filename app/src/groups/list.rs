@@ -1,15 +1,13 @@
 use crate::{
-    groups::server::{CreateGroup, search_groups},
+    command::{Command, finished, live, send},
+    groups::server::search_groups,
     layout::Loaded,
     me::use_me,
-    ui::{KindBadge, use_toasts},
+    ui::KindBadge,
 };
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::{
-    components::A,
-    hooks::{use_navigate, use_query_map},
-};
+use leptos_router::{components::A, hooks::use_query_map};
 
 /// All groups, searchable by name, with type badges and member counts.
 #[component]
@@ -18,26 +16,17 @@ pub fn GroupsPage() -> impl IntoView {
     let q = Memo::new(move |_| params.get().get("q").unwrap_or_default());
     let after = Memo::new(move |_| params.get().get("after").unwrap_or_default());
     let groups = Resource::new(move || (q.get(), after.get()), |(q, a)| search_groups(q, a));
-    let search_to = crate::ui::debounced_navigation("/groups");
-    let on_type = move |ev: leptos::ev::Event| {
-        let text = event_target_value(&ev);
-        search_to(if text.is_empty() {
-            "/groups".to_string()
-        } else {
-            format!("/groups?q={}", crate::people::encode(&text))
-        });
-    };
     let me = use_me().0;
     let is_admin = move || me.get().and_then(|r| r.ok()).is_some_and(|m| m.roles.iter().any(|r| r.key == "admin"));
     view! {
         <Title text="Groups" />
         <div class="page-head"><h1>"Groups"</h1></div>
-        <form class="card filters" method="get" action="/groups" role="search">
+        <form class="card filters" method="get" action="/groups" role="search" data-live="results">
             <div class="filter-row">
                 <label class="grow">
                     <span class="sr-only">"Search groups"</span>
                     <input id="search" type="search" name="q" placeholder="Search groups by name  ( / )" autocomplete="off"
-                        prop:value=move || q.get() on:input=on_type />
+                        value=q.get_untracked() />
                 </label>
                 <button type="submit" class="button">"Search"</button>
             </div>
@@ -47,6 +36,7 @@ pub fn GroupsPage() -> impl IntoView {
                 <NewGroup />
             </Show>
         </Transition>
+        <div id="results">
         <Loaded resource=groups loading="Loading groups…" let:list>
             {
                 let next = list.next.clone();
@@ -73,30 +63,27 @@ pub fn GroupsPage() -> impl IntoView {
                 }.into_any()
             }
         </Loaded>
+        </div>
     }
 }
 
-#[component]
+/// Creating a group (admins): on success, its page.
+#[island]
 fn NewGroup() -> impl IntoView {
-    let create = ServerAction::<CreateGroup>::new();
-    let toasts = use_toasts();
-    let navigate = use_navigate();
+    let live = live();
+    let busy = RwSignal::new(false);
     let name = RwSignal::new(String::new());
     let description = RwSignal::new(String::new());
-    crate::ui::on_result(create.value(), move |g| {
-        toasts.show(format!("Created {}.", g.name), true);
-        navigate(&format!("/groups/{}", g.id), Default::default());
-    });
     view! {
         <details class="card new-group">
             <summary>"New group"</summary>
             <form class="filter-row" on:submit=move |ev| {
                 ev.prevent_default();
-                create.dispatch(CreateGroup { name: name.get_untracked(), description: description.get_untracked() });
+                send(Command::CreateGroup { name: name.get_untracked(), description: description.get_untracked() }, busy, |_| {}, finished);
             }>
-                <label class="grow">"Name"<input required type="text" on:input=move |ev| name.set(event_target_value(&ev)) /></label>
-                <label class="grow">"Description"<input type="text" on:input=move |ev| description.set(event_target_value(&ev)) /></label>
-                <button type="submit" class="button" disabled=move || create.pending().get()>"Create"</button>
+                <label class="grow">"Name"<input required type="text" disabled=move || !live.get() on:input=move |ev| name.set(event_target_value(&ev)) /></label>
+                <label class="grow">"Description"<input type="text" disabled=move || !live.get() on:input=move |ev| description.set(event_target_value(&ev)) /></label>
+                <button type="submit" class="button" disabled=move || !live.get() || busy.get()>"Create"</button>
             </form>
         </details>
     }

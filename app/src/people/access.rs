@@ -1,7 +1,8 @@
 use crate::{
+    command::{Command, finished, live, send},
     layout::{Loaded, Placeholder},
-    people::server::{ClearSessions, RevokeConsent, person_access},
-    ui::use_toasts,
+    people::server::person_access,
+    ui::{ActionButton, Press},
 };
 use leptos::prelude::*;
 
@@ -29,16 +30,8 @@ pub fn Apps(id: String) -> impl IntoView {
 /// Sessions (clear them) and what OAuth clients hold (revoke per client).
 #[component]
 pub fn Access(id: String) -> impl IntoView {
-    let clear = ServerAction::<ClearSessions>::new();
-    let revoke = ServerAction::<RevokeConsent>::new();
     let uid = id.clone();
-    let access =
-        Resource::new(move || clear.version().get() + revoke.version().get(), move |_| person_access(uid.clone()));
-    let toasts = use_toasts();
-    let also_tokens = RwSignal::new(true);
-    for outcome in [clear.value(), revoke.value()] {
-        crate::ui::on_result(outcome, move |msg| toasts.show(msg, true));
-    }
+    let access = Resource::new(|| (), move |_| person_access(uid.clone()));
     view! {
         <Loaded resource=access let:a>
             {
@@ -58,15 +51,7 @@ pub fn Access(id: String) -> impl IntoView {
                                 }
                             }}</p>
                         })}
-                        {a.can_clear_sessions.then(|| view! {
-                            <div class="filter-row">
-                                <label class="check"><input type="checkbox" prop:checked=move || also_tokens.get()
-                                    on:change=move |ev| also_tokens.set(event_target_checked(&ev)) />" Also revoke their OAuth refresh tokens"</label>
-                                <button type="button" class="button" on:click=move |_| {
-                                    clear.dispatch(ClearSessions { id: sid.clone(), revoke_tokens: also_tokens.get_untracked() });
-                                }>"Clear all sessions"</button>
-                            </div>
-                        })}
+                        {a.can_clear_sessions.then(|| view! { <ClearSessions id=sid.clone() /> })}
                     </section>
                     <section class="card">
                         <h2>"Consents and tokens"</h2>
@@ -83,9 +68,9 @@ pub fn Access(id: String) -> impl IntoView {
                                                 <strong>{c.client_name.clone()}</strong>
                                                 <span class="muted small">{c.scopes.join(", ")} " · " {tokens}</span>
                                                 {a.can_revoke.then(|| view! {
-                                                    <button type="button" class="button ghost small" aria-label=format!("Revoke {}", c.client_name) on:click=move |_| {
-                                                        revoke.dispatch(RevokeConsent { id: rid.clone(), client_id: cid.clone() });
-                                                    }>"Revoke"</button>
+                                                    <ActionButton label="Revoke".into() class="button ghost small".into()
+                                                        aria_label=Some(format!("Revoke {}", c.client_name)) op=None
+                                                        press=Press::Now(Command::RevokeConsent { id: rid.clone(), client_id: cid.clone() }) />
                                                 })}
                                             </li>
                                         }
@@ -97,5 +82,22 @@ pub fn Access(id: String) -> impl IntoView {
                 }.into_any()
             }
         </Loaded>
+    }
+}
+
+/// Ends every Okta and Portico session of the person, and by default their refresh tokens.
+#[island]
+fn ClearSessions(id: String) -> impl IntoView {
+    let live = live();
+    let busy = RwSignal::new(false);
+    let also_tokens = RwSignal::new(true);
+    view! {
+        <div class="filter-row">
+            <label class="check"><input type="checkbox" checked prop:checked=move || also_tokens.get() disabled=move || !live.get()
+                on:change=move |ev| also_tokens.set(event_target_checked(&ev)) />" Also revoke their OAuth refresh tokens"</label>
+            <button type="button" class="button" disabled=move || !live.get() || busy.get() on:click=move |_| {
+                send(Command::ClearSessions { id: id.clone(), revoke_tokens: also_tokens.get_untracked() }, busy, |_| {}, finished);
+            }>"Clear all sessions"</button>
+        </div>
     }
 }

@@ -1,36 +1,34 @@
 use crate::{
+    command::{Command, finished, live, send},
     error::PortalError,
-    people::{NewPerson, server::CreatePerson},
-    ui::{error_text, use_toasts},
+    people::NewPerson,
 };
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::{components::A, hooks::use_navigate};
+use leptos_router::components::A;
 
 /// Add a person: profile, a password or an activation email, groups, activate now or later.
 #[component]
 pub fn NewPersonPage() -> impl IntoView {
-    let create = ServerAction::<CreatePerson>::new();
+    view! {
+        <Title text="New person" />
+        <div class="page-head"><h1>"New person"</h1><A href="/people">"Back to people"</A></div>
+        <NewPersonForm />
+    }
+}
+
+/// The form itself; Okta's objections sit by their fields, and on success the new person's page.
+#[island]
+fn NewPersonForm() -> impl IntoView {
+    let live = live();
+    let busy = RwSignal::new(false);
     let form = RwSignal::new(NewPerson { activate: true, ..Default::default() });
     let groups = RwSignal::new(Vec::<(String, String)>::new());
     let error = RwSignal::new(None::<PortalError>);
-    let toasts = use_toasts();
-    let navigate = use_navigate();
-    crate::ui::on_outcome(
-        create.value(),
-        move |id| {
-            toasts.show("Person created.", true);
-            navigate(&format!("/people/{id}"), Default::default());
-        },
-        move |e| {
-            toasts.show(error_text(&e), false);
-            error.set(Some(e));
-        },
-    );
     let field = move |key: &'static str, label: &'static str, kind: &'static str, required: bool| {
         view! {
             <label class="stack">{label}
-                <input type=kind name=key required=required
+                <input type=kind name=key required=required disabled=move || !live.get()
                     aria-invalid=move || error.get().and_then(|e| e.field(key)).is_some().then_some("true")
                     on:input=move |ev| {
                         let v = event_target_value(&ev);
@@ -49,14 +47,12 @@ pub fn NewPersonPage() -> impl IntoView {
         }
     };
     view! {
-        <Title text="New person" />
-        <div class="page-head"><h1>"New person"</h1><A href="/people">"Back to people"</A></div>
         <form class="card profile-form" on:submit=move |ev| {
             ev.prevent_default();
             error.set(None);
             let mut person = form.get_untracked();
             person.group_ids = groups.get_untracked().into_iter().map(|(id, _)| id).collect();
-            create.dispatch(CreatePerson { person });
+            send(Command::CreatePerson { person }, busy, move |e| error.set(Some(e)), finished);
         }>
             {field("firstName", "First name", "text", true)}
             {field("lastName", "Last name", "text", true)}
@@ -65,7 +61,7 @@ pub fn NewPersonPage() -> impl IntoView {
             {field("title", "Title", "text", false)}
             {field("department", "Department", "text", false)}
             {field("password", "Password (leave empty to email an activation link)", "password", false)}
-            <label class="check"><input type="checkbox" prop:checked=move || form.get().activate
+            <label class="check"><input type="checkbox" checked prop:checked=move || form.get().activate
                 on:change=move |ev| form.update(|f| f.activate = event_target_checked(&ev)) />" Activate now (otherwise staged)"</label>
             <div class="wide">
                 <crate::groups::GroupPicker on_pick=Callback::new(move |(gid, _name): (String, String)| {
@@ -80,7 +76,7 @@ pub fn NewPersonPage() -> impl IntoView {
             </div>
             {move || error.get().filter(|e| e.fields.is_empty()).map(|e| view! { <p class="field-error wide">{e.message}</p> })}
             <div class="modal-buttons">
-                <button type="submit" class="button" disabled=move || create.pending().get()>"Create person"</button>
+                <button type="submit" class="button" disabled=move || !live.get() || busy.get()>"Create person"</button>
             </div>
         </form>
     }

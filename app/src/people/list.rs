@@ -5,13 +5,11 @@ use crate::{
 };
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::{
-    components::A,
-    hooks::{use_navigate, use_query_map},
-};
+use leptos_router::{components::A, hooks::use_query_map};
 
 /// The people list: one search box (as you type), structured filters, sortable columns and
-/// cursor paging, all in the URL. Server-rendered; the form works without WASM too.
+/// cursor paging, all in the URL. Rendered on the server: a plain GET form. In the browser the
+/// form is `data-live` (frontend's `live_forms`): typing and choosing refresh the results in place.
 #[component]
 pub fn PeoplePage() -> impl IntoView {
     let params = use_query_map();
@@ -20,11 +18,6 @@ pub fn PeoplePage() -> impl IntoView {
         PeopleQuery::from_pairs(|k| p.get(k))
     });
     let page = Resource::new(move || query.get(), |q| search_people(q, None));
-    let navigate_status = use_navigate();
-    let search_to = crate::ui::debounced_navigation("/people");
-    let on_type = move |ev: leptos::ev::Event| {
-        search_to(PeopleQuery { q: event_target_value(&ev), after: String::new(), ..query.get_untracked() }.href());
-    };
     let me = crate::me::use_me().0;
     let is_admin = move || me.get().and_then(|r| r.ok()).is_some_and(|m| m.roles.iter().any(|r| r.key == "admin"));
     let show_more = move || {
@@ -63,19 +56,16 @@ pub fn PeoplePage() -> impl IntoView {
                 </Show>
             </Transition>
         </div>
-        <form class="card filters" method="get" action="/people" role="search">
+        <form class="card filters" method="get" action="/people" role="search" data-live="results">
             <div class="filter-row">
                 <label class="grow">
                     <span class="sr-only">"Search people"</span>
                     <input id="search" type="search" name="q" placeholder="Search by name, email or username  ( / )"
-                        autocomplete="off" value=query.get_untracked().q prop:value=move || query.get().q on:input=on_type />
+                        autocomplete="off" value=query.get_untracked().q />
                 </label>
                 <label>
                     <span class="sr-only">"Status"</span>
-                    <select name="status" on:change=move |ev| {
-                        let q = PeopleQuery { status: event_target_value(&ev), after: String::new(), ..query.get_untracked() };
-                        navigate_status(&q.href(), Default::default());
-                    }>
+                    <select name="status">
                         <option value="" selected=move || query.get().status.is_empty()>"Any status"</option>
                         {portico_vocab::UserStatus::KNOWN.into_iter().map(|s| {
                             let v = s.as_str().to_string();
@@ -86,27 +76,28 @@ pub fn PeoplePage() -> impl IntoView {
                 </label>
                 <label>
                     <span class="sr-only">"Department"</span>
-                    <input type="text" name="department" placeholder="Department" prop:value=move || query.get().department />
+                    <input type="text" name="department" placeholder="Department" value=move || query.get().department />
                 </label>
                 <button type="submit" class="button">"Search"</button>
             </div>
             <details class="more" open=show_more>
                 <summary>"More filters"</summary>
                 <div class="filter-grid">
-                    <label>"Title"<input type="text" name="title" prop:value=move || query.get().title /></label>
-                    <label>"Manager (Okta user id)"<input type="text" name="manager" prop:value=move || query.get().manager /></label>
-                    <label>"Created from"<input type="date" name="created_from" prop:value=move || query.get().created_from /></label>
-                    <label>"Created before"<input type="date" name="created_to" prop:value=move || query.get().created_to /></label>
-                    <label>"Updated from"<input type="date" name="updated_from" prop:value=move || query.get().updated_from /></label>
-                    <label>"Updated before"<input type="date" name="updated_to" prop:value=move || query.get().updated_to /></label>
+                    <label>"Title"<input type="text" name="title" value=move || query.get().title /></label>
+                    <label>"Manager (Okta user id)"<input type="text" name="manager" value=move || query.get().manager /></label>
+                    <label>"Created from"<input type="date" name="created_from" value=move || query.get().created_from /></label>
+                    <label>"Created before"<input type="date" name="created_to" value=move || query.get().created_to /></label>
+                    <label>"Updated from"<input type="date" name="updated_from" value=move || query.get().updated_from /></label>
+                    <label>"Updated before"<input type="date" name="updated_to" value=move || query.get().updated_to /></label>
                 </div>
             </details>
-            <input type="hidden" name="sort" prop:value=move || query.get().sort />
-            <input type="hidden" name="order" prop:value=move || query.get().order />
+            <input type="hidden" name="sort" value=move || query.get().sort />
+            <input type="hidden" name="order" value=move || query.get().order />
             <Show when=move || query.get().has_filters()>
                 <A href="/people" attr:class="clear">"Clear filters"</A>
             </Show>
         </form>
+        <div id="results">
         <Loaded resource=page loading="Loading people…" let:p>
             {
                 let count = p.rows.len();
@@ -159,5 +150,6 @@ pub fn PeoplePage() -> impl IntoView {
                 .into_any()
             }
         </Loaded>
+        </div>
     }
 }

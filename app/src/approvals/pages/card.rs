@@ -1,61 +1,19 @@
 //! One request as a card: what, about whom, why, where it stands; approve, reject, cancel, reveal.
 
 use crate::{
-    approvals::{
-        RequestView,
-        server::{CancelRequest, DecideRequest, RevealTempPassword},
-    },
-    ui::{StatusBadge, When, on_result, successes, use_toasts},
+    approvals::RequestView,
+    command::{Command, live, send},
+    ui::{ActionButton, Press, StatusBadge, When},
 };
 use leptos::prelude::*;
 use leptos_router::components::A;
 use portico_vocab::RequestStatus;
 
-/// What a page of request cards can do to them. Made once per page, so the page's list reads
-/// again whenever one of them succeeds (a failure keeps the comment typed) and each outcome is
-/// told once, however many cards there are.
-#[derive(Clone, Copy)]
-pub struct Decisions {
-    pub decide: ServerAction<DecideRequest>,
-    pub cancel: ServerAction<CancelRequest>,
-    succeeded: [ReadSignal<usize>; 2],
-}
-
-impl Decisions {
-    pub fn for_page() -> Decisions {
-        let (decide, cancel) = (ServerAction::<DecideRequest>::new(), ServerAction::<CancelRequest>::new());
-        let toasts = use_toasts();
-        on_result(decide.value(), move |r: RequestView| {
-            let msg = match r.status {
-                RequestStatus::Rejected => format!("Rejected {}.", r.id),
-                RequestStatus::Approved | RequestStatus::Executing | RequestStatus::Done => {
-                    format!("Approved {}: it runs now.", r.id)
-                }
-                _ => format!("Approved {}; it waits for more approvals.", r.id),
-            };
-            toasts.show(msg, true);
-        });
-        on_result(cancel.value(), move |r: RequestView| toasts.show(format!("Cancelled {}.", r.id), true));
-        Decisions { decide, cancel, succeeded: [successes(decide.value()), successes(cancel.value())] }
-    }
-
-    /// Changes each time a decision or a cancellation succeeds.
-    pub fn version(&self) -> usize {
-        self.succeeded.iter().map(|s| s.get()).sum()
-    }
-}
-
 /// One request: what, about whom, why, where it stands, the decisions so far; approve/reject
 /// for an approver, cancel for its requester.
 #[component]
-pub fn RequestCard(req: RequestView, decisions: Decisions) -> impl IntoView {
-    let Decisions { decide, cancel, .. } = decisions;
-    let reveal = ServerAction::<RevealTempPassword>::new();
-    let shown = RwSignal::new(None::<String>);
-    on_result(reveal.value(), move |p: String| shown.set(Some(p)));
-    let comment = RwSignal::new(String::new());
+pub fn RequestCard(req: RequestView) -> impl IntoView {
     let id = req.id.clone();
-    let (id_a, id_r, id_c, id_s) = (id.clone(), id.clone(), id.clone(), id.clone());
     let status_class = format!("badge request-{}", req.status);
     let change = match (&req.target_status, &req.target_status_after) {
         (Some(now), Some(after)) if now != after => Some(format!("{} → {}", now.label(), after.label())),
@@ -97,49 +55,70 @@ pub fn RequestCard(req: RequestView, decisions: Decisions) -> impl IntoView {
                     }).collect_view()}
                 </ul>
             })}
-            {req.can_decide.then(|| view! {
-                <div class="decide">
-                    <label class="stack">"Comment (required to reject)"
-                        <textarea rows="2" maxlength="1000" data-testid="decision-comment" on:input=move |ev| comment.set(event_target_value(&ev))></textarea>
-                    </label>
-                    <div class="modal-buttons">
-                        <button type="button" class="button danger" data-testid="reject"
-                            disabled=move || decide.pending().get() || comment.get().trim().is_empty()
-                            on:click=move |_| { decide.dispatch(DecideRequest { id: id_r.clone(), approve: false, comment: comment.get_untracked() }); }>
-                            "Reject"
-                        </button>
-                        <button type="button" class="button" data-testid="approve"
-                            disabled=move || decide.pending().get()
-                            on:click=move |_| { decide.dispatch(DecideRequest { id: id_a.clone(), approve: true, comment: comment.get_untracked() }); }>
-                            "Approve"
-                        </button>
-                    </div>
-                </div>
-            })}
-            {req.can_reveal.then(|| view! {
-                <div class="reveal" data-testid="reveal-box">
-                    {move || match shown.get() {
-                        Some(p) => view! {
-                            <p>"Give this to the person; they must change it at sign-in. It is shown only now and is no longer kept."</p>
-                            <p class="temp-password" data-testid="temp-password"><code>{p}</code></p>
-                        }.into_any(),
-                        None => {
-                            let id = id_s.clone();
-                            view! {
-                                <p class="muted small">"A temporary password waits for you. It can be shown once."</p>
-                                <button type="button" class="button" data-testid="reveal" disabled=move || reveal.pending().get()
-                                    on:click=move |_| { reveal.dispatch(RevealTempPassword { id: id.clone() }); }>"Show the temporary password"</button>
-                            }.into_any()
-                        }
-                    }}
-                </div>
-            })}
+            {req.can_decide.then(|| view! { <Decide id=id.clone() /> })}
+            {req.can_reveal.then(|| view! { <Reveal id=id.clone() /> })}
             {req.can_cancel.then(|| view! {
                 <div class="modal-buttons">
-                    <button type="button" class="button ghost" data-testid="cancel-request" disabled=move || cancel.pending().get()
-                        on:click=move |_| { cancel.dispatch(CancelRequest { id: id_c.clone() }); }>"Cancel request"</button>
+                    <ActionButton label="Cancel request".into() class="button ghost".into() aria_label=None op=None
+                        press=Press::Now(Command::CancelRequest { id: id.clone() }) />
                 </div>
             })}
         </article>
+    }
+}
+
+/// Approve or reject, with a comment (required to reject).
+#[island]
+fn Decide(id: String) -> impl IntoView {
+    let live = live();
+    let busy = RwSignal::new(false);
+    let comment = RwSignal::new(String::new());
+    let decide = move |approve: bool| {
+        let command = Command::Decide { id: id.clone(), approve, comment: comment.get_untracked() };
+        send(command, busy, |_| {}, crate::command::finished);
+    };
+    let reject = decide.clone();
+    view! {
+        <div class="decide">
+            <label class="stack">"Comment (required to reject)"
+                <textarea rows="2" maxlength="1000" data-testid="decision-comment" disabled=move || !live.get()
+                    on:input=move |ev| comment.set(event_target_value(&ev))></textarea>
+            </label>
+            <div class="modal-buttons">
+                <button type="button" class="button danger" data-testid="reject"
+                    disabled=move || !live.get() || busy.get() || comment.get().trim().is_empty()
+                    on:click=move |_| reject(false)>"Reject"</button>
+                <button type="button" class="button" data-testid="approve"
+                    disabled=move || !live.get() || busy.get()
+                    on:click=move |_| decide(true)>"Approve"</button>
+            </div>
+        </div>
+    }
+}
+
+/// The temporary password an approved request left for its requester, shown once.
+#[island]
+fn Reveal(id: String) -> impl IntoView {
+    let live = live();
+    let busy = RwSignal::new(false);
+    let shown = RwSignal::new(None::<String>);
+    view! {
+        <div class="reveal" data-testid="reveal-box">
+            {move || match shown.get() {
+                Some(p) => view! {
+                    <p>"Give this to the person; they must change it at sign-in. It is shown only now and is no longer kept."</p>
+                    <p class="temp-password" data-testid="temp-password"><code>{p}</code></p>
+                }.into_any(),
+                None => {
+                    let id = id.clone();
+                    view! {
+                        <p class="muted small">"A temporary password waits for you. It can be shown once."</p>
+                        <button type="button" class="button" data-testid="reveal" disabled=move || !live.get() || busy.get()
+                            on:click=move |_| send(Command::RevealTempPassword { id: id.clone() }, busy, |_| {}, move |d| shown.set(d.temp_password))>
+                            "Show the temporary password"</button>
+                    }.into_any()
+                }
+            }}
+        </div>
     }
 }

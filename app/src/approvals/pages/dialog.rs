@@ -2,13 +2,16 @@
 
 use crate::{
     approvals::server::RequestAction,
+    command::{Command, finished, send},
     error::PortalError,
-    ui::{Modal, error_text, on_outcome, use_toasts},
+    people::{Mode, Permit},
+    ui::{Modal, Press},
 };
 use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
 
 /// What a request asks for, as the dialog sends it.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Ask {
     pub action: portico_vocab::PolicyAction,
     pub target: String,
@@ -41,28 +44,32 @@ impl Ask {
             changes: None,
         }
     }
+
+    fn command(self, reason: String) -> Command {
+        let Ask { action, target, group, add, status, changes, .. } = self;
+        Command::Request(RequestAction { action, target, reason, group, add, status, changes })
+    }
+}
+
+impl Permit {
+    /// `now` when the policy lets the viewer run the change, else the request `ask` describes,
+    /// with who approves and whether a reason is required filled in from the policy.
+    pub fn press(&self, now: Press, ask: impl FnOnce() -> Ask) -> Press {
+        if self.mode != Mode::Request {
+            return now;
+        }
+        Press::Ask(Ask { approvers: self.approvers.clone(), reason_required: self.reason_required, ..ask() })
+    }
 }
 
 /// Asks for an action that needs approval: says what it does and who approves, takes the
-/// reason, and sends the request with `send`. `ask` holds the open dialog; `None` closes it.
-/// The page makes `send`, so what it shows can be keyed on `send.version()`.
+/// reason, and sends the request. `ask` holds the open dialog; `None` closes it. A failure keeps
+/// the dialog and the reason typed; a success shows the page again with the request on it.
 #[component]
-pub fn RequestDialog(ask: RwSignal<Option<Ask>>, send: ServerAction<RequestAction>) -> impl IntoView {
+pub fn RequestDialog(ask: RwSignal<Option<Ask>>) -> impl IntoView {
     let reason = RwSignal::new(String::new());
     let error = RwSignal::new(None::<PortalError>);
-    let toasts = use_toasts();
-    on_outcome(
-        send.value(),
-        move |req| {
-            toasts.show(format!("Request {} sent for approval.", req.id), true);
-            error.set(None);
-            ask.set(None);
-        },
-        move |e| {
-            toasts.show(error_text(&e), false);
-            error.set(Some(e));
-        },
-    );
+    let busy = RwSignal::new(false);
     move || {
         ask.get().map(|a| {
             reason.set(String::new());
@@ -82,20 +89,12 @@ pub fn RequestDialog(ask: RwSignal<Option<Ask>>, send: ServerAction<RequestActio
                         <div class="modal-buttons">
                             <button type="button" class="button ghost" on:click=move |_| { error.set(None); ask.set(None); }>"Cancel"</button>
                             <button type="button" class="button" data-testid="send-request"
-                                disabled=move || send.pending().get() || (required && reason.get().trim().is_empty())
+                                disabled=move || busy.get() || (required && reason.get().trim().is_empty())
                                 on:click=move |_| {
-                                    let a = sent.clone();
-                                    send.dispatch(RequestAction {
-                                        action: a.action,
-                                        target: a.target,
-                                        reason: reason.get_untracked(),
-                                        group: a.group,
-                                        add: a.add,
-                                        status: a.status,
-                                        changes: a.changes,
-                                    });
+                                    error.set(None);
+                                    send(sent.clone().command(reason.get_untracked()), busy, move |e| error.set(Some(e)), finished);
                                 }>
-                                {move || if send.pending().get() { "Sending…" } else { "Send request" }}
+                                {move || if busy.get() { "Sending…" } else { "Send request" }}
                             </button>
                         </div>
                 </Modal>

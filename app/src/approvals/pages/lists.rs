@@ -1,6 +1,6 @@
-//! "Waiting on me", "My requests" and one request's page: lists of cards that reload after each decision.
+//! "Waiting on me", "My requests" and one request's page: lists of request cards.
 
-use super::{Decisions, RequestCard};
+use super::RequestCard;
 use crate::{
     approvals::server::{get_request, inbox, my_requests},
     layout::Loaded,
@@ -9,7 +9,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::{components::A, hooks::use_params_map};
 
-/// A list of requests that reloads after each decision.
+/// A list of requests, each with what the viewer may do about it.
 #[component]
 fn RequestList(
     title: &'static str,
@@ -18,11 +18,7 @@ fn RequestList(
     /// The caller's own requests, or those waiting on them.
     mine: bool,
 ) -> impl IntoView {
-    let decisions = Decisions::for_page();
-    let list = Resource::new(
-        move || decisions.version(),
-        move |_| async move { if mine { my_requests().await } else { inbox().await } },
-    );
+    let list = Resource::new(|| (), move |_| async move { if mine { my_requests().await } else { inbox().await } });
     view! {
         <Title text=title />
         <section class="hero">
@@ -34,7 +30,7 @@ fn RequestList(
                     items if items.is_empty() => view! { <div class="card"><p class="muted" data-testid="empty">{empty}</p></div> }.into_any(),
                     items => items
                         .into_iter()
-                        .map(|r| view! { <RequestCard req=r decisions /> })
+                        .map(|r| view! { <RequestCard req=r /> })
                         .collect_view()
                         .into_any(),
                 }}
@@ -70,15 +66,11 @@ pub fn MyRequestsPage() -> impl IntoView {
 #[component]
 pub fn RequestPage() -> impl IntoView {
     let params = use_params_map();
-    let decisions = Decisions::for_page();
-    let req = Resource::new(
-        move || (params.get().get("id").unwrap_or_default(), decisions.version()),
-        |(id, _)| get_request(id),
-    );
+    let req = Resource::new(move || params.get().get("id").unwrap_or_default(), get_request);
     view! {
         <Title text="Request" />
         <Loaded resource=req let:r>
-            {view! { <RequestCard req=r decisions /> }.into_any()}
+            {view! { <RequestCard req=r /> }.into_any()}
         </Loaded>
         <p class="muted small"><A href="/inbox">"Waiting on me"</A> " · " <A href="/requests">"My requests"</A></p>
     }

@@ -5,7 +5,7 @@ mod dialog;
 mod lists;
 mod my_people;
 
-pub use card::{Decisions, RequestCard};
+pub use card::RequestCard;
 pub use dialog::{Ask, RequestDialog};
 pub use lists::{InboxPage, MyRequestsPage, RequestPage};
 pub use my_people::MyPeoplePage;

@@ -2,10 +2,11 @@
 
 use super::{AsaNav, AsaStatus};
 use crate::{
-    asa::server::{FixDrift, drift},
+    asa::server::drift,
+    command::Command,
     layout::Loaded,
     people::encode,
-    ui::{on_result, use_toasts},
+    ui::{ActionButton, Press},
 };
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -14,10 +15,7 @@ use leptos_router::components::A;
 /// People whose Okta and ASA states disagree, each with a one-click fix.
 #[component]
 pub fn DriftPage() -> impl IntoView {
-    let fix = ServerAction::<FixDrift>::new();
-    let rows = Resource::new(move || fix.version().get(), |_| drift());
-    let toasts = use_toasts();
-    on_result(fix.value(), move |msg| toasts.show(msg, true));
+    let rows = Resource::new(|| (), |_| drift());
     let me = crate::me::use_me().0;
     let is_admin = move || me.get().and_then(|r| r.ok()).is_some_and(|m| m.roles.iter().any(|r| r.key == "admin"));
     view! {
@@ -45,10 +43,9 @@ pub fn DriftPage() -> impl IntoView {
                                                 <td class="right"><Show when=is_admin>
                                                     {
                                                         let asa_name = asa_name.clone();
-                                                        view! { <button type="button" class="button small" aria-label=format!("{label}: {asa_name}") on:click={
-                                                            let asa_name = asa_name.clone();
-                                                            move |_| { fix.dispatch(FixDrift { asa_name: asa_name.clone() }); }
-                                                        }>{label}</button> }
+                                                        view! { <ActionButton label=label.into() class="button small".into()
+                                                            aria_label=Some(format!("{label}: {asa_name}")) op=None
+                                                            press=Press::Now(Command::FixDrift { asa_name: asa_name.clone() }) /> }
                                                     }
                                                 </Show></td>
                                             </tr>

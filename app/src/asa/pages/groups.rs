@@ -2,27 +2,19 @@
 
 use super::{AsaNav, RoleChips};
 use crate::{
-    asa::server::{SaveAsaGroup, asa_groups},
+    asa::server::asa_groups,
+    command::{Command, finished, live, send},
     layout::Loaded,
     people::encode,
-    ui::{on_result, use_toasts},
 };
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::{components::A, hooks::use_navigate};
+use leptos_router::components::A;
 
 /// ASA groups with their roles; create (admins).
 #[component]
 pub fn AsaGroupsPage() -> impl IntoView {
     let groups = Resource::new(|| (), |_| asa_groups(String::new()));
-    let save = ServerAction::<SaveAsaGroup>::new();
-    let toasts = use_toasts();
-    let navigate = use_navigate();
-    let name = RwSignal::new(String::new());
-    on_result(save.value(), move |msg| {
-        toasts.show(msg, true);
-        navigate(&format!("/asa/groups/{}", encode(&name.get_untracked())), Default::default());
-    });
     let me = crate::me::use_me().0;
     let is_admin = move || me.get().and_then(|r| r.ok()).is_some_and(|m| m.roles.iter().any(|r| r.key == "admin"));
     view! {
@@ -31,13 +23,7 @@ pub fn AsaGroupsPage() -> impl IntoView {
         <AsaNav />
         <Transition fallback=|| ()>
             <Show when=is_admin>
-                <details class="card new-group">
-                    <summary>"New ASA group"</summary>
-                    <form class="filter-row" on:submit=move |ev| { ev.prevent_default(); save.dispatch(SaveAsaGroup { name: name.get_untracked(), roles: vec!["access_user".into()], create: true }); }>
-                        <label class="grow">"Name"<input required type="text" on:input=move |ev| name.set(event_target_value(&ev)) /></label>
-                        <button type="submit" class="button">"Create"</button>
-                    </form>
-                </details>
+                <NewAsaGroup />
             </Show>
         </Transition>
         <Loaded resource=groups let:list>
@@ -58,5 +44,25 @@ pub fn AsaGroupsPage() -> impl IntoView {
                         </div>
                     }.into_any()}
         </Loaded>
+    }
+}
+
+/// Creating an ASA group (admins): on success, its page.
+#[island]
+fn NewAsaGroup() -> impl IntoView {
+    let live = live();
+    let busy = RwSignal::new(false);
+    let name = RwSignal::new(String::new());
+    view! {
+        <details class="card new-group">
+            <summary>"New ASA group"</summary>
+            <form class="filter-row" on:submit=move |ev| {
+                ev.prevent_default();
+                send(Command::SaveAsaGroup { name: name.get_untracked(), roles: vec!["access_user".into()], create: true }, busy, |_| {}, finished);
+            }>
+                <label class="grow">"Name"<input required type="text" disabled=move || !live.get() on:input=move |ev| name.set(event_target_value(&ev)) /></label>
+                <button type="submit" class="button" disabled=move || !live.get() || busy.get()>"Create"</button>
+            </form>
+        </details>
     }
 }

@@ -2,11 +2,12 @@
 
 use super::{AsaNav, AsaStatus, RoleChips};
 use crate::{
-    approvals::server::RequestAction,
-    asa::server::{SetAsaStatus, asa_user},
+    approvals::Ask,
+    asa::server::asa_user,
+    command::Command,
     layout::Loaded,
     people::encode,
-    ui::{on_result, successes, use_toasts},
+    ui::{ActionButton, Confirm, Press},
 };
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -26,20 +27,9 @@ fn status_effect(name: &str, to: &str) -> String {
 pub fn AsaUserPage() -> impl IntoView {
     let params = use_params_map();
     let name = Memo::new(move |_| params.get().get("name").unwrap_or_default());
-    let set = ServerAction::<SetAsaStatus>::new();
-    let send = ServerAction::<RequestAction>::new();
-    let sent = successes(send.value());
-    let user = Resource::new(move || (name.get(), set.version().get() + sent.get()), |(n, _)| asa_user(n));
-    let toasts = use_toasts();
-    let confirm = RwSignal::new(None::<(String, String)>);
-    let ask = RwSignal::new(None::<crate::approvals::Ask>);
-    on_result(set.value(), move |msg| {
-        toasts.show(msg, true);
-        confirm.set(None);
-    });
+    let user = Resource::new(move || name.get(), asa_user);
     view! {
         <AsaNav />
-        <crate::approvals::RequestDialog ask send />
         <Loaded resource=user let:v>
             {
                 let u = v.user.clone();
@@ -67,23 +57,25 @@ pub fn AsaUserPage() -> impl IntoView {
                                     (false, true) => "button danger",
                                     (false, false) => "button ghost",
                                 };
-                                view! {
-                                    <button type="button" class=class data-mode=if request { "request" } else { "run" } on:click=move |_| {
-                                        if request {
-                                            ask.set(Some(crate::approvals::Ask {
-                                                target: name.clone(),
-                                                title: format!("Request: {label_s} {name}"),
-                                                effect: status_effect(&name, to),
-                                                approvers: permit.approvers.clone(),
-                                                reason_required: permit.reason_required,
-                                                status: Some(to.to_string()),
-                                                ..crate::approvals::Ask::empty(portico_vocab::PolicyAction::AsaStatus)
-                                            }));
-                                        } else {
-                                            confirm.set(Some((to.to_string(), label_s.clone())));
-                                        }
-                                    }>{if request { format!("Request: {label}") } else { label.to_string() }}</button>
-                                }
+                                let now = Press::Confirm(
+                                    Command::AsaStatus { name: name.clone(), status: to.to_string() },
+                                    Confirm {
+                                        title: format!("{label_s} {name}?"),
+                                        message: status_effect(&name, to),
+                                        confirm_label: label_s.clone(),
+                                        danger,
+                                        type_back: None,
+                                    },
+                                );
+                                let press = permit.press(now, || Ask {
+                                    target: name.clone(),
+                                    title: format!("Request: {label_s} {name}"),
+                                    effect: status_effect(&name, to),
+                                    status: Some(to.to_string()),
+                                    ..Ask::empty(portico_vocab::PolicyAction::AsaStatus)
+                                });
+                                let label = if request { format!("Request: {label}") } else { label.to_string() };
+                                view! { <ActionButton label class=class.into() aria_label=None op=None press /> }
                             }).collect_view()}
                         </div>
                     </section>
@@ -93,20 +85,6 @@ pub fn AsaUserPage() -> impl IntoView {
                             {v.groups.into_iter().map(|g| view! { <li><A href=format!("/asa/groups/{}", encode(&g.name))>{g.name.clone()}</A><RoleChips roles=g.roles /></li> }).collect_view()}
                         </ul>
                     </section>
-                    {move || confirm.get().map(|(to, label)| {
-                        let name = u.name.clone();
-                        view! {
-                            <crate::ui::ConfirmDialog
-                                title=format!("{label} {name}?")
-                                message=status_effect(&name, &to)
-                                confirm_label=label.clone()
-                                danger=to != "ACTIVE"
-                                busy=set.pending()
-                                on_confirm=move |_| { set.dispatch(SetAsaStatus { name: name.clone(), status: to.clone() }); }
-                                on_cancel=move |_| confirm.set(None)
-                            />
-                        }
-                    })}
                 }.into_any()
             }
         </Loaded>

@@ -27,7 +27,7 @@ pub fn AsaUsersPage() -> impl IntoView {
         <form class="card filters" method="get" action="/asa" role="search">
             <div class="filter-row">
                 <label class="grow"><span class="sr-only">"Search ASA users"</span>
-                    <input id="search" type="search" name="q" placeholder="User name starts with…  ( / )" prop:value=move || key.get().0 /></label>
+                    <input id="search" type="search" name="q" placeholder="User name starts with…  ( / )" value=move || key.get().0 /></label>
                 <label><span class="sr-only">"Status"</span>
                     <select name="status">
                         {[("", "Any status"), ("ACTIVE", "Active"), ("DISABLED", "Disabled"), ("DELETED", "Deleted")].into_iter().map(|(v, l)| view! {
@@ -35,7 +35,7 @@ pub fn AsaUsersPage() -> impl IntoView {
                         }).collect_view()}
                     </select>
                 </label>
-                <label class="check"><input type="checkbox" name="service" value="on" prop:checked=move || key.get().2 />" Service users"</label>
+                <label class="check"><input type="checkbox" name="service" value="on" checked=move || key.get().2 />" Service users"</label>
                 <button type="submit" class="button">"Search"</button>
             </div>
         </form>
