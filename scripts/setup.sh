@@ -41,5 +41,7 @@ if [ "$mode" = test ]; then
   fi
   # Debian's Chromium for the browser tests (Playwright's own download does not work offline).
   [ -x /usr/bin/chromium ] || apt_install chromium
+  # Debian's PostgreSQL: the tests start throwaway clusters of their own (crates/testkit/src/pg.rs).
+  ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || apt_install postgresql
 fi
 say "tools ready"

@@ -57,8 +57,13 @@ fn decode_times(body: &[u8], n: usize) -> Vec<Duration> {
         .map(|_| {
             let started = std::time::Instant::now();
             let value: serde_json::Value = serde_json::from_slice(body).expect("json");
-            let users: Vec<portico_core::okta::User> =
-                value.as_array().expect("list").iter().map(portico_core::okta::User::parse).collect::<Result<_, _>>().expect("users");
+            let users: Vec<portico_core::okta::User> = value
+                .as_array()
+                .expect("list")
+                .iter()
+                .map(portico_core::okta::User::parse)
+                .collect::<Result<_, _>>()
+                .expect("users");
             std::hint::black_box(users);
             started.elapsed()
         })

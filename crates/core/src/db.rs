@@ -1,13 +1,22 @@
 //! The portal's own database: versioned migrations, applied at start.
 //!
-//! One directory per backend (`migrations/sqlite/`); each file is applied once and recorded in
+//! One directory per backend (`migrations/sqlite/`, `migrations/postgres/`, the same tables and
+//! columns in each backend's types); each file is applied once and recorded in
 //! `_sqlx_migrations`, so every process on a database sees the same schema and an old data
 //! directory upgrades in place. The session table belongs to tower-sessions' store, which
 //! creates it itself.
 
-use sqlx::{SqlitePool, migrate::Migrator};
+use sqlx::{PgPool, SqlitePool, migrate::Migrator};
 
 pub static MIGRATOR: Migrator = sqlx::migrate!("migrations/sqlite");
+
+/// The PostgreSQL schema (the scale-out backend), applied the same way.
+pub static POSTGRES: Migrator = sqlx::migrate!("migrations/postgres");
+
+/// Applies the PostgreSQL migrations this database has not seen yet.
+pub async fn migrate_postgres(db: &PgPool) -> Result<(), sqlx::migrate::MigrateError> {
+    POSTGRES.run(db).await
+}
 
 /// Applies the migrations this database has not seen yet.
 pub async fn migrate(db: &SqlitePool) -> Result<(), sqlx::migrate::MigrateError> {
@@ -57,5 +66,78 @@ mod tests {
         assert_eq!(events, 2, "the trail survives");
         let edit = sqlx::query("UPDATE audit_events SET actor = 'x'").execute(&db).await;
         assert!(edit.is_err(), "and stays append-only");
+    }
+
+    /// Every table and column, by backend: what the two schemas must agree on.
+    async fn sqlite_columns(db: &SqlitePool) -> Vec<(String, String)> {
+        sqlx::query_as(
+            "SELECT m.name, p.name FROM sqlite_master m JOIN pragma_table_info(m.name) p \
+             WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%' AND m.name <> '_sqlx_migrations'",
+        )
+        .fetch_all(db)
+        .await
+        .map(sorted)
+        .expect("sqlite columns")
+    }
+
+    async fn postgres_columns(db: &PgPool) -> Vec<(String, String)> {
+        sqlx::query_as(
+            "SELECT table_name::text, column_name::text FROM information_schema.columns \
+             WHERE table_schema = 'public' AND table_name <> '_sqlx_migrations'",
+        )
+        .fetch_all(db)
+        .await
+        .map(sorted)
+        .expect("postgres columns")
+    }
+
+    /// In Rust's order, not a collation's.
+    fn sorted(mut v: Vec<(String, String)>) -> Vec<(String, String)> {
+        v.sort();
+        v
+    }
+
+    /// On a real PostgreSQL (a throwaway cluster): the schema applies, a second start applies
+    /// nothing, it has exactly SQLite's tables and columns, the audit trail refuses every change
+    /// (rows and TRUNCATE), and only one request per action and target may be open at a time.
+    #[tokio::test]
+    async fn the_postgres_schema_is_sqlites_and_keeps_its_rules() {
+        let cluster = portico_testkit::pg::PgCluster::start().expect("a throwaway PostgreSQL cluster");
+        let pg = PgPool::connect(&cluster.url("postgres")).await.expect("connect");
+        migrate_postgres(&pg).await.expect("applies");
+        migrate_postgres(&pg).await.expect("a second start applies nothing");
+        let dir = tempfile::tempdir().expect("tempdir");
+        let lite = SqlitePool::connect(&format!("sqlite://{}?mode=rwc", dir.path().join("p.sqlite").display()))
+            .await
+            .expect("sqlite");
+        migrate(&lite).await.expect("sqlite schema");
+        assert_eq!(postgres_columns(&pg).await, sqlite_columns(&lite).await);
+
+        sqlx::query(
+            "INSERT INTO audit_events (at, op_id, actor, action, target, result, detail) \
+             VALUES (now(), 'op', 'ada', 'person.suspend', 'ed', 'ok', '')",
+        )
+        .execute(&pg)
+        .await
+        .expect("appends");
+        for change in ["UPDATE audit_events SET actor = 'x'", "DELETE FROM audit_events", "TRUNCATE audit_events"] {
+            let refused = sqlx::query(change).execute(&pg).await.expect_err(change);
+            assert!(refused.to_string().contains("append-only"), "{change}: {refused}");
+        }
+
+        let open = |id: &'static str, status: &'static str| {
+            sqlx::query(
+                "INSERT INTO requests (id, action, dedupe_key, target_id, target_label, summary, call, reason, \
+                 requester_sub, requester_login, requester_name, stages, status, created_at, expires_at, updated_at) \
+                 VALUES ($1, 'deactivate', 'deactivate:ed', 'ed', 'Ed', 's', '{}', 'r', 'hal', 'hal', 'Hal', '[]', $2, now(), now(), now())",
+            )
+            .bind(id)
+            .bind(status)
+            .execute(&pg)
+        };
+        open("R-1", "done").await.expect("a finished request");
+        open("R-2", "pending").await.expect("one open request");
+        assert!(open("R-3", "approved").await.is_err(), "a second open request for the same thing");
+        pg.close().await;
     }
 }

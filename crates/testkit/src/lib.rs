@@ -1,5 +1,7 @@
 //! Driving a running portal over HTTP as a browser would: shared by the integration tests and
-//! the benchmarks.
+//! the benchmarks. [`pg`]: a throwaway PostgreSQL cluster for tests.
+
+pub mod pg;
 
 use anyhow::{Context, bail};
 use reqwest::{StatusCode, header};
