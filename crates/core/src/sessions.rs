@@ -10,43 +10,135 @@ use crate::{
     okta::{OktaError, User, search::literal},
     upstream::Fault,
 };
-use sqlx::{Row, SqlitePool};
+use chrono::{DateTime, Utc};
+use portico_clock::stamp;
+use sqlx::{PgPool, Row, SqlitePool};
+
+/// Where sign-ins are kept: the local SQLite file, or PostgreSQL (the scale-out backend). Each
+/// backend speaks its own SQL and types: text stamps on SQLite (text order is time order),
+/// timestamptz on PostgreSQL. The functions below work on either.
+#[async_trait::async_trait]
+pub trait SignIns: Sync {
+    async fn insert(&self, id: &str, p: &Principal, at: DateTime<Utc>) -> sqlx::Result<()>;
+    /// `None`: no such sign-in; `Some(None)`: live; `Some(Some(reason))`: ended.
+    async fn state(&self, id: &str) -> sqlx::Result<Option<Option<String>>>;
+    async fn end_all(&self, sub: &str, by: &str, reason: &str, at: DateTime<Utc>) -> sqlx::Result<u64>;
+    /// Live sign-ins of `sub` made after `since`, newest first.
+    async fn live_since(&self, sub: &str, since: DateTime<Utc>) -> sqlx::Result<Vec<SignIn>>;
+}
+
+#[async_trait::async_trait]
+impl SignIns for SqlitePool {
+    async fn insert(&self, id: &str, p: &Principal, at: DateTime<Utc>) -> sqlx::Result<()> {
+        sqlx::query("INSERT INTO sign_ins (id, sub, login, signed_in_at) VALUES (?, ?, ?, ?)")
+            .bind(id)
+            .bind(&p.sub)
+            .bind(&p.login)
+            .bind(stamp(at))
+            .execute(self)
+            .await
+            .map(drop)
+    }
+
+    async fn state(&self, id: &str) -> sqlx::Result<Option<Option<String>>> {
+        let row =
+            sqlx::query("SELECT ended_at, reason FROM sign_ins WHERE id = ?").bind(id).fetch_optional(self).await?;
+        Ok(row.map(|r| {
+            r.get::<Option<String>, _>("ended_at").map(|_| r.get::<Option<String>, _>("reason").unwrap_or_default())
+        }))
+    }
+
+    async fn end_all(&self, sub: &str, by: &str, reason: &str, at: DateTime<Utc>) -> sqlx::Result<u64> {
+        sqlx::query("UPDATE sign_ins SET ended_at = ?, ended_by = ?, reason = ? WHERE sub = ? AND ended_at IS NULL")
+            .bind(stamp(at))
+            .bind(by)
+            .bind(reason)
+            .bind(sub)
+            .execute(self)
+            .await
+            .map(|r| r.rows_affected())
+    }
+
+    async fn live_since(&self, sub: &str, since: DateTime<Utc>) -> sqlx::Result<Vec<SignIn>> {
+        let rows = sqlx::query(
+            "SELECT id, signed_in_at FROM sign_ins WHERE sub = ? AND ended_at IS NULL AND signed_in_at > ? \
+             ORDER BY signed_in_at DESC",
+        )
+        .bind(sub)
+        .bind(stamp(since))
+        .fetch_all(self)
+        .await?;
+        Ok(rows.iter().map(|r| SignIn { id: r.get("id"), signed_in_at: r.get("signed_in_at") }).collect())
+    }
+}
+
+#[async_trait::async_trait]
+impl SignIns for PgPool {
+    async fn insert(&self, id: &str, p: &Principal, at: DateTime<Utc>) -> sqlx::Result<()> {
+        sqlx::query("INSERT INTO sign_ins (id, sub, login, signed_in_at) VALUES ($1, $2, $3, $4)")
+            .bind(id)
+            .bind(&p.sub)
+            .bind(&p.login)
+            .bind(at)
+            .execute(self)
+            .await
+            .map(drop)
+    }
+
+    async fn state(&self, id: &str) -> sqlx::Result<Option<Option<String>>> {
+        let row =
+            sqlx::query("SELECT ended_at, reason FROM sign_ins WHERE id = $1").bind(id).fetch_optional(self).await?;
+        Ok(row.map(|r| {
+            r.get::<Option<DateTime<Utc>>, _>("ended_at")
+                .map(|_| r.get::<Option<String>, _>("reason").unwrap_or_default())
+        }))
+    }
+
+    async fn end_all(&self, sub: &str, by: &str, reason: &str, at: DateTime<Utc>) -> sqlx::Result<u64> {
+        sqlx::query("UPDATE sign_ins SET ended_at = $1, ended_by = $2, reason = $3 WHERE sub = $4 AND ended_at IS NULL")
+            .bind(at)
+            .bind(by)
+            .bind(reason)
+            .bind(sub)
+            .execute(self)
+            .await
+            .map(|r| r.rows_affected())
+    }
+
+    async fn live_since(&self, sub: &str, since: DateTime<Utc>) -> sqlx::Result<Vec<SignIn>> {
+        let rows = sqlx::query(
+            "SELECT id, signed_in_at FROM sign_ins WHERE sub = $1 AND ended_at IS NULL AND signed_in_at > $2 \
+             ORDER BY signed_in_at DESC",
+        )
+        .bind(sub)
+        .bind(since)
+        .fetch_all(self)
+        .await?;
+        Ok(rows
+            .iter()
+            .map(|r| SignIn { id: r.get("id"), signed_in_at: stamp(r.get::<DateTime<Utc>, _>("signed_in_at")) })
+            .collect())
+    }
+}
 
 /// Records a sign-in; its id goes into the session.
-pub async fn record_sign_in(db: &SqlitePool, clock: &Clock, p: &Principal) -> sqlx::Result<String> {
+pub async fn record_sign_in(db: &impl SignIns, clock: &Clock, p: &Principal) -> sqlx::Result<String> {
     let id = uuid::Uuid::new_v4().simple().to_string();
-    sqlx::query("INSERT INTO sign_ins (id, sub, login, signed_in_at) VALUES (?, ?, ?, ?)")
-        .bind(&id)
-        .bind(&p.sub)
-        .bind(&p.login)
-        .bind(clock.stamp())
-        .execute(db)
-        .await?;
+    db.insert(&id, p, clock.now()).await?;
     Ok(id)
 }
 
 /// Why the sign-in ended, if it did.
-pub async fn ended(db: &SqlitePool, id: &str) -> sqlx::Result<Option<String>> {
-    let row = sqlx::query("SELECT ended_at, reason FROM sign_ins WHERE id = ?").bind(id).fetch_optional(db).await?;
-    Ok(match row {
+pub async fn ended(db: &impl SignIns, id: &str) -> sqlx::Result<Option<String>> {
+    Ok(match db.state(id).await? {
         None => Some("Your session is no longer known to Portico.".into()),
-        Some(r) => {
-            r.get::<Option<String>, _>("ended_at").map(|_| r.get::<Option<String>, _>("reason").unwrap_or_default())
-        }
+        Some(reason) => reason,
     })
 }
 
 /// Ends every live sign-in of the person with Okta id `sub`; returns how many ended.
-pub async fn end_all(db: &SqlitePool, clock: &Clock, sub: &str, by: &str, reason: &str) -> sqlx::Result<u64> {
-    let res =
-        sqlx::query("UPDATE sign_ins SET ended_at = ?, ended_by = ?, reason = ? WHERE sub = ? AND ended_at IS NULL")
-            .bind(clock.stamp())
-            .bind(by)
-            .bind(reason)
-            .bind(sub)
-            .execute(db)
-            .await?;
-    Ok(res.rows_affected())
+pub async fn end_all(db: &impl SignIns, clock: &Clock, sub: &str, by: &str, reason: &str) -> sqlx::Result<u64> {
+    db.end_all(sub, by, reason, clock.now()).await
 }
 
 /// A live sign-in, as the person page lists it.
@@ -57,18 +149,9 @@ pub struct SignIn {
 }
 
 /// The person's sign-ins that have not ended and are within the absolute lifetime.
-pub async fn live(db: &SqlitePool, clock: &Clock, config: &Config, sub: &str) -> sqlx::Result<Vec<SignIn>> {
-    let since =
-        crate::clock::stamp(clock.now() - chrono::Duration::hours(i64::from(config.session.absolute_lifetime_hours)));
-    let rows = sqlx::query(
-        "SELECT id, signed_in_at FROM sign_ins WHERE sub = ? AND ended_at IS NULL AND signed_in_at > ? \
-         ORDER BY signed_in_at DESC",
-    )
-    .bind(sub)
-    .bind(since)
-    .fetch_all(db)
-    .await?;
-    Ok(rows.iter().map(|r| SignIn { id: r.get("id"), signed_in_at: r.get("signed_in_at") }).collect())
+pub async fn live(db: &impl SignIns, clock: &Clock, config: &Config, sub: &str) -> sqlx::Result<Vec<SignIn>> {
+    let lifetime = chrono::Duration::hours(i64::from(config.session.absolute_lifetime_hours));
+    db.live_since(sub, clock.now() - lifetime).await
 }
 
 /// How a signed-in person is found in Okta: by `sub` when the OpenID provider is the Okta org
@@ -132,4 +215,61 @@ pub async fn standing(state: &AppState, p: &Principal) -> Result<Standing, OktaE
         groups: groups.into_iter().map(|g| g.name).collect(),
         ..p.clone()
     }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    fn person(sub: &str) -> Principal {
+        Principal {
+            sub: sub.into(),
+            name: sub.into(),
+            email: None,
+            login: format!("{sub}@portico.example"),
+            groups: vec![],
+            group_ids: None,
+        }
+    }
+
+    /// What every backend must do alike, at fixed times.
+    async fn keeps_sign_ins(db: &impl SignIns) {
+        let at = |minute: i64| Utc.with_ymd_and_hms(2026, 12, 6, 9, 0, 0).unwrap() + chrono::Duration::minutes(minute);
+        db.insert("a", &person("ed"), at(0)).await.unwrap();
+        db.insert("b", &person("ed"), at(10)).await.unwrap();
+        db.insert("c", &person("ivy"), at(5)).await.unwrap();
+        assert_eq!(db.state("a").await.unwrap(), Some(None), "live");
+        assert_eq!(db.state("nobody").await.unwrap(), None, "unknown");
+        let newest_first = vec![
+            SignIn { id: "b".into(), signed_in_at: "2026-12-06T09:10:00.000Z".into() },
+            SignIn { id: "a".into(), signed_in_at: "2026-12-06T09:00:00.000Z".into() },
+        ];
+        assert_eq!(db.live_since("ed", at(-1)).await.unwrap(), newest_first);
+        assert_eq!(db.live_since("ed", at(5)).await.unwrap().len(), 1, "older ones are past the lifetime");
+        assert_eq!(db.end_all("ed", "portico", "Suspended in Okta.", at(20)).await.unwrap(), 2);
+        assert_eq!(db.end_all("ed", "portico", "Again.", at(21)).await.unwrap(), 0, "only live ones end");
+        assert_eq!(db.state("a").await.unwrap(), Some(Some("Suspended in Okta.".into())), "with the first reason");
+        assert_eq!(db.state("c").await.unwrap(), Some(None), "someone else's stay");
+        assert!(db.live_since("ed", at(-1)).await.unwrap().is_empty());
+    }
+
+    #[tokio::test]
+    async fn sign_ins_on_sqlite() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let db = SqlitePool::connect(&format!("sqlite://{}?mode=rwc", dir.path().join("p.sqlite").display()))
+            .await
+            .expect("sqlite");
+        crate::db::migrate(&db).await.expect("schema");
+        keeps_sign_ins(&db).await;
+    }
+
+    #[tokio::test]
+    async fn sign_ins_on_postgres() {
+        let cluster = portico_testkit::pg::PgCluster::start().expect("a throwaway PostgreSQL cluster");
+        let db = PgPool::connect(&cluster.url("postgres")).await.expect("connect");
+        crate::db::migrate_postgres(&db).await.expect("schema");
+        keeps_sign_ins(&db).await;
+        db.close().await;
+    }
 }
