@@ -81,7 +81,8 @@ CREATE TABLE notifications (
     body TEXT NOT NULL,
     attempts INTEGER NOT NULL DEFAULT 0,
     next_at TIMESTAMPTZ NOT NULL,
-    done BOOLEAN NOT NULL DEFAULT FALSE,
+    -- 0: waiting (or to be tried again at next_at), 1: delivered, 2: given up.
+    done SMALLINT NOT NULL DEFAULT 0,
     claimed_by TEXT,
     lease_until TIMESTAMPTZ
 );

@@ -5,8 +5,9 @@
 
 use super::Request;
 use crate::{AppState, clock::stamp};
+use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
-use sqlx::Row;
+use sqlx::{PgPool, Row, SqlitePool};
 use std::time::Duration;
 
 /// Deliveries give up after this many attempts.
@@ -58,51 +59,198 @@ pub async fn enqueue(state: &AppState, req: &Request, event: &str, actor: &str) 
         return;
     }
     let body = body(req, event, actor, state.config.server.public_url.as_str());
-    let res = sqlx::query("INSERT INTO notifications (body, next_at) VALUES (?, ?)")
-        .bind(body.to_string())
-        .bind(state.clock.stamp())
-        .execute(&state.db)
-        .await;
-    if let Err(e) = res {
+    if let Err(e) = state.db.enqueue(&body.to_string(), state.clock.now()).await {
         tracing::error!(error = %e, request = %req.id, "could not queue a notification");
     }
 }
 
-/// Claims up to `n` due notifications for this process (one statement, so two processes never
-/// hold the same one); a claim whose process stopped is free again once its lease ran out.
-async fn claim(state: &AppState, n: u32) -> sqlx::Result<Vec<(i64, String, i64)>> {
-    let now = state.clock.now();
-    let lease = chrono::Duration::seconds(i64::from(state.config.approvals.lease_seconds));
-    let rows = sqlx::query(
-        "UPDATE notifications SET claimed_by = ?2, lease_until = ?3 \
-         WHERE id IN (SELECT id FROM notifications WHERE done = 0 AND next_at <= ?1 \
-                      AND (lease_until IS NULL OR lease_until <= ?1) ORDER BY id LIMIT ?4) \
-         RETURNING id, body, attempts",
-    )
-    .bind(stamp(now))
-    .bind(&state.instance)
-    .bind(stamp(now + lease))
-    .bind(i64::from(n))
-    .fetch_all(&state.db)
-    .await?;
-    let mut due: Vec<(i64, String, i64)> =
-        rows.iter().map(|r| (r.get("id"), r.get("body"), r.get("attempts"))).collect();
+/// What became of a delivery attempt (the `done` column).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Delivery {
+    /// Not yet: tried again at `next`.
+    Retry = 0,
+    Delivered = 1,
+    GaveUp = 2,
+}
+
+/// A claimed notification: `(id, body, attempts so far)`.
+pub type Due = (i64, String, i64);
+
+/// Where notifications wait: the local SQLite file, or PostgreSQL, each in its own SQL and types.
+#[async_trait::async_trait]
+pub trait NotificationStore: Sync {
+    async fn enqueue(&self, body: &str, at: DateTime<Utc>) -> sqlx::Result<()>;
+    /// Claims up to `n` due notifications for `instance` until `lease_until`, in one statement,
+    /// so two processes never hold the same one; a claim whose process stopped is free again once
+    /// its lease ran out. Oldest first.
+    async fn claim(
+        &self,
+        instance: &str,
+        now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+        n: u32,
+    ) -> sqlx::Result<Vec<Due>>;
+    /// Records an attempt, only while `instance` still holds the claim; how many rows it changed.
+    async fn settle(
+        &self,
+        id: i64,
+        instance: &str,
+        outcome: Delivery,
+        attempts: i64,
+        next: DateTime<Utc>,
+    ) -> sqlx::Result<u64>;
+    /// When the next undelivered notification falls due (its time, or its claim running out).
+    async fn next_due(&self) -> sqlx::Result<Option<String>>;
+}
+
+#[async_trait::async_trait]
+impl NotificationStore for SqlitePool {
+    async fn enqueue(&self, body: &str, at: DateTime<Utc>) -> sqlx::Result<()> {
+        sqlx::query("INSERT INTO notifications (body, next_at) VALUES (?, ?)")
+            .bind(body)
+            .bind(stamp(at))
+            .execute(self)
+            .await
+            .map(drop)
+    }
+
+    async fn claim(
+        &self,
+        instance: &str,
+        now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+        n: u32,
+    ) -> sqlx::Result<Vec<Due>> {
+        let rows = sqlx::query(
+            "UPDATE notifications SET claimed_by = ?2, lease_until = ?3 \
+             WHERE id IN (SELECT id FROM notifications WHERE done = 0 AND next_at <= ?1 \
+                          AND (lease_until IS NULL OR lease_until <= ?1) ORDER BY id LIMIT ?4) \
+             RETURNING id, body, attempts",
+        )
+        .bind(stamp(now))
+        .bind(instance)
+        .bind(stamp(lease_until))
+        .bind(i64::from(n))
+        .fetch_all(self)
+        .await?;
+        Ok(oldest_first(rows.iter().map(|r| (r.get("id"), r.get("body"), r.get("attempts"))).collect()))
+    }
+
+    async fn settle(
+        &self,
+        id: i64,
+        instance: &str,
+        outcome: Delivery,
+        attempts: i64,
+        next: DateTime<Utc>,
+    ) -> sqlx::Result<u64> {
+        sqlx::query(
+            "UPDATE notifications SET done = ?, attempts = ?, next_at = ?, claimed_by = NULL, lease_until = NULL \
+             WHERE id = ? AND claimed_by = ?",
+        )
+        .bind(outcome as i64)
+        .bind(attempts)
+        .bind(stamp(next))
+        .bind(id)
+        .bind(instance)
+        .execute(self)
+        .await
+        .map(|r| r.rows_affected())
+    }
+
+    async fn next_due(&self) -> sqlx::Result<Option<String>> {
+        sqlx::query_scalar("SELECT MIN(MAX(next_at, COALESCE(lease_until, next_at))) FROM notifications WHERE done = 0")
+            .fetch_one(self)
+            .await
+    }
+}
+
+#[async_trait::async_trait]
+impl NotificationStore for PgPool {
+    async fn enqueue(&self, body: &str, at: DateTime<Utc>) -> sqlx::Result<()> {
+        sqlx::query("INSERT INTO notifications (body, next_at) VALUES ($1, $2)")
+            .bind(body)
+            .bind(at)
+            .execute(self)
+            .await
+            .map(drop)
+    }
+
+    async fn claim(
+        &self,
+        instance: &str,
+        now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+        n: u32,
+    ) -> sqlx::Result<Vec<Due>> {
+        // SKIP LOCKED: replicas claiming at the same moment take different rows instead of waiting.
+        let rows = sqlx::query(
+            "UPDATE notifications SET claimed_by = $2, lease_until = $3 \
+             WHERE id IN (SELECT id FROM notifications WHERE done = 0 AND next_at <= $1 \
+                          AND (lease_until IS NULL OR lease_until <= $1) ORDER BY id LIMIT $4 \
+                          FOR UPDATE SKIP LOCKED) \
+             RETURNING id, body, attempts",
+        )
+        .bind(now)
+        .bind(instance)
+        .bind(lease_until)
+        .bind(i64::from(n))
+        .fetch_all(self)
+        .await?;
+        Ok(oldest_first(
+            rows.iter().map(|r| (r.get("id"), r.get("body"), i64::from(r.get::<i32, _>("attempts")))).collect(),
+        ))
+    }
+
+    async fn settle(
+        &self,
+        id: i64,
+        instance: &str,
+        outcome: Delivery,
+        attempts: i64,
+        next: DateTime<Utc>,
+    ) -> sqlx::Result<u64> {
+        sqlx::query(
+            "UPDATE notifications SET done = $1, attempts = $2, next_at = $3, claimed_by = NULL, lease_until = NULL \
+             WHERE id = $4 AND claimed_by = $5",
+        )
+        .bind(outcome as i16)
+        .bind(i32::try_from(attempts).unwrap_or(i32::MAX))
+        .bind(next)
+        .bind(id)
+        .bind(instance)
+        .execute(self)
+        .await
+        .map(|r| r.rows_affected())
+    }
+
+    async fn next_due(&self) -> sqlx::Result<Option<String>> {
+        let due: Option<DateTime<Utc>> = sqlx::query_scalar(
+            "SELECT MIN(GREATEST(next_at, COALESCE(lease_until, next_at))) FROM notifications WHERE done = 0",
+        )
+        .fetch_one(self)
+        .await?;
+        Ok(due.map(stamp))
+    }
+}
+
+fn oldest_first(mut due: Vec<Due>) -> Vec<Due> {
     due.sort_by_key(|d| d.0);
-    Ok(due)
+    due
 }
 
 /// When the next undelivered notification falls due (its time, or its claim running out).
-pub async fn next_due(db: &sqlx::SqlitePool) -> sqlx::Result<Option<String>> {
-    sqlx::query_scalar("SELECT MIN(MAX(next_at, COALESCE(lease_until, next_at))) FROM notifications WHERE done = 0")
-        .fetch_one(db)
-        .await
+pub async fn next_due(db: &impl NotificationStore) -> sqlx::Result<Option<String>> {
+    db.next_due().await
 }
 
 /// Sends what is due, each notification by exactly one process; failed deliveries wait longer
 /// each time, then are dropped with a log line.
 pub async fn deliver_due(state: &AppState, http: &reqwest::Client) {
     let Some(url) = state.config.approvals.webhook_url.clone() else { return };
-    let due = match claim(state, 20).await {
+    let now = state.clock.now();
+    let lease = chrono::Duration::seconds(i64::from(state.config.approvals.lease_seconds));
+    let due = match state.db.claim(&state.instance, now, now + lease, 20).await {
         Ok(due) => due,
         Err(e) => {
             tracing::error!(error = %e, "could not claim notifications");
@@ -120,26 +268,15 @@ pub async fn deliver_due(state: &AppState, http: &reqwest::Client) {
             .await
             .map(|r| r.status().is_success());
         let now = state.clock.now();
-        let (done, next) = match sent {
-            Ok(true) => (1, now),
+        let (outcome, next) = match sent {
+            Ok(true) => (Delivery::Delivered, now),
             _ if attempts >= MAX_ATTEMPTS => {
                 tracing::warn!(notification = id, "webhook delivery failed; giving up");
-                (2, now)
+                (Delivery::GaveUp, now)
             }
-            _ => (0, now + chrono::Duration::seconds(5 << attempts.min(10))),
+            _ => (Delivery::Retry, now + chrono::Duration::seconds(5 << attempts.min(10))),
         };
-        let res = sqlx::query(
-            "UPDATE notifications SET done = ?, attempts = ?, next_at = ?, claimed_by = NULL, lease_until = NULL \
-             WHERE id = ? AND claimed_by = ?",
-        )
-        .bind(done)
-        .bind(attempts)
-        .bind(stamp(next))
-        .bind(id)
-        .bind(&state.instance)
-        .execute(&state.db)
-        .await;
-        if let Err(e) = res {
+        if let Err(e) = state.db.settle(id, &state.instance, outcome, attempts, next).await {
             tracing::error!(notification = id, error = %e, "could not record a delivery");
         }
     }
@@ -202,5 +339,88 @@ mod tests {
         assert!(text.contains("&lt;!channel&gt; see &lt;https://evil.example|the form&gt; &amp; sign"), "{text}");
         assert!(!text.contains("<!channel>") && !text.contains("<https://evil"), "{text}");
         assert_eq!(b["request"]["reason"], "<!channel> see <https://evil.example|the form> & sign");
+    }
+
+    /// What every backend must do alike, at fixed times: claims exclusive until their lease
+    /// runs out, attempts recorded only by the holder, retries due again later.
+    async fn queues(db: &impl NotificationStore) {
+        use chrono::TimeZone;
+        let at = |s: i64| Utc.with_ymd_and_hms(2026, 12, 6, 9, 0, 0).unwrap() + chrono::Duration::seconds(s);
+        let ids = |due: Vec<Due>| due.into_iter().map(|d| d.0).collect::<Vec<_>>();
+        for body in ["a", "b", "c"] {
+            db.enqueue(body, at(0)).await.unwrap();
+        }
+        let first = db.claim("p1", at(0), at(60), 2).await.unwrap();
+        assert_eq!(first.iter().map(|d| (d.1.as_str(), d.2)).collect::<Vec<_>>(), [("a", 0), ("b", 0)]);
+        assert_eq!(ids(db.claim("p2", at(0), at(60), 5).await.unwrap()), [3], "what p1 holds is not offered");
+        assert!(db.claim("p2", at(30), at(90), 5).await.unwrap().is_empty(), "leases still run");
+        assert_eq!(db.next_due().await.unwrap().as_deref(), Some("2026-12-06T09:01:00.000Z"));
+        assert_eq!(db.settle(first[0].0, "p1", Delivery::Delivered, 1, at(1)).await.unwrap(), 1);
+        assert_eq!(db.settle(first[1].0, "p1", Delivery::Retry, 1, at(10)).await.unwrap(), 1);
+        assert_eq!(db.next_due().await.unwrap().as_deref(), Some("2026-12-06T09:00:10.000Z"));
+        let again = db.claim("p3", at(61), at(121), 5).await.unwrap();
+        assert_eq!(
+            again.iter().map(|d| (d.1.as_str(), d.2)).collect::<Vec<_>>(),
+            [("b", 1), ("c", 0)],
+            "a retry, and a lease run out"
+        );
+        assert_eq!(
+            db.settle(again[1].0, "p2", Delivery::Delivered, 1, at(62)).await.unwrap(),
+            0,
+            "p2 no longer holds it"
+        );
+        assert_eq!(db.settle(again[1].0, "p3", Delivery::GaveUp, 6, at(62)).await.unwrap(), 1);
+    }
+
+    /// Eight claimers at once over forty notifications: each is taken exactly once.
+    async fn claims_race(db: &(impl NotificationStore + Clone + Send + 'static)) {
+        use chrono::TimeZone;
+        let t = Utc.with_ymd_and_hms(2026, 12, 6, 9, 0, 0).unwrap();
+        for i in 0..40 {
+            db.enqueue(&format!("n{i}"), t).await.unwrap();
+        }
+        let claimers = (0..8).map(|p| {
+            let db = db.clone();
+            tokio::spawn(async move {
+                let mut mine = Vec::new();
+                loop {
+                    let got = db.claim(&format!("p{p}"), t, t + chrono::Duration::seconds(60), 3).await.unwrap();
+                    if got.is_empty() {
+                        return mine;
+                    }
+                    mine.extend(got.into_iter().map(|d| d.1));
+                }
+            })
+        });
+        let mut all: Vec<String> = Vec::new();
+        for c in claimers.collect::<Vec<_>>() {
+            all.extend(c.await.unwrap());
+        }
+        all.sort();
+        let mut expected: Vec<String> = (0..40).map(|i| format!("n{i}")).collect();
+        expected.sort();
+        assert_eq!(all, expected, "every notification claimed once, none twice");
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn the_queue_on_sqlite() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let url = format!("sqlite://{}?mode=rwc", dir.path().join("q.sqlite").display());
+        let db = SqlitePool::connect(&url).await.expect("sqlite");
+        crate::db::migrate(&db).await.expect("schema");
+        queues(&db).await;
+        sqlx::query("DELETE FROM notifications").execute(&db).await.expect("empty");
+        claims_race(&db).await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn the_queue_on_postgres() {
+        let cluster = portico_testkit::pg::PgCluster::start().expect("a throwaway PostgreSQL cluster");
+        let db = PgPool::connect(&cluster.url("postgres")).await.expect("connect");
+        crate::db::migrate_postgres(&db).await.expect("schema");
+        queues(&db).await;
+        sqlx::query("DELETE FROM notifications").execute(&db).await.expect("empty");
+        claims_race(&db).await;
+        db.close().await;
     }
 }
