@@ -539,9 +539,7 @@ mod tests {
     /// back (the guard lifted by a superuser) breaks the chain where it happened.
     #[tokio::test]
     async fn a_trail_on_postgres() {
-        let cluster = portico_testkit::pg::PgCluster::start().expect("a throwaway PostgreSQL cluster");
-        let db = PgPool::connect(&cluster.url("postgres")).await.expect("connect");
-        crate::db::migrate_postgres(&db).await.expect("schema");
+        let (_cluster, db) = crate::db::testing::postgres().await;
         keeps_a_trail(&db).await;
         let edit = "ALTER TABLE audit_events DISABLE TRIGGER audit_events_no_change; \
                     UPDATE audit_events SET actor = 'mallory' WHERE id = 2; \

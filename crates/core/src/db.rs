@@ -39,6 +39,31 @@ async fn adopt_unversioned(db: &SqlitePool) -> sqlx::Result<()> {
     Ok(())
 }
 
+/// Databases with Portico's schema for the stores' tests, one per backend. Keep what is
+/// returned first alive while the pool is used: it is the database itself.
+#[cfg(test)]
+pub(crate) mod testing {
+    use super::*;
+
+    /// A SQLite file in a temp dir (a file, not `:memory:`, so a pool's connections share it).
+    pub async fn sqlite() -> (tempfile::TempDir, SqlitePool) {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let db = SqlitePool::connect(&format!("sqlite://{}?mode=rwc", dir.path().join("p.sqlite").display()))
+            .await
+            .expect("sqlite");
+        migrate(&db).await.expect("sqlite schema");
+        (dir, db)
+    }
+
+    /// A throwaway PostgreSQL cluster (`portico_testkit::pg`), its `postgres` database migrated.
+    pub async fn postgres() -> (portico_testkit::pg::PgCluster, PgPool) {
+        let cluster = portico_testkit::pg::PgCluster::start().expect("a throwaway PostgreSQL cluster");
+        let db = PgPool::connect(&cluster.url("postgres")).await.expect("connect");
+        migrate_postgres(&db).await.expect("postgres schema");
+        (cluster, db)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -102,15 +127,9 @@ mod tests {
     /// (rows and TRUNCATE), and only one request per action and target may be open at a time.
     #[tokio::test]
     async fn the_postgres_schema_is_sqlites_and_keeps_its_rules() {
-        let cluster = portico_testkit::pg::PgCluster::start().expect("a throwaway PostgreSQL cluster");
-        let pg = PgPool::connect(&cluster.url("postgres")).await.expect("connect");
-        migrate_postgres(&pg).await.expect("applies");
+        let (_cluster, pg) = testing::postgres().await;
         migrate_postgres(&pg).await.expect("a second start applies nothing");
-        let dir = tempfile::tempdir().expect("tempdir");
-        let lite = SqlitePool::connect(&format!("sqlite://{}?mode=rwc", dir.path().join("p.sqlite").display()))
-            .await
-            .expect("sqlite");
-        migrate(&lite).await.expect("sqlite schema");
+        let (_dir, lite) = testing::sqlite().await;
         assert_eq!(postgres_columns(&pg).await, sqlite_columns(&lite).await);
 
         sqlx::query(

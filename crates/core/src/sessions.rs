@@ -256,19 +256,13 @@ mod tests {
 
     #[tokio::test]
     async fn sign_ins_on_sqlite() {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let db = SqlitePool::connect(&format!("sqlite://{}?mode=rwc", dir.path().join("p.sqlite").display()))
-            .await
-            .expect("sqlite");
-        crate::db::migrate(&db).await.expect("schema");
+        let (_dir, db) = crate::db::testing::sqlite().await;
         keeps_sign_ins(&db).await;
     }
 
     #[tokio::test]
     async fn sign_ins_on_postgres() {
-        let cluster = portico_testkit::pg::PgCluster::start().expect("a throwaway PostgreSQL cluster");
-        let db = PgPool::connect(&cluster.url("postgres")).await.expect("connect");
-        crate::db::migrate_postgres(&db).await.expect("schema");
+        let (_cluster, db) = crate::db::testing::postgres().await;
         keeps_sign_ins(&db).await;
         db.close().await;
     }

@@ -404,10 +404,7 @@ mod tests {
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn the_queue_on_sqlite() {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let url = format!("sqlite://{}?mode=rwc", dir.path().join("q.sqlite").display());
-        let db = SqlitePool::connect(&url).await.expect("sqlite");
-        crate::db::migrate(&db).await.expect("schema");
+        let (_dir, db) = crate::db::testing::sqlite().await;
         queues(&db).await;
         sqlx::query("DELETE FROM notifications").execute(&db).await.expect("empty");
         claims_race(&db).await;
@@ -415,9 +412,7 @@ mod tests {
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn the_queue_on_postgres() {
-        let cluster = portico_testkit::pg::PgCluster::start().expect("a throwaway PostgreSQL cluster");
-        let db = PgPool::connect(&cluster.url("postgres")).await.expect("connect");
-        crate::db::migrate_postgres(&db).await.expect("schema");
+        let (_cluster, db) = crate::db::testing::postgres().await;
         queues(&db).await;
         sqlx::query("DELETE FROM notifications").execute(&db).await.expect("empty");
         claims_race(&db).await;
