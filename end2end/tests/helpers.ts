@@ -1,10 +1,11 @@
-import { expect, Page } from '@playwright/test';
+import { expect, Browser, Page } from '@playwright/test';
 import path from 'node:path';
 
 export const PASSWORD = 'Portico-Demo-1';
 export const shots = `${__dirname}/../test-results/screens`;
 
-/** WASM panics and hydration errors seen on watched pages; `fixtures.ts` fails the test on any. */
+/** WASM panics, hydration errors and islands the WASM does not have (a server and a site built
+ *  from different sources) seen on watched pages; `fixtures.ts` fails the test on any. */
 export const crashes: string[] = [];
 const watched = new WeakSet<Page>();
 
@@ -13,18 +14,34 @@ function watch(page: Page) {
   watched.add(page);
   page.on('console', (m) => {
     if (m.type() === 'error' && /panicked|hydration/i.test(m.text())) crashes.push(m.text().slice(0, 400));
+    if (m.type() === 'warning' && /Could not find WASM function for the island/.test(m.text())) crashes.push(m.text().slice(0, 400));
   });
   page.on('pageerror', (e) => crashes.push(String(e).slice(0, 400)));
+}
+
+/** Opens `to` and signs in on the embedded org's page (which sends the browser back to `to`). */
+async function signIn(page: Page, login: string, to: string) {
+  await page.goto(to);
+  await page.getByLabel('Username').fill(login);
+  await page.getByLabel('Password').fill(PASSWORD);
+  await page.getByRole('button', { name: 'Sign in' }).click();
 }
 
 /** Opens `to`, signs in on the embedded org's page, and waits for the WASM to take over. */
 export async function signInAs(page: Page, login: string, to = '/') {
   watch(page);
-  await page.goto(to);
-  await page.getByLabel('Username').fill(login);
-  await page.getByLabel('Password').fill(PASSWORD);
-  await page.getByRole('button', { name: 'Sign in' }).click();
+  await signIn(page, login, to);
   await expect(page.locator('html')).toHaveAttribute('data-hydrated', 'true');
+}
+
+/** A browser of its own in which the WASM never arrives (only the server-rendered pages), signed
+ *  in as `login` at `to`. */
+export async function signInWithoutWasm(browser: Browser, login: string, to: string) {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await page.route('**/*.wasm', (route) => route.abort());
+  await signIn(page, login, to);
+  return { context, page };
 }
 
 /** Opens `to` in a signed-in page and waits for the WASM to take over, so a click that follows

@@ -1,5 +1,5 @@
 import { test, expect } from './fixtures';
-import { shots, signInAs, open } from './helpers';
+import { shots, signInAs, signInWithoutWasm, open } from './helpers';
 
 
 test('admin searches for a person, suspends and unsuspends them', async ({ page }) => {
@@ -114,14 +114,8 @@ test('help desk sees an admin\'s page but is offered nothing to change on it', a
 });
 
 test('before the WASM loads, the people list is there and its form still searches', async ({ browser }) => {
-  const context = await browser.newContext();
-  const page = await context.newPage();
   // The WASM never arrives: only the server-rendered page and a plain GET form remain.
-  await page.route('**/*.wasm', (route) => route.abort());
-  await page.goto('/people');
-  await page.getByLabel('Username').fill('audrey.auditor@portico.example');
-  await page.getByLabel('Password').fill('Portico-Demo-1');
-  await page.getByRole('button', { name: 'Sign in' }).click();
+  const { context, page } = await signInWithoutWasm(browser, 'audrey.auditor@portico.example', '/people');
   await expect(page.getByRole('heading', { name: 'People' })).toBeVisible();
   await expect(page.getByRole('link', { name: 'Ed Engineer' })).toBeVisible();
   await page.locator('#search').fill('mar');
@@ -134,13 +128,7 @@ test('before the WASM loads, the people list is there and its form still searche
 });
 
 test('without the WASM, pages and tabs still open, and no button pretends to work', async ({ browser }) => {
-  const context = await browser.newContext();
-  const page = await context.newPage();
-  await page.route('**/*.wasm', (route) => route.abort());
-  await page.goto('/people?q=ed');
-  await page.getByLabel('Username').fill('ada.admin@portico.example');
-  await page.getByLabel('Password').fill('Portico-Demo-1');
-  await page.getByRole('button', { name: 'Sign in' }).click();
+  const { context, page } = await signInWithoutWasm(browser, 'ada.admin@portico.example', '/people?q=ed');
   await page.getByRole('link', { name: 'Ed Engineer' }).click();
   await expect(page.getByTestId('person-name')).toHaveText('Ed Engineer');
   // Rendered by the server, but nothing can run them: they say so by being disabled.
