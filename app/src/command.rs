@@ -111,6 +111,15 @@ impl Done {
 }
 
 impl Command {
+    /// The command with what the person typed back to confirm it (only a lifecycle operation
+    /// takes one: `delete` needs the login).
+    pub fn typed_back(self, typed: Option<String>) -> Command {
+        match self {
+            Command::Lifecycle { id, op, .. } => Command::Lifecycle { id, op, confirm_login: typed },
+            other => other,
+        }
+    }
+
     /// Calls the server function this command names.
     pub async fn run(self) -> Result<Done, PortalError> {
         Ok(match self {

@@ -1,7 +1,7 @@
 //! The action button: one island for every button that changes something — at once, after an
 //! "Are you sure?", or as a request for approval.
 
-use super::{Modal, finish};
+use super::Modal;
 use crate::{
     approvals::{Ask, RequestDialog},
     command::{Command, Done, finished, live, send},
@@ -90,11 +90,7 @@ pub fn ActionButton(
                         <button type="button" class=if c.danger { "button danger" } else { "button" } data-testid="confirm"
                             disabled=move || busy.get() || !matches()
                             on:click=move |_| {
-                                let command = match command.clone() {
-                                    Command::Lifecycle { id, op, .. } => Command::Lifecycle { id, op, confirm_login: type_back.is_some().then(|| typed.get_untracked()) },
-                                    other => other,
-                                };
-                                run(command);
+                                run(command.clone().typed_back(type_back.is_some().then(|| typed.get_untracked())));
                             }>
                             {let label = c.confirm_label.clone(); move || if busy.get() { "Working…".to_string() } else { label.clone() }}
                         </button>
@@ -103,12 +99,12 @@ pub fn ActionButton(
             }
         })}
         {move || temp.get().map(|done| view! {
-            <Modal labelled_by="temp-title" on_close={let d = done.clone(); move || finish(&d.message, d.go.as_deref())}>
+            <Modal labelled_by="temp-title" on_close={let d = done.clone(); move || finished(d.clone())}>
                 <h2 id="temp-title">"Temporary password"</h2>
                 <p>"Give this to the person; they must change it at sign-in. It is shown only now."</p>
                 <p class="temp-password" data-testid="temp-password"><code>{done.temp_password.clone()}</code></p>
                 <div class="modal-buttons">
-                    <button type="button" class="button" on:click={let d = done.clone(); move |_| finish(&d.message, d.go.as_deref())}>"Done"</button>
+                    <button type="button" class="button" on:click={let d = done.clone(); move |_| finished(d.clone())}>"Done"</button>
                 </div>
             </Modal>
         })}
