@@ -31,8 +31,11 @@ build-debug:
 	  cargo build --locked -p portico-server --bin portico; server=$$?; \
 	  wait $$site && exit $$server
 
+# Every crate's tests, then the portal's integration suite again on PostgreSQL: with-postgres
+# starts a throwaway cluster (Debian's postgresql, a temp dir, a free port) and stops it after.
 test-rust:
 	cargo test --locked -p portico-vocab -p portico-clock -p portico-site -p portico-core -p portico-devorg -p portico-server -p portico-app --features portico-app/ssr
+	cargo run --locked -q -p portico-testkit --bin with-postgres -- cargo test --locked -p portico-server --test it
 
 # Okta's own Python and Node SDKs, unmodified, against the embedded org.
 test-conformance:

@@ -224,7 +224,7 @@ pub async fn callback(State(state): State<ServerState>, session: Session, Query(
         Err(e) => ("refused", e.to_string()),
     };
     portico_core::audit::record(
-        &state.app.db,
+        state.app.db(),
         &state.app.clock,
         portico_core::audit::AuditEvent {
             op_id: crate::security::current_request_id().unwrap_or_default(),
@@ -352,7 +352,7 @@ async fn finish(auth: &Auth, app: &AppState, session: &Session, p: CallbackParam
     let now = app.clock.now().timestamp();
     session.insert(SESSION_SIGNED_IN_AT, now).await.map_err(|_| SignInError::Session)?;
     // The sign-in's row is what lets Portico end this session from elsewhere.
-    let sign_in = portico_core::sessions::record_sign_in(&app.db, &app.clock, &principal).await.map_err(|e| {
+    let sign_in = portico_core::sessions::record_sign_in(app.db(), &app.clock, &principal).await.map_err(|e| {
         tracing::error!(error = %e, "could not record the sign-in");
         SignInError::Session
     })?;

@@ -19,7 +19,7 @@ pub async fn healthz() -> &'static str {
 }
 
 pub async fn readyz(State(state): State<ServerState>) -> (StatusCode, Json<serde_json::Value>) {
-    let db = sqlx::query_scalar::<_, i64>("SELECT 1").fetch_one(&state.app.db).await.is_ok();
+    let db = state.app.db.ping().await;
     let cached =
         state.ready.lock().ok().and_then(|l| *l).filter(|(at, _)| at.elapsed() < UPSTREAM_CHECK_TTL).map(|(_, ok)| ok);
     let upstream = match cached {
@@ -63,6 +63,6 @@ pub async fn metrics(State(state): State<ServerState>, headers: HeaderMap) -> Re
         return (StatusCode::UNAUTHORIZED, [(header::WWW_AUTHENTICATE, "Bearer")], "A bearer token is required.")
             .into_response();
     }
-    let text = portico_core::metrics::render(&state.app.db, state.app.clock.now()).await;
+    let text = portico_core::metrics::render(state.app.db(), state.app.clock.now()).await;
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], text).into_response()
 }

@@ -3,6 +3,7 @@
 //! configured), sessions, security layers, sign-in routes and the Leptos app together.
 
 pub mod auth;
+mod database;
 mod health;
 mod pages;
 mod recent_sessions;
@@ -17,15 +18,13 @@ use leptos_axum::{LeptosRoutes, generate_route_list};
 use portico_app::{App, shell};
 use portico_core::{AppState, Config, Secret};
 use portico_devorg::{DevOrg, DevOrgConfig};
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use std::{net::SocketAddr, str::FromStr, sync::Arc, time::Duration};
+use std::{net::SocketAddr, sync::Arc, time::Duration};
 use tokio::net::TcpListener;
 use tower_http::{
     request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer},
     trace::TraceLayer,
 };
-use tower_sessions::{Expiry, SessionManagerLayer, cookie::SameSite, session_store::ExpiredDeletion};
-use tower_sessions_sqlx_store::SqliteStore;
+use tower_sessions::{Expiry, SessionManagerLayer, cookie::SameSite};
 
 /// State of the axum routes (Leptos needs `LeptosOptions` from it).
 #[derive(Clone)]
@@ -95,11 +94,8 @@ impl Portal {
         };
 
         let okta = okta_client(&config, devorg.as_ref())?.with_clock(clock.clone());
-        let db = open_db(&config).await?;
-        portico_core::db::migrate(&db).await.context("migrating the portal database")?;
-        let store = SqliteStore::new(open_sessions_db(&config).await?);
-        store.migrate().await.context("creating the session table")?;
-        tokio::spawn(delete_expired_sessions(store.clone()));
+        let (db, store) = database::open(&config).await?;
+        tokio::spawn(store.clone().delete_expired_forever());
 
         let config = Arc::new(config);
         let auth = Arc::new(auth::Auth::new(oidc, clock.clone())?);
@@ -141,9 +137,11 @@ impl Portal {
         });
 
         // Recently used sessions are read from memory (see recent_sessions for why that never
-        // authorizes anything); every save is written to SQLite too.
+        // authorizes anything); every save is written to the database too. Not when replicas
+        // share the database: there every request reads its session where all replicas write it.
+        let copy_for = if store.shared() { 0 } else { config.session.revalidate_seconds.into() };
         let store = tower_sessions::CachingSessionStore::new(
-            recent_sessions::RecentSessions::new(config.session.revalidate_seconds.into(), clock.clone()),
+            recent_sessions::RecentSessions::new(copy_for, clock.clone()),
             store,
         );
         let sessions = SessionManagerLayer::new(store)
@@ -383,7 +381,9 @@ pub async fn backup(config: &Config, file: &std::path::Path) -> anyhow::Result<(
     if file.exists() {
         anyhow::bail!("{} exists already; name a new file", file.display());
     }
-    let db = open_db(config).await?;
+    let db = database::open_sqlite(config).await.context(
+        "portico backup copies the local SQLite file; back up PostgreSQL with pg_dump or your provider's snapshots",
+    )?;
     sqlx::query("VACUUM INTO ?1")
         .bind(file.to_string_lossy().to_string())
         .execute(&db)
@@ -395,9 +395,8 @@ pub async fn backup(config: &Config, file: &std::path::Path) -> anyhow::Result<(
 /// `portico audit verify`: walks the audit trail's hash chain and says whether it is intact, or
 /// which event is the first that does not follow (edited, or the one before it removed).
 pub async fn audit_verify(config: &Config) -> anyhow::Result<bool> {
-    let db = open_db(config).await?;
-    portico_core::db::migrate(&db).await.context("migrating the portal database")?;
-    let v = portico_core::audit::verify(&db).await.context("reading the audit trail")?;
+    let db = database::open_store(config).await?;
+    let v = portico_core::audit::verify(&*db).await.context("reading the audit trail")?;
     let before = match v.unchained {
         0 => String::new(),
         n => format!(" ({n} written before the chain began are not covered)"),
@@ -424,45 +423,4 @@ fn instance_name() -> String {
     let host = host.trim();
     let random = uuid::Uuid::new_v4().simple().to_string();
     format!("{}:{}:{}", if host.is_empty() { "portico" } else { host }, std::process::id(), &random[..8])
-}
-
-/// The portal's database: requests, the audit trail, sign-ins, on SQLite's full durability.
-async fn open_db(config: &Config) -> anyhow::Result<sqlx::SqlitePool> {
-    open_sqlite(config, "portico.sqlite", SqliteSynchronous::Full, "the portal database").await
-}
-
-/// Sessions live in their own file on `synchronous=NORMAL`: losing the last moment of session
-/// writes in a power cut costs a sign-in, while the requests and the audit trail beside them
-/// keep SQLite's full durability.
-async fn open_sessions_db(config: &Config) -> anyhow::Result<sqlx::SqlitePool> {
-    open_sqlite(config, "sessions.sqlite", SqliteSynchronous::Normal, "the session database").await
-}
-
-async fn open_sqlite(
-    config: &Config,
-    file: &str,
-    synchronous: SqliteSynchronous,
-    what: &str,
-) -> anyhow::Result<sqlx::SqlitePool> {
-    let path = config.server.data_dir.join(file);
-    let options = SqliteConnectOptions::from_str(&format!("sqlite://{}", path.display()))?
-        .create_if_missing(true)
-        .journal_mode(SqliteJournalMode::Wal)
-        .synchronous(synchronous)
-        .busy_timeout(Duration::from_secs(5));
-    SqlitePoolOptions::new()
-        .max_connections(8)
-        .connect_with(options)
-        .await
-        .with_context(|| format!("cannot open {what} {}", path.display()))
-}
-
-async fn delete_expired_sessions(store: SqliteStore) {
-    let mut interval = tokio::time::interval(Duration::from_secs(600));
-    loop {
-        interval.tick().await;
-        if let Err(e) = store.delete_expired().await {
-            tracing::warn!(error = %e, "could not delete expired sessions");
-        }
-    }
 }

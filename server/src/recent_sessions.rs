@@ -36,6 +36,9 @@ impl RecentSessions {
     }
 
     fn keep(&self, record: &Record) {
+        if self.ttl.is_zero() {
+            return;
+        }
         let now = self.clock.now();
         let Ok(mut entries) = self.entries.lock() else { return };
         if entries.len() >= MAX_ENTRIES {

@@ -166,7 +166,7 @@ async fn ended_session(session: &Session, policy: &Policy) -> Option<String> {
     let app = &policy.app;
     let sign_in: Option<String> = session.get(SESSION_SIGN_IN).await.ok().flatten();
     let ended = match &sign_in {
-        Some(id) => sessions::ended(&app.db, id).await.unwrap_or_else(|e| {
+        Some(id) => sessions::ended(app.db(), id).await.unwrap_or_else(|e| {
             tracing::error!(error = %e, "could not read the sign-ins ledger");
             None
         }),
@@ -182,7 +182,7 @@ async fn ended_session(session: &Session, policy: &Policy) -> Option<String> {
             }
             match sessions::standing(app, &principal).await {
                 Ok(Standing::Gone(why)) => {
-                    let _ = sessions::end_all(&app.db, &app.clock, &principal.sub, "portico", &why).await;
+                    let _ = sessions::end_all(app.db(), &app.clock, &principal.sub, "portico", &why).await;
                     Some(why)
                 }
                 Ok(standing) => {

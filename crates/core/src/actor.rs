@@ -114,7 +114,7 @@ impl Actor {
         match sessions::standing(&self.state, &self.principal).await {
             Ok(Standing::Gone(why)) => {
                 let _ =
-                    sessions::end_all(&self.state.db, &self.state.clock, &self.principal.sub, "portico", &why).await;
+                    sessions::end_all(self.state.db(), &self.state.clock, &self.principal.sub, "portico", &why).await;
                 tracing::warn!(op_id = %self.op_id, who = %self.principal.login, "refused: no longer active in Okta");
                 self.refusal("session.revalidate", "-", &why).await;
                 Err(Denied::SignedOut(why))
@@ -293,7 +293,7 @@ impl Actor {
             upstream_id: upstream_id.map(str::to_string),
             ..Default::default()
         };
-        audit::record(&self.state.db, &self.state.clock, event).await;
+        audit::record(self.state.db(), &self.state.clock, event).await;
     }
 
     // ---- delegation: the one rule for "one of their people" ----

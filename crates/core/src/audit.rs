@@ -51,7 +51,7 @@ fn chain_hash(prev: &str, e: &AuditEvent) -> String {
 /// advisory lock), so processes writing at once still form one chain. Its time is kept as the
 /// trail stores it (RFC 3339, milliseconds, UTC), so the hash reads back the same on every
 /// backend. A failure to audit is logged loudly; the action it describes already ran.
-pub async fn record(db: &impl AuditStore, clock: &crate::clock::Clock, mut e: AuditEvent) {
+pub async fn record(db: &dyn crate::db::Store, clock: &crate::clock::Clock, mut e: AuditEvent) {
     let at = DateTime::parse_from_rfc3339(&e.at).map(|t| t.with_timezone(&Utc)).unwrap_or_else(|_| clock.now());
     e.at = stamp(at);
     if let Err(err) = db.append(&e, at).await {
@@ -252,7 +252,7 @@ pub struct Verified {
 }
 
 /// Walks the whole trail in order and recomputes every hash.
-pub async fn verify(db: &impl AuditStore) -> sqlx::Result<Verified> {
+pub async fn verify(db: &dyn crate::db::Store) -> sqlx::Result<Verified> {
     let mut out = Verified { chained: 0, unchained: 0, first_broken: None };
     let mut prev = String::new();
     let mut after: i64 = 0;
@@ -323,7 +323,7 @@ pub struct AuditQuery {
 }
 
 /// Newest first, at most `limit` events.
-pub async fn search(db: &impl AuditStore, q: &AuditQuery, limit: u32) -> sqlx::Result<Vec<AuditEvent>> {
+pub async fn search(db: &dyn crate::db::Store, q: &AuditQuery, limit: u32) -> sqlx::Result<Vec<AuditEvent>> {
     db.search(q, limit).await
 }
 
@@ -334,7 +334,11 @@ fn csv_field(v: &str) -> String {
 }
 
 /// One page of the trail, newest first, and the cursor of the next (older) page, if any.
-pub async fn page(db: &impl AuditStore, q: &AuditQuery, size: u32) -> sqlx::Result<(Vec<AuditEvent>, Option<i64>)> {
+pub async fn page(
+    db: &dyn crate::db::Store,
+    q: &AuditQuery,
+    size: u32,
+) -> sqlx::Result<(Vec<AuditEvent>, Option<i64>)> {
     let mut events = search(db, q, size + 1).await?;
     let more = events.len() > size as usize;
     events.truncate(size as usize);
@@ -345,7 +349,7 @@ pub async fn page(db: &impl AuditStore, q: &AuditQuery, size: u32) -> sqlx::Resu
 /// Every event matching `q`, as CSV, read and sent a thousand rows at a time: an export is the
 /// whole filtered trail however long it is, in bounded memory.
 pub fn csv_stream(
-    db: impl AuditStore + Clone + Send + 'static,
+    db: crate::db::Db,
     q: AuditQuery,
 ) -> impl futures_util::Stream<Item = Result<String, sqlx::Error>> + Send + 'static {
     use futures_util::StreamExt;
@@ -355,7 +359,7 @@ pub fn csv_stream(
         let db = db.clone();
         async move {
             let (mut q, headed) = state?;
-            let (events, next) = match page(&db, &q, 1000).await {
+            let (events, next) = match page(&*db, &q, 1000).await {
                 Ok(p) => p,
                 Err(e) => return Some((Err(e), None)),
             };
@@ -484,13 +488,13 @@ mod tests {
         assert!(to_csv(&all).lines().next().expect("header").ends_with("okta_request_id"));
     }
 
-    async fn actions(db: &impl AuditStore, q: AuditQuery) -> Vec<String> {
+    async fn actions(db: &dyn crate::db::Store, q: AuditQuery) -> Vec<String> {
         search(db, &q, 100).await.expect("search").into_iter().map(|e| e.action).collect()
     }
 
     /// What every backend must do alike: times kept to the millisecond, case-insensitive and
     /// literal text filters, UTC days, newest first, pages, an unbroken chain.
-    async fn keeps_a_trail(db: &impl AuditStore) {
+    async fn keeps_a_trail(db: &dyn crate::db::Store) {
         let clock = crate::clock::Clock::system();
         for (i, (actor, action)) in
             [("ada", "person.suspend"), ("hal", "person.unlock"), ("Ada", "sign_in")].into_iter().enumerate()

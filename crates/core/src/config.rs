@@ -17,6 +17,8 @@ pub struct Config {
     #[serde(default)]
     pub server: ServerConfig,
     #[serde(default)]
+    pub database: DatabaseConfig,
+    #[serde(default)]
     pub session: SessionConfig,
     /// The OpenID provider people sign in with. Absent: the embedded org is started and used.
     #[serde(default)]
@@ -71,6 +73,49 @@ impl Default for ServerConfig {
             site_root: PathBuf::from("target/site"),
             secret_key: None,
             metrics_token: None,
+        }
+    }
+}
+
+/// Where the portal keeps its state (sessions, requests, decisions, the audit trail,
+/// notifications).
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct DatabaseConfig {
+    /// Absent or `sqlite://<file>`: a local SQLite file (absent: `data_dir/portico.sqlite`, with
+    /// sessions beside it in `sessions.sqlite`). `postgres://…`: PostgreSQL, shared by every
+    /// replica. A secret: it usually carries a password.
+    #[serde(skip_serializing)]
+    pub url: Option<Secret>,
+    /// Connections each process keeps open to PostgreSQL.
+    pub max_connections: u32,
+}
+
+impl Default for DatabaseConfig {
+    fn default() -> Self {
+        Self { url: None, max_connections: 10 }
+    }
+}
+
+/// Which backend `database.url` names.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum DatabaseUrl {
+    /// A SQLite file; `None`: the default one in the data directory.
+    Sqlite(Option<PathBuf>),
+    Postgres(Secret),
+}
+
+impl DatabaseConfig {
+    /// The backend, or why the URL names none Portico knows.
+    pub fn backend(&self) -> Result<DatabaseUrl, String> {
+        let Some(url) = &self.url else { return Ok(DatabaseUrl::Sqlite(None)) };
+        let raw = url.expose();
+        if raw.starts_with("postgres://") || raw.starts_with("postgresql://") {
+            return Ok(DatabaseUrl::Postgres(url.clone()));
+        }
+        match raw.strip_prefix("sqlite://") {
+            Some(path) if !path.is_empty() => Ok(DatabaseUrl::Sqlite(Some(PathBuf::from(path)))),
+            _ => Err("database.url must be sqlite://<file> or postgres://… (or absent, for the local file)".into()),
         }
     }
 }
@@ -365,6 +410,10 @@ impl Config {
                 )));
             }
         }
+        self.database.backend().map_err(ConfigError::Invalid)?;
+        if self.database.max_connections == 0 {
+            return Err(ConfigError::Invalid("database.max_connections must be at least 1".into()));
+        }
         if self.approvals.lease_seconds < 3 {
             return Err(ConfigError::Invalid("approvals.lease_seconds must be at least 3".into()));
         }
@@ -520,6 +569,27 @@ mod tests {
                 jail.set_env("PORTICO_APPROVALS__WEBHOOK_URL", ok);
                 assert!(Config::from_figment(Config::figment(None, Env::prefixed("PORTICO_"))).is_ok(), "{ok}");
             }
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn the_database_url_names_the_backend() {
+        Jail::expect_with(|jail| {
+            let load = || Config::from_figment(Config::figment(None, Env::prefixed("PORTICO_")));
+            assert_eq!(load().expect("default").database.backend(), Ok(DatabaseUrl::Sqlite(None)));
+            jail.set_env("PORTICO_DATABASE__URL", "sqlite:///var/lib/portico/p.sqlite");
+            assert_eq!(
+                load().expect("sqlite").database.backend(),
+                Ok(DatabaseUrl::Sqlite(Some(PathBuf::from("/var/lib/portico/p.sqlite"))))
+            );
+            jail.set_env("PORTICO_DATABASE__URL", "postgres://portico:pw@db:5432/portico");
+            let pg = load().expect("postgres");
+            assert!(matches!(pg.database.backend(), Ok(DatabaseUrl::Postgres(_))));
+            assert!(!format!("{pg:?}").contains("pw@"), "the URL's password stays out of logs");
+            jail.set_env("PORTICO_DATABASE__URL", "mysql://db/portico");
+            let err = load().expect_err("unknown scheme");
+            assert!(err.to_string().contains("database.url must be"), "{err}");
             Ok(())
         });
     }

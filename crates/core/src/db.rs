@@ -6,7 +6,83 @@
 //! directory upgrades in place. The session table belongs to tower-sessions' store, which
 //! creates it itself.
 
+use crate::{audit::AuditStore, requests::RequestStore, requests::notify::NotificationStore, sessions::SignIns};
+use chrono::{DateTime, Utc};
+use portico_clock::stamp;
 use sqlx::{PgPool, SqlitePool, migrate::Migrator};
+use std::sync::Arc;
+
+/// The portal's database, whichever backend it is on; cheap to clone.
+pub type Db = Arc<dyn Store>;
+
+/// Everything the portal keeps: each part is its own trait (sign-ins, the audit trail,
+/// notifications, requests), implemented once per backend in that part's module.
+#[async_trait::async_trait]
+pub trait Store: SignIns + AuditStore + NotificationStore + RequestStore + Send + Sync + 'static {
+    /// `sqlite` or `postgres`, as health and metrics name it.
+    fn backend(&self) -> &'static str;
+    /// Whether the database answers a query now.
+    async fn ping(&self) -> bool;
+    /// Work waiting: requests approved or executing, and notifications not yet delivered.
+    async fn queues(&self) -> sqlx::Result<Queues>;
+}
+
+/// Counts of waiting work and the time the oldest of each began waiting ([`stamp`]s).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Queues {
+    pub requests: i64,
+    pub oldest_request: Option<String>,
+    pub notifications: i64,
+    pub oldest_notification: Option<String>,
+}
+
+const QUEUES: &str = "SELECT (SELECT COUNT(*) FROM requests WHERE status IN ('approved', 'executing')), \
+    (SELECT MIN(updated_at) FROM requests WHERE status IN ('approved', 'executing')), \
+    (SELECT COUNT(*) FROM notifications WHERE done = 0), \
+    (SELECT MIN(next_at) FROM notifications WHERE done = 0)";
+
+#[async_trait::async_trait]
+impl Store for SqlitePool {
+    fn backend(&self) -> &'static str {
+        "sqlite"
+    }
+
+    async fn ping(&self) -> bool {
+        sqlx::query_scalar::<_, i64>("SELECT 1").fetch_one(self).await.is_ok()
+    }
+
+    async fn queues(&self) -> sqlx::Result<Queues> {
+        let (requests, oldest_request, notifications, oldest_notification) =
+            sqlx::query_as(QUEUES).fetch_one(self).await?;
+        Ok(Queues { requests, oldest_request, notifications, oldest_notification })
+    }
+}
+
+#[async_trait::async_trait]
+impl Store for PgPool {
+    fn backend(&self) -> &'static str {
+        "postgres"
+    }
+
+    async fn ping(&self) -> bool {
+        sqlx::query_scalar::<_, i32>("SELECT 1").fetch_one(self).await.is_ok()
+    }
+
+    async fn queues(&self) -> sqlx::Result<Queues> {
+        let (requests, oldest_request, notifications, oldest_notification): (
+            i64,
+            Option<DateTime<Utc>>,
+            i64,
+            Option<DateTime<Utc>>,
+        ) = sqlx::query_as(QUEUES).fetch_one(self).await?;
+        Ok(Queues {
+            requests,
+            oldest_request: oldest_request.map(stamp),
+            notifications,
+            oldest_notification: oldest_notification.map(stamp),
+        })
+    }
+}
 
 pub static MIGRATOR: Migrator = sqlx::migrate!("migrations/sqlite");
 
@@ -62,6 +138,28 @@ pub(crate) mod testing {
         migrate_postgres(&db).await.expect("postgres schema");
         (cluster, db)
     }
+
+    /// For each named `async fn(&dyn Store)`, a module with two tests: the body on SQLite and
+    /// on a throwaway PostgreSQL.
+    macro_rules! on_both_backends {
+        ($($body:ident),* $(,)?) => {$(
+            mod $body {
+                #[tokio::test]
+                async fn sqlite() {
+                    let (_dir, db) = $crate::db::testing::sqlite().await;
+                    super::$body(&db).await;
+                }
+
+                #[tokio::test]
+                async fn postgres() {
+                    let (_cluster, db) = $crate::db::testing::postgres().await;
+                    super::$body(&db).await;
+                    db.close().await;
+                }
+            }
+        )*};
+    }
+    pub(crate) use on_both_backends;
 }
 
 #[cfg(test)]

@@ -5,9 +5,9 @@
 //! One recorder per process (the facade's global), so several portals in one test process share
 //! counters: tests compare values before and after, never absolute ones.
 
+use crate::db::Store;
 use chrono::{DateTime, Utc};
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
-use sqlx::SqlitePool;
 use std::{sync::OnceLock, time::Duration};
 
 /// Latency buckets (seconds) for every histogram: loopback calls to slow upstreams.
@@ -60,7 +60,7 @@ pub fn upstream_call(
 }
 
 /// Reads the executor's queue and the webhook backlog into gauges, then renders everything.
-pub async fn render(db: &SqlitePool, now: DateTime<Utc>) -> String {
+pub async fn render(db: &dyn Store, now: DateTime<Utc>) -> String {
     if let Ok(b) = backlog(db, now).await {
         metrics::gauge!("portico_executor_queue_depth").set(b.queued as f64);
         metrics::gauge!("portico_executor_oldest_age_seconds").set(b.oldest_secs);
@@ -80,18 +80,18 @@ pub struct Backlog {
     pub oldest_webhook_secs: f64,
 }
 
-pub async fn backlog(db: &SqlitePool, now: DateTime<Utc>) -> sqlx::Result<Backlog> {
-    let (queued, oldest): (i64, Option<String>) =
-        sqlx::query_as("SELECT COUNT(*), MIN(updated_at) FROM requests WHERE status IN ('approved', 'executing')")
-            .fetch_one(db)
-            .await?;
-    let (webhooks, oldest_webhook): (i64, Option<String>) =
-        sqlx::query_as("SELECT COUNT(*), MIN(next_at) FROM notifications WHERE done = 0").fetch_one(db).await?;
+pub async fn backlog(db: &dyn Store, now: DateTime<Utc>) -> sqlx::Result<Backlog> {
+    let q = db.queues().await?;
     let age = |t: Option<String>| {
         t.and_then(|t| DateTime::parse_from_rfc3339(&t).ok())
             .map_or(0.0, |t| (now - t.with_timezone(&Utc)).num_milliseconds().max(0) as f64 / 1000.0)
     };
-    Ok(Backlog { queued, oldest_secs: age(oldest), webhooks, oldest_webhook_secs: age(oldest_webhook) })
+    Ok(Backlog {
+        queued: q.requests,
+        oldest_secs: age(q.oldest_request),
+        webhooks: q.notifications,
+        oldest_webhook_secs: age(q.oldest_notification),
+    })
 }
 
 #[cfg(test)]
@@ -102,20 +102,26 @@ mod tests {
         DateTime::parse_from_rfc3339(t).expect("time").with_timezone(&Utc)
     }
 
-    #[tokio::test]
-    async fn backlog_counts_queued_work_and_its_age() {
-        let db =
-            sqlx::sqlite::SqlitePoolOptions::new().max_connections(1).connect("sqlite::memory:").await.expect("db");
-        crate::db::migrate(&db).await.expect("schema");
+    async fn counts_queued_work_and_its_age(db: &dyn Store) {
         let now = at("2026-03-02T09:00:00Z");
-        let empty = backlog(&db, now).await.expect("backlog");
+        let empty = backlog(db, now).await.expect("backlog");
         assert_eq!(empty, Backlog { queued: 0, oldest_secs: 0.0, webhooks: 0, oldest_webhook_secs: 0.0 });
-        sqlx::query("INSERT INTO notifications (body, next_at) VALUES ('{}', '2026-03-02T08:59:30.000Z')")
-            .execute(&db)
-            .await
-            .expect("notification");
-        let b = backlog(&db, now).await.expect("backlog");
+        db.enqueue("{}", at("2026-03-02T08:59:30Z")).await.expect("notification");
+        let b = backlog(db, now).await.expect("backlog");
         assert_eq!((b.webhooks, b.oldest_webhook_secs), (1, 30.0));
+    }
+
+    #[tokio::test]
+    async fn backlog_on_sqlite() {
+        let (_dir, db) = crate::db::testing::sqlite().await;
+        counts_queued_work_and_its_age(&db).await;
+    }
+
+    #[tokio::test]
+    async fn backlog_on_postgres() {
+        let (_cluster, db) = crate::db::testing::postgres().await;
+        counts_queued_work_and_its_age(&db).await;
+        db.close().await;
     }
 
     #[test]

@@ -122,14 +122,14 @@ impl SignIns for PgPool {
 }
 
 /// Records a sign-in; its id goes into the session.
-pub async fn record_sign_in(db: &impl SignIns, clock: &Clock, p: &Principal) -> sqlx::Result<String> {
+pub async fn record_sign_in(db: &dyn crate::db::Store, clock: &Clock, p: &Principal) -> sqlx::Result<String> {
     let id = uuid::Uuid::new_v4().simple().to_string();
     db.insert(&id, p, clock.now()).await?;
     Ok(id)
 }
 
 /// Why the sign-in ended, if it did.
-pub async fn ended(db: &impl SignIns, id: &str) -> sqlx::Result<Option<String>> {
+pub async fn ended(db: &dyn crate::db::Store, id: &str) -> sqlx::Result<Option<String>> {
     Ok(match db.state(id).await? {
         None => Some("Your session is no longer known to Portico.".into()),
         Some(reason) => reason,
@@ -137,7 +137,7 @@ pub async fn ended(db: &impl SignIns, id: &str) -> sqlx::Result<Option<String>> 
 }
 
 /// Ends every live sign-in of the person with Okta id `sub`; returns how many ended.
-pub async fn end_all(db: &impl SignIns, clock: &Clock, sub: &str, by: &str, reason: &str) -> sqlx::Result<u64> {
+pub async fn end_all(db: &dyn crate::db::Store, clock: &Clock, sub: &str, by: &str, reason: &str) -> sqlx::Result<u64> {
     db.end_all(sub, by, reason, clock.now()).await
 }
 
@@ -149,7 +149,7 @@ pub struct SignIn {
 }
 
 /// The person's sign-ins that have not ended and are within the absolute lifetime.
-pub async fn live(db: &impl SignIns, clock: &Clock, config: &Config, sub: &str) -> sqlx::Result<Vec<SignIn>> {
+pub async fn live(db: &dyn crate::db::Store, clock: &Clock, config: &Config, sub: &str) -> sqlx::Result<Vec<SignIn>> {
     let lifetime = chrono::Duration::hours(i64::from(config.session.absolute_lifetime_hours));
     db.live_since(sub, clock.now() - lifetime).await
 }
@@ -234,7 +234,7 @@ mod tests {
     }
 
     /// What every backend must do alike, at fixed times.
-    async fn keeps_sign_ins(db: &impl SignIns) {
+    async fn keeps_sign_ins(db: &dyn crate::db::Store) {
         let at = |minute: i64| Utc.with_ymd_and_hms(2026, 12, 6, 9, 0, 0).unwrap() + chrono::Duration::minutes(minute);
         db.insert("a", &person("ed"), at(0)).await.unwrap();
         db.insert("b", &person("ed"), at(10)).await.unwrap();

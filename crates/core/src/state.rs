@@ -1,15 +1,15 @@
 //! State shared by every request: built once at start, cheap to clone.
 
 use crate::{asa::AsaClient, clock::Clock, config::Config, okta::OktaClient, policy::Policy};
-use sqlx::SqlitePool;
 use std::sync::Arc;
 
 /// Handed to Leptos server functions (`provide_context`) and to axum routes (`with_state`).
 #[derive(Clone)]
 pub struct AppState {
     pub config: Arc<Config>,
-    /// The portal's own database (sessions; later approvals and audit).
-    pub db: SqlitePool,
+    /// The portal's own database: sign-ins, requests, the audit trail, notifications (SQLite, or
+    /// PostgreSQL shared by every replica).
+    pub db: crate::db::Db,
     /// Okta's Management API (the embedded org's when no Okta is configured).
     pub okta: OktaClient,
     /// Okta Advanced Server Access, when configured (always with the embedded org).
@@ -26,4 +26,11 @@ pub struct AppState {
     pub instance: String,
     /// Wakes the request executor when a request is approved (it also polls).
     pub wake: Arc<tokio::sync::Notify>,
+}
+
+impl AppState {
+    /// The portal's database, as the stores' functions take it.
+    pub fn db(&self) -> &dyn crate::db::Store {
+        &*self.db
+    }
 }

@@ -77,25 +77,22 @@ async fn logged(app: &TestApp, id: &str) -> Vec<String> {
 }
 
 /// The audit record of the action itself on `id`: (action, before, after, result, has Okta's id).
-async fn audit_shape(
-    db: &sqlx::SqlitePool,
-    action: &str,
-    id: &str,
-) -> (String, Option<String>, Option<String>, String, bool) {
-    sqlx::query_as(
-        "SELECT action, before, after, result, upstream_id IS NOT NULL FROM audit_events \
-         WHERE action = ? AND target LIKE ? ORDER BY id DESC LIMIT 1",
-    )
-    .bind(action)
-    .bind(format!("%({id})"))
-    .fetch_one(db)
-    .await
-    .unwrap_or_else(|e| panic!("no {action} audit row for {id}: {e}"))
+async fn audit_shape(db: &PortalDb, action: &str, id: &str) -> (String, Option<String>, Option<String>, String, bool) {
+    let target = format!("%({id})");
+    let row = db
+        .texts(
+            "SELECT action, before, after, result, CASE WHEN upstream_id IS NULL THEN 'no' ELSE 'yes' END \
+             FROM audit_events WHERE action = $1 AND target LIKE $2 ORDER BY id DESC LIMIT 1",
+            &[action, &target],
+        )
+        .await;
+    let text = |i: usize| row[i].clone().unwrap_or_default();
+    (text(0), row[1].clone(), row[2].clone(), text(3), text(4) == "yes")
 }
 
 /// A portal with [`policy`], an admin and a help-desk session, and its database; the policy
 /// file lives as long as the directory handed back.
-async fn portal() -> (TestApp, Session, Session, sqlx::SqlitePool, tempfile::TempDir) {
+async fn portal() -> (TestApp, Session, Session, PortalDb, tempfile::TempDir) {
     let dir = tempfile::tempdir().expect("tempdir");
     let policy_file = dir.path().join("policy.toml");
     std::fs::write(&policy_file, policy()).expect("policy");
@@ -152,11 +149,9 @@ async fn every_lifecycle_operation_runs_the_same_way_directly_and_approved() {
             assert_eq!(reveal.status(), StatusCode::OK);
             let approved_temp: String = reveal.json().await.expect("json");
             assert!(!approved_temp.is_empty() && approved_temp != direct_temp, "the requester gets theirs");
-            let sealed: Vec<u8> = sqlx::query_scalar("SELECT sealed FROM request_secrets WHERE request_id = ?")
-                .bind(&request_id)
-                .fetch_optional(&db)
+            let sealed = db
+                .bytes("SELECT sealed FROM request_secrets WHERE request_id = $1", &[&request_id])
                 .await
-                .expect("query")
                 .unwrap_or_default();
             assert!(sealed.is_empty(), "shown once, then erased");
             let again = desk.call_fn(RevealTempPassword { id: request_id.clone() }).await;
@@ -181,20 +176,16 @@ async fn a_waiting_temporary_password_is_sealed_and_only_its_requester_sees_it()
     wait_for(&db, &request_id, "done").await;
 
     // At rest it is sealed: the stored bytes do not contain anything password-like in the clear.
-    let sealed: Vec<u8> = sqlx::query_scalar("SELECT sealed FROM request_secrets WHERE request_id = ?")
-        .bind(&request_id)
-        .fetch_one(&db)
+    let sealed = db
+        .bytes("SELECT sealed FROM request_secrets WHERE request_id = $1", &[&request_id])
         .await
         .expect("kept for the requester");
     assert!(sealed.len() > 24 + 16, "nonce, ciphertext and tag");
     // The approver (and anyone else) is refused, and the refusal is audited.
     let other = admin.call_fn(RevealTempPassword { id: request_id.clone() }).await;
     assert_eq!(other.status(), StatusCode::FORBIDDEN);
-    let refused: i64 =
-        sqlx::query_scalar("SELECT COUNT(*) FROM audit_events WHERE action = 'request.reveal' AND result = 'refused'")
-            .fetch_one(&db)
-            .await
-            .expect("count");
+    let refused =
+        db.int("SELECT COUNT(*) FROM audit_events WHERE action = 'request.reveal' AND result = 'refused'", &[]).await;
     assert_eq!(refused, 1);
     // The requester's page offers it once.
     let page: Value = desk.call_fn(GetRequest { id: request_id.clone() }).await.json().await.expect("json");

@@ -45,12 +45,12 @@ pub(crate) async fn decide(who: &Session, id: &str, approve: bool, comment: &str
 }
 
 /// The request's status as stored (read from the database, so polling calls nothing upstream).
-pub(crate) async fn stored_status(db: &sqlx::SqlitePool, id: &str) -> String {
-    sqlx::query_scalar("SELECT status FROM requests WHERE id = ?").bind(id).fetch_one(db).await.expect("request row")
+pub(crate) async fn stored_status(db: &PortalDb, id: &str) -> String {
+    db.text("SELECT status FROM requests WHERE id = $1", &[id]).await.expect("a status")
 }
 
 /// Waits (bounded) until the executor has moved the request to `want`.
-pub(crate) async fn wait_for(db: &sqlx::SqlitePool, id: &str, want: &str) {
+pub(crate) async fn wait_for(db: &PortalDb, id: &str, want: &str) {
     for _ in 0..300 {
         if stored_status(db, id).await == want {
             return;
@@ -212,18 +212,13 @@ async fn a_call_that_landed_before_a_crash_is_not_run_again() {
     wait_for(&db, &id, "done").await;
     assert_eq!(app.okta_events(SUSPEND, &ed).await, 1);
     // Put the request back where a crash after Okta's answer would have left it.
-    sqlx::query("UPDATE requests SET status = 'executing', result = NULL WHERE id = ?")
-        .bind(&id)
-        .execute(&db)
-        .await
-        .expect("rewind");
+    db.run("UPDATE requests SET status = 'executing', result = NULL WHERE id = $1", &[&id]).await;
     let data_dir = app.data_dir.clone();
     let dir = app.stop_keeping_data().await;
 
     let again = spawn_app_in(data_dir, reqwest::Client::new()).await;
     wait_for(&db, &id, "done").await;
-    let result: String =
-        sqlx::query_scalar("SELECT result FROM requests WHERE id = ?").bind(&id).fetch_one(&db).await.expect("row");
+    let result = result_of(&db, &id).await;
     assert!(result.contains("not run again"), "{result}");
     assert_eq!(again.okta_events(SUSPEND, &ed).await, 1, "the restart did not suspend twice");
     drop(dir);
@@ -242,11 +237,7 @@ async fn expired_cancelled_and_stale_requests_do_not_run() {
 
     // Expired: past its time, it cannot be approved, and the executor marks it expired.
     let expired = request(&desk, LifecycleOp::Deactivate, &ed, "Left").await;
-    sqlx::query("UPDATE requests SET expires_at = '2000-01-01T00:00:00.000Z' WHERE id = ?")
-        .bind(&expired)
-        .execute(&db)
-        .await
-        .expect("backdate");
+    db.run("UPDATE requests SET expires_at = '2000-01-01T00:00:00.000Z' WHERE id = $1", &[&expired]).await;
     let (status, err) = decide(&maria, &expired, true, "").await;
     assert!(status == StatusCode::CONFLICT, "{status} {err}");
     assert_eq!(stored_status(&db, &expired).await, "expired");
@@ -272,8 +263,7 @@ async fn expired_cancelled_and_stale_requests_do_not_run() {
     let (status, _) = decide(&maria, &stale, true, "").await;
     assert_eq!(status, StatusCode::OK);
     wait_for(&db, &stale, "stale").await;
-    let result: String =
-        sqlx::query_scalar("SELECT result FROM requests WHERE id = ?").bind(&stale).fetch_one(&db).await.expect("row");
+    let result = result_of(&db, &stale).await;
     assert!(result.contains("deactivated now"), "{result}");
     assert_eq!(app.okta_events(SUSPEND, &ed).await, 0);
     assert_eq!(app.okta_events(DEACTIVATE, &eli).await, 0);
@@ -297,8 +287,7 @@ async fn upstream_failures_are_retried_then_reported_with_oktas_message() {
     let id = request(&desk, LifecycleOp::Suspend, &ed, "Investigation").await;
     decide(&maria, &id, true, "").await;
     wait_for(&db, &id, "done").await;
-    let attempts: i64 =
-        sqlx::query_scalar("SELECT attempts FROM requests WHERE id = ?").bind(&id).fetch_one(&db).await.expect("row");
+    let attempts = db.int("SELECT attempts FROM requests WHERE id = $1", &[&id]).await;
     assert_eq!(attempts, 3);
     assert_eq!(app.okta_events(SUSPEND, &ed).await, 1);
 
@@ -549,14 +538,12 @@ async fn outage(app: &TestApp, user: &str) {
     .await;
 }
 
-async fn result_of(db: &sqlx::SqlitePool, id: &str) -> String {
-    let result: Option<String> =
-        sqlx::query_scalar("SELECT result FROM requests WHERE id = ?").bind(id).fetch_one(db).await.expect("row");
-    result.unwrap_or_default()
+async fn result_of(db: &PortalDb, id: &str) -> String {
+    db.text("SELECT result FROM requests WHERE id = $1", &[id]).await.unwrap_or_default()
 }
 
 /// Waits (bounded) until the request's first attempt has failed and a retry is scheduled.
-async fn first_attempt_failed(db: &sqlx::SqlitePool, id: &str) {
+async fn first_attempt_failed(db: &PortalDb, id: &str) {
     for _ in 0..300 {
         if result_of(db, id).await.starts_with("Attempt 1 failed") {
             return;
@@ -601,11 +588,7 @@ async fn at_execution_the_requester_and_approvers_must_still_hold_their_authorit
     assert!(said.contains(MARIA) && said.contains("no longer active"), "{said}");
     assert_eq!(app.okta_events(DEACTIVATE, &emma).await, 0);
     assert_eq!(audited(&db, "request.stale", "refused", &id).await, 1, "the refusal at execution is audited");
-    let version: Option<String> = sqlx::query_scalar("SELECT policy_version FROM requests WHERE id = ?")
-        .bind(&id)
-        .fetch_one(&db)
-        .await
-        .expect("row");
+    let version = db.text("SELECT policy_version FROM requests WHERE id = $1", &[&id]).await;
     assert_eq!(version.map(|v| v.len()), Some(12), "routed by a recorded policy version");
 }
 

@@ -79,7 +79,7 @@ async fn the_page_pages_and_the_csv_holds_every_matching_row() {
             _ => format!("reset {i}"),
         };
         portico_core::audit::record(
-            &db,
+            db.store(),
             &clock,
             portico_core::audit::AuditEvent {
                 op_id: format!("op-{i}"),
@@ -141,10 +141,12 @@ async fn portico_audit_verify_finds_a_row_edited_behind_the_portals_back() {
     let data_dir = app.data_dir.clone();
     let db = app.db().await;
     let _dir = app.stop_keeping_data().await;
+    let database = crate::helpers::postgres_for(&data_dir).await;
     let verify = || {
         let out = std::process::Command::new(env!("CARGO_BIN_EXE_portico"))
             .args(["audit", "verify"])
             .env_clear()
+            .envs(database.iter().map(|url| ("PORTICO_DATABASE__URL", url)))
             .env("PORTICO_SERVER__DATA_DIR", &data_dir)
             .env("PORTICO_LOG__FILTER", "error")
             .output()
@@ -155,17 +157,25 @@ async fn portico_audit_verify_finds_a_row_edited_behind_the_portals_back() {
     assert_eq!(code, Some(0), "{said}");
     assert!(said.contains("intact"), "{said}");
     // Someone with the database file lifts the guard and rewrites who suspended Ed.
-    let suspended: i64 = sqlx::query_scalar("SELECT id FROM audit_events WHERE action = 'person.suspend'")
-        .fetch_one(&db)
+    let suspended = db.int("SELECT id FROM audit_events WHERE action = 'person.suspend'", &[]).await;
+    let edit = format!("UPDATE audit_events SET actor = 'nobody' WHERE id = {suspended}");
+    match &db {
+        PortalDb::Sqlite(db) => sqlx::raw_sql(&format!(
+            "DROP TRIGGER audit_events_no_update; {edit}; \
+             CREATE TRIGGER audit_events_no_update BEFORE UPDATE ON audit_events \
+             BEGIN SELECT RAISE(ABORT, 'audit events are append-only'); END;"
+        ))
+        .execute(db)
         .await
-        .expect("row");
-    sqlx::raw_sql(&format!(
-        "DROP TRIGGER audit_events_no_update; UPDATE audit_events SET actor = 'nobody' WHERE id = {suspended}; \
-         CREATE TRIGGER audit_events_no_update BEFORE UPDATE ON audit_events \
-         BEGIN SELECT RAISE(ABORT, 'audit events are append-only'); END;"
-    ))
-    .execute(&db)
-    .await
+        .map(drop),
+        PortalDb::Postgres(db) => sqlx::raw_sql(&format!(
+            "ALTER TABLE audit_events DISABLE TRIGGER audit_events_no_change; {edit}; \
+             ALTER TABLE audit_events ENABLE TRIGGER audit_events_no_change;"
+        ))
+        .execute(db)
+        .await
+        .map(drop),
+    }
     .expect("tamper");
     let (code, said) = verify();
     assert_eq!(code, Some(1), "{said}");

@@ -38,14 +38,22 @@ async fn readiness_does_not_call_the_provider_on_every_probe() {
 }
 
 /// `portico backup` copies the database while the portal writes to it; the copy is whole (its
-/// audit trail verifies) and an existing file is never overwritten.
+/// audit trail verifies) and an existing file is never overwritten. On PostgreSQL it copies
+/// nothing and says what backs PostgreSQL up instead.
 #[tokio::test]
 async fn a_backup_is_a_consistent_copy_taken_while_the_portal_runs() {
     let app = spawn_app().await;
     app.sign_in_as(crate::helpers::ADMIN, None).await;
-    let config = portico_core::Config::for_test(app.data_dir.clone());
+    let mut config = portico_core::Config::for_test(app.data_dir.clone());
+    config.database.url = crate::helpers::postgres_for(&app.data_dir).await.map(portico_core::Secret::new);
     let out = tempfile::tempdir().expect("tempdir");
     let file = out.path().join("portico-backup.sqlite");
+    if config.database.url.is_some() {
+        let refused = portico_server::backup(&config, &file).await.expect_err("not a SQLite file");
+        assert!(format!("{refused:#}").contains("pg_dump"), "{refused:#}");
+        assert!(!file.exists());
+        return;
+    }
     portico_server::backup(&config, &file).await.expect("backup");
     let copy = sqlx::SqlitePool::connect(&format!("sqlite://{}", file.display())).await.expect("open the copy");
     let verified = portico_core::audit::verify(&copy).await.expect("verify");

@@ -62,6 +62,9 @@ pub async fn try_spawn_app_in(
     // Approved requests run and retry promptly, so tests wait little.
     config.approvals.poll_ms = 200;
     config.approvals.retry_base_ms = 100;
+    if let Some(url) = postgres_for(&data_dir).await {
+        config.database.url = Some(portico_core::Secret::new(url));
+    }
     tweak(&mut config);
     let portal = Portal::start(config, listener).await?;
     let org = portal.devorg.as_ref().expect("embedded org").url.as_str().trim_end_matches('/').to_string();
@@ -120,10 +123,8 @@ impl TestApp {
     }
 
     /// The portal's own database, as a second process would open it.
-    pub async fn db(&self) -> sqlx::SqlitePool {
-        sqlx::SqlitePool::connect(&format!("sqlite://{}", self.data_dir.join("portico.sqlite").display()))
-            .await
-            .expect("portal db")
+    pub async fn db(&self) -> PortalDb {
+        PortalDb::of(&self.data_dir).await
     }
 
     /// How many times the org performed `event_type` on `user_id` (its System Log).
@@ -316,14 +317,121 @@ pub async fn webhook() -> (String, std::sync::Arc<std::sync::Mutex<Vec<serde_jso
 }
 
 /// How many audit rows have `action` and `result` and a detail starting with `request_id:`.
-pub async fn audited(db: &sqlx::SqlitePool, action: &str, result: &str, request_id: &str) -> i64 {
-    sqlx::query_scalar("SELECT COUNT(*) FROM audit_events WHERE action = ? AND result = ? AND detail LIKE ?")
-        .bind(action)
-        .bind(result)
-        .bind(format!("{request_id}:%"))
-        .fetch_one(db)
+pub async fn audited(db: &PortalDb, action: &str, result: &str, request_id: &str) -> i64 {
+    let detail = format!("{request_id}:%");
+    db.int(
+        "SELECT COUNT(*) FROM audit_events WHERE action = $1 AND result = $2 AND detail LIKE $3",
+        &[action, result, &detail],
+    )
+    .await
+}
+
+/// The suite runs on SQLite, and again on PostgreSQL under `with-postgres` (which names its
+/// cluster in `PORTICO_TEST_POSTGRES`): there each data directory gets a database of its own
+/// (the same one again when a portal restarts on it, or a second process shares it), and this
+/// is its URL.
+pub async fn postgres_for(data_dir: &std::path::Path) -> Option<String> {
+    use std::hash::{Hash, Hasher};
+    let admin = std::env::var("PORTICO_TEST_POSTGRES").ok()?;
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    data_dir.hash(&mut h);
+    let name = format!("portal_{:016x}", h.finish());
+    let pool = sqlx::PgPool::connect(&admin).await.expect("the test cluster");
+    let exists: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)")
+        .bind(&name)
+        .fetch_one(&pool)
         .await
-        .expect("count")
+        .expect("pg_database");
+    if !exists {
+        sqlx::query(&format!("CREATE DATABASE {name}")).execute(&pool).await.expect("a database for this portal");
+    }
+    pool.close().await;
+    let (server, _) = admin.rsplit_once('/').expect("a database URL");
+    Some(format!("{server}/{name}"))
+}
+
+/// The portal's database as the tests read it, on either backend. Statements use `$1…`
+/// placeholders, which both understand.
+pub enum PortalDb {
+    Sqlite(sqlx::SqlitePool),
+    Postgres(sqlx::PgPool),
+}
+
+impl PortalDb {
+    /// The database of the portal on `data_dir`.
+    pub async fn of(data_dir: &std::path::Path) -> PortalDb {
+        match postgres_for(data_dir).await {
+            Some(url) => PortalDb::Postgres(sqlx::PgPool::connect(&url).await.expect("portal db")),
+            None => PortalDb::Sqlite(
+                sqlx::SqlitePool::connect(&format!("sqlite://{}", data_dir.join("portico.sqlite").display()))
+                    .await
+                    .expect("portal db"),
+            ),
+        }
+    }
+
+    /// The portal's stores over this database (to write as the portal writes).
+    pub fn store(&self) -> &dyn portico_core::db::Store {
+        match self {
+            PortalDb::Sqlite(db) => db,
+            PortalDb::Postgres(db) => db,
+        }
+    }
+
+    /// The first row's text columns (cast anything else to TEXT in `sql`); panics with no row.
+    pub async fn texts(&self, sql: &str, binds: &[&str]) -> Vec<Option<String>> {
+        use sqlx::Row;
+        match self {
+            PortalDb::Sqlite(db) => {
+                let row = binds.iter().fold(sqlx::query(sql), |q, b| q.bind(*b)).fetch_one(db).await;
+                let row = row.unwrap_or_else(|e| panic!("{sql}: {e}"));
+                (0..row.len()).map(|i| row.get(i)).collect()
+            }
+            PortalDb::Postgres(db) => {
+                let row = binds.iter().fold(sqlx::query(sql), |q, b| q.bind(*b)).fetch_one(db).await;
+                let row = row.unwrap_or_else(|e| panic!("{sql}: {e}"));
+                (0..row.len()).map(|i| row.get(i)).collect()
+            }
+        }
+    }
+
+    /// The first column of the first row, as text.
+    pub async fn text(&self, sql: &str, binds: &[&str]) -> Option<String> {
+        self.texts(sql, binds).await.swap_remove(0)
+    }
+
+    /// The first column of the first row, a number (`COUNT(*)`, an id, a cast).
+    pub async fn int(&self, sql: &str, binds: &[&str]) -> i64 {
+        let sql = format!("SELECT CAST(({}) AS TEXT)", sql);
+        let text = self.text(&sql, binds).await.unwrap_or_else(|| panic!("{sql}: NULL"));
+        text.parse().unwrap_or_else(|e| panic!("{sql}: {text}: {e}"))
+    }
+
+    /// The bytes in the first column of the first row, if there is a row.
+    pub async fn bytes(&self, sql: &str, binds: &[&str]) -> Option<Vec<u8>> {
+        let result = match self {
+            PortalDb::Sqlite(db) => {
+                binds.iter().fold(sqlx::query_scalar(sql), |q, b| q.bind(*b)).fetch_optional(db).await
+            }
+            PortalDb::Postgres(db) => {
+                binds.iter().fold(sqlx::query_scalar(sql), |q, b| q.bind(*b)).fetch_optional(db).await
+            }
+        };
+        result.unwrap_or_else(|e| panic!("{sql}: {e}"))
+    }
+
+    /// Runs a statement (times as RFC 3339 text work on both); the rows it changed.
+    pub async fn run(&self, sql: &str, binds: &[&str]) -> u64 {
+        let result = match self {
+            PortalDb::Sqlite(db) => {
+                binds.iter().fold(sqlx::query(sql), |q, b| q.bind(*b)).execute(db).await.map(|r| r.rows_affected())
+            }
+            PortalDb::Postgres(db) => {
+                binds.iter().fold(sqlx::query(sql), |q, b| q.bind(*b)).execute(db).await.map(|r| r.rows_affected())
+            }
+        };
+        result.unwrap_or_else(|e| panic!("{sql}: {e}"))
+    }
 }
 
 /// Calls a server function by its own argument type, encoded as the browser encodes it, at its

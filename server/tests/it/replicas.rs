@@ -3,7 +3,7 @@
 //! a process killed (SIGKILL) mid-call leaves its work to the other only after its lease, a
 //! rolling restart runs nothing twice, and no webhook notification goes out twice.
 use crate::approvals::{decide, request, stored_status, wait_for};
-use crate::helpers::{PASSWORD, Session, okta_events_at, webhook};
+use crate::helpers::{PASSWORD, PortalDb, Session, okta_events_at, postgres_for, webhook};
 use portico_devorg::{DevOrg, DevOrgConfig};
 use portico_vocab::LifecycleOp;
 use reqwest::StatusCode;
@@ -33,8 +33,10 @@ impl Replica {
     async fn start(port: u16, data_dir: &Path, org: &DevOrg, hook: &str) -> Replica {
         let base = format!("http://127.0.0.1:{port}");
         let org_url = org.url.as_str().trim_end_matches('/');
+        let database = postgres_for(data_dir).await;
         let child = Command::new(env!("CARGO_BIN_EXE_portico"))
             .env_clear()
+            .envs(database.iter().map(|url| ("PORTICO_DATABASE__URL", url)))
             .env("PATH", std::env::var("PATH").unwrap_or_default())
             .env("PORTICO_SERVER__LISTEN", format!("127.0.0.1:{port}"))
             .env("PORTICO_SERVER__PUBLIC_URL", &base)
@@ -134,8 +136,8 @@ async fn okta_events(org: &DevOrg, event_type: &str, user_id: &str) -> usize {
     okta_events_at(org.url.as_str().trim_end_matches('/'), &org.api_token, event_type, user_id).await
 }
 
-async fn claimed_by(db: &sqlx::SqlitePool, id: &str) -> Option<String> {
-    sqlx::query_scalar("SELECT claimed_by FROM requests WHERE id = ?").bind(id).fetch_one(db).await.expect("row")
+async fn claimed_by(db: &PortalDb, id: &str) -> Option<String> {
+    db.text("SELECT claimed_by FROM requests WHERE id = $1", &[id]).await
 }
 
 fn advance_clock(data_dir: &PathBuf, by: chrono::Duration) {
@@ -166,9 +168,7 @@ async fn two_processes_on_one_database_run_an_approved_call_exactly_once() {
     assert!(res.status().is_success());
     let (status, _) = decide(&maria, &id, true, "").await;
     assert_eq!(status, StatusCode::OK);
-    let db = sqlx::SqlitePool::connect(&format!("sqlite://{}", data_dir.join("portico.sqlite").display()))
-        .await
-        .expect("portal db");
+    let db = PortalDb::of(&data_dir).await;
     wait_for(&db, &id, "executing").await;
     let owner_a = claimed_by(&db, &id).await.expect("A holds the claim");
 
@@ -188,8 +188,7 @@ async fn two_processes_on_one_database_run_an_approved_call_exactly_once() {
     advance_clock(&data_dir, chrono::Duration::seconds(31));
     wait_for(&db, &id, "done").await;
     assert_eq!(okta_events(&org, DEACTIVATE, &emma).await, 1);
-    let attempts: i64 =
-        sqlx::query_scalar("SELECT attempts FROM requests WHERE id = ?").bind(&id).fetch_one(&db).await.expect("n");
+    let attempts = db.int("SELECT attempts FROM requests WHERE id = $1", &[&id]).await;
     assert_eq!(attempts, 2, "A's attempt and B's");
 
     // The old process goes on a rolling restart too: C replaces B; nothing runs again.
@@ -213,8 +212,7 @@ async fn two_processes_on_one_database_run_an_approved_call_exactly_once() {
     tokio::time::sleep(Duration::from_millis(500)).await;
     let kinds = events();
     assert_eq!(kinds, vec!["request.create", "request.approve", "request.execute"]);
-    let queued: i64 =
-        sqlx::query_scalar("SELECT COUNT(*) FROM notifications WHERE done = 1").fetch_one(&db).await.expect("n");
+    let queued = db.int("SELECT COUNT(*) FROM notifications WHERE done = 1", &[]).await;
     assert_eq!(queued, 3);
     drop(c);
     org.stop().await;

@@ -82,8 +82,7 @@ async fn error_pages_quote_the_request_id() {
 async fn a_clients_request_id_is_never_portals_reference_and_stray_callbacks_write_no_audit() {
     let app = spawn_app().await;
     let db = app.db().await;
-    let count =
-        || async { sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM audit_events").fetch_one(&db).await.expect("n") };
+    let count = || db.int("SELECT COUNT(*) FROM audit_events", &[]);
     let before = count().await;
     // Anyone, signed in or not, can send callbacks: they are answered, and logged, not audited.
     for i in 0..3 {
@@ -113,15 +112,9 @@ async fn a_clients_request_id_is_never_portals_reference_and_stray_callbacks_wri
         .await
         .expect("clear sessions");
     assert_eq!(res.status(), StatusCode::OK, "{}", res.text().await.unwrap_or_default());
-    let forged: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM audit_events WHERE op_id LIKE '%FORGED%'")
-        .fetch_one(&db)
-        .await
-        .expect("n");
+    let forged = db.int("SELECT COUNT(*) FROM audit_events WHERE op_id LIKE '%FORGED%'", &[]).await;
     assert_eq!(forged, 0, "the trail never carries a client's id");
-    let sign_ins: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM audit_events WHERE action = 'sign_in'")
-        .fetch_one(&db)
-        .await
-        .expect("n");
+    let sign_ins = db.int("SELECT COUNT(*) FROM audit_events WHERE action = 'sign_in'", &[]).await;
     assert_eq!(sign_ins, 1, "a real sign-in is audited");
 }
 
@@ -134,12 +127,9 @@ async fn groups_and_navigation_follow_roles_and_scope() {
     // No role and nobody to manage: no group list, and the refusal is audited.
     let ivy = app.session("ivy.intern@portico.example").await;
     assert_eq!(ivy.call_fn(search()).await.status(), StatusCode::FORBIDDEN);
-    let refused: i64 = sqlx::query_scalar(
-        "SELECT COUNT(*) FROM audit_events WHERE actor = 'ivy.intern@portico.example' AND result = 'refused'",
-    )
-    .fetch_one(&db)
-    .await
-    .expect("n");
+    let refused = db
+        .int("SELECT COUNT(*) FROM audit_events WHERE actor = 'ivy.intern@portico.example' AND result = 'refused'", &[])
+        .await;
     assert_eq!(refused, 1);
     // A manager picks groups for requests about their people.
     let maria = app.session("maria.manager@portico.example").await;
@@ -229,9 +219,10 @@ async fn sessions_follow_their_person() {
     let page = hal.client.get(format!("{}/people", hal.base)).send().await.expect("page");
     assert_eq!(page.status(), StatusCode::SEE_OTHER);
     assert!(location(&page).starts_with("/auth/login"), "the session is gone: {}", location(&page));
-    let ended: String = sqlx::query_scalar("SELECT reason FROM sign_ins WHERE sub = ? AND ended_at IS NOT NULL")
-        .bind(&hal_id)
-        .fetch_one(&app.db().await)
+    let ended = app
+        .db()
+        .await
+        .text("SELECT reason FROM sign_ins WHERE sub = $1 AND ended_at IS NOT NULL", &[&hal_id])
         .await
         .expect("ended sign-in");
     assert!(ended.contains("deactivated"), "{ended}");
@@ -317,11 +308,11 @@ async fn people_with_a_role_or_in_a_protected_group_are_changed_only_by_admins()
     // Everyone else, as before; and an admin changes protected people.
     assert_eq!(hal.call_fn(ClearSessions { id: ed, revoke_tokens: false }).await.status(), StatusCode::OK);
     assert_eq!(ada.call_fn(ClearSessions { id: maria, revoke_tokens: false }).await.status(), StatusCode::OK);
-    let refused: i64 =
-        sqlx::query_scalar("SELECT COUNT(*) FROM audit_events WHERE action = 'person.change' AND result = 'refused'")
-            .fetch_one(&app.db().await)
-            .await
-            .expect("count");
+    let refused = app
+        .db()
+        .await
+        .int("SELECT COUNT(*) FROM audit_events WHERE action = 'person.change' AND result = 'refused'", &[])
+        .await;
     assert_eq!(refused, 4, "every refusal is in the audit trail");
 }
 
@@ -409,9 +400,9 @@ async fn a_session_ended_elsewhere_is_refused_at_once_despite_its_copy_in_memory
     let ada = app.session(ADMIN).await;
     assert_eq!(ada.call_fn(Inbox {}).await.status(), StatusCode::OK);
     assert_eq!(ada.call_fn(Inbox {}).await.status(), StatusCode::OK, "served from the copy");
-    sqlx::query("UPDATE sign_ins SET ended_at = '2026-01-01T00:00:00.000Z', ended_by = 'replica-2', reason = 'test'")
-        .execute(&app.db().await)
+    app.db()
         .await
-        .expect("end every sign-in");
+        .run("UPDATE sign_ins SET ended_at = '2026-01-01T00:00:00.000Z', ended_by = 'replica-2', reason = 'test'", &[])
+        .await;
     assert_eq!(ada.call_fn(Inbox {}).await.status(), StatusCode::UNAUTHORIZED);
 }

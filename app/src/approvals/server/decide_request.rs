@@ -11,7 +11,7 @@ pub async fn decide_request(id: String, approve: bool, comment: String) -> Resul
     use portico_core::requests::{self, Decided, Person, RequestError, worker};
     let caller = crate::ssr::caller().await?.now().await?;
     let state = &caller.state;
-    let req = requests::get(&state.db, &id)
+    let req = requests::get(state.db(), &id)
         .await
         .map_err(|e| request_error(RequestError::Db(e)))?
         .ok_or_else(|| request_error(RequestError::NotFound))?;
@@ -36,13 +36,13 @@ pub async fn decide_request(id: String, approve: bool, comment: String) -> Resul
     let me = Person { sub: p.sub.clone(), login: p.login.clone(), name: p.name.clone() };
     let now = state.clock.now();
     let decided =
-        requests::decide(&state.db, &id, &me, approve, &comment, now, |r| may_decide(&caller, r, manages)).await;
+        requests::decide(state.db(), &id, &me, approve, &comment, now, |r| may_decide(&caller, r, manages)).await;
     let (decided, req) = match decided {
         Ok(r) => r,
         // The request moved on (another decision) between the check above and the transaction.
         Err(RequestError::Ineligible(why)) => return Err(refused(&caller, &req, why).await),
         Err(RequestError::Expired) => {
-            if let Ok(Some(r)) = requests::get(&state.db, &id).await {
+            if let Ok(Some(r)) = requests::get(state.db(), &id).await {
                 worker::event(state, &r, "request.expire", "portico", &caller.op_id, "ok", "no decision in time").await;
             }
             return Err(request_error(RequestError::Expired));

@@ -11,7 +11,7 @@ pub async fn get_request(id: String) -> Result<RequestView, PortalError> {
         requests::{self, RequestError},
     };
     let caller = crate::ssr::caller().await?;
-    let req = requests::get(&caller.state.db, &id)
+    let req = requests::get(caller.state.db(), &id)
         .await
         .map_err(|e| request_error(RequestError::Db(e)))?
         .ok_or_else(|| request_error(RequestError::NotFound))?;

@@ -8,7 +8,7 @@ pub async fn inbox() -> Result<Vec<RequestView>, PortalError> {
     use portico_core::requests::{self, ListFilter, RequestError, Status};
     let caller = crate::ssr::caller().await?;
     let pending = requests::list(
-        &caller.state.db,
+        caller.state.db(),
         &ListFilter { statuses: vec![Status::Pending], limit: 500, ..Default::default() },
     )
     .await

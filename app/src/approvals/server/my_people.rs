@@ -13,7 +13,7 @@ pub async fn my_people() -> Result<Vec<ReportRow>, PortalError> {
         return Ok(Vec::new());
     }
     let open = requests::list(
-        &caller.state.db,
+        caller.state.db(),
         &ListFilter {
             target_ids: people.iter().map(|(u, _)| u.id.clone()).collect(),
             statuses: vec![Status::Pending, Status::Approved, Status::Executing],

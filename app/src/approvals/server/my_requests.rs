@@ -8,7 +8,7 @@ pub async fn my_requests() -> Result<Vec<RequestView>, PortalError> {
     use portico_core::requests::{self, ListFilter, RequestError};
     let caller = crate::ssr::caller().await?;
     let mine = requests::list(
-        &caller.state.db,
+        caller.state.db(),
         &ListFilter { requester_sub: Some(caller.principal.sub.clone()), limit: 100, ..Default::default() },
     )
     .await

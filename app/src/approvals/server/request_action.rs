@@ -59,7 +59,7 @@ pub async fn request_action(
     }
     let p = &caller.principal;
     let req = requests::create(
-        &caller.state.db,
+        caller.state.db(),
         NewRequest {
             call,
             target_label: label,

@@ -9,7 +9,7 @@ pub async fn reveal_temp_password(id: String) -> Result<String, PortalError> {
     use crate::ssr::fail;
     use portico_core::requests::{self, RequestError};
     let caller = crate::ssr::caller().await?;
-    let db = &caller.state.db;
+    let db = caller.state.db();
     let req = requests::get(db, &id)
         .await
         .map_err(|e| request_error(RequestError::Db(e)))?

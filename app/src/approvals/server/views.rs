@@ -147,7 +147,7 @@ pub async fn view_with_secret(caller: &Caller, req: &Request, target: Option<&Us
     let mut v = view(caller, req, target, can_decide);
     v.can_reveal = req.status == Status::Done
         && req.requester_sub == caller.principal.sub
-        && portico_core::requests::has_secret(&caller.state.db, &req.id).await.unwrap_or(false);
+        && portico_core::requests::has_secret(caller.state.db(), &req.id).await.unwrap_or(false);
     v
 }
 

@@ -19,7 +19,7 @@ pub async fn search_audit(filter: AuditFilter) -> Result<AuditEvents, PortalErro
         to: filter.to,
         before: filter.before.trim().parse().ok(),
     };
-    let (events, older) = audit::page(&caller.state.db, &q, PAGE_SIZE).await.map_err(|e| {
+    let (events, older) = audit::page(caller.state.db(), &q, PAGE_SIZE).await.map_err(|e| {
         tracing::error!(error = %e, "audit search failed");
         crate::ssr::fail(PortalError::internal())
     })?;

@@ -22,7 +22,7 @@ async fn shown(caller: &crate::ssr::Caller, user: portico_core::okta::User) -> R
     let okta = &caller.state.okta;
     let manages = caller.manages(&user).await;
     let pending = portico_core::requests::list(
-        &caller.state.db,
+        caller.state.db(),
         &portico_core::requests::ListFilter {
             target_ids: vec![user.id.clone()],
             statuses: vec![portico_core::requests::Status::Pending, portico_core::requests::Status::Approved],

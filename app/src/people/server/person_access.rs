@@ -31,7 +31,7 @@ pub async fn person_access(id: String) -> Result<AccessView, PortalError> {
     }
     let portico_sessions = if caller.can(Action::ClearSessions) {
         let s = &caller.state;
-        portico_core::sessions::live(&s.db, &s.clock, &s.config, &id)
+        portico_core::sessions::live(s.db(), &s.clock, &s.config, &id)
             .await
             .map_err(|e| {
                 tracing::error!(error = %e, "could not read the sign-ins ledger");

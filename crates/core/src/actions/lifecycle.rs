@@ -63,7 +63,7 @@ pub async fn run(state: &AppState, user: &User, op: LifecycleOp, by: &str) -> Re
 /// Ends every Portico session of the person (logged when it cannot: the next check against
 /// Okta ends them anyway).
 pub async fn end_portico_sessions(state: &AppState, sub: &str, by: &str, reason: &str) -> u64 {
-    crate::sessions::end_all(&state.db, &state.clock, sub, by, reason).await.unwrap_or_else(|e| {
+    crate::sessions::end_all(state.db(), &state.clock, sub, by, reason).await.unwrap_or_else(|e| {
         tracing::error!(error = %e, person = sub, "could not end the person's Portico sessions");
         0
     })

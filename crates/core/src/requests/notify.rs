@@ -240,7 +240,7 @@ fn oldest_first(mut due: Vec<Due>) -> Vec<Due> {
 }
 
 /// When the next undelivered notification falls due (its time, or its claim running out).
-pub async fn next_due(db: &impl NotificationStore) -> sqlx::Result<Option<String>> {
+pub async fn next_due(db: &dyn crate::db::Store) -> sqlx::Result<Option<String>> {
     db.next_due().await
 }
 
@@ -343,7 +343,7 @@ mod tests {
 
     /// What every backend must do alike, at fixed times: claims exclusive until their lease
     /// runs out, attempts recorded only by the holder, retries due again later.
-    async fn queues(db: &impl NotificationStore) {
+    async fn queues(db: &dyn crate::db::Store) {
         use chrono::TimeZone;
         let at = |s: i64| Utc.with_ymd_and_hms(2026, 12, 6, 9, 0, 0).unwrap() + chrono::Duration::seconds(s);
         let ids = |due: Vec<Due>| due.into_iter().map(|d| d.0).collect::<Vec<_>>();

@@ -18,7 +18,7 @@ pub async fn event(state: &AppState, req: &Request, event: &str, actor: &str, op
         format!("{}: {} — {detail}", req.id, req.summary)
     };
     audit::record(
-        &state.db,
+        state.db(),
         &state.clock,
         audit::AuditEvent {
             op_id: op_id.into(),
@@ -46,7 +46,7 @@ fn lease(state: &AppState) -> Lease {
 /// Puts requests whose executor stopped renewing its lease back in the queue, outcome uncertain.
 /// Run at start and on every pass, so a surviving replica finishes a crashed one's work.
 pub async fn take_back(state: &AppState) -> sqlx::Result<usize> {
-    let ids = store::take_back_expired(&state.db, state.clock.now()).await?;
+    let ids = store::take_back_expired(state.db(), state.clock.now()).await?;
     if !ids.is_empty() {
         tracing::warn!(requests = ?ids, "taking back requests whose executor stopped (lease expired)");
     }
@@ -64,7 +64,7 @@ async fn attempt_leased(state: &AppState, req: &Request, lease: &Lease) -> exec:
         tokio::select! {
             outcome = &mut attempt => return outcome,
             _ = beat.tick() => {
-                match store::renew(&state.db, &req.id, lease, state.clock.now()).await {
+                match store::renew(state.db(), &req.id, lease, state.clock.now()).await {
                     Ok(true) => {}
                     Ok(false) => tracing::error!(request = %req.id, "lost the claim on a request while running it"),
                     Err(e) => tracing::warn!(request = %req.id, error = %e, "could not renew a request's lease"),
@@ -79,7 +79,7 @@ async fn handle(state: &AppState, req: Request, lease: &Lease) {
     let outcome = attempt_leased(state, &req, lease).await;
     let finish_sealed = |to: Status, result: String, request_id: Option<String>, sealed: Option<Vec<u8>>| {
         let (db, id, owner, now) = (state.db.clone(), req.id.clone(), lease.owner.clone(), state.clock.now());
-        async move { store::finish(&db, &id, &owner, to, &result, request_id.as_deref(), sealed.as_deref(), now).await }
+        async move { store::finish(&*db, &id, &owner, to, &result, request_id.as_deref(), sealed.as_deref(), now).await }
     };
     let finish = |to: Status, result: String, request_id: Option<String>| finish_sealed(to, result, request_id, None);
     let op_id = format!("{}#{}", req.id, req.attempts);
@@ -99,7 +99,7 @@ async fn handle(state: &AppState, req: Request, lease: &Lease) {
             };
             if finish_sealed(Status::Done, message.clone(), request_id.clone(), sealed).await {
                 audit::record(
-                    &state.db,
+                    state.db(),
                     &state.clock,
                     audit::AuditEvent {
                         op_id: op_id.clone(),
@@ -153,7 +153,7 @@ async fn handle(state: &AppState, req: Request, lease: &Lease) {
             tracing::warn!(request = %req.id, attempt = req.attempts, %message, "approved call failed; will retry");
             let result = format!("Attempt {} failed: {message}. Retrying.", req.attempts);
             let res = store::retry_later(
-                &state.db,
+                state.db(),
                 &req.id,
                 &lease.owner,
                 next,
@@ -171,7 +171,7 @@ async fn handle(state: &AppState, req: Request, lease: &Lease) {
 }
 
 async fn after_finish(state: &AppState, id: &str, name: &str, op_id: &str, result: &str, detail: &str) {
-    if let Ok(Some(req)) = super::get(&state.db, id).await {
+    if let Ok(Some(req)) = super::get(state.db(), id).await {
         event(state, &req, name, "portico", op_id, result, detail).await;
     }
 }
@@ -181,10 +181,10 @@ pub async fn tick(state: &AppState, http: &reqwest::Client) {
     if let Err(e) = take_back(state).await {
         tracing::error!(error = %e, "could not take back stopped work");
     }
-    if let Err(e) = store::sweep_secrets(&state.db, state.clock.now()).await {
+    if let Err(e) = store::sweep_secrets(state.db(), state.clock.now()).await {
         tracing::error!(error = %e, "could not erase unclaimed request secrets");
     }
-    match super::expire_due(&state.db, state.clock.now()).await {
+    match super::expire_due(state.db(), state.clock.now()).await {
         Ok(expired) => {
             for req in expired {
                 event(state, &req, "request.expire", "portico", &req.id, "ok", "no decision in time").await;
@@ -194,7 +194,7 @@ pub async fn tick(state: &AppState, http: &reqwest::Client) {
     }
     let lease = lease(state);
     loop {
-        match store::claim(&state.db, &lease, state.clock.now()).await {
+        match store::claim(state.db(), &lease, state.clock.now()).await {
             Ok(Some(req)) => handle(state, req, &lease).await,
             Ok(None) => break,
             Err(e) => {
@@ -208,9 +208,9 @@ pub async fn tick(state: &AppState, http: &reqwest::Client) {
 
 /// How long until something is due (a retry, a lease running out, a notification), at most `poll`.
 async fn next_wait(state: &AppState, poll: Duration) -> Duration {
-    let requests = store::next_due(&state.db).await.unwrap_or(None);
+    let requests = store::next_due(state.db()).await.unwrap_or(None);
     let notes = match state.config.approvals.webhook_url {
-        Some(_) => notify::next_due(&state.db).await.unwrap_or(None),
+        Some(_) => notify::next_due(state.db()).await.unwrap_or(None),
         None => None,
     };
     let next = [requests, notes].into_iter().flatten().min();

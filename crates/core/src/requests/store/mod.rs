@@ -1,0 +1,591 @@
+//! Storing and moving requests: every transition is one guarded statement or one transaction
+//! that locks the request (SQLite: `BEGIN IMMEDIATE`; PostgreSQL: `SELECT … FOR UPDATE`), and
+//! claims take a row nobody else holds (PostgreSQL: `FOR UPDATE SKIP LOCKED`). What a decision
+//! does is judged here once ([`judge`]); each backend ([`sqlite`], [`postgres`]) only speaks its
+//! own SQL and types. Times come from the caller (the one clock), never from here.
+
+mod postgres;
+mod sqlite;
+
+use super::model::*;
+use crate::{clock::stamp, db::Store};
+use chrono::{DateTime, Duration, Utc};
+use portico_vocab::PolicyAction;
+
+/// Whether an approver may decide the request as it stands (why not, in words).
+pub type Eligible<'a> = dyn Fn(&Request) -> Result<(), String> + Send + Sync + 'a;
+
+/// Where requests are kept: the local SQLite file, or PostgreSQL. The functions of this module
+/// are the way to use it; they work on either.
+#[async_trait::async_trait]
+pub trait RequestStore: Sync {
+    /// Stores a new pending request; `Duplicate(open id)` when one is open for the same thing.
+    async fn insert_request(&self, id: &str, new: &NewRequest, now: DateTime<Utc>) -> Result<(), RequestError>;
+    async fn get_request(&self, id: &str) -> sqlx::Result<Option<Request>>;
+    async fn list_requests(&self, f: &ListFilter) -> sqlx::Result<Vec<Request>>;
+    /// One decision in one transaction with the request locked: reads it, asks [`judge`],
+    /// records the decision and applies the move.
+    async fn decide_request(
+        &self,
+        id: &str,
+        approver: &Person,
+        approve: bool,
+        comment: &str,
+        now: DateTime<Utc>,
+        eligible: &Eligible<'_>,
+    ) -> Result<Decided, RequestError>;
+    /// `pending → cancelled`; false if it was no longer pending.
+    async fn cancel_pending(&self, id: &str, now: DateTime<Utc>) -> sqlx::Result<bool>;
+    /// `pending → expired` for those past their time; their ids.
+    async fn expire_pending(&self, now: DateTime<Utc>) -> sqlx::Result<Vec<String>>;
+    /// `approved → executing` for the oldest due request, in one statement; its id.
+    async fn claim_due(&self, lease: &Lease, now: DateTime<Utc>) -> sqlx::Result<Option<String>>;
+    async fn renew_lease(&self, id: &str, lease: &Lease, now: DateTime<Utc>) -> sqlx::Result<bool>;
+    /// `executing → to`, only while `owner` holds the claim, with the secret in the same transaction.
+    async fn finish_request(&self, id: &str, owner: &str, end: &Ending<'_>, now: DateTime<Utc>) -> sqlx::Result<bool>;
+    /// `executing → approved` for another attempt at `next`, only while `owner` holds the claim.
+    async fn retry_request(
+        &self,
+        id: &str,
+        owner: &str,
+        next: DateTime<Utc>,
+        uncertain: bool,
+        end: &Ending<'_>,
+        now: DateTime<Utc>,
+    ) -> sqlx::Result<bool>;
+    async fn take_back_expired(&self, now: DateTime<Utc>) -> sqlx::Result<Vec<String>>;
+    async fn next_request_due(&self) -> sqlx::Result<Option<String>>;
+    async fn has_secret(&self, id: &str) -> sqlx::Result<bool>;
+    async fn take_secret(&self, id: &str) -> sqlx::Result<Option<Vec<u8>>>;
+    async fn sweep_secrets(&self, created_before: DateTime<Utc>) -> sqlx::Result<u64>;
+}
+
+/// What an attempt leaves on the request: its status (for a finish), the outcome's words,
+/// Okta's request id, and a sealed secret for the requester.
+pub struct Ending<'a> {
+    pub to: Status,
+    pub result: &'a str,
+    pub request_id: Option<&'a str>,
+    pub sealed: Option<&'a [u8]>,
+}
+
+fn new_id() -> String {
+    let hex = uuid::Uuid::new_v4().simple().to_string();
+    format!("R-{}", &hex[..10].to_uppercase())
+}
+
+/// A stored row as both backends read it: text stamps and integers on SQLite, timestamptz,
+/// `INTEGER` and `BOOLEAN` on PostgreSQL; the same values either way.
+trait Fields {
+    fn text(&self, col: &str) -> sqlx::Result<String>;
+    fn opt_text(&self, col: &str) -> sqlx::Result<Option<String>>;
+    fn int(&self, col: &str) -> sqlx::Result<i64>;
+    fn flag(&self, col: &str) -> sqlx::Result<bool>;
+    /// A time as the portal writes them ([`stamp`]).
+    fn time(&self, col: &str) -> sqlx::Result<String>;
+}
+
+fn from_row(r: &impl Fields) -> sqlx::Result<Request> {
+    let decode = |what: &str, e: serde_json::Error| sqlx::Error::Decode(format!("request {what}: {e}").into());
+    let (action, status) = (r.text("action")?, r.text("status")?);
+    Ok(Request {
+        id: r.text("id")?,
+        action: PolicyAction::parse(&action).ok_or_else(|| sqlx::Error::Decode(format!("action {action}").into()))?,
+        target_id: r.text("target_id")?,
+        target_label: r.text("target_label")?,
+        target_sub: r.opt_text("target_sub")?,
+        summary: r.text("summary")?,
+        call: serde_json::from_str(&r.text("call")?).map_err(|e| decode("call", e))?,
+        reason: r.text("reason")?,
+        requester_sub: r.text("requester_sub")?,
+        requester_login: r.text("requester_login")?,
+        requester_name: r.text("requester_name")?,
+        stages: serde_json::from_str(&r.text("stages")?).map_err(|e| decode("stages", e))?,
+        stage: r.int("stage")? as u32,
+        status: Status::parse(&status).ok_or_else(|| sqlx::Error::Decode(format!("status {status}").into()))?,
+        created_at: r.time("created_at")?,
+        expires_at: r.time("expires_at")?,
+        updated_at: r.time("updated_at")?,
+        attempts: r.int("attempts")? as u32,
+        uncertain: r.flag("uncertain")?,
+        result: r.opt_text("result")?,
+        upstream_request_id: r.opt_text("upstream_request_id")?,
+        policy_version: r.opt_text("policy_version")?,
+        decisions: Vec::new(),
+    })
+}
+
+fn decision_from_row(d: &impl Fields) -> sqlx::Result<DecisionRecord> {
+    Ok(DecisionRecord {
+        stage: d.int("stage")? as u32,
+        approver_sub: d.text("approver_sub")?,
+        approver_login: d.text("approver_login")?,
+        approver_name: d.text("approver_name")?,
+        approve: d.flag("approve")?,
+        comment: d.text("comment")?,
+        at: d.time("at")?,
+    })
+}
+
+/// Which requests to list; empty fields are ignored. Newest first.
+#[derive(Clone, Debug, Default)]
+pub struct ListFilter {
+    pub requester_sub: Option<String>,
+    pub statuses: Vec<Status>,
+    pub target_ids: Vec<String>,
+    pub limit: u32,
+}
+
+impl ListFilter {
+    /// The query, with the backend's placeholder for the n-th value (from 1), and its values.
+    fn sql(&self, placeholder: fn(usize) -> String) -> (String, Vec<String>) {
+        let mut sql = String::from("SELECT * FROM requests WHERE 1 = 1");
+        let mut binds: Vec<String> = Vec::new();
+        let mut any_of = |sql: &mut String, column: &str, values: Vec<String>| {
+            let start = binds.len() + 1;
+            let marks: Vec<String> = (start..start + values.len()).map(placeholder).collect();
+            sql.push_str(&format!(" AND {column} IN ({})", marks.join(", ")));
+            binds.extend(values);
+        };
+        if let Some(sub) = &self.requester_sub {
+            any_of(&mut sql, "requester_sub", vec![sub.clone()]);
+        }
+        if !self.statuses.is_empty() {
+            any_of(&mut sql, "status", self.statuses.iter().map(|s| s.as_str().to_string()).collect());
+        }
+        if !self.target_ids.is_empty() {
+            any_of(&mut sql, "target_id", self.target_ids.clone());
+        }
+        sql.push_str(&format!(" ORDER BY created_at DESC LIMIT {}", if self.limit == 0 { 200 } else { self.limit }));
+        (sql, binds)
+    }
+}
+
+/// The result of one decision.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Decided {
+    /// Recorded; the request waits for more approvals (same or next stage).
+    Waiting,
+    /// The last approval: the request is approved and queued for execution.
+    Approved,
+    Rejected,
+}
+
+/// What one decision does to the request it was judged on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Move {
+    /// Its time ran out: it becomes expired and the decision is not recorded.
+    Expire,
+    /// Recorded; then nothing more, the next stage, approved, or rejected.
+    Record(Step),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Step {
+    Wait,
+    NextStage,
+    Approve,
+    Reject,
+}
+
+impl Step {
+    fn decided(self) -> Decided {
+        match self {
+            Step::Wait | Step::NextStage => Decided::Waiting,
+            Step::Approve => Decided::Approved,
+            Step::Reject => Decided::Rejected,
+        }
+    }
+}
+
+/// Judges a decision against the request as it stands inside the transaction (decisions
+/// loaded): a decision counts at the stage it was checked against, so a first-stage approver
+/// racing a stage change cannot complete the next stage, and nobody decides twice.
+fn judge(
+    req: &Request,
+    approver: &Person,
+    approve: bool,
+    now: &str,
+    eligible: &Eligible<'_>,
+) -> Result<Move, RequestError> {
+    if req.status != Status::Pending {
+        return Err(RequestError::NotPending(req.status));
+    }
+    if req.expires_at.as_str() <= now {
+        return Ok(Move::Expire);
+    }
+    eligible(req).map_err(RequestError::Ineligible)?;
+    if req.decisions.iter().any(|d| d.approver_sub == approver.sub) {
+        return Err(RequestError::AlreadyDecided);
+    }
+    if !approve {
+        return Ok(Move::Record(Step::Reject));
+    }
+    let required = req.current_stage().map(|s| s.required).unwrap_or(1);
+    Ok(Move::Record(if req.approvals_at_stage() + 1 < required {
+        Step::Wait
+    } else if (req.stage as usize) + 1 < req.stages.len() {
+        Step::NextStage
+    } else {
+        Step::Approve
+    }))
+}
+
+/// Stores a new pending request at `now`; refuses a second open one for the same target and action.
+pub async fn create(db: &dyn Store, new: NewRequest, now: DateTime<Utc>) -> Result<Request, RequestError> {
+    let id = new_id();
+    db.insert_request(&id, &new, now).await?;
+    db.get_request(&id).await?.ok_or(RequestError::NotFound)
+}
+
+pub async fn get(db: &dyn Store, id: &str) -> sqlx::Result<Option<Request>> {
+    db.get_request(id).await
+}
+
+pub async fn list(db: &dyn Store, f: &ListFilter) -> sqlx::Result<Vec<Request>> {
+    db.list_requests(f).await
+}
+
+/// Records one approver's decision and moves the request, atomically: concurrent decisions
+/// serialize on the locked request, so only one of them can be the one that approves it.
+/// `eligible` (policy, separation of duties) is asked inside the transaction, of the request as
+/// it stands there.
+pub async fn decide(
+    db: &dyn Store,
+    id: &str,
+    approver: &Person,
+    approve: bool,
+    comment: &str,
+    now: DateTime<Utc>,
+    eligible: impl Fn(&Request) -> Result<(), String> + Send + Sync,
+) -> Result<(Decided, Request), RequestError> {
+    let decided = db.decide_request(id, approver, approve, comment, now, &eligible).await?;
+    Ok((decided, db.get_request(id).await?.ok_or(RequestError::NotFound)?))
+}
+
+/// The requester withdraws a pending request.
+pub async fn cancel(
+    db: &dyn Store,
+    id: &str,
+    requester_sub: &str,
+    now: DateTime<Utc>,
+) -> Result<Request, RequestError> {
+    let req = db.get_request(id).await?.ok_or(RequestError::NotFound)?;
+    if req.requester_sub != requester_sub {
+        return Err(RequestError::NotRequester);
+    }
+    let done = db.cancel_pending(id, now).await?;
+    let req = db.get_request(id).await?.ok_or(RequestError::NotFound)?;
+    if !done {
+        return Err(RequestError::NotPending(req.status));
+    }
+    Ok(req)
+}
+
+/// Moves pending requests past their time to `expired`; returns those it moved.
+pub async fn expire_due(db: &dyn Store, now: DateTime<Utc>) -> sqlx::Result<Vec<Request>> {
+    let mut out = Vec::new();
+    for id in db.expire_pending(now).await? {
+        if let Some(r) = db.get_request(&id).await? {
+            out.push(r);
+        }
+    }
+    Ok(out)
+}
+
+/// A claim on work: which process holds it and for how long without renewing.
+#[derive(Clone, Debug)]
+pub struct Lease {
+    /// This process's name in `claimed_by` (host, pid and a random part: unique per start).
+    pub owner: String,
+    pub length: Duration,
+}
+
+/// Claims the oldest due approved request for `lease.owner` (one statement, so one claimant
+/// wins across every process on the database).
+pub async fn claim(db: &dyn Store, lease: &Lease, now: DateTime<Utc>) -> sqlx::Result<Option<Request>> {
+    match db.claim_due(lease, now).await? {
+        Some(id) => db.get_request(&id).await,
+        None => Ok(None),
+    }
+}
+
+/// Renews the lease on a request this process is executing; false once it is no longer ours.
+pub async fn renew(db: &dyn Store, id: &str, lease: &Lease, now: DateTime<Utc>) -> sqlx::Result<bool> {
+    db.renew_lease(id, lease, now).await
+}
+
+/// `executing → to` with the outcome's words, only while this process holds the claim; false if
+/// something else moved it first. `sealed`: a secret for the requester (a temporary password),
+/// stored in the same transaction, so it exists exactly when the request says done.
+#[allow(clippy::too_many_arguments)]
+pub async fn finish(
+    db: &dyn Store,
+    id: &str,
+    owner: &str,
+    to: Status,
+    result: &str,
+    request_id: Option<&str>,
+    sealed: Option<&[u8]>,
+    now: DateTime<Utc>,
+) -> bool {
+    match db.finish_request(id, owner, &Ending { to, result, request_id, sealed }, now).await {
+        Ok(moved) => moved,
+        Err(e) => {
+            tracing::error!(request = id, error = %e, "could not record a request's outcome");
+            false
+        }
+    }
+}
+
+/// Whether a secret waits for the request's requester.
+pub async fn has_secret(db: &dyn Store, id: &str) -> sqlx::Result<bool> {
+    db.has_secret(id).await
+}
+
+/// Takes the request's secret out, once: whoever's statement deletes it gets it.
+pub async fn take_secret(db: &dyn Store, id: &str) -> sqlx::Result<Option<Vec<u8>>> {
+    db.take_secret(id).await
+}
+
+/// Erases secrets nobody came for within a day.
+pub async fn sweep_secrets(db: &dyn Store, now: DateTime<Utc>) -> sqlx::Result<u64> {
+    db.sweep_secrets(now - Duration::hours(SECRET_HOURS)).await
+}
+
+/// How long a secret waits for its requester.
+pub const SECRET_HOURS: i64 = 24;
+
+/// `executing → approved` for another attempt at `next`, only while this process holds the claim.
+#[allow(clippy::too_many_arguments)]
+pub async fn retry_later(
+    db: &dyn Store,
+    id: &str,
+    owner: &str,
+    next: DateTime<Utc>,
+    uncertain: bool,
+    result: &str,
+    request_id: Option<&str>,
+    now: DateTime<Utc>,
+) -> sqlx::Result<bool> {
+    let end = Ending { to: Status::Approved, result, request_id, sealed: None };
+    db.retry_request(id, owner, next, uncertain, &end, now).await
+}
+
+/// Takes back requests whose executor stopped renewing its lease (it crashed, or lost the
+/// database): back to `approved`, outcome uncertain, so the next attempt first looks whether the
+/// change already happened. A lease still running is left alone: its call may be in flight.
+/// Rows claimed before leases existed have none and count as expired.
+pub async fn take_back_expired(db: &dyn Store, now: DateTime<Utc>) -> sqlx::Result<Vec<String>> {
+    db.take_back_expired(now).await
+}
+
+/// When the next piece of request work falls due: a retry, or a lease running out.
+pub async fn next_due(db: &dyn Store) -> sqlx::Result<Option<String>> {
+    db.next_request_due().await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::policy::Stage;
+
+    fn t0() -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339("2026-03-02T09:00:00Z").expect("time").with_timezone(&Utc)
+    }
+
+    fn person(sub: &str) -> Person {
+        Person { sub: sub.into(), login: format!("{sub}@x"), name: sub.into() }
+    }
+
+    fn new(stages: Vec<Stage>) -> NewRequest {
+        NewRequest {
+            call: Call::Lifecycle { user_id: "00u1".into(), op: portico_vocab::LifecycleOp::Deactivate },
+            target_label: "t@x (00u1)".into(),
+            target_sub: Some("00u1".into()),
+            summary: "Deactivate".into(),
+            reason: "left".into(),
+            requester: person("req"),
+            stages,
+            ttl_hours: 1,
+            policy_version: "test".into(),
+        }
+    }
+
+    fn stage(required: u32) -> Stage {
+        Stage { approvers: vec!["admin".into()], required }
+    }
+
+    fn lease(owner: &str) -> Lease {
+        Lease { owner: owner.into(), length: Duration::seconds(60) }
+    }
+
+    async fn one_open_request_per_target_and_action(db: &dyn Store) {
+        let first = create(db, new(vec![stage(1)]), t0()).await.expect("created");
+        let dup = create(db, new(vec![stage(1)]), t0()).await.expect_err("duplicate");
+        assert!(matches!(dup, RequestError::Duplicate(ref id) if *id == first.id), "{dup}");
+        cancel(db, &first.id, "req", t0()).await.expect("cancelled");
+        create(db, new(vec![stage(1)]), t0()).await.expect("a closed request does not block a new one");
+    }
+
+    async fn stages_and_n_of_m(db: &dyn Store) {
+        let r = create(db, new(vec![stage(2), stage(1)]), t0()).await.expect("created");
+        let (d, r1) = decide(db, &r.id, &person("a"), true, "", t0(), |_| Ok(())).await.expect("a");
+        assert_eq!((d, r1.stage, r1.status), (Decided::Waiting, 0, Status::Pending));
+        assert!(matches!(
+            decide(db, &r.id, &person("a"), true, "", t0(), |_| Ok(())).await,
+            Err(RequestError::AlreadyDecided)
+        ));
+        let (d, r2) = decide(db, &r.id, &person("b"), true, "", t0(), |_| Ok(())).await.expect("b");
+        assert_eq!((d, r2.stage, r2.status), (Decided::Waiting, 1, Status::Pending));
+        let (d, r3) = decide(db, &r.id, &person("c"), true, "ok", t0(), |_| Ok(())).await.expect("c");
+        assert_eq!((d, r3.status), (Decided::Approved, Status::Approved));
+        assert!(matches!(
+            decide(db, &r.id, &person("d"), false, "", t0(), |_| Ok(())).await,
+            Err(RequestError::NotPending(Status::Approved))
+        ));
+        assert!(matches!(cancel(db, &r.id, "req", t0()).await, Err(RequestError::NotPending(Status::Approved))));
+    }
+
+    async fn eligibility_is_judged_at_the_stage_inside_the_transaction(db: &dyn Store) {
+        let r = create(db, new(vec![stage(1), stage(1)]), t0()).await.expect("created");
+        // An approver of stage 1 only, who checked while the request was at stage 1…
+        let first_stage_only =
+            |req: &Request| if req.stage == 0 { Ok(()) } else { Err("not at this stage".to_string()) };
+        // …but someone else's approval moved it to stage 2 first.
+        decide(db, &r.id, &person("a"), true, "", t0(), |_| Ok(())).await.expect("stage 1 done");
+        let late = decide(db, &r.id, &person("b"), true, "", t0(), first_stage_only).await;
+        assert!(matches!(late, Err(RequestError::Ineligible(ref m)) if m == "not at this stage"), "{late:?}");
+        let now = get(db, &r.id).await.expect("get").expect("row");
+        assert_eq!((now.stage, now.status, now.decisions.len()), (1, Status::Pending, 1), "nothing recorded");
+    }
+
+    async fn rejection_cancellation_and_expiry_are_final(db: &dyn Store) {
+        let r = create(db, new(vec![stage(1)]), t0()).await.expect("created");
+        assert!(matches!(cancel(db, &r.id, "someone", t0()).await, Err(RequestError::NotRequester)));
+        let (d, r1) = decide(db, &r.id, &person("a"), false, "no", t0(), |_| Ok(())).await.expect("rejected");
+        assert_eq!((d, r1.status), (Decided::Rejected, Status::Rejected));
+        assert_eq!(r1.decisions[0].comment, "no");
+
+        let r = create(db, new(vec![stage(1)]), t0()).await.expect("created again");
+        let late = t0() + Duration::hours(1);
+        assert!(matches!(
+            decide(db, &r.id, &person("a"), true, "", late, |_| Ok(())).await,
+            Err(RequestError::Expired)
+        ));
+        assert_eq!(get(db, &r.id).await.expect("get").expect("row").status, Status::Expired);
+    }
+
+    async fn expire_due_moves_only_pending_past_their_time(db: &dyn Store) {
+        create(db, new(vec![stage(1)]), t0()).await.expect("created");
+        assert!(expire_due(db, t0() + Duration::minutes(59)).await.expect("sweep").is_empty());
+        let moved = expire_due(db, t0() + Duration::hours(1)).await.expect("sweep");
+        assert_eq!(moved.len(), 1);
+        assert_eq!(moved[0].status, Status::Expired);
+    }
+
+    /// An approved request, claimed by `a` at `t0`.
+    async fn claimed(db: &dyn Store) -> Request {
+        let r = create(db, new(vec![stage(1)]), t0()).await.expect("created");
+        decide(db, &r.id, &person("x"), true, "", t0(), |_| Ok(())).await.expect("approved");
+        let got = claim(db, &lease("a"), t0()).await.expect("claim").expect("one due");
+        assert_eq!(got.status, Status::Executing);
+        got
+    }
+
+    async fn a_claim_is_one_owners_until_its_lease_runs_out(db: &dyn Store) {
+        let r = claimed(db).await;
+        assert!(claim(db, &lease("b"), t0()).await.expect("claim").is_none(), "one claimant");
+        // While the lease runs, nobody takes it back: the call may be in flight.
+        assert!(take_back_expired(db, t0() + Duration::seconds(59)).await.expect("sweep").is_empty());
+        assert!(!finish(db, &r.id, "b", Status::Done, "", None, None, t0()).await, "only the owner finishes");
+        // The owner renews; the lease moves with it.
+        let later = t0() + Duration::seconds(50);
+        assert!(renew(db, &r.id, &lease("a"), later).await.expect("renew"));
+        assert!(take_back_expired(db, t0() + Duration::seconds(100)).await.expect("sweep").is_empty());
+        // It stops renewing (killed): once the lease is over, another process takes it back.
+        let after = later + Duration::seconds(60);
+        assert_eq!(take_back_expired(db, after).await.expect("sweep"), vec![r.id.clone()]);
+        let back = get(db, &r.id).await.expect("get").expect("row");
+        assert_eq!((back.status, back.uncertain), (Status::Approved, true));
+        let again = claim(db, &lease("b"), after).await.expect("claim").expect("due again");
+        assert_eq!(again.attempts, 2);
+        // The first owner wakes up late: it can neither renew nor finish what is b's now.
+        assert!(!renew(db, &r.id, &lease("a"), after).await.expect("renew"));
+        assert!(!finish(db, &r.id, "a", Status::Done, "", None, Some(b"x"), after).await);
+        assert!(!has_secret(db, &r.id).await.expect("n"), "a refused finish stores nothing");
+        assert!(finish(db, &r.id, "b", Status::Done, "done", None, Some(b"sealed"), after).await);
+        assert!(has_secret(db, &r.id).await.expect("n"));
+        assert!(sweep_secrets(db, after + Duration::hours(23)).await.expect("sweep") == 0);
+        assert_eq!(take_secret(db, &r.id).await.expect("take").as_deref(), Some(&b"sealed"[..]));
+        assert_eq!(take_secret(db, &r.id).await.expect("take"), None, "once");
+    }
+
+    async fn a_retry_waits_and_releases_the_claim(db: &dyn Store) {
+        let r = claimed(db).await;
+        let next = t0() + Duration::seconds(30);
+        assert!(retry_later(db, &r.id, "a", next, false, "busy", None, t0()).await.expect("retry"));
+        assert!(claim(db, &lease("b"), t0()).await.expect("claim").is_none(), "not before its time");
+        assert_eq!(next_due(db).await.expect("next").as_deref(), Some(stamp(next).as_str()));
+        assert!(claim(db, &lease("b"), next).await.expect("claim").is_some());
+    }
+
+    /// Eight approvers of a one-approval request decide at the same moment: exactly one of them
+    /// approves it, the others find it decided.
+    async fn simultaneous_approvals_approve_once(db: &dyn Store) {
+        let r = create(db, new(vec![stage(1)]), t0()).await.expect("created");
+        let all = (0..8).map(|i| {
+            let (id, who) = (r.id.clone(), person(&format!("a{i}")));
+            async move { decide(db, &id, &who, true, "", t0(), |_| Ok(())).await }
+        });
+        let results = futures_util::future::join_all(all).await;
+        let approved = results.iter().filter(|r| matches!(r, Ok((Decided::Approved, _)))).count();
+        let late = results.iter().filter(|r| matches!(r, Err(RequestError::NotPending(Status::Approved)))).count();
+        assert_eq!((approved, late), (1, 7), "{results:?}");
+        assert_eq!(get(db, &r.id).await.expect("get").expect("row").decisions.len(), 1);
+    }
+
+    /// Claimants racing over forty approved requests take each one exactly once.
+    async fn racing_claims_take_each_request_once(db: &dyn Store) {
+        for i in 0..40 {
+            let mut n = new(vec![stage(1)]);
+            n.call = Call::Lifecycle { user_id: format!("00u{i}"), op: portico_vocab::LifecycleOp::Suspend };
+            let r = create(db, n, t0()).await.expect("created");
+            decide(db, &r.id, &person("x"), true, "", t0(), |_| Ok(())).await.expect("approved");
+        }
+        let claimants = (0..8).map(|i| async move {
+            let mut mine = Vec::new();
+            while let Some(r) = claim(db, &lease(&format!("p{i}")), t0()).await.expect("claim") {
+                mine.push(r.id);
+            }
+            mine
+        });
+        let mut ids: Vec<String> = futures_util::future::join_all(claimants).await.concat();
+        ids.sort();
+        let n = ids.len();
+        ids.dedup();
+        assert_eq!((n, ids.len()), (40, 40), "every request claimed once");
+    }
+
+    crate::db::testing::on_both_backends!(
+        one_open_request_per_target_and_action,
+        stages_and_n_of_m,
+        eligibility_is_judged_at_the_stage_inside_the_transaction,
+        rejection_cancellation_and_expiry_are_final,
+        expire_due_moves_only_pending_past_their_time,
+        a_claim_is_one_owners_until_its_lease_runs_out,
+        a_retry_waits_and_releases_the_claim,
+        simultaneous_approvals_approve_once,
+        racing_claims_take_each_request_once,
+    );
+
+    #[test]
+    fn dedupe_keys_separate_groups_but_not_repeats() {
+        let a = Call::Membership { user_id: "u".into(), group_id: "g1".into(), group_name: "G".into(), add: true };
+        let b = Call::Membership { user_id: "u".into(), group_id: "g2".into(), group_name: "G".into(), add: true };
+        assert_ne!(a.dedupe_key(), b.dedupe_key());
+        let c = Call::Lifecycle { user_id: "u".into(), op: portico_vocab::LifecycleOp::Suspend };
+        assert_eq!(c.dedupe_key(), "suspend|u");
+        assert_eq!(c.audit_action(), "person.suspend");
+    }
+}
