@@ -52,6 +52,8 @@ pub struct Portal {
     task: tokio::task::JoinHandle<()>,
     /// The request executor ([`portico_core::requests::worker`]).
     executor: tokio::task::JoinHandle<()>,
+    /// Shares the rate-limit budget through the database ([`portico_core::budget::share`]).
+    budget_sync: tokio::task::JoinHandle<()>,
 }
 
 impl Portal {
@@ -117,6 +119,9 @@ impl Portal {
             wake: Arc::new(tokio::sync::Notify::new()),
         };
         let executor = tokio::spawn(portico_core::requests::worker::run(app_state.clone()));
+        let budgets = [Some(app_state.okta.budget()), app_state.asa.as_ref().map(|a| a.budget())];
+        let budget_sync =
+            tokio::spawn(portico_core::budget::share(app_state.db.clone(), budgets.into_iter().flatten().collect()));
         let site = Arc::new(site::Site::load(&config.server.site_root));
         let leptos = site.leptos_options(addr);
         let state = ServerState {
@@ -219,7 +224,7 @@ impl Portal {
             }
         });
         tracing::info!(%addr, "Portico listening");
-        Ok(Portal { addr, config, devorg, shutdown: Some(tx), task, executor })
+        Ok(Portal { addr, config, devorg, shutdown: Some(tx), task, executor, budget_sync })
     }
 
     /// Stops accepting connections, lets in-flight requests finish, then stops the embedded org.
@@ -231,6 +236,7 @@ impl Portal {
         // Between guarded updates the executor can stop anywhere: an interrupted call is taken
         // back at the next start.
         self.executor.abort();
+        self.budget_sync.abort();
         if let Some(d) = self.devorg.take() {
             d.stop().await;
         }
@@ -239,6 +245,7 @@ impl Portal {
     /// Stops everything at once, mid-request, as a killed process would (restart tests).
     pub fn crash(mut self) {
         self.executor.abort();
+        self.budget_sync.abort();
         self.task.abort();
         if let Some(d) = self.devorg.take() {
             d.abort();

@@ -6,7 +6,10 @@
 //! directory upgrades in place. The session table belongs to tower-sessions' store, which
 //! creates it itself.
 
-use crate::{audit::AuditStore, requests::RequestStore, requests::notify::NotificationStore, sessions::SignIns};
+use crate::{
+    audit::AuditStore, budget::BudgetStore, requests::RequestStore, requests::notify::NotificationStore,
+    sessions::SignIns,
+};
 use chrono::{DateTime, Utc};
 use portico_clock::stamp;
 use sqlx::{PgPool, SqlitePool, migrate::Migrator};
@@ -16,16 +19,25 @@ use std::sync::Arc;
 pub type Db = Arc<dyn Store>;
 
 /// Everything the portal keeps: each part is its own trait (sign-ins, the audit trail,
-/// notifications, requests), implemented once per backend in that part's module.
+/// notifications, requests, the shared rate-limit budget), implemented once per backend in that part's module.
 #[async_trait::async_trait]
-pub trait Store: SignIns + AuditStore + NotificationStore + RequestStore + Send + Sync + 'static {
+pub trait Store: SignIns + AuditStore + NotificationStore + RequestStore + BudgetStore + Send + Sync + 'static {
     /// `sqlite` or `postgres`, as health and metrics name it.
     fn backend(&self) -> &'static str;
     /// Whether the database answers a query now.
     async fn ping(&self) -> bool;
     /// Work waiting: requests approved or executing, and notifications not yet delivered.
     async fn queues(&self) -> sqlx::Result<Queues>;
+    /// Tells every other process on this database that work is due now (PostgreSQL: `NOTIFY`).
+    /// On SQLite nothing: processes on one file find work by polling.
+    async fn announce(&self);
+    /// Wakes `wake` whenever another process announces work; runs until the task is dropped
+    /// (PostgreSQL: `LISTEN`, reconnecting after a lost connection). On SQLite it returns.
+    async fn listen(&self, wake: Arc<tokio::sync::Notify>);
 }
+
+/// The channel replicas announce due work on.
+const WORK_CHANNEL: &str = "portico_work";
 
 /// Counts of waiting work and the time the oldest of each began waiting ([`stamp`]s).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -56,6 +68,10 @@ impl Store for SqlitePool {
             sqlx::query_as(QUEUES).fetch_one(self).await?;
         Ok(Queues { requests, oldest_request, notifications, oldest_notification })
     }
+
+    async fn announce(&self) {}
+
+    async fn listen(&self, _wake: Arc<tokio::sync::Notify>) {}
 }
 
 #[async_trait::async_trait]
@@ -81,6 +97,33 @@ impl Store for PgPool {
             notifications,
             oldest_notification: oldest_notification.map(stamp),
         })
+    }
+
+    async fn announce(&self) {
+        if let Err(e) = sqlx::query("SELECT pg_notify($1, '')").bind(WORK_CHANNEL).execute(self).await {
+            // The others still find the work when they next poll.
+            tracing::warn!(error = %e, "could not announce work to the other replicas");
+        }
+    }
+
+    async fn listen(&self, wake: Arc<tokio::sync::Notify>) {
+        loop {
+            let Err(e) = wake_on_notify(self, &wake).await;
+            tracing::warn!(error = %e, "lost the wake-up channel; listening again in a second");
+            tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+        }
+    }
+}
+
+/// Listens on [`WORK_CHANNEL`] and wakes `wake` on every notification, until the connection fails.
+async fn wake_on_notify(db: &PgPool, wake: &tokio::sync::Notify) -> sqlx::Result<std::convert::Infallible> {
+    let mut listener = sqlx::postgres::PgListener::connect_with(db).await?;
+    listener.listen(WORK_CHANNEL).await?;
+    // Something may have been announced while this process was not listening.
+    wake.notify_one();
+    loop {
+        listener.recv().await?;
+        wake.notify_one();
     }
 }
 
@@ -218,6 +261,24 @@ mod tests {
     fn sorted(mut v: Vec<(String, String)>) -> Vec<(String, String)> {
         v.sort();
         v
+    }
+
+    /// Work announced by one process wakes another on the same PostgreSQL at once.
+    #[tokio::test]
+    async fn an_announcement_wakes_the_other_replicas() {
+        let (_cluster, db) = testing::postgres().await;
+        let wake = Arc::new(tokio::sync::Notify::new());
+        let listening = tokio::spawn({
+            let (db, wake) = (db.clone(), wake.clone());
+            async move { db.listen(wake).await }
+        });
+        // The first wake-up is the listener's own, once it listens: nothing announced is missed.
+        wake.notified().await;
+        let woken = wake.notified();
+        db.announce().await;
+        tokio::time::timeout(std::time::Duration::from_secs(30), woken).await.expect("woken by the announcement");
+        listening.abort();
+        db.close().await;
     }
 
     /// On a real PostgreSQL (a throwaway cluster): the schema applies, a second start applies

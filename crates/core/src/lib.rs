@@ -7,6 +7,7 @@ pub mod actor;
 pub mod asa;
 pub mod audit;
 pub mod authz;
+pub mod budget;
 pub use portico_clock as clock;
 pub mod config;
 pub mod db;

@@ -79,6 +79,14 @@ async fn logged(app: &TestApp, id: &str) -> Vec<String> {
 /// The audit record of the action itself on `id`: (action, before, after, result, has Okta's id).
 async fn audit_shape(db: &PortalDb, action: &str, id: &str) -> (String, Option<String>, Option<String>, String, bool) {
     let target = format!("%({id})");
+    // The executor records the request done, then audits the call: wait (bounded) for the row.
+    let count = "SELECT COUNT(*) FROM audit_events WHERE action = $1 AND target LIKE $2";
+    for _ in 0..300 {
+        if db.int(count, &[action, &target]).await > 0 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
     let row = db
         .texts(
             "SELECT action, before, after, result, CASE WHEN upstream_id IS NULL THEN 'no' ELSE 'yes' END \

@@ -281,6 +281,9 @@ async fn upstream_faults_are_retried_or_reported_and_metered() {
     let message = err["message"].as_str().unwrap_or_default();
     assert!(message.contains("rate limit is reached") && message.contains(" s."), "{err}");
     app.control("rate_limits", serde_json::json!({ "bucket": "users", "limit": 600 })).await;
+    // Portico holds calls in the spent bucket until the reset Okta named, without sending them.
+    app.advance_clock(chrono::Duration::seconds(61));
+    assert_eq!(app.call_fn(search()).await.status(), StatusCode::OK, "refilled at its reset");
     // A 500 is reported with a reference, and nothing is claimed to have changed.
     let ed = app.user_id("ed.engineer@portico.example").await;
     app.control("faults", serde_json::json!({ "path_prefix": "/api/v1/users", "status": 500, "times": 1 })).await;
@@ -301,6 +304,50 @@ async fn upstream_faults_are_retried_or_reported_and_metered() {
     )
     .await;
     assert_eq!(status, StatusCode::OK);
+}
+
+/// Replicas pace by one budget: what another replica heard from Okta (written where every
+/// replica reads it) holds this one's calls in that bucket until its reset, and a held call never
+/// reaches Okta.
+#[tokio::test]
+async fn a_bucket_another_replica_found_spent_holds_calls_here_without_sending_them() {
+    use portico_core::budget::Observation;
+    let app = spawn_app().await;
+    app.sign_in_as(ADMIN, None).await;
+    let db = app.db().await;
+    let search = || SearchPeople { query: PeopleQuery { q: "ed".into(), ..Default::default() }, limit: None };
+    let clock = portico_core::Clock::controlled(&app.data_dir);
+    let mut held = None;
+    for _ in 0..40 {
+        // Newer than anything this portal heard itself (its own calls would supersede it).
+        let now = clock.now();
+        let spent = Observation {
+            upstream: "okta".into(),
+            bucket: "users".into(),
+            limit: 600,
+            remaining: 0,
+            reset_at: now + chrono::Duration::seconds(30),
+            observed_at: now,
+        };
+        db.store().save_observations(&[spent]).await.expect("another replica's observation");
+        tokio::time::sleep(std::time::Duration::from_millis(1200)).await;
+        let (status, err) = json(app.call_fn(search()).await).await;
+        if status == StatusCode::SERVICE_UNAVAILABLE {
+            held = Some(err);
+            break;
+        }
+        assert_eq!(status, StatusCode::OK, "{err}");
+    }
+    let err = held.expect("the shared budget reached this portal within its exchanges");
+    assert!(err["message"].as_str().unwrap_or_default().contains("Try again in"), "{err}");
+    // Okta would now fail the next call it receives; a held call is not one of them.
+    app.control("faults", serde_json::json!({ "path_prefix": "/api/v1/users", "status": 500, "times": 1 })).await;
+    assert_eq!(app.call_fn(search()).await.status(), StatusCode::SERVICE_UNAVAILABLE, "still held");
+    // At the reset the bucket is full again: the call goes out, and meets the fault still waiting.
+    // (Less than a minute on: the session is not revalidated, which would meet the fault first.)
+    app.advance_clock(chrono::Duration::seconds(31));
+    assert_eq!(app.call_fn(search()).await.status(), StatusCode::BAD_GATEWAY, "the first call to reach Okta");
+    assert_eq!(app.call_fn(search()).await.status(), StatusCode::OK);
 }
 
 #[tokio::test]

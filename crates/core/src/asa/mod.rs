@@ -103,7 +103,12 @@ pub struct AsaClient {
     token: Mutex<Option<(Secret, chrono::DateTime<chrono::Utc>)>>,
     /// Compared with the tokens' `expires_at`, which the team's clock wrote.
     clock: crate::Clock,
+    /// ASA's rate limits per bucket, as any replica last heard them (see [`crate::budget`]).
+    budget: std::sync::Arc<crate::budget::Budget>,
 }
+
+/// The longest a call waits for a spent bucket to refill before answering that it is spent.
+const MAX_HOLD: Duration = Duration::from_secs(2);
 
 fn seg(s: &str) -> String {
     url::form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>().replace('+', "%20")
@@ -150,7 +155,13 @@ impl AsaClient {
             http,
             token: Mutex::new(None),
             clock: crate::Clock::system(),
+            budget: crate::budget::Budget::new("asa"),
         })
+    }
+
+    /// The rate-limit budget this client paces its calls by (shared through the database).
+    pub fn budget(&self) -> std::sync::Arc<crate::budget::Budget> {
+        self.budget.clone()
     }
 
     /// The clock token expiry is judged by (the portal's, so tests can move it).
@@ -214,6 +225,17 @@ impl AsaClient {
                 req = req.json(b);
             }
             let bucket = bucket(&method, &url);
+            let hold = self.budget.take(bucket, self.clock.now());
+            if !hold.is_zero() {
+                if hold > MAX_HOLD {
+                    let secs = hold.as_secs_f64().ceil() as u64;
+                    let message = format!(
+                        "ASA's rate limit for this kind of call is used up for about {secs} s more; nothing was sent. Try again then."
+                    );
+                    return Err(AsaError { status: 429, message });
+                }
+                tokio::time::sleep(hold).await;
+            }
             let started = std::time::Instant::now();
             let res = req.send().await;
             crate::metrics::upstream_call(
@@ -225,6 +247,7 @@ impl AsaClient {
             );
             let res = res.map_err(transport)?;
             let status = res.status();
+            self.budget.observe(bucket, status.as_u16(), res.headers(), self.clock.now());
             if status == StatusCode::UNAUTHORIZED && attempt == 0 {
                 continue;
             }

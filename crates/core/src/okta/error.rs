@@ -43,6 +43,23 @@ impl OktaError {
         }
     }
 
+    /// Held back by the shared budget: the bucket is spent for `wait` yet, by what Okta last
+    /// told any replica; the call was not sent.
+    pub fn held(wait: std::time::Duration) -> Self {
+        let secs = wait.as_secs_f64().ceil() as u64;
+        Self {
+            status: 429,
+            fault: Fault::RateLimited,
+            code: None,
+            summary: format!(
+                "Okta's rate limit for this kind of call is used up for about {secs} s more; nothing was sent. Try again then."
+            ),
+            causes: vec![],
+            request_id: None,
+            retry_after_secs: Some(secs),
+        }
+    }
+
     pub fn decode(detail: String) -> Self {
         Self {
             status: 0,

@@ -33,6 +33,8 @@ pub struct OktaClient {
     clock: crate::Clock,
     /// Shared copies of the lists pages show (see [`lists`]).
     lists: Arc<lists::Lists>,
+    /// Okta's rate limits per bucket, as any replica last heard them (see [`crate::budget`]).
+    budget: Arc<crate::budget::Budget>,
 }
 
 /// A successful answer: status, the `next` cursor (if any) and the JSON body.
@@ -94,7 +96,13 @@ impl OktaClient {
             max_wait: Duration::from_secs(2),
             clock: crate::Clock::system(),
             lists: Arc::default(),
+            budget: crate::budget::Budget::new("okta"),
         })
+    }
+
+    /// The rate-limit budget this client paces its calls by (shared through the database).
+    pub fn budget(&self) -> Arc<crate::budget::Budget> {
+        self.budget.clone()
     }
 
     /// See `okta.max_interactive_wait_ms`.
@@ -134,6 +142,15 @@ impl OktaClient {
         // inside `max_wait` of the call's start, or the call answers at once.
         let begun = std::time::Instant::now();
         loop {
+            // A bucket known to be spent holds the call until its reset, or answers at once
+            // when that is beyond the call's budget: no request is spent on a certain 429.
+            let hold = self.budget.take(fam, self.clock.now());
+            if !hold.is_zero() {
+                if begun.elapsed() + hold >= self.max_wait {
+                    return Err(OktaError::held(hold));
+                }
+                tokio::time::sleep(hold).await;
+            }
             let creds = self.auth.credentials(&self.http, &self.base, &self.clock, method.as_str(), &url).await?;
             let mut req = self
                 .http
@@ -166,6 +183,7 @@ impl OktaClient {
             let remaining =
                 headers.get("x-rate-limit-remaining").and_then(|v| v.to_str().ok()).and_then(|v| v.parse().ok());
             crate::metrics::upstream_call("okta", fam, Some(status.as_u16()), elapsed, remaining);
+            self.budget.observe(fam, status.as_u16(), &headers, self.clock.now());
             let wait = retry_delay(&headers);
             if status == StatusCode::TOO_MANY_REQUESTS
                 && attempt < self.max_retries
