@@ -3,7 +3,7 @@
 SHELL := /bin/bash
 export PATH := $(HOME)/.cargo/bin:$(CURDIR)/node_modules/.bin:$(PATH)
 
-.PHONY: bench run test setup-run setup-test build-release build-debug test-rust test-conformance test-e2e clean
+.PHONY: bench scale run test setup-run setup-test build-release build-debug test-rust test-conformance test-e2e clean
 
 run: setup-run build-release
 	PORTICO_SERVER__SITE_ROOT=target/site ./target/release/portico
@@ -33,6 +33,12 @@ build-debug:
 
 # Every crate's tests, then the portal's integration suite again on PostgreSQL: with-postgres
 # starts a throwaway cluster (Debian's postgresql, a temp dir, a free port) and stops it after.
+# The scale test alone: three portal processes on one throwaway PostgreSQL behind a round-robin
+# balancer, an external org, a replica killed mid-call, 1,000 double-approved requests.
+scale: setup-test
+	cargo build --locked --release -p portico-server -p portico-bench
+	./target/release/replicas
+
 test-rust:
 	cargo test --locked -p portico-vocab -p portico-clock -p portico-site -p portico-core -p portico-devorg -p portico-server -p portico-app --features portico-app/ssr
 	cargo run --locked -q -p portico-testkit --bin with-postgres -- cargo test --locked -p portico-server --test it
@@ -54,6 +60,6 @@ clean:
 bench: setup-test build-release
 	cargo build --locked --release -p portico-bench
 	status=0; \
-	  for b in devorg-scale portal memory load; do ./target/release/$$b || status=1; done; \
+	  for b in devorg-scale portal memory load replicas; do ./target/release/$$b || status=1; done; \
 	  node bench/first-load.mjs || status=1; \
 	  exit $$status

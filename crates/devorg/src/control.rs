@@ -147,6 +147,12 @@ pub async fn add_fault(State(state): State<Arc<OrgState>>, Json(fault): Json<Fau
     StatusCode::NO_CONTENT
 }
 
+/// The path prefixes of the faults still waiting for a request (one each time a fault remains):
+/// a test sees when a call it slowed down has reached the org.
+pub async fn pending_faults(State(state): State<Arc<OrgState>>) -> axum::Json<Vec<String>> {
+    axum::Json(state.faults.lock().await.iter().map(|f| f.path_prefix.clone()).collect())
+}
+
 pub async fn clear_faults(State(state): State<Arc<OrgState>>) -> StatusCode {
     state.faults.lock().await.clear();
     StatusCode::NO_CONTENT

@@ -226,7 +226,10 @@ fn router(state: Arc<OrgState>) -> axum::Router {
             .route("/__devorg/control/oidc", post(control::set_oidc_faults))
             .route("/__devorg/control/rate_limits", post(control::set_rate_limit))
             .route("/__devorg/control/users/{id}/status", post(control::set_user_status))
-            .route("/__devorg/control/faults", post(control::add_fault).delete(control::clear_faults))
+            .route(
+                "/__devorg/control/faults",
+                get(control::pending_faults).post(control::add_fault).delete(control::clear_faults),
+            )
             .route("/__devorg/control/reset", post(control::reset))
             .route("/__devorg/control/seed", post(control::seed_bulk))
             .route("/__devorg/control/service_apps", post(control::register_service_app))
