@@ -54,6 +54,8 @@ pub struct Portal {
     executor: tokio::task::JoinHandle<()>,
     /// Shares the rate-limit budget through the database ([`portico_core::budget::share`]).
     budget_sync: tokio::task::JoinHandle<()>,
+    /// Hears the other replicas ([`portico_core::db::Store::listen`]).
+    signals: tokio::task::JoinHandle<()>,
 }
 
 impl Portal {
@@ -95,8 +97,14 @@ impl Portal {
             (None, None) => unreachable!("the embedded org starts whenever oidc is absent"),
         };
 
-        let okta = okta_client(&config, devorg.as_ref())?.with_clock(clock.clone());
         let (db, store) = database::open(&config).await?;
+        let okta = okta_client(&config, devorg.as_ref())?.with_clock(clock.clone()).after_writes(Arc::new({
+            let db = db.clone();
+            move || {
+                let db = db.clone();
+                tokio::spawn(async move { db.announce(portico_core::db::Signal::Written).await });
+            }
+        }));
         tokio::spawn(store.clone().delete_expired_forever());
 
         let config = Arc::new(config);
@@ -122,6 +130,18 @@ impl Portal {
         let budgets = [Some(app_state.okta.budget()), app_state.asa.as_ref().map(|a| a.budget())];
         let budget_sync =
             tokio::spawn(portico_core::budget::share(app_state.db.clone(), budgets.into_iter().flatten().collect()));
+        // What other replicas announce (PostgreSQL): due work wakes the executor at once, and a
+        // write to Okta makes this replica's copies of lists stale.
+        let signals = tokio::spawn({
+            let (db, wake, okta) = (app_state.db.clone(), app_state.wake.clone(), app_state.okta.clone());
+            async move {
+                db.listen(Arc::new(move |signal| match signal {
+                    portico_core::db::Signal::Work | portico_core::db::Signal::Reconnected => wake.notify_one(),
+                    portico_core::db::Signal::Written => okta.forget_lists(),
+                }))
+                .await
+            }
+        });
         let site = Arc::new(site::Site::load(&config.server.site_root));
         let leptos = site.leptos_options(addr);
         let state = ServerState {
@@ -224,7 +244,7 @@ impl Portal {
             }
         });
         tracing::info!(%addr, "Portico listening");
-        Ok(Portal { addr, config, devorg, shutdown: Some(tx), task, executor, budget_sync })
+        Ok(Portal { addr, config, devorg, shutdown: Some(tx), task, executor, budget_sync, signals })
     }
 
     /// Stops accepting connections, lets in-flight requests finish, then stops the embedded org.
@@ -237,6 +257,7 @@ impl Portal {
         // back at the next start.
         self.executor.abort();
         self.budget_sync.abort();
+        self.signals.abort();
         if let Some(d) = self.devorg.take() {
             d.stop().await;
         }
@@ -246,6 +267,7 @@ impl Portal {
     pub fn crash(mut self) {
         self.executor.abort();
         self.budget_sync.abort();
+        self.signals.abort();
         self.task.abort();
         if let Some(d) = self.devorg.take() {
             d.abort();

@@ -363,6 +363,56 @@ async fn run() -> anyhow::Result<bool> {
     }
     println!("sessions: {sessions_ok}/9 (3 people × 3 replicas) accepted");
 
+    // Copies of lists: a person's groups, shown on replica 2, then changed on replica 1, are shown
+    // changed on replica 2 at once (the write is announced; no waiting out a copy's lifetime).
+    let team = org
+        .api(
+            reqwest::Method::POST,
+            "/api/v1/groups",
+            Some(json!({ "profile": { "name": "Scale Team", "description": "the scale test's group" } })),
+        )
+        .await?;
+    let team = team["id"].as_str().context("group id")?.to_string();
+    let person = targets[0].clone();
+    let shows_team = |replica: usize| {
+        let (ada, base, person, team) = (&ada, replicas[replica].base.clone(), person.clone(), team.clone());
+        async move {
+            let (status, groups) = ada.call(&base, portico_app::people::server::PersonGroups { id: person }).await?;
+            if !status.is_success() {
+                bail!("person groups: {status} {groups}");
+            }
+            Ok::<bool, anyhow::Error>(groups.as_array().is_some_and(|g| g.iter().any(|g| g["id"] == team.as_str())))
+        }
+    };
+    let before = shows_team(1).await?;
+    let (status, said) = ada
+        .call(
+            &replicas[0].base,
+            portico_app::people::server::ChangeMembership {
+                group_id: team.clone(),
+                user_ids: vec![person.clone()],
+                add: true,
+            },
+        )
+        .await?;
+    if !status.is_success() {
+        bail!("add to group: {status} {said}");
+    }
+    let mut fresh = false;
+    for _ in 0..50 {
+        if shows_team(1).await? {
+            fresh = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let lists_ok = !before && fresh;
+    println!(
+        "lists: a change made on replica 1 shows on replica 2 {} (its copies last {} s)",
+        if lists_ok { "within a second" } else { "only after its copy expired" },
+        portico_core::okta::lists::TTL.num_seconds()
+    );
+
     // 2. SIGKILL mid-call: the org holds the deactivation of the last person for 20 s.
     let slow = targets[REQUESTS].clone();
     org.control(
@@ -547,6 +597,7 @@ async fn run() -> anyhow::Result<bool> {
         );
     }
     let ok = sessions_ok == 9
+        && lists_ok
         && slow_runs == 1
         && duplicates == 0
         && lost == 0

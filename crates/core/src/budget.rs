@@ -292,7 +292,7 @@ mod tests {
         let (a, b) = (Budget::new("okta"), Budget::new("okta"));
         let asa = Budget::new("asa");
         a.observe("users", 200, &answer(0), now);
-        exchange(db, &[a.clone()]).await.expect("a shares");
+        exchange(db, std::slice::from_ref(&a)).await.expect("a shares");
         exchange(db, &[b.clone(), asa.clone()]).await.expect("b reads");
         assert_eq!(b.take("users", now), std::time::Duration::from_secs(30), "b heard what a heard");
         assert!(asa.take("users", now).is_zero(), "another upstream's buckets are its own");

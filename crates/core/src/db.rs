@@ -28,16 +28,36 @@ pub trait Store: SignIns + AuditStore + NotificationStore + RequestStore + Budge
     async fn ping(&self) -> bool;
     /// Work waiting: requests approved or executing, and notifications not yet delivered.
     async fn queues(&self) -> sqlx::Result<Queues>;
-    /// Tells every other process on this database that work is due now (PostgreSQL: `NOTIFY`).
-    /// On SQLite nothing: processes on one file find work by polling.
-    async fn announce(&self);
-    /// Wakes `wake` whenever another process announces work; runs until the task is dropped
-    /// (PostgreSQL: `LISTEN`, reconnecting after a lost connection). On SQLite it returns.
-    async fn listen(&self, wake: Arc<tokio::sync::Notify>);
+    /// Tells every process on this database (itself included) what happened (PostgreSQL:
+    /// `NOTIFY`). On SQLite nothing: processes sharing a file poll for work, and it is one
+    /// process's file otherwise.
+    async fn announce(&self, signal: Signal);
+    /// Calls `on` with every signal announced, until the task is dropped (PostgreSQL: `LISTEN`,
+    /// reconnecting after a lost connection, with a [`Signal::Reconnected`] each time it listens
+    /// again). On SQLite it returns at once.
+    async fn listen(&self, on: Arc<dyn Fn(Signal) + Send + Sync>);
 }
 
-/// The channel replicas announce due work on.
-const WORK_CHANNEL: &str = "portico_work";
+/// What one replica tells the others.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Signal {
+    /// Work is due now (a request approved, a notification queued).
+    Work,
+    /// Okta was written to: copies of lists shown to people are stale.
+    Written,
+    /// Listening (again): anything announced meanwhile was missed.
+    Reconnected,
+}
+
+impl Signal {
+    fn channel(self) -> Option<&'static str> {
+        match self {
+            Signal::Work => Some("portico_work"),
+            Signal::Written => Some("portico_written"),
+            Signal::Reconnected => None,
+        }
+    }
+}
 
 /// Counts of waiting work and the time the oldest of each began waiting ([`stamp`]s).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -69,9 +89,9 @@ impl Store for SqlitePool {
         Ok(Queues { requests, oldest_request, notifications, oldest_notification })
     }
 
-    async fn announce(&self) {}
+    async fn announce(&self, _signal: Signal) {}
 
-    async fn listen(&self, _wake: Arc<tokio::sync::Notify>) {}
+    async fn listen(&self, _on: Arc<dyn Fn(Signal) + Send + Sync>) {}
 }
 
 #[async_trait::async_trait]
@@ -99,31 +119,34 @@ impl Store for PgPool {
         })
     }
 
-    async fn announce(&self) {
-        if let Err(e) = sqlx::query("SELECT pg_notify($1, '')").bind(WORK_CHANNEL).execute(self).await {
-            // The others still find the work when they next poll.
-            tracing::warn!(error = %e, "could not announce work to the other replicas");
+    async fn announce(&self, signal: Signal) {
+        let Some(channel) = signal.channel() else { return };
+        if let Err(e) = sqlx::query("SELECT pg_notify($1, '')").bind(channel).execute(self).await {
+            // Work is still found at the next poll; copies of lists still end with their lifetime.
+            tracing::warn!(error = %e, ?signal, "could not tell the other replicas");
         }
     }
 
-    async fn listen(&self, wake: Arc<tokio::sync::Notify>) {
+    async fn listen(&self, on: Arc<dyn Fn(Signal) + Send + Sync>) {
         loop {
-            let Err(e) = wake_on_notify(self, &wake).await;
-            tracing::warn!(error = %e, "lost the wake-up channel; listening again in a second");
+            let Err(e) = relay(self, on.as_ref()).await;
+            tracing::warn!(error = %e, "lost the replicas' channel; listening again in a second");
             tokio::time::sleep(std::time::Duration::from_secs(1)).await;
         }
     }
 }
 
-/// Listens on [`WORK_CHANNEL`] and wakes `wake` on every notification, until the connection fails.
-async fn wake_on_notify(db: &PgPool, wake: &tokio::sync::Notify) -> sqlx::Result<std::convert::Infallible> {
+/// Listens on every [`Signal`]'s channel and relays each notification, until the connection fails.
+async fn relay(db: &PgPool, on: &(dyn Fn(Signal) + Send + Sync)) -> sqlx::Result<std::convert::Infallible> {
+    let signals = [Signal::Work, Signal::Written];
     let mut listener = sqlx::postgres::PgListener::connect_with(db).await?;
-    listener.listen(WORK_CHANNEL).await?;
-    // Something may have been announced while this process was not listening.
-    wake.notify_one();
+    listener.listen_all(signals.iter().filter_map(|s| s.channel())).await?;
+    on(Signal::Reconnected);
     loop {
-        listener.recv().await?;
-        wake.notify_one();
+        let n = listener.recv().await?;
+        if let Some(signal) = signals.into_iter().find(|s| s.channel() == Some(n.channel())) {
+            on(signal);
+        }
     }
 }
 
@@ -263,20 +286,27 @@ mod tests {
         v
     }
 
-    /// Work announced by one process wakes another on the same PostgreSQL at once.
+    /// What one process announces reaches another on the same PostgreSQL, signal by signal.
     #[tokio::test]
-    async fn an_announcement_wakes_the_other_replicas() {
+    async fn announcements_reach_the_other_replicas() {
         let (_cluster, db) = testing::postgres().await;
-        let wake = Arc::new(tokio::sync::Notify::new());
+        let (tx, mut heard) = tokio::sync::mpsc::unbounded_channel();
         let listening = tokio::spawn({
-            let (db, wake) = (db.clone(), wake.clone());
-            async move { db.listen(wake).await }
+            let db = db.clone();
+            async move {
+                db.listen(Arc::new(move |s| {
+                    let _ = tx.send(s);
+                }))
+                .await
+            }
         });
-        // The first wake-up is the listener's own, once it listens: nothing announced is missed.
-        wake.notified().await;
-        let woken = wake.notified();
-        db.announce().await;
-        tokio::time::timeout(std::time::Duration::from_secs(30), woken).await.expect("woken by the announcement");
+        let wait = std::time::Duration::from_secs(30);
+        // First the listener's own signal, once it listens: nothing announced after it is missed.
+        assert_eq!(tokio::time::timeout(wait, heard.recv()).await.expect("heard"), Some(Signal::Reconnected));
+        db.announce(Signal::Work).await;
+        assert_eq!(tokio::time::timeout(wait, heard.recv()).await.expect("heard"), Some(Signal::Work));
+        db.announce(Signal::Written).await;
+        assert_eq!(tokio::time::timeout(wait, heard.recv()).await.expect("heard"), Some(Signal::Written));
         listening.abort();
         db.close().await;
     }

@@ -2,8 +2,10 @@
 //! so many people opening the same page spend one call of Okta's rate-limit bucket, not one
 //! each. Only for showing: authorization always reads Okta (`Actor::now`, `sessions::standing`
 //! call the client's uncached methods). Any write this process makes through the client
-//! forgets every copy, so people see their own changes at once; another replica's change shows
-//! within [`TTL`].
+//! forgets every copy, so people see their own changes at once; on PostgreSQL every write is
+//! announced ([`crate::db::Signal::Written`]) and the other replicas forget theirs as well, so a
+//! non-sticky load balancer never shows a change undone. (Processes sharing one SQLite file see
+//! another's change within [`TTL`].)
 
 use super::{Group, Page};
 use chrono::{DateTime, Duration, Utc};

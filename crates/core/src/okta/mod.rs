@@ -35,6 +35,8 @@ pub struct OktaClient {
     lists: Arc<lists::Lists>,
     /// Okta's rate limits per bucket, as any replica last heard them (see [`crate::budget`]).
     budget: Arc<crate::budget::Budget>,
+    /// Told after every write, so other replicas forget their copies of lists too.
+    after_writes: Option<Arc<dyn Fn() + Send + Sync>>,
 }
 
 /// A successful answer: status, the `next` cursor (if any) and the JSON body.
@@ -97,7 +99,19 @@ impl OktaClient {
             clock: crate::Clock::system(),
             lists: Arc::default(),
             budget: crate::budget::Budget::new("okta"),
+            after_writes: None,
         })
+    }
+
+    /// `tell` runs after every write this client makes (whatever its outcome).
+    pub fn after_writes(mut self, tell: Arc<dyn Fn() + Send + Sync>) -> OktaClient {
+        self.after_writes = Some(tell);
+        self
+    }
+
+    /// Forgets every copy of a list (another replica wrote to Okta).
+    pub fn forget_lists(&self) {
+        self.lists.forget_all();
     }
 
     /// The rate-limit budget this client paces its calls by (shared through the database).
@@ -122,7 +136,10 @@ impl OktaClient {
     }
 
     /// One API call with retries on 429 (waiting until `X-Rate-Limit-Reset`, capped) and one
-    /// re-authentication on 401 for OAuth tokens (or the DPoP nonce Okta asks for).
+    /// re-authentication on 401 for OAuth tokens (or the DPoP nonce Okta asks for). A write
+    /// makes every copy of a list stale, here and (through `after_writes`) on other replicas:
+    /// before the call, and again after it whatever its outcome (a write that timed out may
+    /// have landed; a copy taken while it ran is old).
     pub async fn call(
         &self,
         method: Method,
@@ -130,11 +147,28 @@ impl OktaClient {
         query: &[(&str, String)],
         body: Option<&Value>,
     ) -> Result<Reply, OktaError> {
-        let fam = family(&method, path);
-        if method != Method::GET {
-            // Before the call and whatever its outcome: a write that timed out may have landed.
+        let write = method != Method::GET;
+        if write {
             self.lists.forget_all();
         }
+        let reply = self.exchange(method, path, query, body).await;
+        if write {
+            self.lists.forget_all();
+            if let Some(tell) = &self.after_writes {
+                tell();
+            }
+        }
+        reply
+    }
+
+    async fn exchange(
+        &self,
+        method: Method,
+        path: &str,
+        query: &[(&str, String)],
+        body: Option<&Value>,
+    ) -> Result<Reply, OktaError> {
+        let fam = family(&method, path);
         let url = format!("{}{path}", self.base);
         let mut attempt = 0;
         let mut nonce_tries = 0;

@@ -33,7 +33,7 @@ pub async fn event(state: &AppState, req: &Request, event: &str, actor: &str, op
     .await;
     notify::enqueue(state, req, event, actor).await;
     state.wake.notify_one();
-    state.db.announce().await;
+    state.db.announce(crate::db::Signal::Work).await;
 }
 
 /// This process's claim on the work it takes.
@@ -225,24 +225,9 @@ pub async fn run(state: AppState) {
     // A webhook receiver cannot bounce notifications (and their request details) elsewhere.
     let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap_or_default();
     let poll = Duration::from_millis(state.config.approvals.poll_ms.max(50));
-    // Work announced by another replica (PostgreSQL) wakes this one at once.
-    let listener = tokio::spawn({
-        let (db, wake) = (state.db.clone(), state.wake.clone());
-        async move { db.listen(wake).await }
-    });
-    let _stop_listening = AbortOnDrop(listener);
     loop {
         tick(&state, &http).await;
         let wait = next_wait(&state, poll).await;
         let _ = tokio::time::timeout(wait, state.wake.notified()).await;
-    }
-}
-
-/// Stops a spawned task when dropped (with the executor).
-struct AbortOnDrop(tokio::task::JoinHandle<()>);
-
-impl Drop for AbortOnDrop {
-    fn drop(&mut self) {
-        self.0.abort();
     }
 }
