@@ -91,6 +91,18 @@ pub async fn set_rate_limit(State(state): State<Arc<OrgState>>, Json(body): Json
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
+pub struct ConcurrencyOverride {
+    limit: u32,
+}
+
+/// Sets the org's concurrency limit (Okta's default is 75).
+pub async fn set_concurrency(State(state): State<Arc<OrgState>>, Json(body): Json<ConcurrencyOverride>) -> StatusCode {
+    state.concurrency.limit.store(body.limit, std::sync::atomic::Ordering::SeqCst);
+    StatusCode::NO_CONTENT
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct SetStatus {
     status: String,
 }

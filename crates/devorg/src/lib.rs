@@ -82,6 +82,8 @@ pub(crate) struct OrgState {
     /// SHA-256 of the control API's bearer token.
     pub control_token_hash: Option<String>,
     pub rate: Mutex<api::RateLimits>,
+    /// Okta's org-wide limit on API requests in flight at once.
+    pub concurrency: api::Concurrency,
     pub faults: Mutex<Vec<control::Fault>>,
     /// Access tokens issued to service apps (client credentials).
     pub service_tokens: Mutex<HashMap<String, service_apps::ServiceToken>>,
@@ -149,6 +151,7 @@ impl DevOrg {
             control: config.test_control.then(Mutex::default),
             control_token_hash: control_token.as_deref().map(ids::sha256_hex),
             rate: Mutex::default(),
+            concurrency: api::Concurrency::default(),
             faults: Mutex::default(),
             service_tokens: Mutex::default(),
             used_jtis: Mutex::default(),
@@ -225,6 +228,7 @@ fn router(state: Arc<OrgState>) -> axum::Router {
         let control = axum::Router::new()
             .route("/__devorg/control/oidc", post(control::set_oidc_faults))
             .route("/__devorg/control/rate_limits", post(control::set_rate_limit))
+            .route("/__devorg/control/concurrency", post(control::set_concurrency))
             .route("/__devorg/control/users/{id}/status", post(control::set_user_status))
             .route(
                 "/__devorg/control/faults",
@@ -237,5 +241,7 @@ fn router(state: Arc<OrgState>) -> axum::Router {
             .route_layer(from_fn_with_state(state.clone(), control::require_token));
         router = router.merge(control).layer(from_fn_with_state(state.clone(), control::inject_faults));
     }
+    // Outermost: a request slowed by an injected fault is in flight, as Okta would count it.
+    let router = router.layer(from_fn_with_state(state.clone(), api::limit_concurrency));
     router.with_state(state)
 }

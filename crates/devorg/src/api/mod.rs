@@ -42,6 +42,51 @@ pub fn bucket(method: &Method, route: &str) -> (&'static str, u32) {
     }
 }
 
+/// Okta's concurrency limit: API requests in flight at once across the org (75 for Workforce
+/// orgs). One more is refused with 429, `X-Rate-Limit-Limit: 0` and `-Remaining: 0`, as Okta
+/// answers a concurrency violation.
+pub struct Concurrency {
+    pub limit: std::sync::atomic::AtomicU32,
+    in_flight: std::sync::atomic::AtomicU32,
+}
+
+impl Default for Concurrency {
+    fn default() -> Self {
+        Concurrency { limit: 75.into(), in_flight: 0.into() }
+    }
+}
+
+/// Counts one request in flight until dropped (its answer sent, or the caller gone).
+struct InFlight<'a>(&'a std::sync::atomic::AtomicU32);
+
+impl Drop for InFlight<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+pub async fn limit_concurrency(State(state): State<Arc<OrgState>>, req: Request, next: Next) -> Response {
+    use std::sync::atomic::Ordering::SeqCst;
+    if !req.uri().path().starts_with("/api/") {
+        return next.run(req).await;
+    }
+    let c = &state.concurrency;
+    let now = c.in_flight.fetch_add(1, SeqCst) + 1;
+    let _counted = InFlight(&c.in_flight);
+    if now > c.limit.load(SeqCst) {
+        let mut res = ApiError::rate_limited().into_response();
+        let h = res.headers_mut();
+        // Okta's reset for a concurrency violation is an estimate: the next second.
+        for (k, v) in [("x-rate-limit-limit", 0), ("x-rate-limit-remaining", 0), ("x-rate-limit-reset", now_secs() + 1)]
+        {
+            h.insert(k, HeaderValue::from(v));
+        }
+        stamp(h);
+        return res;
+    }
+    next.run(req).await
+}
+
 /// One minute window per bucket.
 #[derive(Default)]
 pub struct RateLimits {

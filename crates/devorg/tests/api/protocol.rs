@@ -70,6 +70,43 @@ async fn rate_limits_answer_429_with_a_reset() {
     org.get("/api/v1/groups").await.ok();
 }
 
+/// Okta's concurrency limit (75 by default): one request more than the limit in flight at once
+/// is refused with 429 and `X-Rate-Limit-Limit: 0`, whatever its bucket; the others are served,
+/// and once they are answered there is room again.
+#[tokio::test]
+async fn requests_beyond_the_concurrency_limit_answer_429() {
+    let org = spawn_org().await;
+    assert_eq!(control(&org, "concurrency", json!({ "limit": 2 })).await.status(), StatusCode::NO_CONTENT);
+    control(&org, "faults", json!({ "path_prefix": "/api/v1/groups", "latency_ms": 1500, "times": 2 })).await;
+    let slow = || org.get("/api/v1/groups");
+    let third = async {
+        // Both slow calls are in flight (the fault is used up) before the third is sent.
+        for _ in 0..500 {
+            let pending: Vec<String> = org
+                .control
+                .get(format!("{}/__devorg/control/faults", org.base))
+                .send()
+                .await
+                .expect("faults")
+                .json()
+                .await
+                .expect("json");
+            if pending.is_empty() {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+        org.get("/api/v1/users").await
+    };
+    let (a, b, refused) = tokio::join!(slow(), slow(), third);
+    a.ok();
+    b.ok();
+    refused.error(429, "E0000047");
+    assert_eq!(refused.headers["x-rate-limit-limit"], "0");
+    assert_eq!(refused.headers["x-rate-limit-remaining"], "0");
+    org.get("/api/v1/users").await.ok();
+}
+
 async fn control(org: &Org, path: &str, body: serde_json::Value) -> reqwest::Response {
     org.control.post(format!("{}/__devorg/control/{path}", org.base)).json(&body).send().await.expect("control")
 }
