@@ -15,6 +15,11 @@ test('admin searches for a person, suspends and unsuspends them', async ({ page 
   await expect(page.getByRole('link', { name: 'Ada Admin' })).toHaveCount(0);
   expect(await page.evaluate(() => (window as any).__samePage)).toBe(true);
   await expect(page.locator('#search')).toBeFocused();
+  // The export offered is the filter shown, every page of it.
+  await expect(page.getByTestId('people-csv')).toHaveAttribute('href', '/people.csv?q=ed');
+  const download = await page.request.get('/people.csv?q=ed');
+  expect(download.headers()['content-type']).toContain('text/csv');
+  expect(await download.text()).toContain('"Ed Engineer"');
   await page.screenshot({ path: `${shots}/10-people-search.png`, fullPage: true });
   // The URL carries the whole view: a reload shows the same result.
   await page.reload();

@@ -246,41 +246,6 @@ pub async fn callback(State(state): State<ServerState>, session: Session, Query(
     }
 }
 
-/// `/audit.csv`: every row the audit page's filters match, newest first, streamed (admins and
-/// auditors; a refusal is audited like any other).
-pub async fn audit_csv(
-    State(state): State<ServerState>,
-    session: Session,
-    Query(mut q): Query<portico_core::audit::AuditQuery>,
-) -> Response {
-    use futures_util::StreamExt;
-    use portico_core::{actor::Actor, authz::Action};
-    let principal: Option<Principal> = session.get(SESSION_PRINCIPAL).await.ok().flatten();
-    let Some(principal) = principal else {
-        return (StatusCode::UNAUTHORIZED, "Sign in first.").into_response();
-    };
-    let actor = Actor::new(principal, state.app.clone(), crate::security::current_request_id().unwrap_or_default());
-    if actor.require(Action::ViewAudit, "read the audit trail").await.is_err() {
-        return (StatusCode::FORBIDDEN, "You are not allowed to read the audit trail.").into_response();
-    }
-    // The export is the whole filtered trail, not the page being looked at.
-    q.before = None;
-    let rows = portico_core::audit::csv_stream(state.app.db.clone(), q).map(|chunk| {
-        chunk.map(axum::body::Bytes::from).map_err(|e| {
-            tracing::error!(error = %e, "audit export failed part way");
-            std::io::Error::other("the audit trail could not be read")
-        })
-    });
-    (
-        [
-            (axum::http::header::CONTENT_TYPE, "text/csv; charset=utf-8"),
-            (axum::http::header::CONTENT_DISPOSITION, "attachment; filename=\"portico-audit.csv\""),
-        ],
-        axum::body::Body::from_stream(rows),
-    )
-        .into_response()
-}
-
 async fn finish(auth: &Auth, app: &AppState, session: &Session, p: CallbackParams) -> Result<String, SignInError> {
     // Taking the flow out of the session makes every callback URL single-use.
     let flow: Flow =

@@ -4,6 +4,7 @@
 
 pub mod auth;
 mod database;
+mod exports;
 mod health;
 mod pages;
 mod recent_sessions;
@@ -199,7 +200,9 @@ impl Portal {
             .route("/healthz", get(health::healthz))
             .route("/readyz", get(health::readyz))
             .route("/metrics", get(health::metrics))
-            .route("/audit.csv", get(auth::audit_csv))
+            .route("/audit.csv", get(exports::audit_csv))
+            .route("/people.csv", get(exports::people_csv))
+            .route("/groups/{id}/members.csv", get(exports::group_members_csv))
             .merge(site.pkg_routes())
             .leptos_routes_with_context(&state, routes, context.clone(), {
                 let leptos = leptos.clone();

@@ -71,7 +71,12 @@ fn GroupDetail(view: GroupView) -> impl IntoView {
             </section>
         })}
         <section class="card table-card">
-            <h2>"Members"</h2>
+            <div class="count-row">
+                <h2>"Members"</h2>
+                <a class="small" rel="external" data-testid="members-csv" href=format!("/groups/{}/members.csv", g.id)>
+                    "Export all members as CSV"
+                </a>
+            </div>
             <Loaded resource=members placeholder=Placeholder::Line loading="Loading members…" let:page>
                 {
                     let next = page.next.clone();

@@ -105,14 +105,20 @@ pub fn PeoplePage() -> impl IntoView {
                 let paged = !query.get_untracked().after.is_empty();
                 view! {
                     <div class="card table-card">
-                        <p class="muted small count" data-testid="people-count">
-                            {match (count, next.is_some() || paged) {
-                                (0, _) => "No people match.".to_string(),
-                                (1, false) => "1 person".to_string(),
-                                (n, false) => format!("{n} people"),
-                                (n, true) => format!("Showing {n} people on this page"),
-                            }}
-                        </p>
+                        <div class="count-row">
+                            <p class="muted small count" data-testid="people-count">
+                                {match (count, next.is_some() || paged) {
+                                    (0, _) => "No people match.".to_string(),
+                                    (1, false) => "1 person".to_string(),
+                                    (n, false) => format!("{n} people"),
+                                    (n, true) => format!("Showing {n} people on this page"),
+                                }}
+                            </p>
+                            // Inside the results, so the live search keeps it in step with the filter.
+                            <a class="small" rel="external" data-testid="people-csv" href=query.get_untracked().export_href()>
+                                "Export all matching as CSV"
+                            </a>
+                        </div>
                         <table class="data">
                             <thead><tr>
                                 {header("name", "Name")}

@@ -94,6 +94,12 @@ impl PeopleQuery {
         if pairs.is_empty() { "/people".into() } else { format!("/people?{}", pairs.join("&")) }
     }
 
+    /// `/people.csv?…`: every person these filters match (every page, so no cursor).
+    pub fn export_href(&self) -> String {
+        let all = PeopleQuery { after: String::new(), ..self.clone() };
+        all.href().replacen("/people", "/people.csv", 1)
+    }
+
     /// The same filters sorted by `column`, toggling the order when already sorted by it.
     pub fn sorted_by(&self, column: &str) -> Self {
         let order = if self.sort == column && self.order != "desc" { "desc" } else { "asc" };

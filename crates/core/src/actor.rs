@@ -265,6 +265,11 @@ impl Actor {
         self.write(action, target, before, after, "ok", detail, upstream_id).await;
     }
 
+    /// Records an action that failed part way (what was done, and why it stopped, in `detail`).
+    pub async fn failure(&self, action: &str, target: &str, detail: &str) {
+        self.write(action, target, None, None, "failed", detail, None).await;
+    }
+
     /// Records a refusal (the log line is the caller's).
     pub async fn refusal(&self, action: &str, target: &str, detail: &str) {
         self.write(action, target, None, None, "refused", detail, None).await;

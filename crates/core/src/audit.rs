@@ -327,11 +327,7 @@ pub async fn search(db: &dyn crate::db::Store, q: &AuditQuery, limit: u32) -> sq
     db.search(q, limit).await
 }
 
-fn csv_field(v: &str) -> String {
-    // Quote everything; double inner quotes; neutralise what spreadsheets read as a formula.
-    let v = if v.starts_with(['=', '+', '-', '@', '\t', '\r']) { format!("'{v}") } else { v.to_string() };
-    format!("\"{}\"", v.replace('"', "\"\""))
-}
+use crate::export::csv_field;
 
 /// One page of the trail, newest first, and the cursor of the next (older) page, if any.
 pub async fn page(

@@ -11,6 +11,7 @@ pub mod budget;
 pub use portico_clock as clock;
 pub mod config;
 pub mod db;
+pub mod export;
 pub mod identity;
 pub mod metrics;
 pub mod okta;

@@ -6,6 +6,7 @@ mod actions;
 mod approvals;
 mod asa;
 mod audit;
+mod exports;
 mod external_org;
 mod health;
 mod helpers;
