@@ -1,5 +1,5 @@
 import { test, expect } from './fixtures';
-import { shots, signInAs, signInWithoutWasm, open } from './helpers';
+import { axeProblems, shots, signInAs, signInWithoutWasm, open } from './helpers';
 
 
 test('admin searches for a person, suspends and unsuspends them', async ({ page }) => {
@@ -57,6 +57,26 @@ test('sorting and filters live in the URL', async ({ page }) => {
   await page.getByRole('link', { name: 'Ed Engineer' }).click();
   await expect(page.getByTestId('person-name')).toHaveText('Ed Engineer');
   await expect(page.getByText('No actions available to you')).toBeVisible();
+});
+
+test('a saved view keeps the filter, opens it again, and goes away when deleted', async ({ browser }) => {
+  // CSP bypassed only so the accessibility checker can be injected.
+  const page = await (await browser.newContext({ bypassCSP: true })).newPage();
+  await signInAs(page, 'audrey.auditor@portico.example', '/people?status=SUSPENDED&sort=name');
+  const form = page.getByTestId('save-view');
+  await form.getByPlaceholder('Name this view').fill('Suspended people');
+  await form.getByRole('button', { name: 'Save view' }).click();
+  const chip = page.getByTestId('saved-views').getByRole('link', { name: 'Suspended people' });
+  await expect(chip).toHaveAttribute('href', '/people?status=SUSPENDED&sort=name');
+  await page.screenshot({ path: `${shots}/16-saved-view.png`, fullPage: true });
+  expect(await axeProblems(page), 'people with a saved view').toEqual([]);
+  await open(page, '/people');
+  await page.getByTestId('saved-views').getByRole('link', { name: 'Suspended people' }).click();
+  await expect(page).toHaveURL(/\/people\?status=SUSPENDED&sort=name$/);
+  await expect(page.getByRole('link', { name: 'Erin Engineer' })).toBeVisible();
+  await expect(page.getByRole('link', { name: 'Ed Engineer' })).toHaveCount(0);
+  await page.getByRole('button', { name: 'Delete the view Suspended people' }).click();
+  await expect(page.getByTestId('saved-views').getByRole('link', { name: 'Suspended people' })).toHaveCount(0);
 });
 
 test('admin adds and removes a group member', async ({ page }) => {

@@ -1,6 +1,9 @@
 use crate::{
     layout::Loaded,
-    people::{PeopleQuery, server::search_people},
+    people::{
+        PeopleQuery,
+        server::{saved_views, search_people},
+    },
     ui::{StatusBadge, When},
 };
 use leptos::prelude::*;
@@ -18,6 +21,7 @@ pub fn PeoplePage() -> impl IntoView {
         PeopleQuery::from_pairs(|k| p.get(k))
     });
     let page = Resource::new(move || query.get(), |q| search_people(q, None));
+    let views = Resource::new(|| (), |_| saved_views());
     let me = crate::me::use_me().0;
     let is_admin = move || me.get().and_then(|r| r.ok()).is_some_and(|m| m.roles.iter().any(|r| r.key == "admin"));
     let show_more = move || {
@@ -98,6 +102,7 @@ pub fn PeoplePage() -> impl IntoView {
             </Show>
         </form>
         <div id="results">
+        <SavedViews views=views query=query.get_untracked() />
         <Loaded resource=page loading="Loading people…" let:p>
             {
                 let count = p.rows.len();
@@ -157,5 +162,49 @@ pub fn PeoplePage() -> impl IntoView {
             }
         </Loaded>
         </div>
+    }
+}
+
+/// The caller's saved views (each a link, with a delete button) and a form that keeps the filter
+/// shown as a new one. Plain forms posting to the server functions, which come back to the list:
+/// no WASM. Inside the results, so the live search keeps the form's filter in step.
+#[component]
+fn SavedViews(
+    views: Resource<Result<Vec<crate::people::SavedViewRow>, crate::error::PortalError>>,
+    query: PeopleQuery,
+) -> impl IntoView {
+    let keys = PeopleQuery::KEYS.iter().zip(query.fields()).filter(|(k, _)| **k != "after");
+    let hidden = keys
+        .map(|(k, v)| view! { <input type="hidden" name=format!("query[{k}]") value=v.to_string() /> })
+        .collect_view();
+    view! {
+        <section class="saved-views" aria-label="Saved views">
+            <Transition fallback=|| ()>
+                {move || views.get().and_then(|r| r.ok()).map(|list| view! {
+                    <ul class="chips" data-testid="saved-views">
+                        {list.into_iter().map(|v| {
+                            let label = format!("Delete the view {}", v.name);
+                            view! {
+                                <li class="chip">
+                                    <a href=v.href rel="external">{v.name}</a>
+                                    <form method="post" action="/api/people/views/delete">
+                                        <input type="hidden" name="id" value=v.id />
+                                        <button type="submit" class="chip-x" aria-label=label title="Delete">"×"</button>
+                                    </form>
+                                </li>
+                            }
+                        }).collect_view()}
+                    </ul>
+                })}
+            </Transition>
+            <form method="post" action="/api/people/views/save" class="save-view" data-testid="save-view">
+                {hidden}
+                <label>
+                    <span class="sr-only">"Name for this view"</span>
+                    <input type="text" name="name" placeholder="Name this view" required maxlength="80" />
+                </label>
+                <button type="submit" class="button ghost">"Save view"</button>
+            </form>
+        </section>
     }
 }

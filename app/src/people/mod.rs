@@ -13,6 +13,14 @@ pub use person::PersonPage;
 use portico_vocab::{LifecycleOp, UserStatus};
 use serde::{Deserialize, Serialize};
 
+/// A people-list view someone saved: its name and the link that opens it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SavedViewRow {
+    pub id: String,
+    pub name: String,
+    pub href: String,
+}
+
 /// The people list's whole state; it lives in the URL so reload, back and shared links
 /// reproduce the view.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -33,7 +41,7 @@ pub struct PeopleQuery {
 }
 
 impl PeopleQuery {
-    const KEYS: [&'static str; 12] = [
+    pub(crate) const KEYS: [&'static str; 12] = [
         "q",
         "status",
         "department",
@@ -48,7 +56,7 @@ impl PeopleQuery {
         "after",
     ];
 
-    fn fields(&self) -> [&String; 12] {
+    pub(crate) fn fields(&self) -> [&String; 12] {
         [
             &self.q,
             &self.status,

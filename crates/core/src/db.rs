@@ -8,7 +8,7 @@
 
 use crate::{
     audit::AuditStore, budget::BudgetStore, requests::RequestStore, requests::notify::NotificationStore,
-    sessions::SignIns,
+    sessions::SignIns, views::ViewStore,
 };
 use chrono::{DateTime, Utc};
 use portico_clock::stamp;
@@ -19,9 +19,11 @@ use std::sync::Arc;
 pub type Db = Arc<dyn Store>;
 
 /// Everything the portal keeps: each part is its own trait (sign-ins, the audit trail,
-/// notifications, requests, the shared rate-limit budget), implemented once per backend in that part's module.
+/// notifications, requests, the shared rate-limit budget, saved views), implemented once per backend in that part's module.
 #[async_trait::async_trait]
-pub trait Store: SignIns + AuditStore + NotificationStore + RequestStore + BudgetStore + Send + Sync + 'static {
+pub trait Store:
+    SignIns + AuditStore + NotificationStore + RequestStore + BudgetStore + ViewStore + Send + Sync + 'static
+{
     /// `sqlite` or `postgres`, as health and metrics name it.
     fn backend(&self) -> &'static str;
     /// Whether the database answers a query now.

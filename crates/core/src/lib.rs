@@ -22,6 +22,7 @@ pub mod secret;
 pub mod sessions;
 pub mod state;
 pub mod upstream;
+pub mod views;
 
 pub use clock::Clock;
 pub use config::Config;

@@ -12,6 +12,7 @@ mod health;
 mod helpers;
 mod people;
 mod replicas;
+mod saved_views;
 mod security;
 mod signin;
 mod site;

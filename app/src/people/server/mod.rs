@@ -8,6 +8,7 @@ mod person_access;
 mod person_groups;
 mod revoke_consent;
 mod run_lifecycle;
+mod saved_views;
 mod search_people;
 mod update_profile;
 
@@ -19,6 +20,7 @@ pub use person_access::*;
 pub use person_groups::*;
 pub use revoke_consent::*;
 pub use run_lifecycle::*;
+pub use saved_views::*;
 pub use search_people::*;
 pub use update_profile::*;
 

@@ -18,9 +18,13 @@ pub async fn search_people(query: PeopleQuery, limit: Option<u32>) -> Result<Peo
     Ok(PeoplePage { rows: page.items.iter().map(super::views::row).collect(), next: page.next })
 }
 
-/// The Okta `search` expression and sort the list's filters mean (the list and its CSV export).
+/// An Okta `search` expression (none: everyone the list shows) and a sort (attribute, descending).
 #[cfg(feature = "ssr")]
-pub fn search_of(query: &PeopleQuery) -> Result<(Option<String>, Option<(&'static str, bool)>), PortalError> {
+pub type Search = (Option<String>, Option<(&'static str, bool)>);
+
+/// The Okta search and sort the list's filters mean (the list and its CSV export).
+#[cfg(feature = "ssr")]
+pub fn search_of(query: &PeopleQuery) -> Result<Search, PortalError> {
     use portico_core::okta::search::{PeopleFilter, sort_attribute};
     let filter = PeopleFilter {
         text: query.q.clone(),
