@@ -89,16 +89,13 @@ pub async fn people_csv(State(state): State<ServerState>, session: Session, Quer
     }
     match actor.manages_anyone().await {
         Ok(true) => {
-            let people = actor.people().await;
+            // One page, read now: a manager's people are few (their reports, a level or two).
+            let page = actor.people().await.map(|people| portico_core::okta::Page {
+                items: people.into_iter().map(|(u, _)| u).collect(),
+                next: None,
+            });
             let end = audited(actor, "people.export", "people".into(), "their own people".into());
-            let once = std::sync::Mutex::new(Some(people));
-            let pages = move |_after: Option<String>| {
-                let people = once.lock().ok().and_then(|mut p| p.take());
-                async move {
-                    let people = people.unwrap_or_else(|| Ok(Vec::new()))?;
-                    Ok(portico_core::okta::Page { items: people.into_iter().map(|(u, _)| u).collect(), next: None })
-                }
-            };
+            let pages = move |_after: Option<String>| std::future::ready(page.clone());
             csv("portico-my-people.csv", export::people_csv(pages, end))
         }
         Ok(false) => {
