@@ -53,6 +53,8 @@ pub struct Portal {
     task: tokio::task::JoinHandle<()>,
     /// The request executor ([`portico_core::requests::worker`]).
     executor: tokio::task::JoinHandle<()>,
+    /// The bulk job runner ([`portico_core::jobs::worker`]).
+    job_runner: tokio::task::JoinHandle<()>,
     /// Shares the rate-limit budget through the database ([`portico_core::budget::share`]).
     budget_sync: tokio::task::JoinHandle<()>,
     /// Hears the other replicas ([`portico_core::db::Store::listen`]).
@@ -126,18 +128,24 @@ impl Portal {
             clock: clock.clone(),
             instance: instance_name(),
             wake: Arc::new(tokio::sync::Notify::new()),
+            job_wake: Arc::new(tokio::sync::Notify::new()),
         };
         let executor = tokio::spawn(portico_core::requests::worker::run(app_state.clone()));
+        let job_runner = tokio::spawn(portico_core::jobs::worker::run(app_state.clone()));
         let budgets = [Some(app_state.okta.budget()), app_state.asa.as_ref().map(|a| a.budget())];
         let budget_sync =
             tokio::spawn(portico_core::budget::share(app_state.db.clone(), budgets.into_iter().flatten().collect()));
         // What other replicas announce (PostgreSQL): due work wakes the executor at once, and a
         // write to Okta makes this replica's copies of lists stale.
         let signals = tokio::spawn({
-            let (db, wake, okta) = (app_state.db.clone(), app_state.wake.clone(), app_state.okta.clone());
+            let (db, okta) = (app_state.db.clone(), app_state.okta.clone());
+            let (wake, job_wake) = (app_state.wake.clone(), app_state.job_wake.clone());
             async move {
                 db.listen(Arc::new(move |signal| match signal {
-                    portico_core::db::Signal::Work | portico_core::db::Signal::Reconnected => wake.notify_one(),
+                    portico_core::db::Signal::Work | portico_core::db::Signal::Reconnected => {
+                        wake.notify_one();
+                        job_wake.notify_one();
+                    }
                     portico_core::db::Signal::Written => okta.forget_lists(),
                 }))
                 .await
@@ -247,7 +255,7 @@ impl Portal {
             }
         });
         tracing::info!(%addr, "Portico listening");
-        Ok(Portal { addr, config, devorg, shutdown: Some(tx), task, executor, budget_sync, signals })
+        Ok(Portal { addr, config, devorg, shutdown: Some(tx), task, executor, job_runner, budget_sync, signals })
     }
 
     /// Stops accepting connections, lets in-flight requests finish, then stops the embedded org.
@@ -259,6 +267,7 @@ impl Portal {
         // Between guarded updates the executor can stop anywhere: an interrupted call is taken
         // back at the next start.
         self.executor.abort();
+        self.job_runner.abort();
         self.budget_sync.abort();
         self.signals.abort();
         if let Some(d) = self.devorg.take() {
@@ -269,6 +278,7 @@ impl Portal {
     /// Stops everything at once, mid-request, as a killed process would (restart tests).
     pub fn crash(mut self) {
         self.executor.abort();
+        self.job_runner.abort();
         self.budget_sync.abort();
         self.signals.abort();
         self.task.abort();

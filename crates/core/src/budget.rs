@@ -48,13 +48,14 @@ impl Budget {
         Arc::new(Budget { upstream, buckets: Mutex::default() })
     }
 
-    /// How long a call in `bucket` waits before it goes out: nothing while the bucket has calls
-    /// left (as last heard by any process, less this one's calls since), else until its reset.
-    /// Counts the call when it may go at once.
-    pub fn take(&self, bucket: &str, now: DateTime<Utc>) -> std::time::Duration {
+    /// How long a call in `bucket` waits before it goes out: nothing while the bucket has more
+    /// than `reserve` calls left (as last heard by any process, less this one's calls since),
+    /// else until its reset. Counts the call when it may go at once. People's clicks reserve
+    /// nothing; bulk jobs leave `jobs.reserve` calls per window for them.
+    pub fn take(&self, bucket: &str, reserve: u32, now: DateTime<Utc>) -> std::time::Duration {
         let Ok(mut buckets) = self.buckets.lock() else { return std::time::Duration::ZERO };
         let Some(b) = buckets.get_mut(bucket) else { return std::time::Duration::ZERO };
-        if b.seen.reset_at <= now || b.used_since < b.seen.remaining {
+        if b.seen.reset_at <= now || b.used_since.saturating_add(reserve) < b.seen.remaining {
             b.used_since += 1;
             return std::time::Duration::ZERO;
         }
@@ -73,6 +74,14 @@ impl Budget {
             observed_at: now,
         };
         if let Ok(mut buckets) = self.buckets.lock() {
+            // Answers arrive out of order when calls overlap: within one window, the count left
+            // only goes down, so an older answer's larger count does not undo the calls since.
+            let seen = match buckets.get(bucket) {
+                Some(b) if same_window(&b.seen, &seen) => {
+                    Observation { remaining: seen.remaining.min(b.seen.remaining.saturating_sub(b.used_since)), ..seen }
+                }
+                _ => seen,
+            };
             buckets.insert(bucket.to_string(), Bucket { seen, used_since: 0, dirty: true });
         }
     }
@@ -100,6 +109,11 @@ impl Budget {
             }
         }
     }
+}
+
+/// Two observations of one window: the same limit, resets within the headers' one-second grain.
+fn same_window(a: &Observation, b: &Observation) -> bool {
+    a.limit == b.limit && (a.reset_at - b.reset_at).num_milliseconds().abs() <= 1500
 }
 
 /// `(limit, remaining, reset)` from `X-Rate-Limit-*` (the reset by the answer's own `Date`), or
@@ -264,13 +278,33 @@ mod tests {
         let b = Budget::new("okta");
         // Our clock is an hour off Okta's: the reset is kept as 30 s from when we heard it.
         let now = at("2026-12-02T10:00:00Z");
-        assert!(b.take("users", now).is_zero(), "nothing known: the call goes");
+        assert!(b.take("users", 0, now).is_zero(), "nothing known: the call goes");
         b.observe("users", 200, &answer(2), now);
-        assert!(b.take("users", now).is_zero());
-        assert!(b.take("users", now).is_zero());
-        assert_eq!(b.take("users", now), std::time::Duration::from_secs(30), "two left were ours");
-        assert!(b.take("user", now).is_zero(), "other buckets are their own");
-        assert!(b.take("users", now + Duration::seconds(30)).is_zero(), "refilled at the reset");
+        assert!(b.take("users", 0, now).is_zero());
+        assert!(b.take("users", 0, now).is_zero());
+        assert_eq!(b.take("users", 0, now), std::time::Duration::from_secs(30), "two left were ours");
+        assert!(b.take("user", 0, now).is_zero(), "other buckets are their own");
+        assert!(b.take("users", 0, now + Duration::seconds(30)).is_zero(), "refilled at the reset");
+    }
+
+    /// A job leaves `reserve` calls in each window for people; answers to overlapping calls
+    /// that arrive out of order never raise the count left within a window.
+    #[test]
+    fn jobs_leave_the_reserve_and_late_answers_do_not_refill_a_window() {
+        let b = Budget::new("okta");
+        let now = at("2026-12-02T10:00:00Z");
+        b.observe("users", 200, &answer(12), now);
+        assert!(b.take("users", 10, now).is_zero(), "12 left, 10 kept: a job may take two");
+        assert!(b.take("users", 10, now).is_zero());
+        assert_eq!(b.take("users", 10, now), std::time::Duration::from_secs(30), "then it waits");
+        assert!(b.take("users", 0, now).is_zero(), "a person's click still goes");
+        b.observe("users", 200, &answer(9), now);
+        b.observe("users", 200, &answer(11), now);
+        assert!(b.take("users", 0, now).is_zero(), "the late answer's 11 is not believed: 9 left");
+        for _ in 0..8 {
+            assert!(b.take("users", 0, now).is_zero());
+        }
+        assert_eq!(b.take("users", 0, now), std::time::Duration::from_secs(30));
     }
 
     #[test]
@@ -278,11 +312,11 @@ mod tests {
         let b = Budget::new("asa");
         let now = at("2026-12-02T10:00:00Z");
         b.observe("users", 200, &HeaderMap::new(), now);
-        assert!(b.take("users", now).is_zero(), "an answer that says nothing changes nothing");
+        assert!(b.take("users", 0, now).is_zero(), "an answer that says nothing changes nothing");
         let mut h = HeaderMap::new();
         h.insert("retry-after", "7".parse().expect("v"));
         b.observe("users", 429, &h, now);
-        assert_eq!(b.take("users", now), std::time::Duration::from_secs(7));
+        assert_eq!(b.take("users", 0, now), std::time::Duration::from_secs(7));
     }
 
     /// Two replicas on one database: what one heard holds the other's calls, once exchanged; an
@@ -294,8 +328,8 @@ mod tests {
         a.observe("users", 200, &answer(0), now);
         exchange(db, std::slice::from_ref(&a)).await.expect("a shares");
         exchange(db, &[b.clone(), asa.clone()]).await.expect("b reads");
-        assert_eq!(b.take("users", now), std::time::Duration::from_secs(30), "b heard what a heard");
-        assert!(asa.take("users", now).is_zero(), "another upstream's buckets are its own");
+        assert_eq!(b.take("users", 0, now), std::time::Duration::from_secs(30), "b heard what a heard");
+        assert!(asa.take("users", 0, now).is_zero(), "another upstream's buckets are its own");
         assert!(a.unshared().is_empty(), "shared once");
 
         let stale = Observation {

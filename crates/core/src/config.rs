@@ -37,6 +37,8 @@ pub struct Config {
     #[serde(default)]
     pub approvals: ApprovalsConfig,
     #[serde(default)]
+    pub jobs: JobsConfig,
+    #[serde(default)]
     pub devorg: DevOrgSettings,
     #[serde(default)]
     pub log: LogConfig,
@@ -300,6 +302,26 @@ impl Default for ApprovalsConfig {
     }
 }
 
+/// Bulk jobs: how hard one process drives Okta for them.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct JobsConfig {
+    /// Items one process runs at once. Okta refuses more than 75 calls in flight per org (its
+    /// concurrency limit, shared with every other client), so replicas × this stays below it.
+    pub concurrency: u32,
+    /// Calls per rate-limit window a job leaves in each bucket for people's clicks: a job waits
+    /// for the next window rather than spend them.
+    pub reserve: u32,
+    /// The most people one job may hold.
+    pub max_items: u32,
+}
+
+impl Default for JobsConfig {
+    fn default() -> Self {
+        Self { concurrency: 16, reserve: 10, max_items: 5000 }
+    }
+}
+
 /// The embedded org, used only when `oidc` is not configured.
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
@@ -416,6 +438,11 @@ impl Config {
         }
         if self.approvals.lease_seconds < 3 {
             return Err(ConfigError::Invalid("approvals.lease_seconds must be at least 3".into()));
+        }
+        if self.jobs.concurrency == 0 || self.jobs.concurrency > 75 {
+            return Err(ConfigError::Invalid(
+                "jobs.concurrency must be between 1 and 75 (Okta's concurrency limit)".into(),
+            ));
         }
         if self.approvals.max_attempts == 0 {
             return Err(ConfigError::Invalid("approvals.max_attempts must be at least 1".into()));

@@ -19,10 +19,20 @@ use std::sync::Arc;
 pub type Db = Arc<dyn Store>;
 
 /// Everything the portal keeps: each part is its own trait (sign-ins, the audit trail,
-/// notifications, requests, the shared rate-limit budget, saved views), implemented once per backend in that part's module.
+/// notifications, requests, the shared rate-limit budget, saved views, bulk jobs), implemented once
+/// per backend in that part's module.
 #[async_trait::async_trait]
 pub trait Store:
-    SignIns + AuditStore + NotificationStore + RequestStore + BudgetStore + ViewStore + Send + Sync + 'static
+    SignIns
+    + AuditStore
+    + NotificationStore
+    + RequestStore
+    + BudgetStore
+    + ViewStore
+    + crate::jobs::JobStore
+    + Send
+    + Sync
+    + 'static
 {
     /// `sqlite` or `postgres`, as health and metrics name it.
     fn backend(&self) -> &'static str;

@@ -13,6 +13,7 @@ pub mod config;
 pub mod db;
 pub mod export;
 pub mod identity;
+pub mod jobs;
 pub mod metrics;
 pub mod okta;
 pub mod policy;

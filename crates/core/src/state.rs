@@ -26,6 +26,8 @@ pub struct AppState {
     pub instance: String,
     /// Wakes the request executor when a request is approved (it also polls).
     pub wake: Arc<tokio::sync::Notify>,
+    /// Wakes the job runner when a job starts or work is announced (it also polls).
+    pub job_wake: Arc<tokio::sync::Notify>,
 }
 
 impl AppState {

@@ -36,19 +36,23 @@ pub async fn okta_person(okta: &OktaClient, asa_user: &AsaUser) -> Result<Option
     Ok(found.items.into_iter().find(|u| u.field("email").is_some_and(|e| e.to_lowercase() == email)))
 }
 
-/// Reads every ASA user and every Okta person, and compares them by email.
-pub async fn find(okta: &OktaClient, asa: &impl ServerAccess) -> Result<Vec<Drift>, DriftError> {
-    let mut asa_users = Vec::new();
+/// Every ASA account a person has (active or disabled; not service users), every page.
+pub async fn people_accounts(asa: &impl ServerAccess) -> Result<Vec<AsaUser>, crate::asa::AsaError> {
+    let mut accounts = Vec::new();
     let mut offset: Option<String> = None;
     loop {
-        let (page, next) =
-            asa.users(None, &["ACTIVE", "DISABLED"], false, offset.as_deref()).await.map_err(DriftError::Asa)?;
-        asa_users.extend(page);
+        let (page, next) = asa.users(None, &["ACTIVE", "DISABLED"], false, offset.as_deref()).await?;
+        accounts.extend(page);
         match next {
             Some(n) => offset = Some(n),
-            None => break,
+            None => return Ok(accounts),
         }
     }
+}
+
+/// Reads every ASA user and every Okta person, and compares them by email.
+pub async fn find(okta: &OktaClient, asa: &impl ServerAccess) -> Result<Vec<Drift>, DriftError> {
+    let asa_users = people_accounts(asa).await.map_err(DriftError::Asa)?;
     let mut people = Vec::new();
     let mut after: Option<String> = None;
     loop {

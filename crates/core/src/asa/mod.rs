@@ -225,7 +225,7 @@ impl AsaClient {
                 req = req.json(b);
             }
             let bucket = bucket(&method, &url);
-            let hold = self.budget.take(bucket, self.clock.now());
+            let hold = self.budget.take(bucket, 0, self.clock.now());
             if !hold.is_zero() {
                 if hold > MAX_HOLD {
                     let secs = hold.as_secs_f64().ceil() as u64;

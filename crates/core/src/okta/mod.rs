@@ -37,6 +37,8 @@ pub struct OktaClient {
     budget: Arc<crate::budget::Budget>,
     /// Told after every write, so other replicas forget their copies of lists too.
     after_writes: Option<Arc<dyn Fn() + Send + Sync>>,
+    /// Calls per rate-limit window this client leaves to others (a job's client, for people).
+    reserve: u32,
 }
 
 /// A successful answer: status, the `next` cursor (if any) and the JSON body.
@@ -100,6 +102,7 @@ impl OktaClient {
             lists: Arc::default(),
             budget: crate::budget::Budget::new("okta"),
             after_writes: None,
+            reserve: 0,
         })
     }
 
@@ -120,6 +123,13 @@ impl OktaClient {
     }
 
     /// See `okta.max_interactive_wait_ms`.
+    /// The client bulk jobs call through: it leaves `reserve` calls in each rate-limit window
+    /// for people's clicks, and waits out a spent window (up to two minutes) instead of failing
+    /// at once, as nobody is kept waiting on it.
+    pub fn for_jobs(&self, reserve: u32) -> OktaClient {
+        OktaClient { reserve, max_wait: Duration::from_secs(120), ..self.clone() }
+    }
+
     pub fn with_max_wait(mut self, max_wait: Duration) -> OktaClient {
         self.max_wait = max_wait;
         self
@@ -178,7 +188,7 @@ impl OktaClient {
         loop {
             // A bucket known to be spent holds the call until its reset, or answers at once
             // when that is beyond the call's budget: no request is spent on a certain 429.
-            let hold = self.budget.take(fam, self.clock.now());
+            let hold = self.budget.take(fam, self.reserve, self.clock.now());
             if !hold.is_zero() {
                 if begun.elapsed() + hold >= self.max_wait {
                     return Err(OktaError::held(hold));

@@ -7,7 +7,7 @@ use crate::{
     AppState, actions,
     actor::Actor,
     asa::{AsaError, ServerAccess},
-    okta::OktaError,
+    okta::{OktaError, User},
     policy::{Decision, approver_authority},
     upstream::Fault,
 };
@@ -53,7 +53,7 @@ fn failed(fault: Fault, message: String, request_id: Option<String>) -> Outcome 
     }
 }
 
-fn okta_outcome(e: OktaError) -> Outcome {
+pub fn okta_outcome(e: OktaError) -> Outcome {
     let message = if e.fault.may_have_landed() { e.summary.clone() } else { format!("Okta: {e}") };
     failed(e.fault, message, e.request_id)
 }
@@ -169,31 +169,41 @@ async fn authority(state: &AppState, req: &Request) -> Result<(), Outcome> {
 
 /// One attempt at the request's call.
 pub async fn attempt(state: &AppState, req: &Request) -> Outcome {
-    if req.uncertain {
-        match applied(state, &req.call).await {
-            Err(o) => return o,
-            Ok(Some(true)) => {
-                return Outcome::AlreadyDone(format!(
-                    "Done: {} (an earlier attempt had already made the change; it was not run again).",
-                    req.summary
-                ));
-            }
-            Ok(Some(false)) => {}
-            Ok(None) => {
-                return Outcome::Failed {
-                    message: "The portal stopped while Okta was handling this, and Okta cannot show whether it \
-                              happened. It was not run again: check the person, then request it again if needed."
-                        .into(),
-                    request_id: None,
-                };
-            }
-        }
+    if let Some(settled) = settle(state, &req.call, req.uncertain, &req.summary).await {
+        return settled;
     }
     if let Err(refused) = authority(state, req).await {
         return refused;
     }
-    match &req.call {
-        Call::Lifecycle { user_id, op } => lifecycle(state, user_id, *op).await,
+    perform(state, &req.call, None).await
+}
+
+/// After an attempt whose outcome is unknown: the outcome, if the target shows the change
+/// already happened or cannot show it; `None` when the call should be made.
+pub async fn settle(state: &AppState, call: &Call, uncertain: bool, summary: &str) -> Option<Outcome> {
+    if !uncertain {
+        return None;
+    }
+    match applied(state, call).await {
+        Err(o) => Some(o),
+        Ok(Some(true)) => Some(Outcome::AlreadyDone(format!(
+            "Done: {summary} (an earlier attempt had already made the change; it was not run again)."
+        ))),
+        Ok(Some(false)) => None,
+        Ok(None) => Some(Outcome::Failed {
+            message: "The portal stopped while Okta was handling this, and Okta cannot show whether it \
+                      happened. It was not run again: check the person, then request it again if needed."
+                .into(),
+            request_id: None,
+        }),
+    }
+}
+
+/// Makes `call` once, on the target as it is now: refused (`Stale`) when its state no longer
+/// allows it. `known`: the Okta person it is about, when the caller has just read them.
+pub async fn perform(state: &AppState, call: &Call, known: Option<User>) -> Outcome {
+    match call {
+        Call::Lifecycle { user_id, op } => lifecycle(state, user_id, *op, known).await,
         Call::Profile { user_id, changes } => {
             let user = match state.okta.get_user(user_id).await {
                 Ok(u) => u,
@@ -231,9 +241,12 @@ pub async fn attempt(state: &AppState, req: &Request) -> Outcome {
                     group.name
                 ));
             }
-            let user = match okta.get_user(user_id).await {
-                Ok(u) => u,
-                Err(e) => return okta_outcome(e),
+            let user = match known {
+                Some(u) => u,
+                None => match okta.get_user(user_id).await {
+                    Ok(u) => u,
+                    Err(e) => return okta_outcome(e),
+                },
             };
             let res = if *add {
                 okta.add_member(group_id, user_id).await
@@ -312,11 +325,16 @@ pub async fn attempt(state: &AppState, req: &Request) -> Outcome {
     }
 }
 
-async fn lifecycle(state: &AppState, user_id: &str, op: LifecycleOp) -> Outcome {
-    let user = match state.okta.get_user(user_id).await {
-        Ok(u) => u,
-        Err(e) if e.fault == Fault::NotFound => return Outcome::Stale("The person no longer exists in Okta.".into()),
-        Err(e) => return okta_outcome(e),
+async fn lifecycle(state: &AppState, user_id: &str, op: LifecycleOp, known: Option<User>) -> Outcome {
+    let user = match known {
+        Some(u) => u,
+        None => match state.okta.get_user(user_id).await {
+            Ok(u) => u,
+            Err(e) if e.fault == Fault::NotFound => {
+                return Outcome::Stale("The person no longer exists in Okta.".into());
+            }
+            Err(e) => return okta_outcome(e),
+        },
     };
     if !user.allows(op) {
         return Outcome::Stale(format!(

@@ -76,7 +76,7 @@ fn new_id() -> String {
 
 /// A stored row as both backends read it: text stamps and integers on SQLite, timestamptz,
 /// `INTEGER` and `BOOLEAN` on PostgreSQL; the same values either way.
-trait Fields {
+pub(crate) trait Fields {
     fn text(&self, col: &str) -> sqlx::Result<String>;
     fn opt_text(&self, col: &str) -> sqlx::Result<Option<String>>;
     fn int(&self, col: &str) -> sqlx::Result<i64>;

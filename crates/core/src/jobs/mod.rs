@@ -1,0 +1,448 @@
+//! Bulk jobs: one action over many people, run by the same engine as everything else.
+//!
+//! A job is planned first ([`plan::draft`]): each person becomes an item saying what the action
+//! would do to them now (run, need approval, change nothing, not allowed by their status or the
+//! caller's scope), and that draft is the preview. Starting it queues the items that will run;
+//! [`worker`] claims them a few at a time with a lease (as the request executor claims requests),
+//! re-checks the author's authority over each person against Okta now, makes the call through
+//! [`crate::requests::exec`], and records the item's outcome once. A process that stops leaves
+//! its items' leases to run out; any process then takes them back, marked uncertain, and the
+//! next attempt first looks whether the change already happened. Jobs pace themselves on the
+//! shared rate-limit budget, leaving `jobs.reserve` calls per window for people's clicks.
+
+pub mod plan;
+pub mod store;
+pub mod worker;
+
+use crate::{actor::Actor, audit, requests::Call};
+use portico_vocab::{LifecycleOp, PolicyAction};
+use serde::{Deserialize, Serialize};
+pub use store::JobStore;
+
+/// What every item of a job does.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum BulkAction {
+    Lifecycle {
+        op: LifecycleOp,
+    },
+    Membership {
+        group_id: String,
+        group_name: String,
+        add: bool,
+    },
+    /// Enable (`true`) or disable the person's ASA account, found by their email.
+    AsaStatus {
+        enable: bool,
+    },
+}
+
+impl BulkAction {
+    pub fn policy_action(&self) -> PolicyAction {
+        match self {
+            BulkAction::Lifecycle { op } => PolicyAction::Lifecycle(*op),
+            BulkAction::Membership { .. } => PolicyAction::Membership,
+            BulkAction::AsaStatus { .. } => PolicyAction::AsaStatus,
+        }
+    }
+
+    /// The action in words, as a heading says it ("Suspend", "Add to Engineering").
+    pub fn label(&self) -> String {
+        match self {
+            BulkAction::Lifecycle { op: LifecycleOp::ExpirePassword } => "Expire password".into(),
+            BulkAction::Lifecycle { op } => op.label().to_string(),
+            BulkAction::Membership { group_name, add: true, .. } => format!("Add to {group_name}"),
+            BulkAction::Membership { group_name, add: false, .. } => format!("Remove from {group_name}"),
+            BulkAction::AsaStatus { enable: true } => "Enable in ASA".into(),
+            BulkAction::AsaStatus { enable: false } => "Disable in ASA".into(),
+        }
+    }
+
+    /// The choices a selection offers, by the form's value: every lifecycle operation, then the
+    /// group and ASA actions. A group action needs the group as well.
+    pub fn parse(verb: &str, group: Option<(String, String)>) -> Option<BulkAction> {
+        Some(match verb {
+            "group_add" | "group_remove" => {
+                let (group_id, group_name) = group?;
+                BulkAction::Membership { group_id, group_name, add: verb == "group_add" }
+            }
+            "asa_enable" => BulkAction::AsaStatus { enable: true },
+            "asa_disable" => BulkAction::AsaStatus { enable: false },
+            other => BulkAction::Lifecycle { op: LifecycleOp::parse(other)? },
+        })
+    }
+}
+
+/// A job's state: `draft` (the preview) → `running` → `done`, or `cancelled` from either.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum JobStatus {
+    Draft,
+    Running,
+    Done,
+    Cancelled,
+}
+
+impl JobStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            JobStatus::Draft => "draft",
+            JobStatus::Running => "running",
+            JobStatus::Done => "done",
+            JobStatus::Cancelled => "cancelled",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<JobStatus> {
+        [JobStatus::Draft, JobStatus::Running, JobStatus::Done, JobStatus::Cancelled]
+            .into_iter()
+            .find(|j| j.as_str() == s)
+    }
+
+    pub fn words(self) -> &'static str {
+        match self {
+            JobStatus::Draft => "Preview",
+            JobStatus::Running => "Running",
+            JobStatus::Done => "Finished",
+            JobStatus::Cancelled => "Cancelled",
+        }
+    }
+}
+
+/// What the preview found for one person.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Planned {
+    /// The caller may run it and it would change something.
+    Run,
+    /// The policy wants an approval for this caller and person.
+    NeedsApproval,
+    /// Already so: nothing would change.
+    NoChange,
+    /// Their status (or the group, or their missing ASA account) does not allow it.
+    NotApplicable,
+    /// Outside the caller's scope, or protected (a role holder changed only by an admin).
+    NotAllowed,
+}
+
+impl Planned {
+    pub const ALL: [Planned; 5] =
+        [Planned::Run, Planned::NeedsApproval, Planned::NoChange, Planned::NotApplicable, Planned::NotAllowed];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Planned::Run => "run",
+            Planned::NeedsApproval => "needs_approval",
+            Planned::NoChange => "no_change",
+            Planned::NotApplicable => "not_applicable",
+            Planned::NotAllowed => "not_allowed",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Planned> {
+        Planned::ALL.into_iter().find(|p| p.as_str() == s)
+    }
+
+    pub fn words(self) -> &'static str {
+        match self {
+            Planned::Run => "Will run",
+            Planned::NeedsApproval => "Needs approval",
+            Planned::NoChange => "Already so",
+            Planned::NotApplicable => "Not applicable",
+            Planned::NotAllowed => "Not allowed",
+        }
+    }
+}
+
+/// Where an item is: `planned` (in a draft) → `pending` → `running` → `done` | `failed`, or
+/// `skipped` (the preview or the re-check found it should not run) or `cancelled`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ItemStatus {
+    Planned,
+    Pending,
+    Running,
+    Done,
+    Failed,
+    Skipped,
+    Cancelled,
+}
+
+impl ItemStatus {
+    pub const ALL: [ItemStatus; 7] = [
+        ItemStatus::Planned,
+        ItemStatus::Pending,
+        ItemStatus::Running,
+        ItemStatus::Done,
+        ItemStatus::Failed,
+        ItemStatus::Skipped,
+        ItemStatus::Cancelled,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ItemStatus::Planned => "planned",
+            ItemStatus::Pending => "pending",
+            ItemStatus::Running => "running",
+            ItemStatus::Done => "done",
+            ItemStatus::Failed => "failed",
+            ItemStatus::Skipped => "skipped",
+            ItemStatus::Cancelled => "cancelled",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<ItemStatus> {
+        ItemStatus::ALL.into_iter().find(|i| i.as_str() == s)
+    }
+
+    pub fn words(self) -> &'static str {
+        match self {
+            ItemStatus::Planned => "Planned",
+            ItemStatus::Pending => "Waiting",
+            ItemStatus::Running => "Running",
+            ItemStatus::Done => "Done",
+            ItemStatus::Failed => "Failed",
+            ItemStatus::Skipped => "Skipped",
+            ItemStatus::Cancelled => "Cancelled",
+        }
+    }
+}
+
+/// Who made a job (the audit trail's actor for its items).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Author {
+    pub sub: String,
+    pub login: String,
+    pub name: String,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Job {
+    pub id: String,
+    pub action: BulkAction,
+    /// "Suspend 20 people".
+    pub summary: String,
+    /// Where the people came from, in words ("people matching status Active", "a selection").
+    pub source: String,
+    pub author: Author,
+    pub status: JobStatus,
+    pub created_at: String,
+    pub started_at: Option<String>,
+    pub finished_at: Option<String>,
+}
+
+/// One person in a job.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Item {
+    pub job_id: String,
+    pub seq: u32,
+    /// The Okta user id (the ASA name for an ASA action).
+    pub target_id: String,
+    /// How the audit trail names the target: `login (id)`, or `ASA name`.
+    pub target_label: String,
+    /// The Okta person the item is about.
+    pub target_sub: Option<String>,
+    pub name: String,
+    /// The call to make (none when the preview found nothing to run).
+    pub call: Option<Call>,
+    pub plan: Planned,
+    pub plan_note: String,
+    pub status: ItemStatus,
+    /// The outcome in words (Okta's message on failure).
+    pub message: Option<String>,
+    pub upstream_id: Option<String>,
+    pub attempts: u32,
+    pub uncertain: bool,
+}
+
+/// A job's items counted by status and by what the preview found.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Tally {
+    pub total: u32,
+    pub planned: u32,
+    pub pending: u32,
+    pub running: u32,
+    pub done: u32,
+    pub failed: u32,
+    pub skipped: u32,
+    pub cancelled: u32,
+    /// By preview outcome, in [`Planned::ALL`]'s order.
+    pub by_plan: Vec<(Planned, u32)>,
+}
+
+impl Tally {
+    pub fn add(&mut self, status: ItemStatus, plan: Planned, n: u32) {
+        self.total += n;
+        *match status {
+            ItemStatus::Planned => &mut self.planned,
+            ItemStatus::Pending => &mut self.pending,
+            ItemStatus::Running => &mut self.running,
+            ItemStatus::Done => &mut self.done,
+            ItemStatus::Failed => &mut self.failed,
+            ItemStatus::Skipped => &mut self.skipped,
+            ItemStatus::Cancelled => &mut self.cancelled,
+        } += n;
+        match self.by_plan.iter_mut().find(|(p, _)| *p == plan) {
+            Some((_, c)) => *c += n,
+            None => {
+                self.by_plan.push((plan, n));
+                self.by_plan.sort();
+            }
+        }
+    }
+
+    pub fn planned(&self, plan: Planned) -> u32 {
+        self.by_plan.iter().find(|(p, _)| *p == plan).map(|(_, n)| *n).unwrap_or(0)
+    }
+
+    /// Items still to run.
+    pub fn remaining(&self) -> u32 {
+        self.pending + self.running
+    }
+
+    /// Items that reached an end.
+    pub fn finished(&self) -> u32 {
+        self.done + self.failed + self.skipped + self.cancelled
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum JobError {
+    #[error("No such job.")]
+    NotFound,
+    #[error("{0}")]
+    Invalid(String),
+    #[error("This job is {} now.", .0.words().to_lowercase())]
+    NotDraft(JobStatus),
+    #[error("This job has already ended.")]
+    Ended,
+    /// The caller is refused (already audited where it was decided).
+    #[error("refused")]
+    Denied(crate::actor::Denied),
+    #[error("database: {0}")]
+    Db(#[from] sqlx::Error),
+}
+
+impl From<crate::actor::Denied> for JobError {
+    fn from(d: crate::actor::Denied) -> Self {
+        JobError::Denied(d)
+    }
+}
+
+/// Whether the actor may see this job: its author, or a role that reads the audit trail (an
+/// auditor, an admin).
+pub fn may_see(actor: &Actor, job: &Job) -> bool {
+    job.author.sub == actor.principal.sub || actor.can(crate::authz::Action::ViewAudit)
+}
+
+/// A job the actor may see, or `NotFound` (a job someone else ran is not confirmed to exist).
+pub async fn visible(actor: &Actor, id: &str) -> Result<(Job, Tally), JobError> {
+    let db = actor.state.db();
+    let job = db.job(id).await?.filter(|j| may_see(actor, j)).ok_or(JobError::NotFound)?;
+    let tally = db.tally(id).await?;
+    Ok((job, tally))
+}
+
+/// Starts the actor's draft: the items that will run are queued, the rest are skipped with what
+/// the preview found. Audited with the counts.
+pub async fn start(actor: &Actor, id: &str) -> Result<Tally, JobError> {
+    let state = &actor.state;
+    let (job, _) = visible(actor, id).await?;
+    if job.author.sub != actor.principal.sub {
+        return Err(JobError::NotFound);
+    }
+    if job.status != JobStatus::Draft {
+        return Err(JobError::NotDraft(job.status));
+    }
+    if !state.db().start_job(id, state.clock.now()).await? {
+        return Err(JobError::NotDraft(JobStatus::Running));
+    }
+    let tally = state.db().tally(id).await?;
+    actor
+        .audit(
+            "job.start",
+            id,
+            None,
+            None,
+            &format!("{}: {} to run, {} skipped; from {}", job.summary, tally.pending, tally.skipped, job.source),
+        )
+        .await;
+    state.wake.notify_one();
+    state.db.announce(crate::db::Signal::Work).await;
+    Ok(tally)
+}
+
+/// Cancels a job the actor made (an admin: anyone's): items not yet begun never run; those in
+/// flight finish. Audited.
+pub async fn cancel(actor: &Actor, id: &str) -> Result<Tally, JobError> {
+    let state = &actor.state;
+    let (job, _) = visible(actor, id).await?;
+    let admin = actor.roles.contains(&crate::Role::Admin);
+    if job.author.sub != actor.principal.sub && !admin {
+        actor.refusal("job.cancel", id, "only its author or an admin can cancel a job").await;
+        return Err(JobError::Invalid("Only the person who started a job, or an admin, can cancel it.".into()));
+    }
+    if !state.db().cancel_job(id, state.clock.now()).await? {
+        return Err(JobError::Ended);
+    }
+    let tally = state.db().tally(id).await?;
+    actor
+        .audit(
+            "job.cancel",
+            id,
+            None,
+            None,
+            &format!("{}: {} done before, {} not run", job.summary, tally.done, tally.cancelled),
+        )
+        .await;
+    Ok(tally)
+}
+
+/// Records the end of a job whose last item finished (once: the store moves it only once).
+pub async fn finish_if_complete(state: &crate::AppState, id: &str) -> sqlx::Result<()> {
+    if !state.db().complete_job(id, state.clock.now()).await? {
+        return Ok(());
+    }
+    let (Some(job), tally) = (state.db().job(id).await?, state.db().tally(id).await?) else { return Ok(()) };
+    audit::record(
+        state.db(),
+        &state.clock,
+        audit::AuditEvent {
+            op_id: id.into(),
+            actor: "portico".into(),
+            action: "job.finish".into(),
+            target: id.into(),
+            result: if tally.failed == 0 { "ok" } else { "failed" }.into(),
+            detail: format!(
+                "{} (by {}): {} done, {} failed, {} skipped",
+                job.summary, job.author.login, tally.done, tally.failed, tally.skipped
+            ),
+            ..Default::default()
+        },
+    )
+    .await;
+    Ok(())
+}
+
+/// The report as CSV: one row per person, with the outcome and Okta's words.
+pub fn report_header() -> &'static str {
+    "seq,id,login,name,preview,status,message,okta_request_id\r\n"
+}
+
+pub fn report_row(item: &Item) -> String {
+    use crate::export::csv_field;
+    let login = item.target_label.split(" (").next().unwrap_or_default();
+    let fields = [
+        item.seq.to_string(),
+        item.target_id.clone(),
+        login.to_string(),
+        item.name.clone(),
+        item.plan.as_str().to_string(),
+        item.status.as_str().to_string(),
+        item.message.clone().unwrap_or_else(|| item.plan_note.clone()),
+        item.upstream_id.clone().unwrap_or_default(),
+    ];
+    let mut row = fields.iter().map(|f| csv_field(f)).collect::<Vec<_>>().join(",");
+    row.push_str("\r\n");
+    row
+}
