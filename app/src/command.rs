@@ -9,6 +9,7 @@ use crate::{
     asa::server as asa,
     error::PortalError,
     groups::server as groups,
+    jobs::server as jobs,
     people::{NewPerson, server as people},
     ui::{error_text, finish, toast},
 };
@@ -89,6 +90,14 @@ pub enum Command {
     RevealTempPassword {
         id: String,
     },
+    /// `confirm` is the number of people typed back, which deactivate and delete need.
+    StartJob {
+        id: String,
+        confirm: Option<String>,
+    },
+    CancelJob {
+        id: String,
+    },
 }
 
 /// What a command did: the words for the person, a temporary password to show once, and where
@@ -111,11 +120,12 @@ impl Done {
 }
 
 impl Command {
-    /// The command with what the person typed back to confirm it (only a lifecycle operation
-    /// takes one: `delete` needs the login).
+    /// The command with what the person typed back to confirm it (`delete` needs the login; a
+    /// job that deactivates or deletes, the number of people).
     pub fn typed_back(self, typed: Option<String>) -> Command {
         match self {
             Command::Lifecycle { id, op, .. } => Command::Lifecycle { id, op, confirm_login: typed },
+            Command::StartJob { id, .. } => Command::StartJob { id, confirm: typed },
             other => other,
         }
     }
@@ -172,6 +182,8 @@ impl Command {
             Command::CancelRequest { id } => {
                 Done::say(format!("Cancelled {}.", approvals::cancel_request(id).await?.id))
             }
+            Command::StartJob { id, confirm } => Done::say(jobs::start_job(id, confirm).await?),
+            Command::CancelJob { id } => Done::say(jobs::cancel_job(id).await?),
             Command::RevealTempPassword { id } => {
                 Done { temp_password: Some(approvals::reveal_temp_password(id).await?), ..Done::default() }
             }

@@ -13,6 +13,7 @@ pub mod audit;
 pub mod command;
 pub mod error;
 pub mod groups;
+pub mod jobs;
 pub mod layout;
 pub mod me;
 pub mod people;
@@ -74,6 +75,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/asa/groups/:name") view=asa::AsaGroupPage ssr=SsrMode::Async />
                     <Route path=path!("/asa/drift") view=asa::DriftPage ssr=SsrMode::Async />
                     <Route path=path!("/audit") view=audit::AuditPage ssr=SsrMode::Async />
+                    <Route path=path!("/jobs") view=jobs::JobsPage ssr=SsrMode::Async />
+                    <Route path=path!("/jobs/:id") view=jobs::JobPage ssr=SsrMode::Async />
                     <Route path=path!("/inbox") view=approvals::InboxPage ssr=SsrMode::Async />
                     <Route path=path!("/requests") view=approvals::MyRequestsPage ssr=SsrMode::Async />
                     <Route path=path!("/requests/:id") view=approvals::RequestPage ssr=SsrMode::Async />

@@ -6,6 +6,8 @@
 //!   that element from it; the address bar follows. Submitting still opens the page.
 //! - `local_times`: every `<time datetime>` in the viewer's time zone (UTC stays on hover).
 //! - `/` jumps to the page's search box.
+//! - `select_all`: a box marked `data-select-all="NAME"` ticks (or clears) every
+//!   `data-pick="NAME"` box in its form; without it, rows are ticked one by one.
 //! - `html[data-hydrated]` once the islands are live, for tests and the benchmark.
 
 use leptos::prelude::{TimeoutHandle, document, set_timeout, set_timeout_with_handle, window, window_event_listener};
@@ -17,6 +19,7 @@ use web_sys::{DomParser, Element, HtmlElement, HtmlFormElement, HtmlInputElement
 pub fn install() {
     slash_to_search();
     live_forms();
+    select_all();
     if let Some(body) = document().body() {
         local_times(&body);
     }
@@ -45,6 +48,20 @@ fn slash_to_search() {
         {
             ev.prevent_default();
             let _ = input.focus();
+        }
+    });
+}
+
+/// Listens on the document, so it also works in results swapped in by a live search.
+fn select_all() {
+    let _ = window_event_listener(leptos::ev::change, |ev| {
+        let Some(all) = ev.target().and_then(|t| t.dyn_into::<HtmlInputElement>().ok()) else { return };
+        let (Some(name), Some(form)) = (all.get_attribute("data-select-all"), all.form()) else { return };
+        let Ok(boxes) = form.query_selector_all(&format!("input[data-pick=\"{name}\"]")) else { return };
+        for i in 0..boxes.length() {
+            if let Some(b) = boxes.item(i).and_then(|n| n.dyn_into::<HtmlInputElement>().ok()) {
+                b.set_checked(all.checked());
+            }
         }
     });
 }

@@ -155,3 +155,44 @@ pub async fn audit_csv(
     });
     csv("portico-audit.csv", rows)
 }
+
+/// `/jobs/{id}/report.csv`: a job's items with their outcomes, in order (its author, or those who
+/// read the audit trail), streamed a thousand at a time.
+pub async fn job_report_csv(State(state): State<ServerState>, session: Session, Path(id): Path<String>) -> Response {
+    let actor = match actor(&state, &session).await {
+        Ok(a) => a,
+        Err(answer) => return answer,
+    };
+    if let Err(e) = portico_core::jobs::visible(&actor, &id).await {
+        return match e {
+            portico_core::jobs::JobError::NotFound => (StatusCode::NOT_FOUND, "No such job.").into_response(),
+            other => {
+                tracing::error!(error = %other, "job report");
+                (StatusCode::INTERNAL_SERVER_ERROR, "The job could not be read.").into_response()
+            }
+        };
+    }
+    let db = state.app.db.clone();
+    let header =
+        futures_util::stream::once(async { Ok::<_, std::io::Error>(portico_core::jobs::report_header().to_string()) });
+    let rows = futures_util::stream::unfold(Some(0u32), move |after| {
+        let (db, id) = (db.clone(), id.clone());
+        async move {
+            let after = after?;
+            match db.items(&id, after, 1000).await {
+                Ok(items) if items.is_empty() => None,
+                Ok(items) => {
+                    let next = (items.len() == 1000).then(|| items.last().map(|i| i.seq)).flatten();
+                    let chunk: String = items.iter().map(portico_core::jobs::report_row).collect();
+                    Some((Ok(chunk), next))
+                }
+                Err(e) => {
+                    tracing::error!(error = %e, "job report failed part way");
+                    Some((Err(std::io::Error::other("the job could not be read")), None))
+                }
+            }
+        }
+    });
+    // Fused: the body may be polled again after its end.
+    csv("portico-job-report.csv", header.chain(rows).fuse())
+}

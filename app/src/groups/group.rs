@@ -4,6 +4,7 @@ use crate::{
         GroupRow, GroupView,
         server::{get_group, group_members, search_groups},
     },
+    jobs::{BulkBar, Pick, SelectAll, server::choices_for_selection},
     layout::{Loaded, Placeholder},
     people::{PeopleQuery, PersonRow, server::search_people},
     ui::{ActionButton, Confirm, KindBadge, Press, StatusBadge},
@@ -34,6 +35,7 @@ fn GroupDetail(view: GroupView) -> impl IntoView {
     let after = query.get_untracked().get("after").unwrap_or_default();
     let gid = g.id.clone();
     let members = Resource::new(|| (), move |_| group_members(gid.clone(), after.clone()));
+    let choices = Resource::new(|| (), |_| choices_for_selection());
     let can_members = view.can_manage_members;
     let gid = g.id.clone();
     let delete = Press::Confirm(
@@ -80,15 +82,20 @@ fn GroupDetail(view: GroupView) -> impl IntoView {
             <Loaded resource=members placeholder=Placeholder::Line loading="Loading members…" let:page>
                 {
                     let next = page.next.clone();
+                    let from = view! { <input type="hidden" name="from_group" value=gid.clone() /> }.into_any();
                     view! {
+                        // Ticked members and the action bar: a plain form that opens the preview.
+                        <form method="post" action="/api/jobs/plan" data-testid="bulk-form">
+                        <BulkBar choices all=None hidden=from />
                         <table class="data" data-testid="members">
-                            <thead><tr><th scope="col">"Name"</th><th scope="col">"Username"</th><th scope="col">"Status"</th><th><span class="sr-only">"Actions"</span></th></tr></thead>
+                            <thead><tr><SelectAll /><th scope="col">"Name"</th><th scope="col">"Username"</th><th scope="col">"Status"</th><th><span class="sr-only">"Actions"</span></th></tr></thead>
                             <tbody>
-                                {page.rows.into_iter().map(|r| {
+                                {page.rows.into_iter().enumerate().map(|(n, r)| {
                                     let remove = Press::Now(Command::Membership { group_id: gid.clone(), user_ids: vec![r.id.clone()], add: false });
                                     let remove_label = format!("Remove {}", r.name);
                                     view! {
                                         <tr>
+                                            <Pick n id=r.id.clone() name=r.name.clone() />
                                             <td><A href=format!("/people/{}", r.id)>{r.name.clone()}</A></td>
                                             <td class="mono">{r.login}</td>
                                             <td><StatusBadge status=r.status /></td>
@@ -101,6 +108,7 @@ fn GroupDetail(view: GroupView) -> impl IntoView {
                                 }).collect_view()}
                             </tbody>
                         </table>
+                        </form>
                         {next.map(|n| view! { <nav class="pager"><A href=format!("?after={}", crate::people::encode(&n)) attr:class="button ghost">"Next page →"</A></nav> })}
                     }.into_any()
                 }

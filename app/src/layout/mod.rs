@@ -27,6 +27,7 @@ pub fn TopBar() -> impl IntoView {
                             <A href="/my-people">"My people"</A>
                             <A href="/inbox">"Waiting on me"</A>
                             <A href="/requests">"My requests"</A>
+                            <A href="/jobs">"Jobs"</A>
                             {nav.audit.then(|| view! { <A href="/audit">"Audit"</A> })}
                         }
                     })}

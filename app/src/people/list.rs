@@ -1,4 +1,5 @@
 use crate::{
+    jobs::{BulkBar, Pick, SelectAll, server::choices_for_selection},
     layout::Loaded,
     people::{
         PeopleQuery,
@@ -22,6 +23,7 @@ pub fn PeoplePage() -> impl IntoView {
     });
     let page = Resource::new(move || query.get(), |q| search_people(q, None));
     let views = Resource::new(|| (), |_| saved_views());
+    let choices = Resource::new(|| (), |_| choices_for_selection());
     let me = crate::me::use_me().0;
     let is_admin = move || me.get().and_then(|r| r.ok()).is_some_and(|m| m.roles.iter().any(|r| r.key == "admin"));
     let show_more = move || {
@@ -108,8 +110,12 @@ pub fn PeoplePage() -> impl IntoView {
                 let count = p.rows.len();
                 let next = p.next.clone();
                 let paged = !query.get_untracked().after.is_empty();
+                let filter = query.get_untracked();
+                let hidden = hidden_filter(&filter);
+                let all = (count > 0).then(|| if next.is_some() || paged { "all matching".to_string() } else { format!("all {count} matching") });
                 view! {
-                    <div class="card table-card">
+                    // The rows' boxes and the action bar: a plain form that opens the preview.
+                    <form method="post" action="/api/jobs/plan" class="card table-card" data-testid="bulk-form">
                         <div class="count-row">
                             <p class="muted small count" data-testid="people-count">
                                 {match (count, next.is_some() || paged) {
@@ -124,8 +130,10 @@ pub fn PeoplePage() -> impl IntoView {
                                 "Export all matching as CSV"
                             </a>
                         </div>
+                        <BulkBar choices all hidden=hidden />
                         <table class="data">
                             <thead><tr>
+                                <SelectAll />
                                 {header("name", "Name")}
                                 {header("login", "Username")}
                                 {header("status", "Status")}
@@ -134,8 +142,9 @@ pub fn PeoplePage() -> impl IntoView {
                                 {header("lastLogin", "Last sign-in")}
                             </tr></thead>
                             <tbody>
-                                {p.rows.into_iter().map(|r| view! {
+                                {p.rows.into_iter().enumerate().map(|(n, r)| view! {
                                     <tr>
+                                        <Pick n id=r.id.clone() name=r.name.clone() />
                                         <td><A href=format!("/people/{}", r.id)>{r.name}</A></td>
                                         <td class="mono">{r.login}</td>
                                         <td><StatusBadge status=r.status /></td>
@@ -156,13 +165,24 @@ pub fn PeoplePage() -> impl IntoView {
                                 })}
                             </nav>
                         </Show>
-                    </div>
+                    </form>
                 }
                 .into_any()
             }
         </Loaded>
         </div>
     }
+}
+
+/// The list's filter as hidden `query[…]` fields, so a form can carry it (without the cursor).
+fn hidden_filter(query: &PeopleQuery) -> AnyView {
+    PeopleQuery::KEYS
+        .iter()
+        .zip(query.fields())
+        .filter(|(k, _)| **k != "after")
+        .map(|(k, v)| view! { <input type="hidden" name=format!("query[{k}]") value=v.to_string() /> })
+        .collect_view()
+        .into_any()
 }
 
 /// The caller's saved views (each a link, with a delete button) and a form that keeps the filter
@@ -173,10 +193,7 @@ fn SavedViews(
     views: Resource<Result<Vec<crate::people::SavedViewRow>, crate::error::PortalError>>,
     query: PeopleQuery,
 ) -> impl IntoView {
-    let keys = PeopleQuery::KEYS.iter().zip(query.fields()).filter(|(k, _)| **k != "after");
-    let hidden = keys
-        .map(|(k, v)| view! { <input type="hidden" name=format!("query[{k}]") value=v.to_string() /> })
-        .collect_view();
+    let hidden = hidden_filter(&query);
     view! {
         <section class="saved-views" aria-label="Saved views">
             <Transition fallback=|| ()>

@@ -72,6 +72,27 @@ impl LifecycleOp {
         }
     }
 
+    /// Whether Okta offers the operation to a person in `status`: what `_links` holds for a user
+    /// read alone. Lists of users carry no lifecycle links, so a preview over a list decides by
+    /// this; the call itself is decided on the person re-read. Checked against the embedded
+    /// org's table (crates/devorg `ops`).
+    pub fn offered_in(self, status: &UserStatus) -> bool {
+        use LifecycleOp::*;
+        match status {
+            // Okta accepts deactivating a STAGED user but does not advertise it.
+            UserStatus::Staged => matches!(self, Activate | ResetFactors),
+            UserStatus::Provisioned => matches!(self, Reactivate | ResetPassword | Deactivate | ResetFactors),
+            UserStatus::Active | UserStatus::PasswordExpired => {
+                matches!(self, Suspend | ResetPassword | ExpirePassword | ResetFactors | Deactivate)
+            }
+            UserStatus::Recovery => matches!(self, ResetPassword | ResetFactors | Deactivate),
+            UserStatus::LockedOut => matches!(self, Unlock | ResetPassword | ResetFactors | Deactivate),
+            UserStatus::Suspended => matches!(self, Unsuspend | ResetFactors | Deactivate),
+            UserStatus::Deprovisioned => matches!(self, Activate | Delete),
+            UserStatus::Other(_) => false,
+        }
+    }
+
     /// The button's words.
     pub fn label(self) -> &'static str {
         match self {

@@ -481,7 +481,8 @@ impl Session {
 /// ([`TestApp::call_fn`]) instead of hand-written form strings.
 pub mod fns {
     pub use portico_app::{
-        approvals::server::*, asa::server::*, groups::server::*, people::PeopleQuery, people::server::*,
+        approvals::server::*, asa::server::*, groups::server::*, jobs::server::*, people::PeopleQuery,
+        people::server::*,
     };
     pub use portico_vocab::{LifecycleOp, PolicyAction};
 }

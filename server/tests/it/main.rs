@@ -10,6 +10,7 @@ mod exports;
 mod external_org;
 mod health;
 mod helpers;
+mod jobs;
 mod people;
 mod replicas;
 mod saved_views;

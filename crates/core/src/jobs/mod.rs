@@ -354,6 +354,9 @@ pub async fn start(actor: &Actor, id: &str) -> Result<Tally, JobError> {
     if job.status != JobStatus::Draft {
         return Err(JobError::NotDraft(job.status));
     }
+    if state.db().tally(id).await?.planned(Planned::Run) == 0 {
+        return Err(JobError::Invalid("Nothing in this preview can run: see each person's reason.".into()));
+    }
     if !state.db().start_job(id, state.clock.now()).await? {
         return Err(JobError::NotDraft(JobStatus::Running));
     }
@@ -426,16 +429,15 @@ pub async fn finish_if_complete(state: &crate::AppState, id: &str) -> sqlx::Resu
 
 /// The report as CSV: one row per person, with the outcome and Okta's words.
 pub fn report_header() -> &'static str {
-    "seq,id,login,name,preview,status,message,okta_request_id\r\n"
+    "seq,person_id,target,name,preview,status,message,okta_request_id\r\n"
 }
 
 pub fn report_row(item: &Item) -> String {
     use crate::export::csv_field;
-    let login = item.target_label.split(" (").next().unwrap_or_default();
     let fields = [
         item.seq.to_string(),
-        item.target_id.clone(),
-        login.to_string(),
+        item.target_sub.clone().unwrap_or_default(),
+        item.target_label.clone(),
         item.name.clone(),
         item.plan.as_str().to_string(),
         item.status.as_str().to_string(),

@@ -43,8 +43,9 @@ pub async fn draft(actor: &Actor, action: BulkAction, people: Vec<User>, source:
     let admin = me.roles.contains(&crate::Role::Admin);
     // People are decided a few at a time: a manager's scope and who is protected may each need
     // a read from Okta.
-    let decided: Vec<Item> = futures_util::stream::iter(people.iter().enumerate())
-        .map(|(i, user)| decide(&me, admin, &action, &context, i as u32 + 1, user))
+    let (me, action_ref, context) = (&me, &action, &context);
+    let decided: Vec<Item> = futures_util::stream::iter(people.into_iter().enumerate())
+        .map(|(i, user)| async move { decide(me, admin, action_ref, context, i as u32 + 1, &user).await })
         .buffered(8)
         .collect()
         .await;
@@ -156,7 +157,7 @@ fn what_happens(action: &BulkAction, context: &Context, user: &User) -> Result<(
     let label = person_label(user);
     match (action, context) {
         (BulkAction::Lifecycle { op }, _) => {
-            if user.allows(*op) {
+            if user.likely_allows(*op) {
                 return Ok((Call::Lifecycle { user_id: user.id.clone(), op: *op }, label));
             }
             if actions::lifecycle::applied(*op, Some(user)) == Some(true) {

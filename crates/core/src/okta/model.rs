@@ -65,6 +65,13 @@ impl User {
     pub fn allows(&self, op: LifecycleOp) -> bool {
         self.has_link(op.link())
     }
+
+    /// [`Self::allows`] for a user read alone; for one from a list (which carries no lifecycle
+    /// links), what Okta offers in their status. For previews: calls decide on a fresh read.
+    pub fn likely_allows(&self, op: LifecycleOp) -> bool {
+        let has_lifecycle_links = LifecycleOp::ALL.iter().any(|o| self.has_link(o.link()));
+        if has_lifecycle_links { self.allows(op) } else { op.offered_in(&self.status) }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq)]

@@ -129,4 +129,21 @@ mod tests {
         assert!(names("LOCKED_OUT").contains(&"unlock"));
         assert!(names("PASSWORD_EXPIRED").contains(&"suspend"), "as Okta answers expire_password");
     }
+
+    /// The portal's vocabulary says what Okta offers in each status (for previews over lists,
+    /// which carry no links); it says what this table advertises.
+    #[test]
+    fn the_portals_vocabulary_agrees_with_the_table() {
+        use portico_vocab::{LifecycleOp, UserStatus};
+        for status in UserStatus::KNOWN {
+            let advertised: Vec<&str> = allowed_ops(status.as_str(), true)
+                .iter()
+                .filter(|o| !(status == UserStatus::Staged && **o == Op::Deactivate))
+                .map(|o| o.link())
+                .collect();
+            for op in LifecycleOp::ALL {
+                assert_eq!(op.offered_in(&status), advertised.contains(&op.link()), "{op} in {}", status.as_str());
+            }
+        }
+    }
 }
