@@ -3,7 +3,7 @@
 SHELL := /bin/bash
 export PATH := $(HOME)/.cargo/bin:$(CURDIR)/node_modules/.bin:$(PATH)
 
-.PHONY: bench scale run test setup-run setup-test build-release build-debug test-rust test-conformance test-e2e clean
+.PHONY: bench bench-jobs scale run test setup-run setup-test build-release build-debug test-rust test-conformance test-e2e clean
 
 run: setup-run build-release
 	PORTICO_SERVER__SITE_ROOT=target/site ./target/release/portico
@@ -35,6 +35,11 @@ build-debug:
 # starts a throwaway cluster (Debian's postgresql, a temp dir, a free port) and stops it after.
 # The scale test alone: three portal processes on one throwaway PostgreSQL behind a round-robin
 # balancer, an external org, a replica killed mid-call, 1,000 double-approved requests.
+# Bulk jobs at Okta's rate and concurrency limits, beside Okta's Python SDK doing the same work.
+bench-jobs: setup-test
+	cargo build --locked --release -p portico-server -p portico-bench
+	./target/release/jobs
+
 scale: setup-test
 	cargo build --locked --release -p portico-server -p portico-bench
 	./target/release/replicas
@@ -60,6 +65,6 @@ clean:
 bench: setup-test build-release
 	cargo build --locked --release -p portico-bench
 	status=0; \
-	  for b in devorg-scale portal memory load replicas; do ./target/release/$$b || status=1; done; \
+	  for b in devorg-scale portal memory load replicas jobs; do ./target/release/$$b || status=1; done; \
 	  node bench/first-load.mjs || status=1; \
 	  exit $$status

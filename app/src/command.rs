@@ -98,6 +98,11 @@ pub enum Command {
     CancelJob {
         id: String,
     },
+    /// Asks approval for a job's people who need it (one request for the set).
+    RequestJob {
+        id: String,
+        reason: String,
+    },
 }
 
 /// What a command did: the words for the person, a temporary password to show once, and where
@@ -184,6 +189,10 @@ impl Command {
             }
             Command::StartJob { id, confirm } => Done::say(jobs::start_job(id, confirm).await?),
             Command::CancelJob { id } => Done::say(jobs::cancel_job(id).await?),
+            Command::RequestJob { id, reason } => {
+                let (request, job) = jobs::request_job(id, reason).await?;
+                Done::go(format!("Request {request} sent for approval."), format!("/jobs/{job}"))
+            }
             Command::RevealTempPassword { id } => {
                 Done { temp_password: Some(approvals::reveal_temp_password(id).await?), ..Done::default() }
             }

@@ -63,3 +63,18 @@ export async function axeProblems(page: Page): Promise<string[]> {
   });
   return violations.filter((v: any) => v.impact === 'serious' || v.impact === 'critical').map((v: any) => `${v.id}: ${v.nodes.join(', ')}`);
 }
+
+/** Asks the embedded org's test-control API (its token is in the server's log). */
+export async function control(path: string, body: unknown) {
+  const fs = await import('node:fs');
+  const log = fs.readFileSync(`${__dirname}/../.data/server.log`, 'utf8');
+  const token = /Test-control API token \(Authorization: Bearer <token>\): (\S+)/.exec(log)?.[1];
+  if (!token) throw new Error('no test-control token in the server log');
+  const org = /Embedded Okta-compatible org: (\S+)/.exec(log)?.[1];
+  const res = await fetch(`${org}/__devorg/control/${path}`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  if (!res.ok) throw new Error(`control ${path}: ${res.status}`);
+}

@@ -76,6 +76,10 @@ pub struct JobView {
     pub next_after: Option<u32>,
     pub can_start: bool,
     pub can_cancel: bool,
+    /// The request for its people who need approval, once asked.
+    pub request_id: Option<String>,
+    /// How to ask for that approval (its author, while a preview holds people needing it).
+    pub ask: Option<crate::approvals::Ask>,
     /// Starting it asks for the number of people typed back (deactivate, delete).
     pub dangerous: bool,
 }

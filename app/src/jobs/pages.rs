@@ -98,6 +98,10 @@ fn Job(j: JobView) -> impl IntoView {
         let press = Press::Confirm(Command::StartJob { id: id.clone(), confirm: None }, confirm);
         view! { <ActionButton label=format!("Run for {n}") class="button".to_string() aria_label=None op=Some("job-start".to_string()) press /> }
     });
+    let request = j.ask.clone().map(|ask| {
+        let label = ask.title.clone();
+        view! { <ActionButton label class="button ghost request".to_string() aria_label=None op=Some("job-request".to_string()) press=Press::Ask(ask) /> }
+    });
     let cancel = j.can_cancel.then(|| {
         let (label, title, message) = if j.status == "draft" {
             ("Discard", "Discard this preview?", "Nothing has run; the preview is kept as cancelled.")
@@ -124,7 +128,23 @@ fn Job(j: JobView) -> impl IntoView {
                         <li data-plan=key.clone()><strong>{*count}</strong>" "{words.clone()}</li>
                     }).collect_view()}
                 </ul>
-                <div class="actions">{start}{cancel}</div>
+                <div class="actions">{start}{request}{cancel}</div>
+            </section>
+        }
+        .into_any(),
+        "waiting" => view! {
+            <section class="card" aria-labelledby="waiting-h">
+                <h2 id="waiting-h">"Waiting for approval"</h2>
+                <p>
+                    "Nothing runs until the request is approved; then every person below runs, one by one. "
+                    {j.request_id.clone().map(|r| view! { <A href=format!("/requests/{r}")>{format!("Request {r}")}</A> })}
+                </p>
+                <ul class="totals" data-testid="preview-totals">
+                    {j.by_plan.iter().map(|(key, words, count)| view! {
+                        <li data-plan=key.clone()><strong>{*count}</strong>" "{words.clone()}</li>
+                    }).collect_view()}
+                </ul>
+                <div class="actions">{cancel}</div>
             </section>
         }
         .into_any(),

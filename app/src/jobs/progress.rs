@@ -34,7 +34,11 @@ pub fn JobProgress(id: String, initial: JobCounts) -> impl IntoView {
                         let ended = c.ended;
                         counts.set(c);
                         if ended {
-                            crate::ui::finish("The job has ended.", None);
+                            // The full bar stays a moment before the report replaces it.
+                            set_timeout(
+                                || crate::ui::finish("The job has ended.", None),
+                                std::time::Duration::from_millis(800),
+                            );
                         }
                     }
                 });

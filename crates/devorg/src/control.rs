@@ -134,6 +134,18 @@ pub async fn set_user_status(
     }
 }
 
+/// What the API has answered since start: requests, 429s (rate and concurrency), and the most
+/// requests in flight at once since the last reading (which starts a new high-water mark).
+pub async fn stats(State(state): State<Arc<OrgState>>) -> axum::Json<serde_json::Value> {
+    use std::sync::atomic::Ordering::SeqCst;
+    let s = &state.stats;
+    axum::Json(serde_json::json!({
+        "requests": s.requests.load(SeqCst),
+        "rate_limited": s.rate_limited.load(SeqCst),
+        "peak_in_flight": state.concurrency.take_peak(),
+    }))
+}
+
 /// A fault the org injects into matching requests (test control only).
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -245,6 +257,12 @@ pub async fn reset(State(state): State<Arc<OrgState>>) -> Result<StatusCode, (St
 pub struct BulkSeed {
     users: usize,
     groups: usize,
+    /// Everyone's title (default "Specialist").
+    #[serde(default)]
+    title: Option<String>,
+    /// Everyone's status (default: every status in turn).
+    #[serde(default)]
+    status: Option<String>,
 }
 
 /// Adds `users` synthetic people and `groups` groups (scale tests and benchmarks).
@@ -253,7 +271,8 @@ pub async fn seed_bulk(
     Json(body): Json<BulkSeed>,
 ) -> Result<Json<serde_json::Value>, (StatusCode, String)> {
     let started = std::time::Instant::now();
-    crate::seed::bulk(&state.db, body.users, body.groups, state.clock.now())
+    let like = crate::seed::Like { title: body.title, status: body.status };
+    crate::seed::bulk(&state.db, body.users, body.groups, &like, state.clock.now())
         .await
         .map_err(|e| (StatusCode::INTERNAL_SERVER_ERROR, format!("{e:#}")))?;
     Ok(Json(serde_json::json!({

@@ -84,6 +84,8 @@ pub(crate) struct OrgState {
     pub rate: Mutex<api::RateLimits>,
     /// Okta's org-wide limit on API requests in flight at once.
     pub concurrency: api::Concurrency,
+    /// What the API answered (test control's `stats`).
+    pub stats: api::Stats,
     pub faults: Mutex<Vec<control::Fault>>,
     /// Access tokens issued to service apps (client credentials).
     pub service_tokens: Mutex<HashMap<String, service_apps::ServiceToken>>,
@@ -152,6 +154,7 @@ impl DevOrg {
             control_token_hash: control_token.as_deref().map(ids::sha256_hex),
             rate: Mutex::default(),
             concurrency: api::Concurrency::default(),
+            stats: api::Stats::default(),
             faults: Mutex::default(),
             service_tokens: Mutex::default(),
             used_jtis: Mutex::default(),
@@ -236,6 +239,7 @@ fn router(state: Arc<OrgState>) -> axum::Router {
             )
             .route("/__devorg/control/reset", post(control::reset))
             .route("/__devorg/control/seed", post(control::seed_bulk))
+            .route("/__devorg/control/stats", get(control::stats))
             .route("/__devorg/control/service_apps", post(control::register_service_app))
             .route("/__devorg/control/asa_tokens", axum::routing::delete(control::revoke_asa_tokens))
             .route_layer(from_fn_with_state(state.clone(), control::require_token));

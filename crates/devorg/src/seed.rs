@@ -349,7 +349,21 @@ const STATUSES: &[&str] = &[
 
 /// Adds `users` synthetic people (varied names, departments and statuses; each in `Everyone`
 /// and two of the new groups) and `groups` OKTA_GROUPs, in batched multi-row inserts.
-pub async fn bulk(db: &SqlitePool, users: usize, groups: usize, now: chrono::DateTime<Utc>) -> anyhow::Result<()> {
+/// Synthetic people: everyone's title is "Specialist" and statuses cycle through every status,
+/// unless `like` fixes a title and a status (a benchmark's own set of people).
+#[derive(Clone, Debug, Default)]
+pub struct Like {
+    pub title: Option<String>,
+    pub status: Option<String>,
+}
+
+pub async fn bulk(
+    db: &SqlitePool,
+    users: usize,
+    groups: usize,
+    like: &Like,
+    now: chrono::DateTime<Utc>,
+) -> anyhow::Result<()> {
     const BATCH: usize = 400;
     let hash = crate::passwords::hash(DEMO_PASSWORD.into()).await?;
     let stamp = okta_time(now);
@@ -387,12 +401,12 @@ pub async fn bulk(db: &SqlitePool, users: usize, groups: usize, now: chrono::Dat
             let i = *i;
             let (first, last) = (FIRST[i % FIRST.len()], LAST[(i / FIRST.len()) % LAST.len()]);
             let login = format!("{}.{}.{run}{i}@bulk.example", first.to_lowercase(), last.to_lowercase());
-            let status = STATUSES[i % STATUSES.len()];
+            let status = like.status.as_deref().unwrap_or(STATUSES[i % STATUSES.len()]);
             let created = okta_time(now - Duration::minutes(i as i64));
             let profile = json!({
                 "firstName": first, "lastName": last, "displayName": format!("{first} {last}"),
                 "login": login, "email": login, "mobilePhone": null, "secondEmail": null,
-                "department": DEPARTMENTS[i % DEPARTMENTS.len()], "title": "Specialist",
+                "department": DEPARTMENTS[i % DEPARTMENTS.len()], "title": like.title.as_deref().unwrap_or("Specialist"),
                 "employeeNumber": format!("B{i:06}"),
             });
             b.push_bind(id.clone())

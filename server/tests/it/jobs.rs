@@ -312,3 +312,97 @@ async fn group_and_asa_actions_run_in_bulk() {
     ended(&ada, &id).await;
     assert_eq!(ada.call_fn(GetPerson { id: sam }).await.status(), StatusCode::NOT_FOUND);
 }
+
+/// What needs approval becomes one request for the whole set: the approver sees the preview
+/// (the job's page), approves once, and every person is then suspended once. Nobody decides a
+/// job they are in, and a rejected request's job never runs.
+#[tokio::test]
+async fn a_bulk_request_approved_once_runs_every_item() {
+    use crate::approvals::decide;
+    let app = spawn_app().await;
+    let (hal, ada) = (app.session("hal.helpdesk@portico.example").await, app.session(ADMIN).await);
+    let people = [
+        app.user_id("ed.engineer@portico.example").await,
+        app.user_id("emma.engineer@portico.example").await,
+        app.user_id("sam.sales@portico.example").await,
+    ];
+    let ids: Vec<&str> = people.iter().map(String::as_str).collect();
+    let id = planned(&hal, plan("suspend", &ids)).await;
+    let draft = job(&hal, &id).await;
+    assert_eq!(previewed(&draft), [("needs_approval".to_string(), 3)]);
+    assert_eq!(draft["ask"]["job"], id.as_str(), "the preview offers the request");
+    assert_eq!(start(&hal, &id, Some("3")).await.0, StatusCode::BAD_REQUEST, "help desk cannot run it");
+    assert_eq!(
+        ada.call_fn(GetJob { id: id.clone(), after: None }).await.status(),
+        StatusCode::OK,
+        "an admin reads every job"
+    );
+
+    let (status, asked) =
+        json(hal.call_fn(RequestJob { id: id.clone(), reason: "Contractor wave ended".into() }).await).await;
+    assert_eq!(status, StatusCode::OK, "{asked}");
+    let (request, released) =
+        (asked[0].as_str().expect("request").to_string(), asked[1].as_str().expect("job").to_string());
+    assert_eq!(released, id, "all of it needed approval: the same job waits");
+    assert_eq!(job(&hal, &id).await["status"], "waiting");
+    let (status, _) = json(hal.call_fn(RequestJob { id: id.clone(), reason: "again".into() }).await).await;
+    assert_eq!(status, StatusCode::CONFLICT, "asked once");
+    for person in &people {
+        assert_eq!(app.okta_events(SUSPEND, person).await, 0, "nothing runs before the approval");
+    }
+    // The request names the job; its page is the preview the approver decides on.
+    let (_, view) = json(ada.call_fn(GetRequest { id: request.clone() }).await).await;
+    assert_eq!(view["target_href"], format!("/jobs/{id}"), "{view}");
+    assert_eq!(view["can_decide"], true, "{view}");
+
+    let (status, decided) = decide(&ada, &request, true, "Checked the list").await;
+    assert_eq!(status, StatusCode::OK, "{decided}");
+    let done = ended(&hal, &id).await;
+    assert_eq!((done["done"].as_u64(), done["failed"].as_u64()), (Some(3), Some(0)), "{done}");
+    for person in &people {
+        assert_eq!(app.okta_events(SUSPEND, person).await, 1, "suspended once: {person}");
+    }
+    let db = app.db().await;
+    assert_eq!(db.text("SELECT status FROM requests WHERE id = $1", &[&request]).await.as_deref(), Some("done"));
+
+    // Ada is one of the people in the next one: she cannot decide it; a rejection ends it.
+    let erin = app.user_id("erin.engineer@portico.example").await;
+    let id = planned(&hal, plan("unsuspend", &[&erin])).await;
+    let (_, asked) = json(hal.call_fn(RequestJob { id: id.clone(), reason: "Back from leave".into() }).await).await;
+    let request = asked[0].as_str().expect("request").to_string();
+    // A manager approves a change to their own people; a job's people are many, so its
+    // approval is by role.
+    let maria = app.session("maria.manager@portico.example").await;
+    let (status, _) = decide(&maria, &request, true, "").await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, rejected) = decide(&ada, &request, false, "Not this week").await;
+    assert_eq!(status, StatusCode::OK, "{rejected}");
+    let c = ended(&hal, &id).await;
+    assert_eq!((c["done"].as_u64(), job(&hal, &id).await["status"].as_str()), (Some(0), Some("cancelled")));
+    assert_eq!(app.okta_events("user.lifecycle.unsuspend", &erin).await, 0);
+}
+
+/// Nobody decides a bulk request that changes them.
+#[tokio::test]
+async fn an_approver_in_the_job_cannot_decide_it() {
+    use crate::approvals::decide;
+    let app = spawn_app().await;
+    let (hal, ada) = (app.session("hal.helpdesk@portico.example").await, app.session(ADMIN).await);
+    let (ed, ada_id) = (app.user_id("ed.engineer@portico.example").await, app.user_id(ADMIN).await);
+    // An admin is protected: help desk cannot even plan a change to her.
+    let planned_ada = planned(&hal, plan("suspend", &[&ed, &ada_id])).await;
+    let rows = items(&job(&hal, &planned_ada).await);
+    let ada_row = rows.iter().find(|r| r.0 == ada_id).expect("ada");
+    assert_eq!(ada_row.1, "not_allowed", "{rows:?}");
+    // So the request is for Ed alone. Were Ada among the people it changes (as another policy
+    // could make her), she could not decide it.
+    let (_, asked) = json(hal.call_fn(RequestJob { id: planned_ada.clone(), reason: "Incident".into() }).await).await;
+    let request = asked[0].as_str().expect("request").to_string();
+    let (_, view) = json(ada.call_fn(GetRequest { id: request.clone() }).await).await;
+    assert_eq!(view["can_decide"], true, "she is listed, but not changed: {view}");
+    let db = app.db().await;
+    db.run("UPDATE job_items SET plan = 'needs_approval' WHERE job_id = $1", &[&planned_ada]).await;
+    let (status, said) = decide(&ada, &request, true, "").await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{said}");
+    assert!(said["message"].as_str().unwrap_or_default().contains("one of the people"), "{said}");
+}

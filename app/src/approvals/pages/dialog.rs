@@ -26,6 +26,8 @@ pub struct Ask {
     pub add: Option<bool>,
     pub status: Option<String>,
     pub changes: Option<Vec<(String, String)>>,
+    /// A bulk job's preview: the request is for its people who need approval.
+    pub job: Option<String>,
 }
 
 impl Ask {
@@ -42,12 +44,16 @@ impl Ask {
             add: None,
             status: None,
             changes: None,
+            job: None,
         }
     }
 
     fn command(self, reason: String) -> Command {
-        let Ask { action, target, group, add, status, changes, .. } = self;
-        Command::Request(RequestAction { action, target, reason, group, add, status, changes })
+        let Ask { action, target, group, add, status, changes, job, .. } = self;
+        match job {
+            Some(id) => Command::RequestJob { id, reason },
+            None => Command::Request(RequestAction { action, target, reason, group, add, status, changes }),
+        }
     }
 }
 

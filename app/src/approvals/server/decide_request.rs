@@ -6,7 +6,7 @@ use leptos::prelude::*;
 /// approval queues the stored call for the executor, which runs it once.
 #[server(prefix = "/api", endpoint = "requests/decide")]
 pub async fn decide_request(id: String, approve: bool, comment: String) -> Result<RequestView, PortalError> {
-    use super::views::{manages_target, may_decide, request_error, target_user, view};
+    use super::views::{may_decide, relation, request_error, target_user, view};
     use crate::ssr::fail;
     use portico_core::requests::{self, Decided, Person, RequestError, worker};
     let caller = crate::ssr::caller().await?.now().await?;
@@ -20,8 +20,8 @@ pub async fn decide_request(id: String, approve: bool, comment: String) -> Resul
         return Err(fail(PortalError::bad_request("Keep the comment under 1000 characters.")));
     }
     let target = target_user(&caller, &req).await;
-    let manages = manages_target(&caller, &req, target.as_ref()).await;
-    if let Err(why) = may_decide(&caller, &req, manages) {
+    let rel = relation(&caller, &req, target.as_ref()).await;
+    if let Err(why) = may_decide(&caller, &req, &rel) {
         if req.status == requests::Status::Pending {
             return Err(refused(&caller, &req, why).await);
         }
@@ -36,7 +36,7 @@ pub async fn decide_request(id: String, approve: bool, comment: String) -> Resul
     let me = Person { sub: p.sub.clone(), login: p.login.clone(), name: p.name.clone() };
     let now = state.clock.now();
     let decided =
-        requests::decide(state.db(), &id, &me, approve, &comment, now, |r| may_decide(&caller, r, manages)).await;
+        requests::decide(state.db(), &id, &me, approve, &comment, now, |r| may_decide(&caller, r, &rel)).await;
     let (decided, req) = match decided {
         Ok(r) => r,
         // The request moved on (another decision) between the check above and the transaction.

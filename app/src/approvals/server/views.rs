@@ -30,20 +30,38 @@ pub async fn target_user(caller: &Caller, req: &Request) -> Option<User> {
     caller.state.okta.get_user(id).await.ok()
 }
 
-/// Whether the caller manages the request's target, when the policy could make that matter.
-pub async fn manages_target(caller: &Caller, req: &Request, target: Option<&User>) -> bool {
-    match target {
+/// How the caller stands to what a request changes.
+pub struct Relation {
+    /// They manage the request's person (looked up only when the policy could make it matter).
+    pub manages: bool,
+    /// They are one of a bulk job's people: nobody decides a change to themselves.
+    pub in_job: bool,
+}
+
+/// The caller's [`Relation`] to the request's target (for a job, to each of its people).
+pub async fn relation(caller: &Caller, req: &Request, target: Option<&User>) -> Relation {
+    let manages = match target {
         Some(user) if caller.state.policy.mentions_manager(req.action) => caller.manages(user).await,
         _ => false,
-    }
+    };
+    let in_job = match &req.call {
+        // Unreadable counts as included: refuse rather than let someone approve their own change.
+        Call::Job { job_id, .. } => caller.state.db.job_includes(job_id, &caller.principal.sub).await.unwrap_or(true),
+        _ => false,
+    };
+    Relation { manages, in_job }
 }
 
 /// Whether the caller may approve or reject `req` as it stands; the reason when not. The store
 /// asks this again inside the decision's transaction, of the request as read there.
-pub fn may_decide(caller: &Caller, req: &Request, manages: bool) -> Result<(), String> {
+pub fn may_decide(caller: &Caller, req: &Request, rel: &Relation) -> Result<(), String> {
     if req.status != Status::Pending {
         return Err(format!("This request is {} now.", req.status.label().to_lowercase()));
     }
+    if rel.in_job {
+        return Err("You are one of the people in this job, so you cannot decide it.".into());
+    }
+    let manages = rel.manages;
     let Some(stage) = req.current_stage() else { return Err("This request has no approval stage.".into()) };
     let decided = req.decided_by();
     let check = ApprovalCheck {
@@ -57,7 +75,7 @@ pub fn may_decide(caller: &Caller, req: &Request, manages: bool) -> Result<(), S
 
 /// Whether the caller may approve or reject `req` now; the reason when not.
 pub async fn eligibility(caller: &Caller, req: &Request, target: Option<&User>) -> Result<(), String> {
-    may_decide(caller, req, manages_target(caller, req, target).await)
+    may_decide(caller, req, &relation(caller, req, target).await)
 }
 
 pub fn view(caller: &Caller, req: &Request, target: Option<&User>, can_decide: bool) -> RequestView {
@@ -91,6 +109,10 @@ pub fn view(caller: &Caller, req: &Request, target: Option<&User>, can_decide: b
             },
             None,
         ),
+        Call::Job { count, .. } => (
+            format!("{count} people, each as the job's preview shows; approving once runs them all, one by one."),
+            None,
+        ),
     };
     let stage_line = match req.current_stage() {
         Some(stage) if req.status == Status::Pending => format!(
@@ -113,6 +135,7 @@ pub fn view(caller: &Caller, req: &Request, target: Option<&User>, can_decide: b
         // An ASA request is about the account (its Okta person is kept for separation of duties).
         target_href: match &req.call {
             Call::AsaStatus { name, .. } | Call::AsaMembership { user: name, .. } => Some(format!("/asa/users/{name}")),
+            Call::Job { job_id, .. } => Some(format!("/jobs/{job_id}")),
             _ => req.target_sub.as_ref().map(|id| format!("/people/{id}")),
         },
         target_status: target.filter(|_| !req.call.is_asa()).map(|u| u.status.clone()),

@@ -5,12 +5,13 @@ use leptos::prelude::*;
 /// who read the audit trail.
 #[server(prefix = "/api", endpoint = "jobs/get")]
 pub async fn get_job(id: String, after: Option<u32>) -> Result<JobView, PortalError> {
-    use super::views::{ITEMS_PAGE, job_view};
+    use super::views::{ITEMS_PAGE, ask, job_view};
     let caller = crate::ssr::caller().await?;
     let (job, tally) = portico_core::jobs::visible(&caller, &id).await?;
     let items =
         caller.state.db.items(&id, after.unwrap_or(0), ITEMS_PAGE).await.map_err(portico_core::jobs::JobError::Db)?;
     let mine = job.author.sub == caller.principal.sub;
     let admin = caller.roles.contains(&portico_core::Role::Admin);
-    Ok(job_view(job, tally, items, mine, admin, caller.state.clock.now()))
+    let ask = ask(&caller, &job, &tally);
+    Ok(job_view(job, tally, items, (mine, admin), ask, caller.state.clock.now()))
 }

@@ -87,19 +87,42 @@ pub fn dangerous(action: &BulkAction) -> bool {
     matches!(action, BulkAction::Lifecycle { op } if op.is_dangerous())
 }
 
+/// The request dialog for a preview's people who need approval.
+pub fn ask(caller: &crate::ssr::Caller, job: &Job, tally: &Tally) -> Option<crate::approvals::Ask> {
+    let n = tally.planned(Planned::NeedsApproval);
+    if job.status != JobStatus::Draft || job.author.sub != caller.principal.sub || n == 0 {
+        return None;
+    }
+    let action = job.action.policy_action();
+    let people = if n == 1 { "person" } else { "people" };
+    Some(crate::approvals::Ask {
+        target: job.id.clone(),
+        title: format!("Request approval: {} for {n} {people}", job.action.label()),
+        effect: format!(
+            "One request for the {n} {people} the preview says need approval; approvers see the preview and decide once."
+        ),
+        approvers: crate::people::server::views::approvers_words(caller, action),
+        reason_required: caller.state.policy.rule(action).reason_required,
+        job: Some(job.id.clone()),
+        ..crate::approvals::Ask::empty(action)
+    })
+}
+
 pub fn job_view(
     job: Job,
     tally: Tally,
     items: Vec<Item>,
-    mine: bool,
-    admin: bool,
+    (mine, admin): (bool, bool),
+    ask: Option<crate::approvals::Ask>,
     now: chrono::DateTime<chrono::Utc>,
 ) -> JobView {
     let next_after = (items.len() as u32 == ITEMS_PAGE).then(|| items.last().map(|i| i.seq)).flatten();
     let counts = counts(&job, &tally, now);
     JobView {
         can_start: mine && job.status == JobStatus::Draft && tally.planned(Planned::Run) > 0,
-        can_cancel: (mine || admin) && matches!(job.status, JobStatus::Draft | JobStatus::Running),
+        can_cancel: (mine || admin) && matches!(job.status, JobStatus::Draft | JobStatus::Waiting | JobStatus::Running),
+        request_id: job.request_id.clone(),
+        ask,
         dangerous: dangerous(&job.action),
         by_plan: tally.by_plan.iter().map(|(p, n)| (p.as_str().to_string(), p.words().to_string(), *n)).collect(),
         items: items.into_iter().map(item_row).collect(),

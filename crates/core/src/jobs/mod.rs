@@ -73,11 +73,13 @@ impl BulkAction {
     }
 }
 
-/// A job's state: `draft` (the preview) → `running` → `done`, or `cancelled` from either.
+/// A job's state: `draft` (the preview) → `running` → `done`; or `draft` → `waiting` (for the
+/// approval its request asks) → `running` once approved; `cancelled` from any but `done`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum JobStatus {
     Draft,
+    Waiting,
     Running,
     Done,
     Cancelled,
@@ -87,21 +89,24 @@ impl JobStatus {
     pub fn as_str(self) -> &'static str {
         match self {
             JobStatus::Draft => "draft",
+            JobStatus::Waiting => "waiting",
             JobStatus::Running => "running",
             JobStatus::Done => "done",
             JobStatus::Cancelled => "cancelled",
         }
     }
 
+    pub const ALL: [JobStatus; 5] =
+        [JobStatus::Draft, JobStatus::Waiting, JobStatus::Running, JobStatus::Done, JobStatus::Cancelled];
+
     pub fn parse(s: &str) -> Option<JobStatus> {
-        [JobStatus::Draft, JobStatus::Running, JobStatus::Done, JobStatus::Cancelled]
-            .into_iter()
-            .find(|j| j.as_str() == s)
+        JobStatus::ALL.into_iter().find(|j| j.as_str() == s)
     }
 
     pub fn words(self) -> &'static str {
         match self {
             JobStatus::Draft => "Preview",
+            JobStatus::Waiting => "Waiting for approval",
             JobStatus::Running => "Running",
             JobStatus::Done => "Finished",
             JobStatus::Cancelled => "Cancelled",
@@ -226,6 +231,8 @@ pub struct Job {
     pub source: String,
     pub author: Author,
     pub status: JobStatus,
+    /// The request that asks approval for it (its items needing approval).
+    pub request_id: Option<String>,
     pub created_at: String,
     pub started_at: Option<String>,
     pub finished_at: Option<String>,
@@ -329,18 +336,127 @@ impl From<crate::actor::Denied> for JobError {
     }
 }
 
-/// Whether the actor may see this job: its author, or a role that reads the audit trail (an
-/// auditor, an admin).
-pub fn may_see(actor: &Actor, job: &Job) -> bool {
-    job.author.sub == actor.principal.sub || actor.can(crate::authz::Action::ViewAudit)
+/// Whether the actor may see this job: its author, a role that reads the audit trail (an
+/// auditor, an admin), or someone who approves (or approved) its request — the preview is what
+/// they decide on.
+pub async fn may_see(actor: &Actor, job: &Job) -> bool {
+    if job.author.sub == actor.principal.sub || actor.can(crate::authz::Action::ViewAudit) {
+        return true;
+    }
+    let Some(request_id) = &job.request_id else { return false };
+    let Ok(Some(req)) = crate::requests::get(actor.state.db(), request_id).await else { return false };
+    if req.decided_by().contains(&actor.principal.sub) {
+        return true;
+    }
+    req.current_stage().is_some_and(|stage| {
+        crate::policy::approver_authority(&actor.state.policy, req.action, stage, &actor.who(false)).is_ok()
+    })
 }
 
 /// A job the actor may see, or `NotFound` (a job someone else ran is not confirmed to exist).
 pub async fn visible(actor: &Actor, id: &str) -> Result<(Job, Tally), JobError> {
     let db = actor.state.db();
-    let job = db.job(id).await?.filter(|j| may_see(actor, j)).ok_or(JobError::NotFound)?;
+    let job = db.job(id).await?.ok_or(JobError::NotFound)?;
+    if !may_see(actor, &job).await {
+        return Err(JobError::NotFound);
+    }
     let tally = db.tally(id).await?;
     Ok((job, tally))
+}
+
+/// Asks approval for the preview's items that need it, as one request for the whole set. When
+/// the preview also holds items the author may run, those stay in this draft and the ones
+/// needing approval move to a job of their own, which the request releases.
+pub async fn request(actor: &Actor, id: &str, reason: &str) -> Result<crate::requests::Request, JobError> {
+    use crate::requests::{self, NewRequest, Person};
+    let state = &actor.state;
+    let me = actor.now().await?;
+    let (job, tally) = visible(&me, id).await?;
+    if job.author.sub != me.principal.sub {
+        return Err(JobError::NotFound);
+    }
+    if job.status != JobStatus::Draft {
+        return Err(JobError::NotDraft(job.status));
+    }
+    let count = tally.planned(Planned::NeedsApproval);
+    if count == 0 {
+        return Err(JobError::Invalid("Nothing in this preview needs approval.".into()));
+    }
+    let reason = reason.trim();
+    let action = job.action.policy_action();
+    let rule = state.policy.rule(action).clone();
+    if rule.reason_required && reason.is_empty() {
+        return Err(JobError::Invalid("Say why: this request needs a reason.".into()));
+    }
+    let now = state.clock.now();
+    // The items needing approval, in a job of their own unless they are all there is to run.
+    let waiting = if tally.planned(Planned::Run) > 0 {
+        Job {
+            id: format!("J-{}", &uuid::Uuid::new_v4().simple().to_string()[..10]),
+            summary: format!("{}: {count} {}", job.action.label(), if count == 1 { "person" } else { "people" }),
+            source: format!("the part of {} that needs approval", job.id),
+            status: JobStatus::Waiting,
+            created_at: crate::clock::stamp(now),
+            ..job.clone()
+        }
+    } else {
+        job.clone()
+    };
+    let p = &me.principal;
+    let req = requests::create(
+        state.db(),
+        NewRequest {
+            call: Call::Job { job_id: waiting.id.clone(), action, count },
+            target_label: format!("{} ({count} {})", waiting.id, if count == 1 { "person" } else { "people" }),
+            target_sub: None,
+            summary: format!("{} (job {})", waiting.summary, waiting.id),
+            reason: reason.to_string(),
+            requester: Person { sub: p.sub.clone(), login: p.login.clone(), name: p.name.clone() },
+            stages: rule.stages.clone(),
+            ttl_hours: rule.ttl_hours,
+            policy_version: state.policy.version(),
+        },
+        now,
+    )
+    .await
+    .map_err(|e| JobError::Invalid(e.to_string()))?;
+    let split = (waiting.id != job.id).then_some(&waiting);
+    if !state.db().await_approval(&job.id, &req.id, split, now).await? {
+        return Err(JobError::NotDraft(JobStatus::Waiting));
+    }
+    crate::requests::worker::event(
+        state,
+        &req,
+        "request.create",
+        &p.login,
+        &me.op_id,
+        "ok",
+        &format!("reason: {reason}"),
+    )
+    .await;
+    Ok(req)
+}
+
+/// What an approved job request does: the job's items that were waiting are queued to run
+/// (once: a second release finds nothing waiting).
+pub async fn release(state: &crate::AppState, id: &str) -> crate::requests::exec::Outcome {
+    use crate::requests::exec::Outcome;
+    match state.db().release_job(id, state.clock.now()).await {
+        Ok(true) => {
+            let n = state.db().tally(id).await.map(|t| t.pending).unwrap_or(0);
+            state.job_wake.notify_one();
+            state.db.announce(crate::db::Signal::Work).await;
+            Outcome::Done {
+                message: format!("Job {id} released: {n} to run. Its page shows each person's outcome."),
+                before: None,
+                after: None,
+                request_id: None,
+                temp_password: None,
+            }
+        }
+        Ok(false) => Outcome::AlreadyDone(format!("Job {id} was already released.")),
+        Err(e) => Outcome::Retry { message: format!("database: {e}"), request_id: None, uncertain: false },
+    }
 }
 
 /// Starts the actor's draft: the items that will run are queued, the rest are skipped with what

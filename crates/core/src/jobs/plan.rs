@@ -63,6 +63,7 @@ pub async fn draft(actor: &Actor, action: BulkAction, people: Vec<User>, source:
             name: me.principal.name.clone(),
         },
         status: JobStatus::Draft,
+        request_id: None,
         created_at: crate::clock::stamp(state.clock.now()),
         started_at: None,
         finished_at: None,

@@ -48,6 +48,22 @@ pub trait JobStore: Sync {
     async fn idle_jobs(&self) -> sqlx::Result<Vec<String>>;
     /// When the next queued item is due (a retry), if any is waiting.
     async fn next_item_due(&self) -> sqlx::Result<Option<DateTime<Utc>>>;
+    /// Draft → waiting for `request_id`; with `split`, the items needing approval move to that
+    /// new job instead (waiting), and the draft keeps the rest. False if it was not a draft.
+    async fn await_approval(
+        &self,
+        id: &str,
+        request_id: &str,
+        split: Option<&Job>,
+        now: DateTime<Utc>,
+    ) -> sqlx::Result<bool>;
+    /// Waiting → running (its request approved): the planned items that were to run or awaited
+    /// approval are queued, the rest skipped. False if it was not waiting.
+    async fn release_job(&self, id: &str, now: DateTime<Utc>) -> sqlx::Result<bool>;
+    /// Jobs waiting for approval, with their requests.
+    async fn waiting_jobs(&self) -> sqlx::Result<Vec<(String, String)>>;
+    /// Whether the job would change the Okta person `sub` (one of its people it runs for).
+    async fn job_includes(&self, id: &str, sub: &str) -> sqlx::Result<bool>;
 }
 
 /// How an item ended.
@@ -71,6 +87,7 @@ fn job_from(r: &impl Fields) -> sqlx::Result<Job> {
         source: r.text("source")?,
         author: Author { sub: r.text("author_sub")?, login: r.text("author_login")?, name: r.text("author_name")? },
         status: JobStatus::parse(&status).ok_or_else(|| decode("status", &status))?,
+        request_id: r.opt_text("request_id")?,
         created_at: r.time("created_at")?,
         started_at: opt_time(r, "started_at")?,
         finished_at: opt_time(r, "finished_at")?,
@@ -111,16 +128,25 @@ fn item_from(r: &impl Fields) -> sqlx::Result<Item> {
 }
 
 const INSERT_JOB: &str = "INSERT INTO jobs (id, action, summary, source, author_sub, author_login, author_name, \
-     status, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9)";
+     status, created_at, updated_at, request_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, $10)";
 const INSERT_ITEM: &str = "INSERT INTO job_items (job_id, seq, target_id, target_label, target_sub, name, call, \
      plan, plan_note, status) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'planned')";
 const START_JOB: &str =
     "UPDATE jobs SET status = 'running', started_at = $2, updated_at = $2 WHERE id = $1 AND status = 'draft'";
-const QUEUE_ITEMS: &str = "UPDATE job_items SET status = CASE WHEN plan = 'run' THEN 'pending' ELSE 'skipped' END, \
-     message = CASE WHEN plan = 'run' THEN NULL ELSE plan_note END, \
-     finished_at = CASE WHEN plan = 'run' THEN NULL ELSE $2 END \
+/// Queues the planned items whose plan is `$3` or `$4`; skips the rest with the preview's words.
+const QUEUE_ITEMS: &str = "UPDATE job_items SET status = CASE WHEN plan IN ($3, $4) THEN 'pending' ELSE 'skipped' END, \
+     message = CASE WHEN plan IN ($3, $4) THEN NULL ELSE plan_note END, \
+     finished_at = CASE WHEN plan IN ($3, $4) THEN NULL ELSE $2 END \
      WHERE job_id = $1 AND status = 'planned'";
-const CANCEL_JOB: &str = "UPDATE jobs SET status = 'cancelled', finished_at = $2, updated_at = $2 WHERE id = $1 AND status IN ('draft', 'running')";
+const RELEASE_JOB: &str =
+    "UPDATE jobs SET status = 'running', started_at = $2, updated_at = $2 WHERE id = $1 AND status = 'waiting'";
+const AWAIT_APPROVAL: &str =
+    "UPDATE jobs SET status = 'waiting', request_id = $2, updated_at = $3 WHERE id = $1 AND status = 'draft'";
+const TOUCH_DRAFT: &str = "UPDATE jobs SET updated_at = $2 WHERE id = $1 AND status = 'draft'";
+const MOVE_WAITING_ITEMS: &str =
+    "UPDATE job_items SET job_id = $2 WHERE job_id = $1 AND plan = 'needs_approval' AND status = 'planned'";
+const CANCEL_JOB: &str = "UPDATE jobs SET status = 'cancelled', finished_at = $2, updated_at = $2 \
+     WHERE id = $1 AND status IN ('draft', 'waiting', 'running')";
 const CANCEL_ITEMS: &str = "UPDATE job_items SET status = 'cancelled', message = 'Cancelled before it ran.', \
      finished_at = $2 WHERE job_id = $1 AND status IN ('planned', 'pending')";
 const COMPLETE_JOB: &str = "UPDATE jobs SET status = 'done', finished_at = $2, updated_at = $2 \
@@ -161,6 +187,7 @@ macro_rules! job_store {
                     .bind(&job.author.name)
                     .bind(job.status.as_str())
                     .bind($time(now))
+                    .bind(&job.request_id)
                     .execute(&mut *tx)
                     .await?;
                 let insert = $sql(INSERT_ITEM);
@@ -232,10 +259,90 @@ macro_rules! job_store {
                 let moved =
                     sqlx::query(&$sql(START_JOB)).bind(id).bind($time(now)).execute(&mut *tx).await?.rows_affected() == 1;
                 if moved {
-                    sqlx::query(&$sql(QUEUE_ITEMS)).bind(id).bind($time(now)).execute(&mut *tx).await?;
+                    sqlx::query(&$sql(QUEUE_ITEMS))
+                        .bind(id)
+                        .bind($time(now))
+                        .bind("run")
+                        .bind("run")
+                        .execute(&mut *tx)
+                        .await?;
                 }
                 tx.commit().await?;
                 Ok(moved)
+            }
+
+            async fn release_job(&self, id: &str, now: DateTime<Utc>) -> sqlx::Result<bool> {
+                let mut tx = self.begin().await?;
+                let moved =
+                    sqlx::query(&$sql(RELEASE_JOB)).bind(id).bind($time(now)).execute(&mut *tx).await?.rows_affected() == 1;
+                if moved {
+                    sqlx::query(&$sql(QUEUE_ITEMS))
+                        .bind(id)
+                        .bind($time(now))
+                        .bind("run")
+                        .bind("needs_approval")
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                tx.commit().await?;
+                Ok(moved)
+            }
+
+            async fn await_approval(
+                &self,
+                id: &str,
+                request_id: &str,
+                split: Option<&Job>,
+                now: DateTime<Utc>,
+            ) -> sqlx::Result<bool> {
+                let Some(waiting) = split else {
+                    let done = sqlx::query(&$sql(AWAIT_APPROVAL))
+                        .bind(id)
+                        .bind(request_id)
+                        .bind($time(now))
+                        .execute(self)
+                        .await?;
+                    return Ok(done.rows_affected() == 1);
+                };
+                let mut tx = self.begin().await?;
+                let draft =
+                    sqlx::query(&$sql(TOUCH_DRAFT)).bind(id).bind($time(now)).execute(&mut *tx).await?.rows_affected() == 1;
+                if !draft {
+                    return Ok(false);
+                }
+                let action = serde_json::to_string(&waiting.action).map_err(|e| decode("action", e))?;
+                sqlx::query(&$sql(INSERT_JOB))
+                    .bind(&waiting.id)
+                    .bind(action)
+                    .bind(&waiting.summary)
+                    .bind(&waiting.source)
+                    .bind(&waiting.author.sub)
+                    .bind(&waiting.author.login)
+                    .bind(&waiting.author.name)
+                    .bind(JobStatus::Waiting.as_str())
+                    .bind($time(now))
+                    .bind(request_id)
+                    .execute(&mut *tx)
+                    .await?;
+                sqlx::query(&$sql(MOVE_WAITING_ITEMS)).bind(id).bind(&waiting.id).execute(&mut *tx).await?;
+                tx.commit().await?;
+                Ok(true)
+            }
+
+            async fn waiting_jobs(&self) -> sqlx::Result<Vec<(String, String)>> {
+                let rows = sqlx::query("SELECT id, request_id FROM jobs WHERE status = 'waiting' AND request_id IS NOT NULL")
+                    .fetch_all(self)
+                    .await?;
+                rows.iter().map(|r| Ok((r.try_get("id")?, r.try_get("request_id")?))).collect()
+            }
+
+            async fn job_includes(&self, id: &str, sub: &str) -> sqlx::Result<bool> {
+                let n: i64 = sqlx::query_scalar(&$sql("SELECT COUNT(*) FROM job_items WHERE job_id = $1 AND target_sub = $2 AND plan IN ('run', 'needs_approval')"))
+                    .bind(id)
+                    .bind(sub)
+                    .fetch_one(self)
+                    .await?;
+                Ok(n > 0)
             }
 
             async fn cancel_job(&self, id: &str, now: DateTime<Utc>) -> sqlx::Result<bool> {
@@ -393,6 +500,7 @@ mod tests {
             source: "a selection".into(),
             author: Author { sub: "ada".into(), login: "ada@x".into(), name: "Ada".into() },
             status: JobStatus::Draft,
+            request_id: None,
             created_at: String::new(),
             started_at: None,
             finished_at: None,
@@ -518,5 +626,39 @@ mod tests {
         assert_eq!(all, expected);
     }
 
-    on_both_backends!(a_job_runs_each_item_once, leases_retries_and_cancelling, simultaneous_claimers_share_the_items);
+    /// A preview that needs approval waits for its request: split when part of it may run at
+    /// once; released once; its people are known for separation of duties.
+    async fn approval_waits_then_releases_once(db: &dyn Store) {
+        let (job, mut items) = draft("J-4", 6);
+        for i in items.iter_mut().filter(|i| i.seq <= 3) {
+            i.plan = Planned::NeedsApproval;
+        }
+        db.insert_job(&job, &items, t(0)).await.expect("insert");
+        let split = Job { id: "J-5".into(), status: JobStatus::Waiting, ..job.clone() };
+        assert!(db.await_approval("J-4", "R-1", Some(&split), t(1)).await.expect("split"));
+        let waiting = db.job("J-5").await.expect("job").expect("there");
+        assert_eq!((waiting.status, waiting.request_id.as_deref()), (JobStatus::Waiting, Some("R-1")));
+        assert_eq!(db.tally("J-5").await.expect("tally").planned(Planned::NeedsApproval), 3);
+        assert_eq!(db.tally("J-4").await.expect("tally").planned(Planned::NeedsApproval), 0);
+        assert!(db.job_includes("J-5", "u2").await.expect("in"));
+        assert!(!db.job_includes("J-5", "u4").await.expect("not in"));
+        assert_eq!(db.waiting_jobs().await.expect("waiting"), vec![("J-5".to_string(), "R-1".to_string())]);
+        assert!(db.claim_items(&lease("a"), t(2), 10).await.expect("claim").iter().all(|i| i.job_id != "J-5"));
+        assert!(db.release_job("J-5", t(3)).await.expect("release"));
+        assert!(!db.release_job("J-5", t(3)).await.expect("again"), "released once");
+        assert_eq!(db.tally("J-5").await.expect("tally").pending, 3);
+        // The whole of a preview that needs approval waits as it is.
+        let (job, items) = draft("J-6", 2);
+        db.insert_job(&job, &items, t(0)).await.expect("insert");
+        assert!(db.await_approval("J-6", "R-2", None, t(1)).await.expect("wait"));
+        assert!(!db.await_approval("J-6", "R-3", None, t(1)).await.expect("once"));
+        assert!(db.cancel_job("J-6", t(2)).await.expect("cancel"));
+    }
+
+    on_both_backends!(
+        approval_waits_then_releases_once,
+        a_job_runs_each_item_once,
+        leases_retries_and_cancelling,
+        simultaneous_claimers_share_the_items
+    );
 }

@@ -107,6 +107,30 @@ async fn tidy(state: &AppState) {
         Ok(_) => {}
         Err(e) => tracing::error!(error = %e, "could not take back job items"),
     }
+    // A job whose request was rejected, expired or cancelled never runs.
+    for (id, request_id) in state.db().waiting_jobs().await.unwrap_or_default() {
+        let Ok(Some(req)) = crate::requests::get(state.db(), &request_id).await else { continue };
+        use crate::requests::Status;
+        if matches!(req.status, Status::Rejected | Status::Expired | Status::Cancelled | Status::Failed | Status::Stale)
+            && let Ok(true) = state.db().cancel_job(&id, state.clock.now()).await
+        {
+            let detail = format!("request {request_id} was {}", req.status.as_str());
+            audit::record(
+                state.db(),
+                &state.clock,
+                audit::AuditEvent {
+                    op_id: id.clone(),
+                    actor: "portico".into(),
+                    action: "job.cancel".into(),
+                    target: id.clone(),
+                    result: "ok".into(),
+                    detail,
+                    ..Default::default()
+                },
+            )
+            .await;
+        }
+    }
     for id in state.db().idle_jobs().await.unwrap_or_default() {
         if let Err(e) = super::finish_if_complete(state, &id).await {
             tracing::error!(job = %id, error = %e, "could not complete a job");
@@ -175,7 +199,11 @@ async fn attempt(state: &AppState, running: &Running, item: &Item) -> Outcome {
                 user.display_name()
             ));
         }
-        if author.decide_for(running.job.action.policy_action(), user).await != Decision::Run {
+        // An approved job's people may be ones the author could only ask for; anyone else's
+        // scope or role must still let them run it.
+        let decision = author.decide_for(running.job.action.policy_action(), user).await;
+        let approved = running.job.request_id.is_some();
+        if !(decision == Decision::Run || (approved && decision == Decision::Request)) {
             return Outcome::Stale(format!(
                 "{} may no longer do this to {} (their roles or scope changed); it was not run.",
                 running.job.author.login,

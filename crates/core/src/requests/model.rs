@@ -39,6 +39,13 @@ pub enum Call {
         user: String,
         add: bool,
     },
+    /// A bulk job's items that needed approval: approving the request releases the job, whose
+    /// items then run one by one (see [`crate::jobs`]).
+    Job {
+        job_id: String,
+        action: PolicyAction,
+        count: u32,
+    },
 }
 
 impl Call {
@@ -55,6 +62,7 @@ impl Call {
             Call::Membership { .. } => PolicyAction::Membership,
             Call::AsaStatus { .. } => PolicyAction::AsaStatus,
             Call::AsaMembership { .. } => PolicyAction::AsaGroup,
+            Call::Job { action, .. } => *action,
         }
     }
 
@@ -66,6 +74,7 @@ impl Call {
             Call::Membership { add, .. } => if *add { "group.member_add" } else { "group.member_remove" }.into(),
             Call::AsaStatus { .. } => "asa.user_status".into(),
             Call::AsaMembership { add, .. } => if *add { "asa.member_add" } else { "asa.member_remove" }.into(),
+            Call::Job { .. } => "job.release".into(),
         }
     }
 
@@ -77,6 +86,7 @@ impl Call {
             }
             Call::AsaStatus { name, .. } => name,
             Call::AsaMembership { user, .. } => user,
+            Call::Job { job_id, .. } => job_id,
         }
     }
 
@@ -86,6 +96,7 @@ impl Call {
         match self {
             Call::Membership { user_id, group_id, .. } => format!("membership|{user_id}|{group_id}"),
             Call::AsaMembership { group, user, .. } => format!("asa_group|{user}|{group}"),
+            Call::Job { job_id, .. } => format!("job|{job_id}"),
             other => format!("{}|{}", other.action(), other.target_id()),
         }
     }

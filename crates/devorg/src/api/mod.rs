@@ -48,12 +48,27 @@ pub fn bucket(method: &Method, route: &str) -> (&'static str, u32) {
 pub struct Concurrency {
     pub limit: std::sync::atomic::AtomicU32,
     in_flight: std::sync::atomic::AtomicU32,
+    /// The most in flight at once since the last [`Concurrency::take_peak`].
+    peak: std::sync::atomic::AtomicU32,
 }
 
 impl Default for Concurrency {
     fn default() -> Self {
-        Concurrency { limit: 75.into(), in_flight: 0.into() }
+        Concurrency { limit: 75.into(), in_flight: 0.into(), peak: 0.into() }
     }
+}
+
+impl Concurrency {
+    pub fn take_peak(&self) -> u32 {
+        self.peak.swap(0, std::sync::atomic::Ordering::SeqCst)
+    }
+}
+
+/// Counts of what the API answered (benchmarks read them through test control).
+#[derive(Default)]
+pub struct Stats {
+    pub requests: std::sync::atomic::AtomicU64,
+    pub rate_limited: std::sync::atomic::AtomicU64,
 }
 
 /// Counts one request in flight until dropped (its answer sent, or the caller gone).
@@ -73,7 +88,10 @@ pub async fn limit_concurrency(State(state): State<Arc<OrgState>>, req: Request,
     let c = &state.concurrency;
     let now = c.in_flight.fetch_add(1, SeqCst) + 1;
     let _counted = InFlight(&c.in_flight);
+    c.peak.fetch_max(now, SeqCst);
+    state.stats.requests.fetch_add(1, SeqCst);
     if now > c.limit.load(SeqCst) {
+        state.stats.rate_limited.fetch_add(1, SeqCst);
         let mut res = ApiError::rate_limited().into_response();
         let h = res.headers_mut();
         // Okta's reset for a concurrency violation is an estimate: the next second.
@@ -253,6 +271,9 @@ pub async fn rate_limit(State(state): State<Arc<OrgState>>, req: Request, next: 
         }
         (limit, limit.saturating_sub(window.1), window.0, allowed)
     };
+    if !allowed {
+        state.stats.rate_limited.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    }
     let mut res = if allowed { next.run(req).await } else { ApiError::rate_limited().into_response() };
     let h = res.headers_mut();
     for (k, v) in [
