@@ -302,6 +302,18 @@ async fn group_and_asa_actions_run_in_bulk() {
     let (_, erin_asa) = json(ada.call_fn(AsaUser { name: "Erin.Engineer".into() }).await).await;
     assert_eq!(erin_asa["user"]["status"], "DISABLED", "{erin_asa}");
 
+    // Expiring passwords in bulk hands out no temporary ones: each person chooses a new password
+    // with their current one at their next sign-in.
+    let id = planned(&ada, plan("expire_password", &[&ed])).await;
+    let (status, said) = start(&ada, &id, None).await;
+    assert_eq!(status, StatusCode::OK, "{said}");
+    ended(&ada, &id).await;
+    let (_, person) = json(ada.call_fn(GetPerson { id: ed.clone() }).await).await;
+    assert_eq!(person["status"], "PASSWORD_EXPIRED", "{person}");
+    let report = job(&ada, &id).await;
+    assert!(!report.to_string().to_lowercase().contains("temporary password"), "{report}");
+    assert_eq!(app.db().await.int("SELECT COUNT(*) FROM request_secrets", &[]).await, 0, "no password kept");
+
     // Deleting cannot be undone: the number of people is typed back.
     app.okta_lifecycle(&sam, LifecycleOp::Deactivate).await;
     let id = planned(&ada, plan("delete", &[&sam])).await;

@@ -10,8 +10,14 @@ pub async fn choices_for_selection() -> Result<BulkChoices, PortalError> {
     let caller = crate::ssr::caller().await?;
     let mut actions: Vec<(String, String)> = LifecycleOp::ALL
         .into_iter()
-        .filter(|op| *op != LifecycleOp::ExpirePassword)
-        .map(|op| (op.as_str().to_string(), op.label().to_string()))
+        // A job hands out no temporary passwords: an expiry there makes each person choose a new
+        // password with their current one at their next sign-in.
+        .map(|op| match op {
+            LifecycleOp::ExpirePassword => {
+                (op.as_str().to_string(), "Expire password (new one at next sign-in)".into())
+            }
+            _ => (op.as_str().to_string(), op.label().to_string()),
+        })
         .collect();
     actions.push(("group_add".into(), "Add to group…".into()));
     actions.push(("group_remove".into(), "Remove from group…".into()));

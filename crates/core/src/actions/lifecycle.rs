@@ -20,11 +20,13 @@ pub struct Ran {
 }
 
 /// Okta's path for the operation (`None` for delete, which is `DELETE /users/{id}`). Expiring a
-/// password asks Okta for a temporary one, so the person can sign in to choose theirs.
-fn path(op: LifecycleOp) -> Option<&'static str> {
+/// password asks Okta for a temporary one, so the person can sign in to choose theirs — unless
+/// `temp` is off (a bulk job, which hands nobody a password): then they choose a new one with
+/// their current password at their next sign-in.
+fn path(op: LifecycleOp, temp: bool) -> Option<&'static str> {
     match op {
         LifecycleOp::Delete => None,
-        LifecycleOp::ExpirePassword => Some("expire_password_with_temp_password"),
+        LifecycleOp::ExpirePassword if temp => Some("expire_password_with_temp_password"),
         other => Some(other.as_str()),
     }
 }
@@ -33,9 +35,14 @@ fn path(op: LifecycleOp) -> Option<&'static str> {
 /// `by` is who it is done for (the audit trail's actor). Someone deactivated, suspended or
 /// deleted is signed out of Portico at once.
 pub async fn run(state: &AppState, user: &User, op: LifecycleOp, by: &str) -> Result<Ran, OktaError> {
+    run_with(state, user, op, by, true).await
+}
+
+/// [`run`], saying whether an expiry asks for a temporary password (`temp`).
+pub async fn run_with(state: &AppState, user: &User, op: LifecycleOp, by: &str, temp: bool) -> Result<Ran, OktaError> {
     let okta = &state.okta;
     let name = user.display_name();
-    let (request_id, temp_password) = match path(op) {
+    let (request_id, temp_password) = match path(op, temp) {
         None => (okta.delete_user(&user.id).await?, None),
         Some(path) => {
             let query = if op.sends_email() { vec![("sendEmail", "true".to_string())] } else { vec![] };
@@ -91,8 +98,9 @@ mod tests {
     #[test]
     fn every_operation_but_delete_has_an_okta_path() {
         for op in LifecycleOp::ALL {
-            assert_eq!(path(op).is_none(), op == LifecycleOp::Delete, "{op}");
+            assert_eq!(path(op, true).is_none(), op == LifecycleOp::Delete, "{op}");
         }
-        assert_eq!(path(LifecycleOp::ResetPassword), Some("reset_password"));
+        assert_eq!(path(LifecycleOp::ResetPassword, true), Some("reset_password"));
+        assert_eq!(path(LifecycleOp::ExpirePassword, false), Some("expire_password"), "a job hands out no passwords");
     }
 }

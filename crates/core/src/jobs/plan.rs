@@ -75,11 +75,6 @@ pub async fn draft(actor: &Actor, action: BulkAction, people: Vec<User>, source:
 async fn context(state: &crate::AppState, action: &BulkAction) -> Result<Context, JobError> {
     let okta_error = |e: OktaError| JobError::Invalid(format!("Okta: {e}"));
     Ok(match action {
-        BulkAction::Lifecycle { op: portico_vocab::LifecycleOp::ExpirePassword } => {
-            return Err(JobError::Invalid(
-                "Expire password hands each person a temporary password to pass on: do it from their page.".into(),
-            ));
-        }
         BulkAction::Lifecycle { .. } => Context::Lifecycle,
         BulkAction::Membership { group_id, .. } => {
             let group = state.okta.get_group(group_id).await.map_err(okta_error)?;

@@ -215,7 +215,7 @@ async fn attempt(state: &AppState, running: &Running, item: &Item) -> Outcome {
         Call::Lifecycle { .. } | Call::Membership { .. } => user,
         _ => None,
     };
-    exec::perform(state, call, known).await
+    exec::perform(state, call, known, false).await
 }
 
 /// Records an item's outcome (if this process still holds it) and its audit entry.

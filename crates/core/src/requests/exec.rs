@@ -181,7 +181,7 @@ pub async fn attempt(state: &AppState, req: &Request) -> Outcome {
     if let Err(refused) = authority(state, req).await {
         return refused;
     }
-    perform(state, &req.call, None).await
+    perform(state, &req.call, None, true).await
 }
 
 /// After an attempt whose outcome is unknown: the outcome, if the target shows the change
@@ -207,9 +207,11 @@ pub async fn settle(state: &AppState, call: &Call, uncertain: bool, summary: &st
 
 /// Makes `call` once, on the target as it is now: refused (`Stale`) when its state no longer
 /// allows it. `known`: the Okta person it is about, when the caller has just read them.
-pub async fn perform(state: &AppState, call: &Call, known: Option<User>) -> Outcome {
+/// `secrets`: an expiry may hand back a temporary password (a request's requester sees it
+/// once); a job's may not.
+pub async fn perform(state: &AppState, call: &Call, known: Option<User>, secrets: bool) -> Outcome {
     match call {
-        Call::Lifecycle { user_id, op } => lifecycle(state, user_id, *op, known).await,
+        Call::Lifecycle { user_id, op } => lifecycle(state, user_id, *op, known, secrets).await,
         Call::Profile { user_id, changes } => {
             let user = match state.okta.get_user(user_id).await {
                 Ok(u) => u,
@@ -332,7 +334,7 @@ pub async fn perform(state: &AppState, call: &Call, known: Option<User>) -> Outc
     }
 }
 
-async fn lifecycle(state: &AppState, user_id: &str, op: LifecycleOp, known: Option<User>) -> Outcome {
+async fn lifecycle(state: &AppState, user_id: &str, op: LifecycleOp, known: Option<User>, temp: bool) -> Outcome {
     let user = match known {
         Some(u) => u,
         None => match state.okta.get_user(user_id).await {
@@ -350,7 +352,7 @@ async fn lifecycle(state: &AppState, user_id: &str, op: LifecycleOp, known: Opti
             user.status.words()
         ));
     }
-    match actions::lifecycle::run(state, &user, op, "portico").await {
+    match actions::lifecycle::run_with(state, &user, op, "portico", temp).await {
         Ok(ran) => Outcome::Done {
             message: ran.message,
             before: Some(ran.before.to_string()),
