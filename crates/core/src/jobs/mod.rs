@@ -441,7 +441,7 @@ pub async fn request(actor: &Actor, id: &str, reason: &str) -> Result<crate::req
 /// (once: a second release finds nothing waiting).
 pub async fn release(state: &crate::AppState, id: &str) -> crate::requests::exec::Outcome {
     use crate::requests::exec::Outcome;
-    match state.db().release_job(id, state.clock.now()).await {
+    match state.db().run_job(id, JobStatus::Waiting, state.clock.now()).await {
         Ok(true) => {
             let n = state.db().tally(id).await.map(|t| t.pending).unwrap_or(0);
             state.job_wake.notify_one();
@@ -473,7 +473,7 @@ pub async fn start(actor: &Actor, id: &str) -> Result<Tally, JobError> {
     if state.db().tally(id).await?.planned(Planned::Run) == 0 {
         return Err(JobError::Invalid("Nothing in this preview can run: see each person's reason.".into()));
     }
-    if !state.db().start_job(id, state.clock.now()).await? {
+    if !state.db().run_job(id, JobStatus::Draft, state.clock.now()).await? {
         return Err(JobError::NotDraft(JobStatus::Running));
     }
     let tally = state.db().tally(id).await?;

@@ -19,9 +19,10 @@ pub trait JobStore: Sync {
     /// Items in order, after `after_seq`.
     async fn items(&self, job_id: &str, after_seq: u32, limit: u32) -> sqlx::Result<Vec<Item>>;
     async fn tally(&self, job_id: &str) -> sqlx::Result<Tally>;
-    /// Draft → running: items planned to run are queued, the rest skipped with what the preview
-    /// found. False if it was not a draft.
-    async fn start_job(&self, id: &str, now: DateTime<Utc>) -> sqlx::Result<bool>;
+    /// Draft → running (started), or waiting → running (its request approved): the planned
+    /// items the author may run — and, once approved, those that waited for it — are queued, the
+    /// rest skipped with what the preview found. False if it was not `from`.
+    async fn run_job(&self, id: &str, from: JobStatus, now: DateTime<Utc>) -> sqlx::Result<bool>;
     /// Draft or running → cancelled; items not begun are cancelled. False if it had ended.
     async fn cancel_job(&self, id: &str, now: DateTime<Utc>) -> sqlx::Result<bool>;
     /// Running → done once nothing is waiting or running. True only for the call that moved it.
@@ -57,9 +58,6 @@ pub trait JobStore: Sync {
         split: Option<&Job>,
         now: DateTime<Utc>,
     ) -> sqlx::Result<bool>;
-    /// Waiting → running (its request approved): the planned items that were to run or awaited
-    /// approval are queued, the rest skipped. False if it was not waiting.
-    async fn release_job(&self, id: &str, now: DateTime<Utc>) -> sqlx::Result<bool>;
     /// Jobs waiting for approval, with their requests.
     async fn waiting_jobs(&self) -> sqlx::Result<Vec<(String, String)>>;
     /// Whether the job would change the Okta person `sub` (one of its people it runs for).
@@ -168,6 +166,26 @@ const TALLY: &str = "SELECT status, plan, COUNT(*) AS n FROM job_items WHERE job
 const DUE: &str = "SELECT id FROM job_items WHERE status = 'pending' AND (next_at IS NULL OR next_at <= $1) \
      AND job_id IN (SELECT id FROM jobs WHERE status = 'running') ORDER BY id LIMIT $3";
 
+/// Inserts `job`'s row with this status and request, inside a macro-generated backend impl.
+macro_rules! insert_job {
+    ($sql:path, $time:path, $tx:expr, $job:expr, $status:expr, $request:expr, $now:expr) => {{
+        let action = serde_json::to_string(&$job.action).map_err(|e| decode("action", e))?;
+        sqlx::query(&$sql(INSERT_JOB))
+            .bind(&$job.id)
+            .bind(action)
+            .bind(&$job.summary)
+            .bind(&$job.source)
+            .bind(&$job.author.sub)
+            .bind(&$job.author.login)
+            .bind(&$job.author.name)
+            .bind($status.as_str())
+            .bind($time($now))
+            .bind($request)
+            .execute($tx)
+            .await?;
+    }};
+}
+
 /// The same statements on each backend: `$n` is rewritten for SQLite, times bound as each keeps
 /// them, and the claim's subquery locked (skipping locked rows) where the backend can.
 macro_rules! job_store {
@@ -176,20 +194,7 @@ macro_rules! job_store {
         impl JobStore for $pool {
             async fn insert_job(&self, job: &Job, items: &[Item], now: DateTime<Utc>) -> sqlx::Result<()> {
                 let mut tx = self.begin().await?;
-                let action = serde_json::to_string(&job.action).map_err(|e| decode("action", e))?;
-                sqlx::query(&$sql(INSERT_JOB))
-                    .bind(&job.id)
-                    .bind(action)
-                    .bind(&job.summary)
-                    .bind(&job.source)
-                    .bind(&job.author.sub)
-                    .bind(&job.author.login)
-                    .bind(&job.author.name)
-                    .bind(job.status.as_str())
-                    .bind($time(now))
-                    .bind(&job.request_id)
-                    .execute(&mut *tx)
-                    .await?;
+                insert_job!($sql, $time, &mut *tx, job, job.status, job.request_id.as_deref(), now);
                 let insert = $sql(INSERT_ITEM);
                 for item in items {
                     let call = match &item.call {
@@ -254,33 +259,22 @@ macro_rules! job_store {
                 Ok(tally)
             }
 
-            async fn start_job(&self, id: &str, now: DateTime<Utc>) -> sqlx::Result<bool> {
+            async fn run_job(&self, id: &str, from: JobStatus, now: DateTime<Utc>) -> sqlx::Result<bool> {
+                // A draft queues what the author may run; an approved job, what waited for it too.
+                let (moving, also) = match from {
+                    JobStatus::Draft => (START_JOB, "run"),
+                    JobStatus::Waiting => (RELEASE_JOB, "needs_approval"),
+                    _ => return Ok(false),
+                };
                 let mut tx = self.begin().await?;
                 let moved =
-                    sqlx::query(&$sql(START_JOB)).bind(id).bind($time(now)).execute(&mut *tx).await?.rows_affected() == 1;
+                    sqlx::query(&$sql(moving)).bind(id).bind($time(now)).execute(&mut *tx).await?.rows_affected() == 1;
                 if moved {
                     sqlx::query(&$sql(QUEUE_ITEMS))
                         .bind(id)
                         .bind($time(now))
                         .bind("run")
-                        .bind("run")
-                        .execute(&mut *tx)
-                        .await?;
-                }
-                tx.commit().await?;
-                Ok(moved)
-            }
-
-            async fn release_job(&self, id: &str, now: DateTime<Utc>) -> sqlx::Result<bool> {
-                let mut tx = self.begin().await?;
-                let moved =
-                    sqlx::query(&$sql(RELEASE_JOB)).bind(id).bind($time(now)).execute(&mut *tx).await?.rows_affected() == 1;
-                if moved {
-                    sqlx::query(&$sql(QUEUE_ITEMS))
-                        .bind(id)
-                        .bind($time(now))
-                        .bind("run")
-                        .bind("needs_approval")
+                        .bind(also)
                         .execute(&mut *tx)
                         .await?;
                 }
@@ -310,20 +304,7 @@ macro_rules! job_store {
                 if !draft {
                     return Ok(false);
                 }
-                let action = serde_json::to_string(&waiting.action).map_err(|e| decode("action", e))?;
-                sqlx::query(&$sql(INSERT_JOB))
-                    .bind(&waiting.id)
-                    .bind(action)
-                    .bind(&waiting.summary)
-                    .bind(&waiting.source)
-                    .bind(&waiting.author.sub)
-                    .bind(&waiting.author.login)
-                    .bind(&waiting.author.name)
-                    .bind(JobStatus::Waiting.as_str())
-                    .bind($time(now))
-                    .bind(request_id)
-                    .execute(&mut *tx)
-                    .await?;
+                insert_job!($sql, $time, &mut *tx, waiting, JobStatus::Waiting, Some(request_id), now);
                 sqlx::query(&$sql(MOVE_WAITING_ITEMS)).bind(id).bind(&waiting.id).execute(&mut *tx).await?;
                 tx.commit().await?;
                 Ok(true)
@@ -545,8 +526,8 @@ mod tests {
         let tally = db.tally("J-1").await.expect("tally");
         assert_eq!((tally.total, tally.planned, tally.planned(Planned::Run)), (10, 10, 8));
 
-        assert!(db.start_job("J-1", t(2)).await.expect("start"));
-        assert!(!db.start_job("J-1", t(2)).await.expect("again"), "started once");
+        assert!(db.run_job("J-1", JobStatus::Draft, t(2)).await.expect("start"));
+        assert!(!db.run_job("J-1", JobStatus::Draft, t(2)).await.expect("again"), "started once");
         let tally = db.tally("J-1").await.expect("tally");
         assert_eq!((tally.pending, tally.skipped), (8, 2));
         let skipped = db.items("J-1", 4, 1).await.expect("items");
@@ -580,7 +561,7 @@ mod tests {
     async fn leases_retries_and_cancelling(db: &dyn Store) {
         let (job, items) = draft("J-2", 4);
         db.insert_job(&job, &items, t(0)).await.expect("insert");
-        db.start_job("J-2", t(0)).await.expect("start");
+        db.run_job("J-2", JobStatus::Draft, t(0)).await.expect("start");
         let held = db.claim_items(&lease("gone"), t(1), 2).await.expect("claim");
         assert_eq!(held.len(), 2);
         assert!(db.take_back_items(t(20)).await.expect("early").is_empty(), "a running lease is never taken");
@@ -609,7 +590,7 @@ mod tests {
     async fn simultaneous_claimers_share_the_items(db: &dyn Store) {
         let (job, items) = draft("J-3", 100);
         db.insert_job(&job, &items, t(0)).await.expect("insert");
-        db.start_job("J-3", t(0)).await.expect("start");
+        db.run_job("J-3", JobStatus::Draft, t(0)).await.expect("start");
         let claims = (0..8).map(|i| async move {
             let mut mine = Vec::new();
             loop {
@@ -644,8 +625,8 @@ mod tests {
         assert!(!db.job_includes("J-5", "u4").await.expect("not in"));
         assert_eq!(db.waiting_jobs().await.expect("waiting"), vec![("J-5".to_string(), "R-1".to_string())]);
         assert!(db.claim_items(&lease("a"), t(2), 10).await.expect("claim").iter().all(|i| i.job_id != "J-5"));
-        assert!(db.release_job("J-5", t(3)).await.expect("release"));
-        assert!(!db.release_job("J-5", t(3)).await.expect("again"), "released once");
+        assert!(db.run_job("J-5", JobStatus::Waiting, t(3)).await.expect("release"));
+        assert!(!db.run_job("J-5", JobStatus::Waiting, t(3)).await.expect("again"), "released once");
         assert_eq!(db.tally("J-5").await.expect("tally").pending, 3);
         // The whole of a preview that needs approval waits as it is.
         let (job, items) = draft("J-6", 2);
