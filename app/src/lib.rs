@@ -62,6 +62,7 @@ pub fn App() -> impl IntoView {
         <Router>
             <layout::TopBar />
             <main class="page">
+                <layout::FormError />
                 <Routes fallback=|| view! { <layout::NotFound /> }>
                     <Route path=path!("/") view=me::HomePage ssr=SsrMode::Async />
                     <Route path=path!("/people") view=people::PeoplePage ssr=SsrMode::Async />

@@ -108,6 +108,19 @@ pub fn ErrorPanel(error: PortalError) -> impl IntoView {
     }
 }
 
+/// A plain form's failure: the server function sent the browser back to the page it came from
+/// with the error in the address (`__err`); it is shown at the top of that page.
+#[component]
+pub fn FormError() -> impl IntoView {
+    let query = leptos_router::hooks::use_query_map();
+    move || {
+        query.with(|q| q.get("__err")).map(|err| {
+            let error = leptos::server_fn::error::ServerFnUrlError::<PortalError>::decode_err(&err);
+            view! { <div data-testid="form-error"><ErrorPanel error /></div> }
+        })
+    }
+}
+
 #[component]
 pub fn NotFound() -> impl IntoView {
     #[cfg(feature = "ssr")]

@@ -418,3 +418,34 @@ async fn an_approver_in_the_job_cannot_decide_it() {
     assert_eq!(status, StatusCode::FORBIDDEN, "{said}");
     assert!(said["message"].as_str().unwrap_or_default().contains("one of the people"), "{said}");
 }
+
+/// Without JavaScript the list's own form opens the preview; a form that asks for nothing comes
+/// back to the list saying why.
+#[tokio::test]
+async fn the_lists_plain_form_opens_the_preview_or_says_why_not() {
+    let app = spawn_app().await;
+    let ada = app.session(ADMIN).await;
+    let list = format!("{}/people?department=Engineering", ada.base);
+    let html = ada.client.get(&list).send().await.expect("page").text().await.expect("html");
+    assert!(html.contains(r#"action="/api/jobs/plan""#) && html.contains(r#"name="ids[0]""#), "the rows can be ticked");
+    let ed = app.user_id("ed.engineer@portico.example").await;
+    let post = |form: Vec<(&'static str, String)>| {
+        ada.client
+            .post(format!("{}/api/jobs/plan", ada.base))
+            .header(reqwest::header::ORIGIN, &ada.base)
+            .header(reqwest::header::ACCEPT, "text/html")
+            .header(reqwest::header::REFERER, &list)
+            .form(&form)
+            .send()
+    };
+    let res =
+        post(vec![("verb", "unlock".into()), ("ids[3]", ed.clone()), ("all", String::new())]).await.expect("post");
+    assert!(res.status().is_redirection(), "{}", res.status());
+    assert!(location(&res).starts_with("/jobs/J-"), "to the preview: {}", location(&res));
+
+    let res = post(vec![("verb", "unlock".into()), ("all", String::new())]).await.expect("post");
+    let back = location(&res);
+    assert!(back.starts_with(&list) && back.contains("__err="), "{back}");
+    let page = ada.client.get(&back).send().await.expect("page").text().await.expect("html");
+    assert!(page.contains(r#"data-testid="form-error""#) && page.contains("Select at least one person."), "{page}");
+}
