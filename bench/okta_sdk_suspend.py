@@ -4,7 +4,8 @@ a time as its documentation shows: suspend each user whose id is on a line of ID
 Run by `bench/src/bin/jobs.rs` with ORG_URL, OKTA_TOKEN and IDS_FILE set. Prints one JSON line:
 {"elapsed_s", "done", "failures"}. The SDK's own rate-limit handling (it waits for the reset
 and retries, `rateLimit.maxRetries`, default 2) is left as shipped; its HTTPS check is off with
-its documented testing setting, as the embedded org is plain HTTP on loopback.
+its documented testing setting (and OKTA_TESTING_TESTINGDISABLEHTTPSCHECK, as the conformance
+run sets it), as the embedded org is plain HTTP on loopback.
 """
 import asyncio
 import json

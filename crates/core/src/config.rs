@@ -307,7 +307,8 @@ impl Default for ApprovalsConfig {
 #[serde(deny_unknown_fields, default)]
 pub struct JobsConfig {
     /// Items one process runs at once. Okta refuses more than 75 calls in flight per org (its
-    /// concurrency limit, shared with every other client), so replicas × this stays below it.
+    /// concurrency limit, shared with every other client), so replicas × this stays below it
+    /// (three replicas at the default: 72).
     pub concurrency: u32,
     /// Calls per rate-limit window a job leaves in each bucket for people's clicks: a job waits
     /// for the next window rather than spend them.
@@ -318,7 +319,7 @@ pub struct JobsConfig {
 
 impl Default for JobsConfig {
     fn default() -> Self {
-        Self { concurrency: 16, reserve: 10, max_items: 5000 }
+        Self { concurrency: 24, reserve: 10, max_items: 5000 }
     }
 }
 

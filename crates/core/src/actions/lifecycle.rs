@@ -31,18 +31,30 @@ fn path(op: LifecycleOp, temp: bool) -> Option<&'static str> {
     }
 }
 
+/// Who a lifecycle operation is run for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum For {
+    /// One person's change (direct or an approved request): an expiry hands back a temporary
+    /// password, and the person is read again afterwards for the status Okta reports.
+    One,
+    /// An item of a bulk job: no temporary passwords (nobody could be handed thousands), and the
+    /// status afterwards is the one the operation leads to, without another read (a job's pace is
+    /// its calls per person).
+    Job,
+}
+
 /// Runs `op` on `user`, whom the caller re-read and checked (`user.allows(op)`) just before;
 /// `by` is who it is done for (the audit trail's actor). Someone deactivated, suspended or
 /// deleted is signed out of Portico at once.
 pub async fn run(state: &AppState, user: &User, op: LifecycleOp, by: &str) -> Result<Ran, OktaError> {
-    run_with(state, user, op, by, true).await
+    run_for(state, user, op, by, For::One).await
 }
 
-/// [`run`], saying whether an expiry asks for a temporary password (`temp`).
-pub async fn run_with(state: &AppState, user: &User, op: LifecycleOp, by: &str, temp: bool) -> Result<Ran, OktaError> {
+/// [`run`], for one person or for a job's item.
+pub async fn run_for(state: &AppState, user: &User, op: LifecycleOp, by: &str, to: For) -> Result<Ran, OktaError> {
     let okta = &state.okta;
     let name = user.display_name();
-    let (request_id, temp_password) = match path(op, temp) {
+    let (request_id, temp_password) = match path(op, to == For::One) {
         None => (okta.delete_user(&user.id).await?, None),
         Some(path) => {
             let query = if op.sends_email() { vec![("sendEmail", "true".to_string())] } else { vec![] };
@@ -54,9 +66,10 @@ pub async fn run_with(state: &AppState, user: &User, op: LifecycleOp, by: &str, 
     if matches!(op, LifecycleOp::Deactivate | LifecycleOp::Suspend | LifecycleOp::Delete) {
         end_portico_sessions(state, &user.id, by, &format!("{name} was {} in Okta.", op.done())).await;
     }
-    let after = match op {
-        LifecycleOp::Delete => None,
-        _ => okta.get_user(&user.id).await.ok().map(|u| u.status),
+    let after = match (op, to) {
+        (LifecycleOp::Delete, _) => None,
+        (_, For::Job) => op.status_after().or_else(|| Some(user.status.clone())),
+        (_, For::One) => okta.get_user(&user.id).await.ok().map(|u| u.status),
     };
     Ok(Ran {
         message: format!("{name} was {}.", op.done()),

@@ -207,11 +207,14 @@ pub async fn settle(state: &AppState, call: &Call, uncertain: bool, summary: &st
 
 /// Makes `call` once, on the target as it is now: refused (`Stale`) when its state no longer
 /// allows it. `known`: the Okta person it is about, when the caller has just read them.
-/// `secrets`: an expiry may hand back a temporary password (a request's requester sees it
-/// once); a job's may not.
+/// `secrets`: one person's change (an expiry may hand back a temporary password, which a
+/// request's requester sees once); off for a job's item ([`actions::lifecycle::For::Job`]).
 pub async fn perform(state: &AppState, call: &Call, known: Option<User>, secrets: bool) -> Outcome {
     match call {
-        Call::Lifecycle { user_id, op } => lifecycle(state, user_id, *op, known, secrets).await,
+        Call::Lifecycle { user_id, op } => {
+            let to = if secrets { actions::lifecycle::For::One } else { actions::lifecycle::For::Job };
+            lifecycle(state, user_id, *op, known, to).await
+        }
         Call::Profile { user_id, changes } => {
             let user = match state.okta.get_user(user_id).await {
                 Ok(u) => u,
@@ -334,7 +337,13 @@ pub async fn perform(state: &AppState, call: &Call, known: Option<User>, secrets
     }
 }
 
-async fn lifecycle(state: &AppState, user_id: &str, op: LifecycleOp, known: Option<User>, temp: bool) -> Outcome {
+async fn lifecycle(
+    state: &AppState,
+    user_id: &str,
+    op: LifecycleOp,
+    known: Option<User>,
+    to: actions::lifecycle::For,
+) -> Outcome {
     let user = match known {
         Some(u) => u,
         None => match state.okta.get_user(user_id).await {
@@ -352,7 +361,7 @@ async fn lifecycle(state: &AppState, user_id: &str, op: LifecycleOp, known: Opti
             user.status.words()
         ));
     }
-    match actions::lifecycle::run_with(state, &user, op, "portico", temp).await {
+    match actions::lifecycle::run_for(state, &user, op, "portico", to).await {
         Ok(ran) => Outcome::Done {
             message: ran.message,
             before: Some(ran.before.to_string()),
