@@ -49,10 +49,10 @@ pub async fn run(state: AppState) {
     let mut known: HashMap<String, Running> = HashMap::new();
     let every = lease.length.to_std().unwrap_or(Duration::from_secs(60)) / 3;
     let mut beat = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
-    let mut housekeeping = Instant::now() - poll;
+    let mut tidied: Option<Instant> = None;
     loop {
-        if housekeeping.elapsed() >= poll {
-            housekeeping = Instant::now();
+        if tidied.is_none_or(|t| t.elapsed() >= poll) {
+            tidied = Some(Instant::now());
             tidy(&state).await;
         }
         let free = slots.saturating_sub(in_flight.len());
