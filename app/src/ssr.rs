@@ -29,7 +29,13 @@ pub fn fail(mut err: PortalError) -> PortalError {
     let op_id = op_id();
     // Only a server-function call answers with the error's status; a page that called the
     // function while rendering on the server shows the error and keeps its own status.
-    let is_call = use_context::<http::request::Parts>().is_some_and(|p| p.uri.path().starts_with("/api/"));
+    // A plain form (no JavaScript) is sent back to its page with the error in the address;
+    // that redirect keeps its own status.
+    let is_call = use_context::<http::request::Parts>().is_some_and(|p| {
+        let form =
+            p.headers.get(http::header::ACCEPT).and_then(|a| a.to_str().ok()).is_some_and(|a| a.contains("text/html"));
+        p.uri.path().starts_with("/api/") && !form
+    });
     if let Some(res) = use_context::<leptos_axum::ResponseOptions>().filter(|_| is_call) {
         res.set_status(http::StatusCode::from_u16(err.status()).unwrap_or(http::StatusCode::INTERNAL_SERVER_ERROR));
     }

@@ -444,6 +444,7 @@ async fn the_lists_plain_form_opens_the_preview_or_says_why_not() {
     assert!(location(&res).starts_with("/jobs/J-"), "to the preview: {}", location(&res));
 
     let res = post(vec![("verb", "unlock".into()), ("all", String::new())]).await.expect("post");
+    assert!(res.status().is_redirection(), "a browser follows it back to the list: {}", res.status());
     let back = location(&res);
     assert!(back.starts_with(&list) && back.contains("__err="), "{back}");
     let page = ada.client.get(&back).send().await.expect("page").text().await.expect("html");

@@ -110,7 +110,11 @@ pub fn view(caller: &Caller, req: &Request, target: Option<&User>, can_decide: b
             None,
         ),
         Call::Job { count, .. } => (
-            format!("{count} people, each as the job's preview shows; approving once runs them all, one by one."),
+            format!(
+                "{count} {}, each as the job's preview shows; approving once runs them all, one by one. \
+                 A job's people are many, so it is approved by role, not by a manager.",
+                if *count == 1 { "person" } else { "people" }
+            ),
             None,
         ),
     };

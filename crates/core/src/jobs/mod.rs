@@ -409,7 +409,12 @@ pub async fn request(actor: &Actor, id: &str, reason: &str) -> Result<crate::req
             call: Call::Job { job_id: waiting.id.clone(), action, count },
             target_label: format!("{} ({count} {})", waiting.id, if count == 1 { "person" } else { "people" }),
             target_sub: None,
-            summary: format!("{} (job {})", waiting.summary, waiting.id),
+            summary: format!(
+                "{}: {count} {} (job {})",
+                job.action.label(),
+                if count == 1 { "person" } else { "people" },
+                waiting.id
+            ),
             reason: reason.to_string(),
             requester: Person { sub: p.sub.clone(), login: p.login.clone(), name: p.name.clone() },
             stages: rule.stages.clone(),
