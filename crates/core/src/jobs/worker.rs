@@ -229,19 +229,15 @@ async fn record(state: &AppState, lease: &Lease, running: Option<&Running>, item
         Outcome::Stale(message) => (ItemStatus::Skipped, message, None, None, None, "refused"),
         Outcome::Failed { message, request_id } => (ItemStatus::Failed, message, request_id, None, None, "failed"),
         Outcome::Retry { message, request_id, uncertain } => {
-            let max = state.config.approvals.max_attempts;
-            if item.attempts >= max {
-                let message = format!("{message} (gave up after {max} attempts)");
-                (ItemStatus::Failed, message, request_id, None, None, "failed")
-            } else {
-                let wait =
-                    state.config.approvals.retry_base_ms.saturating_mul(1 << item.attempts.saturating_sub(1).min(16));
-                let next = now + chrono::Duration::milliseconds(wait as i64);
-                let note = format!("Attempt {} failed: {message}. Retrying.", item.attempts);
-                if let Err(e) = state.db().retry_item(item, &lease.owner, next, uncertain, &note, now).await {
-                    tracing::error!(job = %item.job_id, seq = item.seq, error = %e, "could not schedule a retry");
+            match crate::requests::next_attempt(&state.config, item.attempts, now) {
+                Err(gave_up) => (ItemStatus::Failed, format!("{message} {gave_up}"), request_id, None, None, "failed"),
+                Ok(next) => {
+                    let note = format!("Attempt {} failed: {message}. Retrying.", item.attempts);
+                    if let Err(e) = state.db().retry_item(item, &lease.owner, next, uncertain, &note, now).await {
+                        tracing::error!(job = %item.job_id, seq = item.seq, error = %e, "could not schedule a retry");
+                    }
+                    return;
                 }
-                return;
             }
         }
     };

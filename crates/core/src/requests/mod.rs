@@ -14,3 +14,19 @@ pub mod worker;
 
 pub use model::*;
 pub use store::*;
+
+/// When attempt `attempts` (1 for the first) failed retryably: the time of the next one (the
+/// wait doubles each time from `approvals.retry_base_ms`), or the words to add to the failure
+/// once `approvals.max_attempts` are spent. Requests and bulk job items keep the same schedule.
+pub fn next_attempt(
+    config: &crate::Config,
+    attempts: u32,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<chrono::DateTime<chrono::Utc>, String> {
+    let max = config.approvals.max_attempts;
+    if attempts >= max {
+        return Err(format!("(gave up after {max} attempts)"));
+    }
+    let wait = config.approvals.retry_base_ms.saturating_mul(1 << attempts.saturating_sub(1).min(16));
+    Ok(now + chrono::Duration::milliseconds(wait as i64))
+}

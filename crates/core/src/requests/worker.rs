@@ -139,18 +139,17 @@ async fn handle(state: &AppState, req: Request, lease: &Lease) {
             }
         }
         exec::Outcome::Retry { message, request_id, uncertain } => {
-            let max = state.config.approvals.max_attempts;
-            if req.attempts >= max {
-                let message = format!("{message} (gave up after {max} attempts)");
-                if finish(Status::Failed, message.clone(), request_id.clone()).await {
-                    after_finish(state, &req.id, "request.fail", &op_id, "failed", &message).await;
-                }
-                return;
-            }
-            let base = state.config.approvals.retry_base_ms;
-            let wait = base.saturating_mul(1 << (req.attempts - 1).min(16));
             let now = state.clock.now();
-            let next = now + chrono::Duration::milliseconds(wait as i64);
+            let next = match super::next_attempt(&state.config, req.attempts, now) {
+                Ok(next) => next,
+                Err(gave_up) => {
+                    let message = format!("{message} {gave_up}");
+                    if finish(Status::Failed, message.clone(), request_id.clone()).await {
+                        after_finish(state, &req.id, "request.fail", &op_id, "failed", &message).await;
+                    }
+                    return;
+                }
+            };
             tracing::warn!(request = %req.id, attempt = req.attempts, %message, "approved call failed; will retry");
             let result = format!("Attempt {} failed: {message}. Retrying.", req.attempts);
             let res = store::retry_later(
