@@ -87,18 +87,9 @@ fn job_from(r: &impl Fields) -> sqlx::Result<Job> {
         status: JobStatus::parse(&status).ok_or_else(|| decode("status", &status))?,
         request_id: r.opt_text("request_id")?,
         created_at: r.time("created_at")?,
-        started_at: opt_time(r, "started_at")?,
-        finished_at: opt_time(r, "finished_at")?,
+        started_at: r.opt_time("started_at")?,
+        finished_at: r.opt_time("finished_at")?,
     })
-}
-
-fn opt_time(r: &impl Fields, col: &str) -> sqlx::Result<Option<String>> {
-    // A NULL time fails to decode as a time; read it as text first where the backend allows.
-    match r.time(col) {
-        Ok(t) => Ok(Some(t)),
-        Err(sqlx::Error::ColumnDecode { .. }) | Err(sqlx::Error::Decode(_)) => Ok(None),
-        Err(e) => Err(e),
-    }
 }
 
 fn item_from(r: &impl Fields) -> sqlx::Result<Item> {
@@ -427,7 +418,7 @@ macro_rules! job_store {
                 )
                 .fetch_one(self)
                 .await?;
-                Ok(opt_time(&row, "next_at")?.and_then(|t| DateTime::parse_from_rfc3339(&t).ok()).map(|t| t.to_utc()))
+                Ok(row.opt_time("next_at")?.and_then(|t| DateTime::parse_from_rfc3339(&t).ok()).map(|t| t.to_utc()))
             }
         }
     };

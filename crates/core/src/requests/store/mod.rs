@@ -83,6 +83,8 @@ pub(crate) trait Fields {
     fn flag(&self, col: &str) -> sqlx::Result<bool>;
     /// A time as the portal writes them ([`stamp`]).
     fn time(&self, col: &str) -> sqlx::Result<String>;
+    /// A time that may be absent (NULL).
+    fn opt_time(&self, col: &str) -> sqlx::Result<Option<String>>;
 }
 
 fn from_row(r: &impl Fields) -> sqlx::Result<Request> {

@@ -21,6 +21,9 @@ impl Fields for PgRow {
     fn time(&self, col: &str) -> sqlx::Result<String> {
         Ok(stamp(self.try_get::<DateTime<Utc>, _>(col)?))
     }
+    fn opt_time(&self, col: &str) -> sqlx::Result<Option<String>> {
+        Ok(self.try_get::<Option<DateTime<Utc>>, _>(col)?.map(stamp))
+    }
 }
 
 async fn decisions(db: impl sqlx::PgExecutor<'_>, id: &str) -> sqlx::Result<Vec<DecisionRecord>> {

@@ -20,6 +20,9 @@ impl Fields for SqliteRow {
     fn time(&self, col: &str) -> sqlx::Result<String> {
         self.try_get(col)
     }
+    fn opt_time(&self, col: &str) -> sqlx::Result<Option<String>> {
+        self.try_get(col)
+    }
 }
 
 async fn decisions(db: impl sqlx::SqliteExecutor<'_>, id: &str) -> sqlx::Result<Vec<DecisionRecord>> {
