@@ -29,6 +29,8 @@ test('bulk: select 20 people, preview, run, watch the bar, read the report', asy
   // Okta answers slowly, so the bar is seen moving.
   await control('faults', { path_prefix: '/api/v1/users/', latency_ms: 150, times: 40 });
   await page.locator('button[data-op="job-start"]').click();
+  // The dialog says what happens to each of them.
+  await expect(page.getByRole('dialog')).toContainText("All of each person's enrolled MFA factors are removed");
   await page.getByRole('dialog').getByRole('button', { name: 'Run for 20' }).click();
   await expect(page.getByTestId('job-progress')).toBeVisible();
   await expect(page.getByTestId('job-status')).toHaveText('Running');

@@ -80,8 +80,10 @@ pub struct JobView {
     pub request_id: Option<String>,
     /// How to ask for that approval (its author, while a preview holds people needing it).
     pub ask: Option<crate::approvals::Ask>,
-    /// Starting it asks for the number of people typed back (deactivate, delete).
+    /// Starting it asks for the number of people typed back (suspend, deactivate, delete).
     pub dangerous: bool,
+    /// What it does to each person, as the start dialog says it.
+    pub effect: String,
 }
 
 /// A job in the list of jobs.

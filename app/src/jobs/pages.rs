@@ -86,11 +86,11 @@ fn Job(j: JobView) -> impl IntoView {
     let start = j.can_start.then(|| {
         let confirm = Confirm {
             title: format!("{} for {n} {}?", j.action, if n == 1 { "person" } else { "people" }),
-            message: if j.dangerous {
-                format!("This cannot be undone from Portico. Type {n} to confirm.")
-            } else {
-                "It runs in the background at Okta's pace; you can leave this page and cancel it while it runs.".into()
-            },
+            message: format!(
+                "{} It runs in the background at Okta's pace; you can leave this page and cancel it while it runs.{}",
+                j.effect,
+                if j.dangerous { format!(" Type {n} to confirm.") } else { String::new() }
+            ),
             confirm_label: format!("Run for {n}"),
             danger: j.dangerous,
             type_back: j.dangerous.then(|| n.to_string()),

@@ -124,6 +124,7 @@ pub fn job_view(
         request_id: job.request_id.clone(),
         ask,
         dangerous: dangerous(&job.action),
+        effect: job.action.effect(),
         by_plan: tally.by_plan.iter().map(|(p, n)| (p.as_str().to_string(), p.words().to_string(), *n)).collect(),
         items: items.into_iter().map(item_row).collect(),
         next_after,

@@ -58,6 +58,29 @@ impl BulkAction {
         }
     }
 
+    /// What it does to each person, said before it runs (the lifecycle operation's own words,
+    /// except an expiry, which in a job hands out no temporary password).
+    pub fn effect(&self) -> String {
+        match self {
+            BulkAction::Lifecycle { op: LifecycleOp::ExpirePassword } => {
+                "Each person must choose a new password at their next sign-in, with their current one; nobody is \
+                 handed a new one."
+                    .into()
+            }
+            BulkAction::Lifecycle { op } => plan::capital(&op.consequence("each person", false)),
+            BulkAction::Membership { group_name, add: true, .. } => {
+                format!("Each person gains what {group_name} grants (apps, policies).")
+            }
+            BulkAction::Membership { group_name, add: false, .. } => {
+                format!("Each person loses what {group_name} grants (apps, policies).")
+            }
+            BulkAction::AsaStatus { enable: true } => "Each person's ASA account is enabled.".into(),
+            BulkAction::AsaStatus { enable: false } => {
+                "Each person's ASA account is disabled: they can no longer reach servers.".into()
+            }
+        }
+    }
+
     /// The choices a selection offers, by the form's value: every lifecycle operation, then the
     /// group and ASA actions. A group action needs the group as well.
     pub fn parse(verb: &str, group: Option<(String, String)>) -> Option<BulkAction> {

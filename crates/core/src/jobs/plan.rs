@@ -190,7 +190,8 @@ fn what_happens(action: &BulkAction, context: &Context, user: &User) -> Result<(
     }
 }
 
-fn capital(s: &str) -> String {
+/// `s` with its first letter in capitals.
+pub(super) fn capital(s: &str) -> String {
     let mut c = s.chars();
     c.next().map(|f| f.to_uppercase().chain(c).collect()).unwrap_or_default()
 }
