@@ -39,6 +39,12 @@ if [ "$mode" = test ]; then
     python3 -m venv .venv
     .venv/bin/pip install -q -r conformance/python/requirements.txt
   fi
+  # A real SMTP server for the tests that send mail (crates/testkit/py/smtp_server.py).
+  want=$(sed -n 's/^aiosmtpd==//p' crates/testkit/py/requirements.txt)
+  if [ "$(.venv/bin/python -c 'import importlib.metadata as m; print(m.version("aiosmtpd"))' 2>/dev/null)" != "$want" ]; then
+    say "installing aiosmtpd $want (.venv)"
+    .venv/bin/pip install -q -r crates/testkit/py/requirements.txt
+  fi
   # Debian's Chromium for the browser tests (Playwright's own download does not work offline).
   [ -x /usr/bin/chromium ] || apt_install chromium
   # Debian's PostgreSQL: the tests start throwaway clusters of their own (crates/testkit/src/pg.rs).

@@ -12,6 +12,8 @@ use serde::{Deserialize, Serialize};
 pub enum ErrorKind {
     /// No session, or it ended: sign in again.
     Unauthenticated,
+    /// Signed in, but too long ago (or too weakly) for this: confirm it is you and retry.
+    StepUp,
     /// Signed in, but not allowed.
     Forbidden,
     NotFound,
@@ -85,7 +87,7 @@ impl PortalError {
     /// The HTTP status this error is answered with: the single mapping for the whole portal.
     pub fn status(&self) -> u16 {
         match self.kind {
-            ErrorKind::Unauthenticated => 401,
+            ErrorKind::Unauthenticated | ErrorKind::StepUp => 401,
             ErrorKind::Forbidden => 403,
             ErrorKind::NotFound => 404,
             ErrorKind::BadRequest => 400,
@@ -118,6 +120,7 @@ mod tests {
     fn kinds_map_to_statuses() {
         assert_eq!(PortalError::unauthenticated().status(), 401);
         assert_eq!(PortalError::forbidden("x").status(), 403);
+        assert_eq!(PortalError::new(ErrorKind::StepUp, "x").status(), 401);
         assert_eq!(PortalError::internal().status(), 500);
     }
 

@@ -123,6 +123,7 @@ impl From<Denied> for PortalError {
                 .with_message(format!("To {what} you need someone's approval: use Request and say why.")),
             Denied::SignedOut(why) => PortalError::unauthenticated().with_message(why),
             Denied::Protected(why) => PortalError::forbidden("change this person").with_message(why),
+            Denied::StepUp(why) => PortalError::new(ErrorKind::StepUp, why),
         })
     }
 }

@@ -84,13 +84,15 @@ pub enum SignInError {
     NotActive(String),
     #[error("Okta could not be reached to confirm your groups. Try again in a moment.")]
     OktaUnavailable,
+    #[error("The identity provider did not confirm a recent sign-in ({0}). Nothing was decided; try again.")]
+    StepUpFailed(String),
 }
 
 impl SignInError {
     fn status(&self) -> StatusCode {
         match self {
             SignInError::ProviderUnavailable(_) | SignInError::OktaUnavailable => StatusCode::BAD_GATEWAY,
-            SignInError::NotActive(_) => StatusCode::FORBIDDEN,
+            SignInError::NotActive(_) | SignInError::StepUpFailed(_) => StatusCode::FORBIDDEN,
             SignInError::Session => StatusCode::INTERNAL_SERVER_ERROR,
             _ => StatusCode::BAD_REQUEST,
         }
@@ -104,6 +106,9 @@ struct Flow {
     pkce_verifier: String,
     nonce: String,
     next: String,
+    /// A step-up: 0 no, 1 asked with `max_age`, 2 asked again with `prompt=login` too.
+    #[serde(default)]
+    step_up: u8,
 }
 
 impl Auth {
@@ -174,16 +179,25 @@ pub fn safe_next(next: Option<&str>) -> String {
 #[derive(Deserialize)]
 pub struct LoginParams {
     next: Option<String>,
+    /// Present: a step-up ("confirm it's you"), which asks the provider for a recent sign-in.
+    step_up: Option<String>,
 }
 
 pub async fn login(State(state): State<ServerState>, session: Session, Query(p): Query<LoginParams>) -> Response {
-    match begin(&state.auth, &session, safe_next(p.next.as_deref())).await {
+    let step_up = u8::from(p.step_up.is_some());
+    match begin(&state.auth, &state.app, &session, safe_next(p.next.as_deref()), step_up).await {
         Ok(url) => Redirect::to(url.as_str()).into_response(),
         Err(e) => failure(&state, e),
     }
 }
 
-async fn begin(auth: &Auth, session: &Session, next: String) -> Result<url::Url, SignInError> {
+async fn begin(
+    auth: &Auth,
+    app: &AppState,
+    session: &Session,
+    next: String,
+    step_up: u8,
+) -> Result<url::Url, SignInError> {
     let d = auth.discovered(false).await?;
     let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
     let mut request =
@@ -191,12 +205,25 @@ async fn begin(auth: &Auth, session: &Session, next: String) -> Result<url::Url,
     for scope in auth.settings.scopes.iter().filter(|s| *s != "openid") {
         request = request.add_scope(Scope::new(scope.clone()));
     }
+    // A step-up asks for a sign-in no older than the window (the provider asks for the password
+    // when its own is older), at the configured level; the second time, for the password itself.
+    let cfg = &app.config.approvals;
+    if step_up > 0 {
+        request = request.set_max_age(Duration::from_secs(u64::from(cfg.step_up_minutes) * 60));
+        if let Some(acr) = &cfg.step_up_acr {
+            request = request.add_auth_context_value(openidconnect::AuthenticationContextClass::new(acr.clone()));
+        }
+    }
+    if step_up > 1 {
+        request = request.add_prompt(openidconnect::core::CoreAuthPrompt::Login);
+    }
     let (url, csrf, nonce) = request.set_pkce_challenge(challenge).url();
     let flow = Flow {
         state: csrf.secret().clone(),
         pkce_verifier: verifier.secret().clone(),
         nonce: nonce.secret().clone(),
         next,
+        step_up,
     };
     session.insert(SESSION_FLOW, flow).await.map_err(|_| SignInError::Session)?;
     Ok(url)
@@ -212,6 +239,17 @@ pub struct CallbackParams {
 
 pub async fn callback(State(state): State<ServerState>, session: Session, Query(p): Query<CallbackParams>) -> Response {
     let result = finish(&state.auth, &state.app, &session, p).await;
+    // The provider let an old sign-in through a step-up: ask once more, for the password itself.
+    let result = match result {
+        Ok(Finished::Again(next)) => {
+            return match begin(&state.auth, &state.app, &session, next, 2).await {
+                Ok(url) => Redirect::to(url.as_str()).into_response(),
+                Err(e) => failure(&state, e),
+            };
+        }
+        Ok(Finished::Done(next)) => Ok(next),
+        Err(e) => Err(e),
+    };
     // A callback with no sign-in in progress in this browser is noise anyone can send: it gets a
     // log line (at most one a second), not an append-only audit row.
     if let Err(SignInError::UnknownFlow) = &result {
@@ -246,7 +284,15 @@ pub async fn callback(State(state): State<ServerState>, session: Session, Query(
     }
 }
 
-async fn finish(auth: &Auth, app: &AppState, session: &Session, p: CallbackParams) -> Result<String, SignInError> {
+/// Where a callback leads.
+enum Finished {
+    /// Signed in: go to this local path.
+    Done(String),
+    /// A step-up whose sign-in was not recent enough: ask again, then go here.
+    Again(String),
+}
+
+async fn finish(auth: &Auth, app: &AppState, session: &Session, p: CallbackParams) -> Result<Finished, SignInError> {
     // Taking the flow out of the session makes every callback URL single-use.
     let flow: Flow =
         session.remove(SESSION_FLOW).await.map_err(|_| SignInError::Session)?.ok_or(SignInError::UnknownFlow)?;
@@ -290,6 +336,11 @@ async fn finish(auth: &Auth, app: &AppState, session: &Session, p: CallbackParam
     let raw = id_token.to_string();
     let groups = groups_claim(&raw);
     let login = claims.preferred_username().map(|u| u.to_string()).unwrap_or_else(|| claims.subject().to_string());
+    let authn = claims.auth_time().map(|at| portico_core::Authn {
+        at,
+        amr: claims.auth_method_refs().map(|m| m.iter().map(|r| r.to_string()).collect()).unwrap_or_default(),
+        acr: claims.auth_context_ref().map(|a| a.to_string()),
+    });
     let principal = Principal {
         sub: claims.subject().to_string(),
         name: claims.name().and_then(|n| n.get(None)).map(|n| n.to_string()).unwrap_or_else(|| login.clone()),
@@ -297,7 +348,19 @@ async fn finish(auth: &Auth, app: &AppState, session: &Session, p: CallbackParam
         login,
         groups,
         group_ids: None,
+        authn,
     };
+    // A step-up counts only when the provider says the sign-in is recent (and as strong as
+    // configured): asked once with `max_age`, then once with `prompt=login`, then refused.
+    if flow.step_up > 0
+        && let Some(why) =
+            portico_core::actor::Actor::new(principal.clone(), app.clone(), String::new()).step_up_lacks()
+    {
+        if flow.step_up == 1 {
+            return Ok(Finished::Again(flow.next));
+        }
+        return Err(SignInError::StepUpFailed(why));
+    }
     // Roles come from the person as Okta has them now, by group id; the claim's names count
     // only for someone no Okta user matches. Someone Okta no longer has active does not sign in.
     use portico_core::sessions::{Standing, standing};
@@ -323,7 +386,7 @@ async fn finish(auth: &Auth, app: &AppState, session: &Session, p: CallbackParam
     })?;
     session.insert(SESSION_SIGN_IN, sign_in).await.map_err(|_| SignInError::Session)?;
     session.insert(SESSION_CHECKED_AT, now).await.map_err(|_| SignInError::Session)?;
-    Ok(flow.next)
+    Ok(Finished::Done(flow.next))
 }
 
 /// The `groups` claim of an ID token whose signature and claims were already verified.

@@ -12,10 +12,13 @@ use serde::{Deserialize, Serialize};
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DecisionView {
+    /// "Xavier", or "Xavier for Yvonne" when a delegate decided.
     pub approver: String,
     pub approve: bool,
     pub comment: String,
     pub at: String,
+    /// When the decision's maker had last signed in (the step-up it rested on).
+    pub signed_in_at: Option<String>,
 }
 
 /// A request as its requester and approvers see it.
@@ -46,6 +49,10 @@ pub struct RequestView {
     pub decisions: Vec<DecisionView>,
     /// The viewer may approve or reject now.
     pub can_decide: bool,
+    /// …once they confirm it is them: their sign-in is older than the step-up window.
+    pub needs_step_up: bool,
+    /// Who may approve or reject it now, by name (pending requests only).
+    pub approvers: Vec<String>,
     /// The viewer asked for it and it is still pending.
     pub can_cancel: bool,
     /// The viewer asked for it, it ran, and a temporary password waits for them (shown once).

@@ -75,6 +75,8 @@ pub struct JobView {
     /// The next page of items starts after this number.
     pub next_after: Option<u32>,
     pub can_start: bool,
+    /// …once the author confirms it is them (their sign-in is older than the step-up window).
+    pub needs_step_up: bool,
     pub can_cancel: bool,
     /// The request for its people who need approval, once asked.
     pub request_id: Option<String>,

@@ -83,7 +83,13 @@ fn Job(j: JobView) -> impl IntoView {
             <When at=Some(j.created_at.clone()) />
         </p>
     };
-    let start = j.can_start.then(|| {
+    let step_up = (j.can_start && j.needs_step_up).then(|| {
+        view! {
+            <p class="muted" data-testid="step-up-needed">"Running a job needs a recent sign-in. Confirm it is you, then run it here."</p>
+            <crate::layout::StepUpLink />
+        }
+    });
+    let start = (j.can_start && !j.needs_step_up).then(|| {
         let confirm = Confirm {
             title: format!("{} for {n} {}?", j.action, if n == 1 { "person" } else { "people" }),
             message: format!(
@@ -128,7 +134,7 @@ fn Job(j: JobView) -> impl IntoView {
                         <li data-plan=key.clone()><strong>{*count}</strong>" "{words.clone()}</li>
                     }).collect_view()}
                 </ul>
-                <div class="actions">{start}{request}{cancel}</div>
+                <div class="actions">{step_up}{start}{request}{cancel}</div>
             </section>
         }
         .into_any(),

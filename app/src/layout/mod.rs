@@ -25,7 +25,9 @@ pub fn TopBar() -> impl IntoView {
                             {nav.groups.then(|| view! { <A href="/groups">"Groups"</A> })}
                             {nav.asa.then(|| view! { <A href="/asa">"Server access"</A> })}
                             <A href="/my-people">"My people"</A>
-                            <A href="/inbox">"Waiting on me"</A>
+                            <A href="/inbox">"Waiting on me"{(nav.waiting > 0).then(|| view! {
+                                " " <span class="nav-count" data-testid="waiting-count">{nav.waiting}</span>
+                            })}</A>
                             <A href="/requests">"My requests"</A>
                             <A href="/jobs">"Jobs"</A>
                             {nav.audit.then(|| view! { <A href="/audit">"Audit"</A> })}
@@ -99,13 +101,27 @@ where
 #[component]
 pub fn ErrorPanel(error: PortalError) -> impl IntoView {
     let signed_out = error.kind == crate::error::ErrorKind::Unauthenticated;
+    let step_up = error.kind == crate::error::ErrorKind::StepUp;
     view! {
         <div class="card error" role="alert">
             <p>{error.message.clone()}</p>
             {signed_out.then(|| view! { <p><a class="button" href="/auth/login" rel="external">"Sign in"</a></p> })}
+            {step_up.then(|| view! { <p><StepUpLink /></p> })}
             {error.op_id.clone().filter(|id| !id.is_empty()).map(|id| view! { <p class="muted small">"Reference: " <code>{id}</code></p> })}
         </div>
     }
+}
+
+/// "Confirm it's you": signs in again at the provider (`step_up`: a recent sign-in is asked
+/// for) and comes back to this page.
+#[component]
+pub fn StepUpLink() -> impl IntoView {
+    let location = leptos_router::hooks::use_location();
+    let href = move || {
+        let here = format!("{}{}", location.pathname.get(), location.search.get());
+        format!("/auth/login?step_up=1&next={}", crate::people::encode(&here))
+    };
+    view! { <a class="button primary" href=href rel="external" data-testid="step-up">"Confirm it’s you"</a> }
 }
 
 /// A plain form's failure: the server function sent the browser back to the page it came from

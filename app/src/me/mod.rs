@@ -36,6 +36,8 @@ pub struct Nav {
     pub groups: bool,
     pub asa: bool,
     pub audit: bool,
+    /// Pending requests this person may decide now ("Waiting on me").
+    pub waiting: u32,
 }
 
 /// One fetch of [`Me`] per page load, shared by the top bar and the pages.

@@ -36,6 +36,9 @@ pub enum Denied {
     /// The target is protected (holds a Portico role, or is in a protected group): only an
     /// admin changes them. The whole sentence.
     Protected(String),
+    /// Their sign-in is too old (or too weak) for this: they confirm it is them by signing in
+    /// again. What they were doing, in words.
+    StepUp(String),
 }
 
 /// A check that also had to read Okta.
@@ -94,6 +97,7 @@ impl Actor {
             login: login.into(),
             groups: vec![],
             group_ids: None,
+            authn: None,
         };
         Ok(match sessions::standing(state, &known).await? {
             Standing::Current(p) => Some(Actor::new(p, state.clone(), op_id.to_string())),
@@ -144,6 +148,44 @@ impl Actor {
         tracing::warn!(op_id = %self.op_id, who = %self.principal.login, ?action, "refused: not allowed");
         self.refusal(&format!("{action:?}"), "-", &format!("not allowed to {what}")).await;
         Err(Denied::NotAllowed(what.into()))
+    }
+
+    /// Why the actor's sign-in does not do for a step-up action now (`None`: it does): older
+    /// than `approvals.step_up_minutes` by the portal's clock, or without the configured `amr`
+    /// or `acr`.
+    pub fn step_up_lacks(&self) -> Option<String> {
+        let cfg = &self.state.config.approvals;
+        let Some(authn) = &self.principal.authn else {
+            return Some("Portico does not know when you signed in".into());
+        };
+        let age = self.state.clock.now() - authn.at;
+        if age > chrono::Duration::minutes(i64::from(cfg.step_up_minutes)) {
+            return Some(format!("you signed in {} minutes ago", age.num_minutes()));
+        }
+        if let Some(missing) = cfg.step_up_amr.iter().find(|m| !authn.amr.contains(m)) {
+            return Some(format!("your sign-in did not use {missing}"));
+        }
+        if let Some(acr) = cfg.step_up_acr.as_deref().filter(|acr| authn.acr.as_deref() != Some(*acr)) {
+            return Some(format!("your sign-in was not at the level {acr}"));
+        }
+        None
+    }
+
+    /// Refuses (audited) unless the actor signed in recently enough for `what` (see
+    /// [`Self::step_up_lacks`]).
+    pub async fn require_step_up(&self, what: &str) -> Result<(), Denied> {
+        let Some(why) = self.step_up_lacks() else { return Ok(()) };
+        tracing::info!(op_id = %self.op_id, who = %self.principal.login, %why, "refused: step-up needed");
+        self.refusal("step_up", "-", &format!("{what}: {why}")).await;
+        Err(Denied::StepUp(format!(
+            "To {what}, confirm it is you: sign in again ({why}; it must be within {} minutes).",
+            self.state.config.approvals.step_up_minutes
+        )))
+    }
+
+    /// When the actor last signed in, as the provider said.
+    pub fn signed_in_at(&self) -> Option<chrono::DateTime<chrono::Utc>> {
+        self.principal.authn.as_ref().map(|a| a.at)
     }
 
     /// The actor as the approval policy sees them.

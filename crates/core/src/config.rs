@@ -36,6 +36,10 @@ pub struct Config {
     pub delegation: DelegationConfig,
     #[serde(default)]
     pub approvals: ApprovalsConfig,
+    /// Email to people (approvers, requesters) over SMTP. Absent: no email; the webhook, the
+    /// inbox and the navigation's count still tell them.
+    #[serde(default)]
+    pub email: Option<EmailConfig>,
     #[serde(default)]
     pub jobs: JobsConfig,
     #[serde(default)]
@@ -287,6 +291,14 @@ pub struct ApprovalsConfig {
     /// renewed; it renews every third of this while it works. Another process takes the work
     /// back only after this much silence, so keep it well above Okta's slowest answer.
     pub lease_seconds: u32,
+    /// Approving, rejecting, running a bulk job and break-glass need a sign-in at most this many
+    /// minutes old (the provider's `auth_time`); an older one is sent to sign in again.
+    pub step_up_minutes: u32,
+    /// Methods that sign-in must also show in `amr` (e.g. `["mfa"]`); empty: any.
+    pub step_up_amr: Vec<String>,
+    /// The `acr` that sign-in must show, asked for with `acr_values` (e.g.
+    /// `urn:okta:loa:2fa:any`); absent: any.
+    pub step_up_acr: Option<String>,
 }
 
 impl Default for ApprovalsConfig {
@@ -298,8 +310,50 @@ impl Default for ApprovalsConfig {
             retry_base_ms: 2000,
             poll_ms: 5000,
             lease_seconds: 60,
+            step_up_minutes: 10,
+            step_up_amr: Vec::new(),
+            step_up_acr: None,
         }
     }
+}
+
+/// The SMTP server Portico sends its mail through.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EmailConfig {
+    pub host: String,
+    /// 587 for STARTTLS, 465 for TLS, 25 for a local relay.
+    #[serde(default = "default_smtp_port")]
+    pub port: u16,
+    #[serde(default)]
+    pub tls: SmtpTls,
+    /// Both or neither: SMTP AUTH (PLAIN or LOGIN).
+    #[serde(default)]
+    pub username: Option<String>,
+    #[serde(default)]
+    pub password: Option<Secret>,
+    /// The sender: `Portico <portico@example.com>`.
+    pub from: String,
+    /// Sending one mail gives up after this long (it is retried later).
+    #[serde(default = "default_timeout")]
+    pub timeout_seconds: u64,
+}
+
+fn default_smtp_port() -> u16 {
+    587
+}
+
+/// How the SMTP connection is protected.
+#[derive(Debug, Clone, Copy, Default, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum SmtpTls {
+    /// Plain text: only for a relay on this machine or a trusted network.
+    None,
+    /// STARTTLS, required (the server must offer it).
+    #[default]
+    Starttls,
+    /// TLS from the first byte (port 465).
+    Tls,
 }
 
 /// Bulk jobs: how hard one process drives Okta for them.
@@ -444,6 +498,17 @@ impl Config {
             return Err(ConfigError::Invalid(
                 "jobs.concurrency must be between 1 and 75 (Okta's concurrency limit)".into(),
             ));
+        }
+        if let Some(email) = &self.email {
+            if email.from.parse::<lettre::message::Mailbox>().is_err() {
+                return Err(ConfigError::Invalid(format!(
+                    "email.from must be an address, like `Portico <portico@example.com>`: {}",
+                    email.from
+                )));
+            }
+            if email.username.is_some() != email.password.is_some() {
+                return Err(ConfigError::Invalid("email.username and email.password go together".into()));
+            }
         }
         if self.approvals.max_attempts == 0 {
             return Err(ConfigError::Invalid("approvals.max_attempts must be at least 1".into()));

@@ -20,6 +20,20 @@ pub struct Principal {
     /// Portico knows, because no Okta user matches them). Roles follow these when present.
     #[serde(default)]
     pub group_ids: Option<Vec<String>>,
+    /// How and when they last typed their credentials at the provider (the ID token's
+    /// `auth_time`, `amr`, `acr`): what step-up checks. `None` before it was recorded.
+    #[serde(default)]
+    pub authn: Option<Authn>,
+}
+
+/// The provider's word on a sign-in: when (`auth_time`), how (`amr`), at what level (`acr`).
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Authn {
+    pub at: chrono::DateTime<chrono::Utc>,
+    #[serde(default)]
+    pub amr: Vec<String>,
+    #[serde(default)]
+    pub acr: Option<String>,
 }
 
 /// Portal roles, derived from group membership by the mapping in configuration.
@@ -145,6 +159,7 @@ mod tests {
             login: "a@example.com".into(),
             groups: groups.iter().map(|g| g.to_string()).collect(),
             group_ids: None,
+            authn: None,
         }
     }
 

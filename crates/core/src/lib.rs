@@ -27,6 +27,6 @@ pub mod views;
 
 pub use clock::Clock;
 pub use config::Config;
-pub use identity::{Principal, Role};
+pub use identity::{Authn, Principal, Role};
 pub use secret::Secret;
 pub use state::AppState;

@@ -106,7 +106,7 @@ mod tests {
         let now = at("2026-03-02T09:00:00Z");
         let empty = backlog(db, now).await.expect("backlog");
         assert_eq!(empty, Backlog { queued: 0, oldest_secs: 0.0, webhooks: 0, oldest_webhook_secs: 0.0 });
-        db.enqueue("{}", at("2026-03-02T08:59:30Z")).await.expect("notification");
+        db.enqueue(crate::requests::notify::WEBHOOK, "{}", at("2026-03-02T08:59:30Z")).await.expect("notification");
         let b = backlog(db, now).await.expect("backlog");
         assert_eq!((b.webhooks, b.oldest_webhook_secs), (1, 30.0));
     }

@@ -230,6 +230,7 @@ mod tests {
             login: format!("{sub}@portico.example"),
             groups: vec![],
             group_ids: None,
+            authn: None,
         }
     }
 

@@ -41,13 +41,20 @@ pub enum IdTokenFault {
 #[derive(Default)]
 pub struct Faults {
     pub id_token: IdTokenFault,
+    /// The methods sign-ins report in `amr` (default `["pwd"]`): the org has no second factor of
+    /// its own, so tests say which were used.
+    pub amr: Option<Vec<String>>,
     pub rogue_key: Option<Key>,
 }
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct OidcFaults {
+    #[serde(default)]
     id_token: IdTokenFault,
+    /// Sign-ins from now on report these methods (absent: `["pwd"]`).
+    #[serde(default)]
+    amr: Option<Vec<String>>,
 }
 
 pub async fn set_oidc_faults(
@@ -68,6 +75,7 @@ pub async fn set_oidc_faults(
     };
     let mut faults = control.lock().await;
     faults.id_token = body.id_token;
+    faults.amr = body.amr;
     if rogue.is_some() {
         faults.rogue_key = rogue;
     }

@@ -200,11 +200,15 @@ pub struct ClaimsRecord {
     pub name: String,
     pub email: Option<String>,
     pub groups: Vec<String>,
+    /// ACTIVE in the org (an org session of anyone else no longer signs them in).
+    pub active: bool,
 }
 
 pub async fn claims_for(db: &SqlitePool, user_id: &str) -> sqlx::Result<Option<ClaimsRecord>> {
-    let Some(row) =
-        sqlx::query("SELECT id, login, profile FROM users WHERE id = ?1").bind(user_id).fetch_optional(db).await?
+    let Some(row) = sqlx::query("SELECT id, login, profile, status FROM users WHERE id = ?1")
+        .bind(user_id)
+        .fetch_optional(db)
+        .await?
     else {
         return Ok(None);
     };
@@ -221,7 +225,8 @@ pub async fn claims_for(db: &SqlitePool, user_id: &str) -> sqlx::Result<Option<C
     .bind(user_id)
     .fetch_all(db)
     .await?;
-    Ok(Some(ClaimsRecord { id: row.get("id"), login, name, email: text("email"), groups }))
+    let active = row.get::<&str, _>("status") == "ACTIVE";
+    Ok(Some(ClaimsRecord { id: row.get("id"), login, name, email: text("email"), groups, active }))
 }
 
 pub async fn record_sign_in(db: &SqlitePool, user_id: &str, at: &str) -> sqlx::Result<()> {

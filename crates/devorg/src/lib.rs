@@ -16,6 +16,7 @@ mod oidc;
 mod passwords;
 pub mod seed;
 mod service_apps;
+mod sso;
 
 use anyhow::Context;
 use std::{collections::HashMap, net::SocketAddr, path::PathBuf, sync::Arc};
@@ -78,6 +79,8 @@ pub(crate) struct OrgState {
     /// Issued, not yet redeemed authorization codes. Redeeming removes them (single use).
     pub codes: Mutex<HashMap<String, oidc::IssuedCode>>,
     pub access_tokens: Mutex<HashMap<String, oidc::AccessGrant>>,
+    /// The org's own sign-in sessions (the `sid` cookie).
+    pub sso: Mutex<sso::Sessions>,
     pub control: Option<Mutex<control::Faults>>,
     /// SHA-256 of the control API's bearer token.
     pub control_token_hash: Option<String>,
@@ -150,6 +153,7 @@ impl DevOrg {
             pending: Mutex::default(),
             codes: Mutex::default(),
             access_tokens: Mutex::default(),
+            sso: Mutex::default(),
             control: config.test_control.then(Mutex::default),
             control_token_hash: control_token.as_deref().map(ids::sha256_hex),
             rate: Mutex::default(),

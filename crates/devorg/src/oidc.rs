@@ -40,6 +40,8 @@ pub struct PendingAuthorization {
 
 pub struct IssuedCode {
     user_id: String,
+    /// The sign-in the code stands for (a fresh one, or the org session's).
+    auth: crate::sso::Authentication,
     redirect_uri: String,
     scope: String,
     nonce: Option<String>,
@@ -73,7 +75,7 @@ pub async fn discovery(State(state): State<Arc<OrgState>>) -> Json<serde_json::V
         "id_token_signing_alg_values_supported": ["RS256"],
         "scopes_supported": ["openid", "profile", "email", "groups"],
         "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "private_key_jwt"],
-        "claims_supported": ["iss", "sub", "aud", "iat", "exp", "auth_time", "nonce", "name",
+        "claims_supported": ["iss", "sub", "aud", "iat", "exp", "auth_time", "amr", "acr", "nonce", "name",
             "email", "preferred_username", "groups"],
         "code_challenge_methods_supported": ["S256"],
         "request_parameter_supported": false,
@@ -124,9 +126,17 @@ pub struct AuthorizeParams {
     code_challenge: Option<String>,
     code_challenge_method: Option<String>,
     login_hint: Option<String>,
+    /// `login` (always ask for the password), `none` (never ask).
+    prompt: Option<String>,
+    /// Seconds: ask for the password again when the session's sign-in is older.
+    max_age: Option<String>,
 }
 
-pub async fn authorize(State(state): State<Arc<OrgState>>, Query(p): Query<AuthorizeParams>) -> Response {
+pub async fn authorize(
+    State(state): State<Arc<OrgState>>,
+    headers: HeaderMap,
+    Query(p): Query<AuthorizeParams>,
+) -> Response {
     if p.client_id.as_deref() != Some(PORTAL_CLIENT_ID) {
         return error_page(StatusCode::BAD_REQUEST, "The client_id is not registered with this org.");
     }
@@ -167,6 +177,43 @@ pub async fn authorize(State(state): State<Arc<OrgState>>, Query(p): Query<Autho
             "PKCE code_challenge_method must be S256.",
             &client_state,
         );
+    }
+    let max_age = match p.max_age.as_deref().map(str::parse::<i64>) {
+        None => None,
+        Some(Ok(m)) if m >= 0 => Some(m),
+        Some(_) => {
+            return redirect_error(
+                &redirect_uri,
+                "invalid_request",
+                "max_age must be a number of seconds.",
+                &client_state,
+            );
+        }
+    };
+    let session = crate::sso::current(&state, &headers).await;
+    match crate::sso::decide(session.as_ref(), p.prompt.as_deref(), max_age, state.now_secs()) {
+        crate::sso::Prompt::Reuse => {
+            let Some(s) = session else { return error_page(StatusCode::INTERNAL_SERVER_ERROR, "No session.") };
+            let auth = crate::sso::Authentication { auth_time: s.auth_time, amr: s.amr };
+            let pending = PendingAuthorization {
+                redirect_uri,
+                scope,
+                state: client_state,
+                nonce: p.nonce,
+                code_challenge,
+                created: Instant::now(),
+            };
+            return issue_code(&state, pending, s.user_id, auth).await;
+        }
+        crate::sso::Prompt::LoginRequired => {
+            return redirect_error(
+                &redirect_uri,
+                "login_required",
+                "The user is not signed in, or not recently enough.",
+                &client_state,
+            );
+        }
+        crate::sso::Prompt::Form => {}
     }
     let txn = random_token(32);
     let return_origin = origin_of(&redirect_uri);
@@ -319,6 +366,28 @@ pub async fn sign_in(State(state): State<Arc<OrgState>>, Form(form): Form<SignIn
     if let Err(e) = db::record_sign_in(&state.db, &user_id, &state.now()).await {
         tracing::warn!(error = %e, "could not record last sign-in");
     }
+    let amr = match &state.control {
+        Some(control) => control.lock().await.amr.clone(),
+        None => None,
+    }
+    .unwrap_or_else(|| vec!["pwd".to_string()]);
+    let auth = crate::sso::Authentication { auth_time: state.now_secs(), amr };
+    let session = crate::sso::SsoSession { user_id: user_id.clone(), auth_time: auth.auth_time, amr: auth.amr.clone() };
+    let cookie = crate::sso::start(&state, session).await;
+    let mut res = issue_code(&state, txn, user_id, auth).await;
+    if let Some(cookie) = cookie {
+        res.headers_mut().append(header::SET_COOKIE, cookie);
+    }
+    res
+}
+
+/// Sends the browser back to the client with a fresh single-use code for this sign-in.
+async fn issue_code(
+    state: &OrgState,
+    txn: PendingAuthorization,
+    user_id: String,
+    auth: crate::sso::Authentication,
+) -> Response {
     let code = random_token(43);
     let mut target = match Url::parse(&txn.redirect_uri) {
         Ok(u) => u,
@@ -332,6 +401,7 @@ pub async fn sign_in(State(state): State<Arc<OrgState>>, Form(form): Form<SignIn
             code,
             IssuedCode {
                 user_id,
+                auth,
                 redirect_uri: txn.redirect_uri,
                 scope: txn.scope,
                 nonce: txn.nonce,
@@ -460,9 +530,10 @@ pub async fn token(State(state): State<Arc<OrgState>>, headers: HeaderMap, Form(
         "sub": claims.id,
         "iat": iat,
         "exp": exp,
-        "auth_time": now,
+        "auth_time": issued.auth.auth_time,
         "jti": format!("ID.{}", random_token(24)),
-        "amr": ["pwd"],
+        "amr": issued.auth.amr,
+        "acr": issued.auth.acr(),
         "name": claims.name,
         "preferred_username": claims.login,
     });
@@ -547,7 +618,15 @@ pub struct LogoutParams {
     state: Option<String>,
 }
 
-pub async fn logout(State(state): State<Arc<OrgState>>, Query(p): Query<LogoutParams>) -> Response {
+pub async fn logout(State(state): State<Arc<OrgState>>, headers: HeaderMap, Query(p): Query<LogoutParams>) -> Response {
+    // The org's session ends whatever else this request says.
+    let cleared = crate::sso::end(&state, &headers).await;
+    let mut res = end_session(&state, p);
+    res.headers_mut().append(header::SET_COOKIE, cleared);
+    res
+}
+
+fn end_session(state: &OrgState, p: LogoutParams) -> Response {
     let Some(target) = p.post_logout_redirect_uri else {
         return Html(html::page(
             "Signed out",

@@ -1,7 +1,8 @@
 //! Driving a running portal over HTTP as a browser would: shared by the integration tests and
-//! the benchmarks. [`pg`]: a throwaway PostgreSQL cluster for tests.
+//! the benchmarks. [`pg`]: a throwaway PostgreSQL cluster for tests; [`smtp`]: a real SMTP server.
 
 pub mod pg;
+pub mod smtp;
 
 use anyhow::{Context, bail};
 use reqwest::{StatusCode, header};
@@ -20,7 +21,8 @@ fn location(res: &reqwest::Response) -> anyhow::Result<String> {
 /// Signs in at `base` with `client` (which must keep cookies and not follow redirects).
 pub async fn sign_in(client: &reqwest::Client, base: &str, login: &str, password: &str) -> anyhow::Result<()> {
     let res = client.get(format!("{base}/auth/login")).send().await?;
-    let authorize = location(&res)?;
+    // `prompt=login`: this person signs in now, whoever the org's own session remembers.
+    let authorize = format!("{}&prompt=login", location(&res)?);
     let page = client.get(&authorize).send().await?.text().await?;
     let txn = form_txn(&page).context("no sign-in form")?;
     let org = url::Url::parse(&authorize)?;

@@ -620,3 +620,43 @@ async fn nobody_approves_a_request_about_their_own_server_access() {
     let (status, body) = decide(&maria, &id, true, "").await;
     assert_eq!(status, StatusCode::OK, "another engineer approves: {body}");
 }
+
+#[tokio::test]
+async fn named_approvers_are_who_may_decide_and_the_navigation_counts_what_waits() {
+    let app = spawn_app().await;
+    let desk = app.session(HELPDESK).await;
+    let ed = app.user_id("ed.engineer@portico.example").await;
+    let id = request(&desk, LifecycleOp::Suspend, &ed, "Laptop stolen").await;
+    let approvers = |v: &Value| -> Vec<String> {
+        v["approvers"].as_array().expect("approvers").iter().map(|a| a.as_str().expect("name").to_string()).collect()
+    };
+    let (_, view) = json(desk.call_fn(GetRequest { id: id.clone() }).await).await;
+    assert_eq!(approvers(&view), ["Ada Admin", "Maria Manager"], "the admin, and Ed's manager");
+
+    // Each one named finds it waiting on them (the navigation counts it) and may decide it…
+    for login in [ADMIN, MARIA] {
+        let s = app.session(login).await;
+        let (_, me) = json(s.call_fn(portico_app::me::server::GetMe {}).await).await;
+        assert_eq!(me["nav"]["waiting"], 1, "{login}");
+        let (_, inbox) = json(s.call_fn(Inbox {}).await).await;
+        assert_eq!(inbox[0]["id"], id.as_str(), "{login}");
+        assert_eq!(approvers(&inbox[0]), ["Ada Admin", "Maria Manager"]);
+    }
+    // …and nobody else: the requester, the person, another manager, the auditor.
+    for login in [HELPDESK, "ed.engineer@portico.example", MARCUS, "audrey.auditor@portico.example"] {
+        let s = app.session(login).await;
+        let (_, me) = json(s.call_fn(portico_app::me::server::GetMe {}).await).await;
+        assert_eq!(me["nav"]["waiting"], 0, "{login}");
+        let (status, _) = decide(&s, &id, true, "").await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{login}");
+    }
+
+    // Who may decide is asked of Okta now: Ada leaves the admins' group and is no longer named.
+    app.okta_membership("Portico Admins", &app.user_id(ADMIN).await, false).await;
+    let (_, view) = json(desk.call_fn(GetRequest { id: id.clone() }).await).await;
+    assert_eq!(approvers(&view), ["Maria Manager"]);
+    let maria = app.session(MARIA).await;
+    assert_eq!(decide(&maria, &id, true, "").await.0, StatusCode::OK);
+    let (_, view) = json(desk.call_fn(GetRequest { id }).await).await;
+    assert!(approvers(&view).is_empty(), "decided: nobody is waited on");
+}

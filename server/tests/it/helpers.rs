@@ -189,8 +189,15 @@ impl TestApp {
     }
 
     /// Opens the provider's sign-in page and submits the form; returns the provider's answer.
+    /// `prompt=login` is added unless the URL has a prompt: this person signs in now, whoever
+    /// the org's own session remembers.
     pub async fn submit_credentials(&self, authorize_url: &str, login: &str, password: &str) -> Response {
-        let page = self.client.get(authorize_url).send().await.expect("authorize");
+        let url = if authorize_url.contains("prompt=") {
+            authorize_url.to_string()
+        } else {
+            format!("{authorize_url}&prompt=login")
+        };
+        let page = self.client.get(url).send().await.expect("authorize");
         assert_eq!(page.status(), StatusCode::OK);
         let txn = form_txn(&page.text().await.expect("html"));
         self.client

@@ -42,6 +42,11 @@ pub fn RequestCard(req: RequestView) -> impl IntoView {
                 _ => "What it would have changed: ",
             }}</strong>{change.map(|c| format!("{c}. "))}{req.effect.clone()}</p>
             {(!req.stage_line.is_empty()).then(|| view! { <p class="muted small">{req.stage_line.clone()}</p> })}
+            {(req.status == RequestStatus::Pending).then(|| view! {
+                <p class="small" data-testid="approvers"><strong>"Can decide now: "</strong>{
+                    if req.approvers.is_empty() { "nobody Portico can find — it will be escalated at its deadline".to_string() } else { req.approvers.join(", ") }
+                }</p>
+            })}
             {req.result.clone().map(|r| view! { <p class=if req.status == RequestStatus::Done { "result ok" } else if req.status == RequestStatus::Approved { "result" } else { "result bad" } data-testid="request-result">{r}</p> })}
             {(!req.decisions.is_empty()).then(|| view! {
                 <ul class="decisions">
@@ -49,13 +54,20 @@ pub fn RequestCard(req: RequestView) -> impl IntoView {
                         <li>
                             <strong>{d.approver.clone()}</strong>
                             {if d.approve { " approved" } else { " rejected" }}
-                            <span class="muted small">" · " <When at=Some(d.at.clone()) /></span>
+                            <span class="muted small">" · " <When at=Some(d.at.clone()) />
+                                {d.signed_in_at.clone().map(|t| view! { " · signed in " <When at=Some(t) /> })}</span>
                             {(!d.comment.is_empty()).then(|| view! { <span>": “" {d.comment.clone()} "”"</span> })}
                         </li>
                     }).collect_view()}
                 </ul>
             })}
-            {req.can_decide.then(|| view! { <Decide id=id.clone() /> })}
+            {(req.can_decide && !req.needs_step_up).then(|| view! { <Decide id=id.clone() /> })}
+            {(req.can_decide && req.needs_step_up).then(|| view! {
+                <div class="decide" data-testid="step-up-needed">
+                    <p class="muted">"Approving or rejecting needs a recent sign-in. Confirm it is you, then decide here."</p>
+                    <crate::layout::StepUpLink />
+                </div>
+            })}
             {req.can_reveal.then(|| view! { <Reveal id=id.clone() /> })}
             {req.can_cancel.then(|| view! {
                 <div class="modal-buttons">

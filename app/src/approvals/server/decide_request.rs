@@ -8,7 +8,7 @@ use leptos::prelude::*;
 pub async fn decide_request(id: String, approve: bool, comment: String) -> Result<RequestView, PortalError> {
     use super::views::{may_decide, relation, request_error, target_user, view};
     use crate::ssr::fail;
-    use portico_core::requests::{self, Decided, Person, RequestError, worker};
+    use portico_core::requests::{self, Decided, Decider, Person, RequestError, worker};
     let caller = crate::ssr::caller().await?.now().await?;
     let state = &caller.state;
     let req = requests::get(state.db(), &id)
@@ -27,13 +27,18 @@ pub async fn decide_request(id: String, approve: bool, comment: String) -> Resul
         }
         return Err(fail(PortalError::conflict(why)));
     }
+    caller.require_step_up(if approve { "approve a request" } else { "reject a request" }).await?;
     if !approve && comment.is_empty() {
         let mut e = PortalError::bad_request("Say why you reject it: the requester will read it.");
         e.fields = vec![("comment".into(), "A comment is required to reject.".into())];
         return Err(fail(e));
     }
     let p = &caller.principal;
-    let me = Person { sub: p.sub.clone(), login: p.login.clone(), name: p.name.clone() };
+    let me = Decider {
+        person: Person { sub: p.sub.clone(), login: p.login.clone(), name: p.name.clone() },
+        signed_in_at: caller.signed_in_at(),
+        on_behalf_of: None,
+    };
     let now = state.clock.now();
     let decided =
         requests::decide(state.db(), &id, &me, approve, &comment, now, |r| may_decide(&caller, r, &rel)).await;

@@ -5,7 +5,7 @@ use leptos::prelude::*;
 /// it, and those who read the audit trail.
 #[server(prefix = "/api", endpoint = "requests/get")]
 pub async fn get_request(id: String) -> Result<RequestView, PortalError> {
-    use super::views::{eligibility, request_error, target_user, view_with_secret};
+    use super::views::{eligibility, named_approvers, request_error, target_user, view_with_secret};
     use portico_core::{
         authz::Action,
         requests::{self, RequestError},
@@ -26,5 +26,8 @@ pub async fn get_request(id: String) -> Result<RequestView, PortalError> {
         caller.refusal("request.view", &req.target_label, &format!("{id}: not involved")).await;
         return Err(crate::ssr::fail(PortalError::forbidden("see this request")));
     }
-    Ok(view_with_secret(&caller, &req, target.as_ref(), can_decide).await)
+    let mut view = view_with_secret(&caller, &req, target.as_ref(), can_decide).await;
+    let mut lookups = portico_core::requests::eligible::Lookups::default();
+    view.approvers = named_approvers(&caller, &req, target.as_ref(), &mut lookups).await;
+    Ok(view)
 }

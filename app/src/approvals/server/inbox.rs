@@ -4,7 +4,7 @@ use leptos::prelude::*;
 /// "Waiting on me": pending requests the caller may decide now.
 #[server(prefix = "/api", endpoint = "requests/inbox")]
 pub async fn inbox() -> Result<Vec<RequestView>, PortalError> {
-    use super::views::{eligibility, request_error, target_user, view};
+    use super::views::{named_approvers, request_error, target_user, view, waiting_on};
     use portico_core::requests::{self, ListFilter, RequestError, Status};
     let caller = crate::ssr::caller().await?;
     let pending = requests::list(
@@ -13,13 +13,13 @@ pub async fn inbox() -> Result<Vec<RequestView>, PortalError> {
     )
     .await
     .map_err(|e| request_error(RequestError::Db(e)))?;
-    let me = caller.principal.sub.clone();
+    let mut lookups = portico_core::requests::eligible::Lookups::default();
     let mut out = Vec::new();
-    for r in pending.iter().filter(|r| r.requester_sub != me && !r.decisions.iter().any(|d| d.approver_sub == me)) {
+    for r in waiting_on(&caller, &pending).await {
         let target = target_user(&caller, r).await;
-        if eligibility(&caller, r, target.as_ref()).await.is_ok() {
-            out.push(view(&caller, r, target.as_ref(), true));
-        }
+        let mut v = view(&caller, r, target.as_ref(), true);
+        v.approvers = named_approvers(&caller, r, target.as_ref(), &mut lookups).await;
+        out.push(v);
     }
     // Oldest first: they expire first.
     out.reverse();

@@ -7,8 +7,7 @@ use crate::{
 };
 use portico_core::{
     okta::User,
-    policy::{ApprovalCheck, check_approver},
-    requests::{Call, Request, RequestError, Status},
+    requests::{Call, Request, RequestError, Status, eligible},
 };
 
 /// A store error as the person sees it.
@@ -26,57 +25,10 @@ pub fn request_error(e: RequestError) -> PortalError {
 
 /// The Okta person a request is about, read now (none for ASA targets or when unreadable).
 pub async fn target_user(caller: &Caller, req: &Request) -> Option<User> {
-    let id = req.target_sub.as_deref()?;
-    caller.state.okta.get_user(id).await.ok()
+    eligible::target_user(&caller.state, req).await
 }
 
-/// How the caller stands to what a request changes.
-pub struct Relation {
-    /// They manage the request's person (looked up only when the policy could make it matter).
-    pub manages: bool,
-    /// They are one of a bulk job's people: nobody decides a change to themselves.
-    pub in_job: bool,
-}
-
-/// The caller's [`Relation`] to the request's target (for a job, to each of its people).
-pub async fn relation(caller: &Caller, req: &Request, target: Option<&User>) -> Relation {
-    let manages = match target {
-        Some(user) if caller.state.policy.mentions_manager(req.action) => caller.manages(user).await,
-        _ => false,
-    };
-    let in_job = match &req.call {
-        // Unreadable counts as included: refuse rather than let someone approve their own change.
-        Call::Job { job_id, .. } => caller.state.db.job_includes(job_id, &caller.principal.sub).await.unwrap_or(true),
-        _ => false,
-    };
-    Relation { manages, in_job }
-}
-
-/// Whether the caller may approve or reject `req` as it stands; the reason when not. The store
-/// asks this again inside the decision's transaction, of the request as read there.
-pub fn may_decide(caller: &Caller, req: &Request, rel: &Relation) -> Result<(), String> {
-    if req.status != Status::Pending {
-        return Err(format!("This request is {} now.", req.status.label().to_lowercase()));
-    }
-    if rel.in_job {
-        return Err("You are one of the people in this job, so you cannot decide it.".into());
-    }
-    let manages = rel.manages;
-    let Some(stage) = req.current_stage() else { return Err("This request has no approval stage.".into()) };
-    let decided = req.decided_by();
-    let check = ApprovalCheck {
-        requester_sub: &req.requester_sub,
-        target_sub: req.target_sub.as_deref(),
-        stage,
-        decided: &decided,
-    };
-    check_approver(&caller.state.policy, req.action, &check, &caller.who(manages)).map_err(|e| e.message().to_string())
-}
-
-/// Whether the caller may approve or reject `req` now; the reason when not.
-pub async fn eligibility(caller: &Caller, req: &Request, target: Option<&User>) -> Result<(), String> {
-    may_decide(caller, req, &relation(caller, req, target).await)
-}
+pub use eligible::{eligibility, may_decide, relation};
 
 pub fn view(caller: &Caller, req: &Request, target: Option<&User>, can_decide: bool) -> RequestView {
     let target_name = target
@@ -157,13 +109,16 @@ pub fn view(caller: &Caller, req: &Request, target: Option<&User>, can_decide: b
             .decisions
             .iter()
             .map(|d| DecisionView {
-                approver: d.approver_name.clone(),
+                approver: d.maker(),
                 approve: d.approve,
                 comment: d.comment.clone(),
                 at: d.at.clone(),
+                signed_in_at: d.signed_in_at.clone(),
             })
             .collect(),
         can_decide,
+        needs_step_up: can_decide && caller.step_up_lacks().is_some(),
+        approvers: Vec::new(),
         can_cancel: req.status == Status::Pending && req.requester_sub == caller.principal.sub,
         can_reveal: false,
     }
@@ -178,14 +133,47 @@ pub async fn view_with_secret(caller: &Caller, req: &Request, target: Option<&Us
     v
 }
 
-/// Views of many requests, each open one with its target read now and the caller's right to
-/// decide (closed ones are history: no upstream read).
+/// Views of many requests, each open one with its target read now, the caller's right to
+/// decide, and who may decide it now (closed ones are history: no upstream read).
 pub async fn views(caller: &Caller, reqs: &[Request]) -> Vec<RequestView> {
+    let mut lookups = eligible::Lookups::default();
     let mut out = Vec::with_capacity(reqs.len());
     for r in reqs {
         let target = if r.status.is_open() { target_user(caller, r).await } else { None };
         let can = r.status == Status::Pending && eligibility(caller, r, target.as_ref()).await.is_ok();
-        out.push(view_with_secret(caller, r, target.as_ref(), can).await);
+        let mut v = view_with_secret(caller, r, target.as_ref(), can).await;
+        v.approvers = named_approvers(caller, r, target.as_ref(), &mut lookups).await;
+        out.push(v);
+    }
+    out
+}
+
+/// Who may decide a pending request now, by name (the same check the decision makes). When
+/// Okta cannot say, the list is left empty and the stage line still says who in words.
+pub async fn named_approvers(
+    caller: &Caller,
+    req: &Request,
+    target: Option<&User>,
+    lookups: &mut eligible::Lookups,
+) -> Vec<String> {
+    match eligible::approvers(&caller.state, req, target, lookups, &caller.op_id).await {
+        Ok(list) => list.into_iter().map(|a| a.name).collect(),
+        Err(e) => {
+            tracing::warn!(request = %req.id, error = %e, "could not list who may decide a request");
+            Vec::new()
+        }
+    }
+}
+
+/// The pending requests the caller may decide now: the inbox, and the navigation's count. The
+/// person is read only when the caller's roles alone do not decide it (see [`eligibility`]).
+pub async fn waiting_on<'a>(caller: &Caller, pending: &'a [Request]) -> Vec<&'a Request> {
+    let me = &caller.principal.sub;
+    let mut out = Vec::new();
+    for r in pending.iter().filter(|r| r.requester_sub != *me && !r.decided_by().contains(me)) {
+        if eligibility(caller, r, None).await.is_ok() {
+            out.push(r);
+        }
     }
     out
 }

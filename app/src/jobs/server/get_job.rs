@@ -13,5 +13,5 @@ pub async fn get_job(id: String, after: Option<u32>) -> Result<JobView, PortalEr
     let mine = job.author.sub == caller.principal.sub;
     let admin = caller.roles.contains(&portico_core::Role::Admin);
     let ask = ask(&caller, &job, &tally);
-    Ok(job_view(job, tally, items, (mine, admin), ask, caller.state.clock.now()))
+    Ok(job_view(job, tally, items, (mine, admin, caller.step_up_lacks().is_some()), ask, caller.state.clock.now()))
 }

@@ -112,7 +112,7 @@ pub fn job_view(
     job: Job,
     tally: Tally,
     items: Vec<Item>,
-    (mine, admin): (bool, bool),
+    (mine, admin, needs_step_up): (bool, bool, bool),
     ask: Option<crate::approvals::Ask>,
     now: chrono::DateTime<chrono::Utc>,
 ) -> JobView {
@@ -120,6 +120,7 @@ pub fn job_view(
     let counts = counts(&job, &tally, now);
     JobView {
         can_start: mine && job.status == JobStatus::Draft && tally.planned(Planned::Run) > 0,
+        needs_step_up,
         can_cancel: (mine || admin) && matches!(job.status, JobStatus::Draft | JobStatus::Waiting | JobStatus::Running),
         request_id: job.request_id.clone(),
         ask,

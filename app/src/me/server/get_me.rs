@@ -11,6 +11,7 @@ pub async fn get_me() -> Result<Me, PortalError> {
         groups: caller.can(Action::ViewGroups),
         asa: caller.can(Action::ViewAsa) && caller.state.asa.is_some(),
         audit: caller.can(Action::ViewAudit),
+        waiting: waiting_count(&caller).await,
     };
     let p = caller.principal;
     Ok(Me {
@@ -26,4 +27,19 @@ pub async fn get_me() -> Result<Me, PortalError> {
         groups: p.groups,
         nav,
     })
+}
+
+/// How many pending requests the caller may decide now (the inbox's own check); 0 when the
+/// store cannot say (the inbox page then explains).
+#[cfg(feature = "ssr")]
+async fn waiting_count(caller: &crate::ssr::Caller) -> u32 {
+    use portico_core::requests::{self, ListFilter, Status};
+    let filter = ListFilter { statuses: vec![Status::Pending], limit: 500, ..Default::default() };
+    match requests::list(caller.state.db(), &filter).await {
+        Ok(pending) => crate::approvals::server::views::waiting_on(caller, &pending).await.len() as u32,
+        Err(e) => {
+            tracing::warn!(error = %e, "could not count the requests waiting on someone");
+            0
+        }
+    }
 }

@@ -501,6 +501,7 @@ pub async fn start(actor: &Actor, id: &str) -> Result<Tally, JobError> {
     if state.db().tally(id).await?.planned(Planned::Run) == 0 {
         return Err(JobError::Invalid("Nothing in this preview can run: see each person's reason.".into()));
     }
+    actor.require_step_up("run a bulk job").await?;
     if !state.db().run_job(id, JobStatus::Draft, state.clock.now()).await? {
         return Err(JobError::NotDraft(JobStatus::Running));
     }

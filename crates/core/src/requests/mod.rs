@@ -6,7 +6,9 @@
 //! that runs the stored upstream call, and it claims a request (`approved → executing`, with its
 //! name and a lease) before touching Okta: that row is the outbox.
 
+pub mod eligible;
 pub mod exec;
+pub mod mail;
 mod model;
 pub mod notify;
 mod store;

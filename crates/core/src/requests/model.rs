@@ -111,6 +111,22 @@ pub struct DecisionRecord {
     pub approve: bool,
     pub comment: String,
     pub at: String,
+    /// When its maker last signed in (the provider's `auth_time`): the step-up it rested on.
+    #[serde(default)]
+    pub signed_in_at: Option<String>,
+    /// Whose approval authority it used, when a delegate decided for someone away.
+    #[serde(default)]
+    pub on_behalf_of: Option<Person>,
+}
+
+impl DecisionRecord {
+    /// Who decided, in the words the trail uses: "Xavier for Yvonne".
+    pub fn maker(&self) -> String {
+        match &self.on_behalf_of {
+            Some(p) => format!("{} for {}", self.approver_name, p.name),
+            None => self.approver_name.clone(),
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -148,8 +164,13 @@ pub struct Request {
 }
 
 impl Request {
+    /// Everyone whose word is in a decision: its maker, and whoever they decided for (nobody's
+    /// authority counts twice).
     pub fn decided_by(&self) -> Vec<String> {
-        self.decisions.iter().map(|d| d.approver_sub.clone()).collect()
+        self.decisions
+            .iter()
+            .flat_map(|d| std::iter::once(d.approver_sub.clone()).chain(d.on_behalf_of.as_ref().map(|p| p.sub.clone())))
+            .collect()
     }
 
     pub fn current_stage(&self) -> Option<&Stage> {
@@ -168,11 +189,21 @@ impl Request {
 }
 
 /// A person as a request records them.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Person {
     pub sub: String,
     pub login: String,
     pub name: String,
+}
+
+/// Someone deciding a request, with what their decision rests on.
+#[derive(Clone, Debug)]
+pub struct Decider {
+    pub person: Person,
+    /// When they last signed in, as the provider said.
+    pub signed_in_at: Option<chrono::DateTime<chrono::Utc>>,
+    /// The absent approver whose authority they use (out-of-office delegation).
+    pub on_behalf_of: Option<Person>,
 }
 
 pub struct NewRequest {

@@ -1,7 +1,8 @@
-//! Webhook notifications on new requests and decisions: one JSON body that Slack's incoming
-//! webhooks accept as is (`text`, with a link to the request) and that other receivers can read
-//! field by field (`event`, `request`). Queued in the database and delivered by the executor, so
-//! a receiver that is down gets them later.
+//! Notifications on new requests, decisions and outcomes, queued in the database and delivered
+//! by the executor, so a receiver that is down gets them later. Two channels: the webhook (one
+//! JSON body that Slack's incoming webhooks accept as is — `text`, with a link to the request —
+//! and that other receivers can read field by field: `event`, `request`), and email to the
+//! people concerned ([`super::mail`]), one row per recipient.
 
 use super::Request;
 use crate::{AppState, clock::stamp};
@@ -53,15 +54,33 @@ pub fn body(req: &Request, event: &str, actor: &str, public_url: &str) -> Value 
     })
 }
 
-/// Queues a notification when a webhook is configured.
+/// Where a notification goes (the `channel` column).
+pub const WEBHOOK: &str = "webhook";
+pub const EMAIL: &str = "email";
+
+/// Queues `event`'s notifications: the webhook's, when one is configured, and a mail to each
+/// person it concerns, when email is.
 pub async fn enqueue(state: &AppState, req: &Request, event: &str, actor: &str) {
-    if state.config.approvals.webhook_url.is_none() {
-        return;
+    let now = state.clock.now();
+    if state.config.approvals.webhook_url.is_some() {
+        let body = body(req, event, actor, state.config.server.public_url.as_str());
+        if let Err(e) = state.db.enqueue(WEBHOOK, &body.to_string(), now).await {
+            tracing::error!(error = %e, request = %req.id, "could not queue a notification");
+        }
     }
-    let body = body(req, event, actor, state.config.server.public_url.as_str());
-    if let Err(e) = state.db.enqueue(&body.to_string(), state.clock.now()).await {
-        tracing::error!(error = %e, request = %req.id, "could not queue a notification");
+    if state.config.email.is_some() {
+        for mail in super::mail::compose(state, req, event, actor).await {
+            let body = serde_json::to_string(&mail).unwrap_or_default();
+            if let Err(e) = state.db.enqueue(EMAIL, &body, now).await {
+                tracing::error!(error = %e, request = %req.id, "could not queue a mail");
+            }
+        }
     }
+}
+
+/// Whether any channel is configured (else nothing is queued or delivered).
+pub fn any_channel(state: &AppState) -> bool {
+    state.config.approvals.webhook_url.is_some() || state.config.email.is_some()
 }
 
 /// What became of a delivery attempt (the `done` column).
@@ -73,13 +92,13 @@ pub enum Delivery {
     GaveUp = 2,
 }
 
-/// A claimed notification: `(id, body, attempts so far)`.
-pub type Due = (i64, String, i64);
+/// A claimed notification: `(id, body, attempts so far, channel)`.
+pub type Due = (i64, String, i64, String);
 
 /// Where notifications wait: the local SQLite file, or PostgreSQL, each in its own SQL and types.
 #[async_trait::async_trait]
 pub trait NotificationStore: Sync {
-    async fn enqueue(&self, body: &str, at: DateTime<Utc>) -> sqlx::Result<()>;
+    async fn enqueue(&self, channel: &str, body: &str, at: DateTime<Utc>) -> sqlx::Result<()>;
     /// Claims up to `n` due notifications for `instance` until `lease_until`, in one statement,
     /// so two processes never hold the same one; a claim whose process stopped is free again once
     /// its lease ran out. Oldest first.
@@ -105,8 +124,9 @@ pub trait NotificationStore: Sync {
 
 #[async_trait::async_trait]
 impl NotificationStore for SqlitePool {
-    async fn enqueue(&self, body: &str, at: DateTime<Utc>) -> sqlx::Result<()> {
-        sqlx::query("INSERT INTO notifications (body, next_at) VALUES (?, ?)")
+    async fn enqueue(&self, channel: &str, body: &str, at: DateTime<Utc>) -> sqlx::Result<()> {
+        sqlx::query("INSERT INTO notifications (channel, body, next_at) VALUES (?, ?, ?)")
+            .bind(channel)
             .bind(body)
             .bind(stamp(at))
             .execute(self)
@@ -125,7 +145,7 @@ impl NotificationStore for SqlitePool {
             "UPDATE notifications SET claimed_by = ?2, lease_until = ?3 \
              WHERE id IN (SELECT id FROM notifications WHERE done = 0 AND next_at <= ?1 \
                           AND (lease_until IS NULL OR lease_until <= ?1) ORDER BY id LIMIT ?4) \
-             RETURNING id, body, attempts",
+             RETURNING id, body, attempts, channel",
         )
         .bind(stamp(now))
         .bind(instance)
@@ -133,7 +153,9 @@ impl NotificationStore for SqlitePool {
         .bind(i64::from(n))
         .fetch_all(self)
         .await?;
-        Ok(oldest_first(rows.iter().map(|r| (r.get("id"), r.get("body"), r.get("attempts"))).collect()))
+        Ok(oldest_first(
+            rows.iter().map(|r| (r.get("id"), r.get("body"), r.get("attempts"), r.get("channel"))).collect(),
+        ))
     }
 
     async fn settle(
@@ -167,8 +189,9 @@ impl NotificationStore for SqlitePool {
 
 #[async_trait::async_trait]
 impl NotificationStore for PgPool {
-    async fn enqueue(&self, body: &str, at: DateTime<Utc>) -> sqlx::Result<()> {
-        sqlx::query("INSERT INTO notifications (body, next_at) VALUES ($1, $2)")
+    async fn enqueue(&self, channel: &str, body: &str, at: DateTime<Utc>) -> sqlx::Result<()> {
+        sqlx::query("INSERT INTO notifications (channel, body, next_at) VALUES ($1, $2, $3)")
+            .bind(channel)
             .bind(body)
             .bind(at)
             .execute(self)
@@ -189,7 +212,7 @@ impl NotificationStore for PgPool {
              WHERE id IN (SELECT id FROM notifications WHERE done = 0 AND next_at <= $1 \
                           AND (lease_until IS NULL OR lease_until <= $1) ORDER BY id LIMIT $4 \
                           FOR UPDATE SKIP LOCKED) \
-             RETURNING id, body, attempts",
+             RETURNING id, body, attempts, channel",
         )
         .bind(now)
         .bind(instance)
@@ -198,7 +221,9 @@ impl NotificationStore for PgPool {
         .fetch_all(self)
         .await?;
         Ok(oldest_first(
-            rows.iter().map(|r| (r.get("id"), r.get("body"), i64::from(r.get::<i32, _>("attempts")))).collect(),
+            rows.iter()
+                .map(|r| (r.get("id"), r.get("body"), i64::from(r.get::<i32, _>("attempts")), r.get("channel")))
+                .collect(),
         ))
     }
 
@@ -234,6 +259,30 @@ impl NotificationStore for PgPool {
     }
 }
 
+/// One delivery over its channel; why it failed, in words.
+async fn send(state: &AppState, http: &reqwest::Client, channel: &str, body: String) -> Result<(), String> {
+    match channel {
+        WEBHOOK => {
+            let url = state.config.approvals.webhook_url.clone().ok_or("no webhook is configured now")?;
+            let res = http
+                .post(url)
+                .header("content-type", "application/json")
+                .body(body)
+                .timeout(Duration::from_secs(10))
+                .send()
+                .await
+                .map_err(|e| e.to_string())?;
+            if res.status().is_success() { Ok(()) } else { Err(format!("the webhook answered {}", res.status())) }
+        }
+        EMAIL => {
+            let config = state.config.email.as_ref().ok_or("no SMTP server is configured now")?;
+            let mail: super::mail::Mail = serde_json::from_str(&body).map_err(|e| e.to_string())?;
+            super::mail::send(config, &mail).await
+        }
+        other => Err(format!("unknown channel {other}")),
+    }
+}
+
 fn oldest_first(mut due: Vec<Due>) -> Vec<Due> {
     due.sort_by_key(|d| d.0);
     due
@@ -247,7 +296,9 @@ pub async fn next_due(db: &dyn crate::db::Store) -> sqlx::Result<Option<String>>
 /// Sends what is due, each notification by exactly one process; failed deliveries wait longer
 /// each time, then are dropped with a log line.
 pub async fn deliver_due(state: &AppState, http: &reqwest::Client) {
-    let Some(url) = state.config.approvals.webhook_url.clone() else { return };
+    if !any_channel(state) {
+        return;
+    }
     let now = state.clock.now();
     let lease = chrono::Duration::seconds(i64::from(state.config.approvals.lease_seconds));
     let due = match state.db.claim(&state.instance, now, now + lease, 20).await {
@@ -257,21 +308,17 @@ pub async fn deliver_due(state: &AppState, http: &reqwest::Client) {
             return;
         }
     };
-    for (id, body, attempts) in due {
+    for (id, body, attempts, channel) in due {
         let attempts = attempts + 1;
-        let sent = http
-            .post(url.clone())
-            .header("content-type", "application/json")
-            .body(body)
-            .timeout(Duration::from_secs(10))
-            .send()
-            .await
-            .map(|r| r.status().is_success());
+        let sent = send(state, http, &channel, body).await;
+        if let Err(why) = &sent {
+            tracing::warn!(notification = id, %channel, attempt = attempts, %why, "could not deliver a notification");
+        }
         let now = state.clock.now();
         let (outcome, next) = match sent {
-            Ok(true) => (Delivery::Delivered, now),
+            Ok(()) => (Delivery::Delivered, now),
             _ if attempts >= MAX_ATTEMPTS => {
-                tracing::warn!(notification = id, "webhook delivery failed; giving up");
+                tracing::warn!(notification = id, %channel, "delivery failed; giving up");
                 (Delivery::GaveUp, now)
             }
             _ => (Delivery::Retry, now + chrono::Duration::seconds(5 << attempts.min(10))),
@@ -348,7 +395,7 @@ mod tests {
         let at = |s: i64| Utc.with_ymd_and_hms(2026, 12, 6, 9, 0, 0).unwrap() + chrono::Duration::seconds(s);
         let ids = |due: Vec<Due>| due.into_iter().map(|d| d.0).collect::<Vec<_>>();
         for body in ["a", "b", "c"] {
-            db.enqueue(body, at(0)).await.unwrap();
+            db.enqueue(WEBHOOK, body, at(0)).await.unwrap();
         }
         let first = db.claim("p1", at(0), at(60), 2).await.unwrap();
         assert_eq!(first.iter().map(|d| (d.1.as_str(), d.2)).collect::<Vec<_>>(), [("a", 0), ("b", 0)]);
@@ -377,7 +424,7 @@ mod tests {
         use chrono::TimeZone;
         let t = Utc.with_ymd_and_hms(2026, 12, 6, 9, 0, 0).unwrap();
         for i in 0..40 {
-            db.enqueue(&format!("n{i}"), t).await.unwrap();
+            db.enqueue(EMAIL, &format!("n{i}"), t).await.unwrap();
         }
         let claimers = (0..8).map(|p| {
             let db = db.clone();

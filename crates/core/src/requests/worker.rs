@@ -209,10 +209,7 @@ pub async fn tick(state: &AppState, http: &reqwest::Client) {
 /// How long until something is due (a retry, a lease running out, a notification), at most `poll`.
 async fn next_wait(state: &AppState, poll: Duration) -> Duration {
     let requests = store::next_due(state.db()).await.unwrap_or(None);
-    let notes = match state.config.approvals.webhook_url {
-        Some(_) => notify::next_due(state.db()).await.unwrap_or(None),
-        None => None,
-    };
+    let notes = if notify::any_channel(state) { notify::next_due(state.db()).await.unwrap_or(None) } else { None };
     let next = [requests, notes].into_iter().flatten().min();
     let Some(at) = next.and_then(|t| chrono::DateTime::parse_from_rfc3339(&t).ok()) else { return poll };
     let ms = (at.with_timezone(&chrono::Utc) - state.clock.now()).num_milliseconds().max(0) as u64;

@@ -8,6 +8,8 @@ pub struct Org {
     pub http: reqwest::Client,
     /// Carries the control API's token.
     pub control: reqwest::Client,
+    /// The org's clock, which tests move.
+    pub clock: portico_clock::Clock,
     _dir: tempfile::TempDir,
 }
 
@@ -16,6 +18,7 @@ pub const SIGN_IN_RETURN: &str = "http://127.0.0.1:9/callback";
 
 pub async fn spawn_org() -> Org {
     let dir = tempfile::tempdir().expect("tempdir");
+    let clock = portico_clock::Clock::controlled(dir.path());
     let org = DevOrg::start(DevOrgConfig {
         data_dir: dir.path().to_path_buf(),
         listen: "127.0.0.1:0".parse().expect("addr"),
@@ -25,13 +28,13 @@ pub async fn spawn_org() -> Org {
         allow_non_loopback: false,
         asa_token_ttl: std::time::Duration::from_secs(3600),
         lockout_attempts: 10,
-        clock: Default::default(),
+        clock: clock.clone(),
     })
     .await
     .expect("org starts");
     let base = org.url.as_str().trim_end_matches('/').to_string();
     let control = portico_testkit::control_client(org.control_token.as_deref());
-    Org { org, base, http: reqwest::Client::new(), control, _dir: dir }
+    Org { org, base, http: reqwest::Client::new(), control, clock, _dir: dir }
 }
 
 /// A response read once: status, headers and JSON body.

@@ -9,4 +9,5 @@ mod lockout;
 mod oauth;
 mod protocol;
 mod replay;
+mod sessions;
 mod users;

@@ -28,7 +28,7 @@ pub trait RequestStore: Sync {
     async fn decide_request(
         &self,
         id: &str,
-        approver: &Person,
+        decider: &Decider,
         approve: bool,
         comment: &str,
         now: DateTime<Utc>,
@@ -126,6 +126,15 @@ fn decision_from_row(d: &impl Fields) -> sqlx::Result<DecisionRecord> {
         approve: d.flag("approve")?,
         comment: d.text("comment")?,
         at: d.time("at")?,
+        signed_in_at: d.opt_time("signed_in_at")?,
+        on_behalf_of: match d.opt_text("for_sub")? {
+            Some(sub) => Some(Person {
+                sub,
+                login: d.opt_text("for_login")?.unwrap_or_default(),
+                name: d.opt_text("for_name")?.unwrap_or_default(),
+            }),
+            None => None,
+        },
     })
 }
 
@@ -205,7 +214,7 @@ impl Step {
 /// racing a stage change cannot complete the next stage, and nobody decides twice.
 fn judge(
     req: &Request,
-    approver: &Person,
+    decider: &Decider,
     approve: bool,
     now: &str,
     eligible: &Eligible<'_>,
@@ -217,7 +226,10 @@ fn judge(
         return Ok(Move::Expire);
     }
     eligible(req).map_err(RequestError::Ineligible)?;
-    if req.decisions.iter().any(|d| d.approver_sub == approver.sub) {
+    // Nobody decides twice, in person or through a delegate.
+    let decided = req.decided_by();
+    let mine = std::iter::once(&decider.person.sub).chain(decider.on_behalf_of.as_ref().map(|p| &p.sub));
+    if mine.into_iter().any(|sub| decided.contains(sub)) {
         return Err(RequestError::AlreadyDecided);
     }
     if !approve {
@@ -255,13 +267,13 @@ pub async fn list(db: &dyn Store, f: &ListFilter) -> sqlx::Result<Vec<Request>> 
 pub async fn decide(
     db: &dyn Store,
     id: &str,
-    approver: &Person,
+    decider: &Decider,
     approve: bool,
     comment: &str,
     now: DateTime<Utc>,
     eligible: impl Fn(&Request) -> Result<(), String> + Send + Sync,
 ) -> Result<(Decided, Request), RequestError> {
-    let decided = db.decide_request(id, approver, approve, comment, now, &eligible).await?;
+    let decided = db.decide_request(id, decider, approve, comment, now, &eligible).await?;
     Ok((decided, db.get_request(id).await?.ok_or(RequestError::NotFound)?))
 }
 
@@ -400,6 +412,10 @@ mod tests {
         Person { sub: sub.into(), login: format!("{sub}@x"), name: sub.into() }
     }
 
+    fn decider(sub: &str) -> Decider {
+        Decider { person: person(sub), signed_in_at: None, on_behalf_of: None }
+    }
+
     fn new(stages: Vec<Stage>) -> NewRequest {
         NewRequest {
             call: Call::Lifecycle { user_id: "00u1".into(), op: portico_vocab::LifecycleOp::Deactivate },
@@ -432,18 +448,18 @@ mod tests {
 
     async fn stages_and_n_of_m(db: &dyn Store) {
         let r = create(db, new(vec![stage(2), stage(1)]), t0()).await.expect("created");
-        let (d, r1) = decide(db, &r.id, &person("a"), true, "", t0(), |_| Ok(())).await.expect("a");
+        let (d, r1) = decide(db, &r.id, &decider("a"), true, "", t0(), |_| Ok(())).await.expect("a");
         assert_eq!((d, r1.stage, r1.status), (Decided::Waiting, 0, Status::Pending));
         assert!(matches!(
-            decide(db, &r.id, &person("a"), true, "", t0(), |_| Ok(())).await,
+            decide(db, &r.id, &decider("a"), true, "", t0(), |_| Ok(())).await,
             Err(RequestError::AlreadyDecided)
         ));
-        let (d, r2) = decide(db, &r.id, &person("b"), true, "", t0(), |_| Ok(())).await.expect("b");
+        let (d, r2) = decide(db, &r.id, &decider("b"), true, "", t0(), |_| Ok(())).await.expect("b");
         assert_eq!((d, r2.stage, r2.status), (Decided::Waiting, 1, Status::Pending));
-        let (d, r3) = decide(db, &r.id, &person("c"), true, "ok", t0(), |_| Ok(())).await.expect("c");
+        let (d, r3) = decide(db, &r.id, &decider("c"), true, "ok", t0(), |_| Ok(())).await.expect("c");
         assert_eq!((d, r3.status), (Decided::Approved, Status::Approved));
         assert!(matches!(
-            decide(db, &r.id, &person("d"), false, "", t0(), |_| Ok(())).await,
+            decide(db, &r.id, &decider("d"), false, "", t0(), |_| Ok(())).await,
             Err(RequestError::NotPending(Status::Approved))
         ));
         assert!(matches!(cancel(db, &r.id, "req", t0()).await, Err(RequestError::NotPending(Status::Approved))));
@@ -455,8 +471,8 @@ mod tests {
         let first_stage_only =
             |req: &Request| if req.stage == 0 { Ok(()) } else { Err("not at this stage".to_string()) };
         // …but someone else's approval moved it to stage 2 first.
-        decide(db, &r.id, &person("a"), true, "", t0(), |_| Ok(())).await.expect("stage 1 done");
-        let late = decide(db, &r.id, &person("b"), true, "", t0(), first_stage_only).await;
+        decide(db, &r.id, &decider("a"), true, "", t0(), |_| Ok(())).await.expect("stage 1 done");
+        let late = decide(db, &r.id, &decider("b"), true, "", t0(), first_stage_only).await;
         assert!(matches!(late, Err(RequestError::Ineligible(ref m)) if m == "not at this stage"), "{late:?}");
         let now = get(db, &r.id).await.expect("get").expect("row");
         assert_eq!((now.stage, now.status, now.decisions.len()), (1, Status::Pending, 1), "nothing recorded");
@@ -465,14 +481,14 @@ mod tests {
     async fn rejection_cancellation_and_expiry_are_final(db: &dyn Store) {
         let r = create(db, new(vec![stage(1)]), t0()).await.expect("created");
         assert!(matches!(cancel(db, &r.id, "someone", t0()).await, Err(RequestError::NotRequester)));
-        let (d, r1) = decide(db, &r.id, &person("a"), false, "no", t0(), |_| Ok(())).await.expect("rejected");
+        let (d, r1) = decide(db, &r.id, &decider("a"), false, "no", t0(), |_| Ok(())).await.expect("rejected");
         assert_eq!((d, r1.status), (Decided::Rejected, Status::Rejected));
         assert_eq!(r1.decisions[0].comment, "no");
 
         let r = create(db, new(vec![stage(1)]), t0()).await.expect("created again");
         let late = t0() + Duration::hours(1);
         assert!(matches!(
-            decide(db, &r.id, &person("a"), true, "", late, |_| Ok(())).await,
+            decide(db, &r.id, &decider("a"), true, "", late, |_| Ok(())).await,
             Err(RequestError::Expired)
         ));
         assert_eq!(get(db, &r.id).await.expect("get").expect("row").status, Status::Expired);
@@ -489,7 +505,7 @@ mod tests {
     /// An approved request, claimed by `a` at `t0`.
     async fn claimed(db: &dyn Store) -> Request {
         let r = create(db, new(vec![stage(1)]), t0()).await.expect("created");
-        decide(db, &r.id, &person("x"), true, "", t0(), |_| Ok(())).await.expect("approved");
+        decide(db, &r.id, &decider("x"), true, "", t0(), |_| Ok(())).await.expect("approved");
         let got = claim(db, &lease("a"), t0()).await.expect("claim").expect("one due");
         assert_eq!(got.status, Status::Executing);
         got
@@ -538,7 +554,18 @@ mod tests {
         let r = create(db, new(vec![stage(1)]), t0()).await.expect("created");
         let all = (0..8).map(|i| {
             let (id, who) = (r.id.clone(), person(&format!("a{i}")));
-            async move { decide(db, &id, &who, true, "", t0(), |_| Ok(())).await }
+            async move {
+                decide(
+                    db,
+                    &id,
+                    &Decider { person: who, signed_in_at: None, on_behalf_of: None },
+                    true,
+                    "",
+                    t0(),
+                    |_| Ok(()),
+                )
+                .await
+            }
         });
         let results = futures_util::future::join_all(all).await;
         let approved = results.iter().filter(|r| matches!(r, Ok((Decided::Approved, _)))).count();
@@ -553,7 +580,7 @@ mod tests {
             let mut n = new(vec![stage(1)]);
             n.call = Call::Lifecycle { user_id: format!("00u{i}"), op: portico_vocab::LifecycleOp::Suspend };
             let r = create(db, n, t0()).await.expect("created");
-            decide(db, &r.id, &person("x"), true, "", t0(), |_| Ok(())).await.expect("approved");
+            decide(db, &r.id, &decider("x"), true, "", t0(), |_| Ok(())).await.expect("approved");
         }
         let claimants = (0..8).map(|i| async move {
             let mut mine = Vec::new();

@@ -111,7 +111,7 @@ impl RequestStore for PgPool {
     async fn decide_request(
         &self,
         id: &str,
-        approver: &Person,
+        decider: &Decider,
         approve: bool,
         comment: &str,
         now: DateTime<Utc>,
@@ -122,7 +122,7 @@ impl RequestStore for PgPool {
             sqlx::query("SELECT * FROM requests WHERE id = $1 FOR UPDATE").bind(id).fetch_optional(&mut *tx).await?;
         let mut req = from_row(&row.ok_or(RequestError::NotFound)?)?;
         req.decisions = decisions(&mut *tx, id).await?;
-        let step = match judge(&req, approver, approve, &stamp(now), eligible)? {
+        let step = match judge(&req, decider, approve, &stamp(now), eligible)? {
             Move::Expire => {
                 sqlx::query(TO_STATUS).bind("expired").bind(now).bind(id).execute(&mut *tx).await?;
                 tx.commit().await?;
@@ -132,17 +132,22 @@ impl RequestStore for PgPool {
         };
         sqlx::query(
             "INSERT INTO request_decisions \
-             (request_id, approver_sub, approver_login, approver_name, stage, approve, comment, at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+             (request_id, approver_sub, approver_login, approver_name, stage, approve, comment, at, \
+              signed_in_at, for_sub, for_login, for_name) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
         )
         .bind(id)
-        .bind(&approver.sub)
-        .bind(&approver.login)
-        .bind(&approver.name)
+        .bind(&decider.person.sub)
+        .bind(&decider.person.login)
+        .bind(&decider.person.name)
         .bind(int(req.stage))
         .bind(approve)
         .bind(comment)
         .bind(now)
+        .bind(decider.signed_in_at)
+        .bind(decider.on_behalf_of.as_ref().map(|p| &p.sub))
+        .bind(decider.on_behalf_of.as_ref().map(|p| &p.login))
+        .bind(decider.on_behalf_of.as_ref().map(|p| &p.name))
         .execute(&mut *tx)
         .await?;
         let change = match step {

@@ -105,7 +105,7 @@ impl RequestStore for SqlitePool {
     async fn decide_request(
         &self,
         id: &str,
-        approver: &Person,
+        decider: &Decider,
         approve: bool,
         comment: &str,
         now: DateTime<Utc>,
@@ -116,7 +116,7 @@ impl RequestStore for SqlitePool {
         let row = sqlx::query("SELECT * FROM requests WHERE id = ?").bind(id).fetch_optional(&mut *tx).await?;
         let mut req = from_row(&row.ok_or(RequestError::NotFound)?)?;
         req.decisions = decisions(&mut *tx, id).await?;
-        let step = match judge(&req, approver, approve, &now, eligible)? {
+        let step = match judge(&req, decider, approve, &now, eligible)? {
             Move::Expire => {
                 sqlx::query(TO_STATUS).bind("expired").bind(&now).bind(id).execute(&mut *tx).await?;
                 tx.commit().await?;
@@ -126,17 +126,22 @@ impl RequestStore for SqlitePool {
         };
         sqlx::query(
             "INSERT INTO request_decisions \
-             (request_id, approver_sub, approver_login, approver_name, stage, approve, comment, at) \
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+             (request_id, approver_sub, approver_login, approver_name, stage, approve, comment, at, \
+              signed_in_at, for_sub, for_login, for_name) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         )
         .bind(id)
-        .bind(&approver.sub)
-        .bind(&approver.login)
-        .bind(&approver.name)
+        .bind(&decider.person.sub)
+        .bind(&decider.person.login)
+        .bind(&decider.person.name)
         .bind(i64::from(req.stage))
         .bind(approve as i64)
         .bind(comment)
         .bind(&now)
+        .bind(decider.signed_in_at.map(stamp))
+        .bind(decider.on_behalf_of.as_ref().map(|p| &p.sub))
+        .bind(decider.on_behalf_of.as_ref().map(|p| &p.login))
+        .bind(decider.on_behalf_of.as_ref().map(|p| &p.name))
         .execute(&mut *tx)
         .await?;
         let change = match step {

@@ -1,0 +1,205 @@
+//! Email about requests, to the people concerned: whoever may decide it now (when it is asked
+//! for, reaches a new stage, is due for a reminder or is escalated), and its requester (on every
+//! decision and outcome). Plain text, one mail per recipient, queued beside the webhook's
+//! notifications and sent by the executor over SMTP ([`send`]).
+
+use super::{Request, Status, eligible};
+use crate::{AppState, config::EmailConfig, config::SmtpTls};
+use serde::{Deserialize, Serialize};
+
+/// One mail, as queued.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Mail {
+    pub to: String,
+    pub subject: String,
+    pub text: String,
+}
+
+/// Who hears of `event`, and as what.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Audience {
+    /// Those who may decide it now: asked to.
+    Deciders,
+    /// The requester: told what happened.
+    Requester,
+}
+
+fn audiences(req: &Request, event: &str) -> &'static [Audience] {
+    use Audience::*;
+    match event {
+        "request.create" | "request.remind" | "request.escalate" => &[Deciders],
+        // An approval that moved it to a new stage asks that stage's approvers too.
+        "request.approve" if req.status == Status::Pending && moved_stage(req) => &[Requester, Deciders],
+        "request.approve" | "request.reject" | "request.execute" | "request.fail" | "request.stale"
+        | "request.expire" => &[Requester],
+        _ => &[],
+    }
+}
+
+/// The last decision was made at an earlier stage than the request is at now.
+fn moved_stage(req: &Request) -> bool {
+    req.decisions.last().is_some_and(|d| d.stage < req.stage)
+}
+
+/// The mails `event` about `req` sends (`actor`: who caused it, by login).
+pub async fn compose(state: &AppState, req: &Request, event: &str, actor: &str) -> Vec<Mail> {
+    let url = format!("{}/requests/{}", state.config.server.public_url.as_str().trim_end_matches('/'), req.id);
+    let mut out = Vec::new();
+    for audience in audiences(req, event) {
+        match audience {
+            Audience::Deciders => {
+                let target = eligible::target_user(state, req).await;
+                let mut lookups = eligible::Lookups::default();
+                let deciders = match eligible::approvers(state, req, target.as_ref(), &mut lookups, &req.id).await {
+                    Ok(list) => list,
+                    Err(e) => {
+                        tracing::warn!(request = %req.id, error = %e, "could not find whom to ask by email");
+                        Vec::new()
+                    }
+                };
+                let (subject, lead) = match event {
+                    "request.remind" => (format!("Reminder: approval needed: {}", req.summary), "Still waiting:"),
+                    "request.escalate" => (
+                        format!("Escalated to you: {}", req.summary),
+                        "Nobody decided this in time, so it comes to you:",
+                    ),
+                    _ => (format!("Approval needed: {}", req.summary), "Waiting for your decision:"),
+                };
+                for d in deciders.into_iter().filter(|d| !req.decided_by().contains(&d.sub)) {
+                    let Some(to) = d.email.clone() else { continue };
+                    let text = format!(
+                        "{lead}\n\n{} asks: {}\nAbout: {}\nWhy: “{}”\nDecide by: {}\n\nApprove or reject it in Portico:\n{url}\n\n\
+                         You get this because you may decide this request now.\n",
+                        req.requester_name, req.summary, req.target_label, req.reason, req.expires_at
+                    );
+                    out.push(Mail { to, subject: format!("{subject} ({})", req.id), text });
+                }
+            }
+            Audience::Requester => {
+                let Some(to) = email_of(state, &req.requester_sub, &req.requester_login).await else { continue };
+                let what = match event {
+                    "request.approve" if req.status == Status::Pending => {
+                        format!("{actor} approved it; it waits for more approvals.")
+                    }
+                    "request.approve" => format!("{actor} gave the last approval; it runs now."),
+                    "request.reject" => format!(
+                        "{actor} rejected it: “{}”.",
+                        req.decisions.last().map(|d| d.comment.as_str()).unwrap_or_default()
+                    ),
+                    "request.execute" => format!("It ran: {}", req.result.as_deref().unwrap_or("done.")),
+                    "request.fail" => format!("It failed: {}", req.result.as_deref().unwrap_or("see the request.")),
+                    "request.stale" => {
+                        format!("It did not run: {}", req.result.as_deref().unwrap_or("things changed since."))
+                    }
+                    "request.expire" => {
+                        "Nobody decided it in time, so it expired. Ask again if it is still needed.".into()
+                    }
+                    _ => continue,
+                };
+                let subject = format!("Your request {}: {}", req.id, req.status.label().to_lowercase());
+                let text = format!("{}\n\n{what}\n\nSee it in Portico:\n{url}\n", req.summary);
+                out.push(Mail { to, subject, text });
+            }
+        }
+    }
+    out
+}
+
+/// Someone's address: their Okta profile's email, else their login when it is one.
+async fn email_of(state: &AppState, sub: &str, login: &str) -> Option<String> {
+    let profile = state.okta.get_user(sub).await.ok().and_then(|u| u.field("email").map(str::to_string));
+    profile.or_else(|| login.contains('@').then(|| login.to_string()))
+}
+
+/// Sends one mail through the configured server; why not, in words.
+pub async fn send(config: &EmailConfig, mail: &Mail) -> Result<(), String> {
+    use lettre::{
+        AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor,
+        message::header::ContentType,
+        transport::smtp::{
+            authentication::Credentials,
+            client::{Tls, TlsParameters},
+        },
+    };
+    let message = Message::builder()
+        .from(config.from.parse().map_err(|e| format!("email.from: {e}"))?)
+        .to(mail.to.parse().map_err(|e| format!("recipient {}: {e}", mail.to))?)
+        .subject(mail.subject.clone())
+        .header(ContentType::TEXT_PLAIN)
+        .body(mail.text.clone())
+        .map_err(|e| e.to_string())?;
+    let params = || TlsParameters::new(config.host.clone()).map_err(|e| e.to_string());
+    let tls = match config.tls {
+        SmtpTls::None => Tls::None,
+        SmtpTls::Starttls => Tls::Required(params()?),
+        SmtpTls::Tls => Tls::Wrapper(params()?),
+    };
+    let mut transport = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(config.host.clone())
+        .port(config.port)
+        .tls(tls)
+        .timeout(Some(std::time::Duration::from_secs(config.timeout_seconds)));
+    if let (Some(user), Some(password)) = (&config.username, &config.password) {
+        transport = transport.credentials(Credentials::new(user.clone(), password.expose().to_string()));
+    }
+    transport.build().send(message).await.map(drop).map_err(|e| e.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::requests::{Call, DecisionRecord};
+
+    fn req(status: Status, stage: u32, decided_at: Option<u32>) -> Request {
+        Request {
+            id: "R-1".into(),
+            action: portico_vocab::LifecycleOp::Suspend.into(),
+            target_id: "00u1".into(),
+            target_label: "ed@x (00u1)".into(),
+            target_sub: Some("00u1".into()),
+            summary: "Suspend Ed".into(),
+            call: Call::Lifecycle { user_id: "00u1".into(), op: portico_vocab::LifecycleOp::Suspend },
+            reason: "Left".into(),
+            requester_sub: "00uh".into(),
+            requester_login: "hal@x".into(),
+            requester_name: "Hal".into(),
+            stages: vec![],
+            stage,
+            status,
+            created_at: String::new(),
+            expires_at: String::new(),
+            updated_at: String::new(),
+            attempts: 0,
+            uncertain: false,
+            result: None,
+            upstream_request_id: None,
+            policy_version: None,
+            decisions: decided_at
+                .map(|stage| DecisionRecord {
+                    stage,
+                    approver_sub: "00ua".into(),
+                    approver_login: "ada@x".into(),
+                    approver_name: "Ada".into(),
+                    approve: true,
+                    comment: String::new(),
+                    at: String::new(),
+                    signed_in_at: None,
+                    on_behalf_of: None,
+                })
+                .into_iter()
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn each_event_reaches_the_people_it_concerns() {
+        use Audience::*;
+        assert_eq!(audiences(&req(Status::Pending, 0, None), "request.create"), [Deciders]);
+        assert_eq!(audiences(&req(Status::Pending, 0, Some(0)), "request.approve"), [Requester], "same stage");
+        assert_eq!(audiences(&req(Status::Pending, 1, Some(0)), "request.approve"), [Requester, Deciders]);
+        assert_eq!(audiences(&req(Status::Approved, 0, Some(0)), "request.approve"), [Requester]);
+        for e in ["request.reject", "request.execute", "request.fail", "request.stale", "request.expire"] {
+            assert_eq!(audiences(&req(Status::Done, 0, None), e), [Requester], "{e}");
+        }
+        assert!(audiences(&req(Status::Cancelled, 0, None), "request.cancel").is_empty());
+    }
+}

@@ -1,0 +1,102 @@
+//! Email over a real SMTP server (PyPI's aiosmtpd, run by the testkit): each person who may
+//! decide a request is asked by mail, and its requester hears of every decision and outcome.
+use crate::approvals::{decide, request, wait_for};
+use crate::helpers::{fns::*, *};
+use portico_core::{
+    Secret,
+    config::{EmailConfig, SmtpTls},
+};
+use portico_testkit::smtp::{Received, SmtpServer};
+use reqwest::StatusCode;
+
+const HELPDESK: &str = "hal.helpdesk@portico.example";
+const MARIA: &str = "maria.manager@portico.example";
+
+fn email(port: u16, tls: SmtpTls, auth: Option<(&str, &str)>) -> EmailConfig {
+    EmailConfig {
+        host: "127.0.0.1".into(),
+        port,
+        tls,
+        username: auth.map(|a| a.0.to_string()),
+        password: auth.map(|a| Secret::new(a.1)),
+        from: "Portico <portico@portico.example>".into(),
+        timeout_seconds: 10,
+    }
+}
+
+/// The mails sent to `to`, in order.
+fn to<'a>(mails: &'a [Received], to: &str) -> Vec<&'a Received> {
+    mails.iter().filter(|m| m.to == [to.to_string()]).collect()
+}
+
+fn subject(m: &Received) -> String {
+    m.header("subject").unwrap_or_default()
+}
+
+#[tokio::test]
+async fn approvers_are_asked_by_mail_and_the_requester_hears_every_decision_and_outcome() {
+    let smtp = SmtpServer::start(Some(("portico", "smtp-secret"))).expect("aiosmtpd starts");
+    let port = smtp.port;
+    let app =
+        spawn_app_with(move |c| c.email = Some(email(port, SmtpTls::None, Some(("portico", "smtp-secret"))))).await;
+    let desk = app.session(HELPDESK).await;
+    let ed = app.user_id("ed.engineer@portico.example").await;
+    let id = request(&desk, LifecycleOp::Suspend, &ed, "Laptop stolen").await;
+
+    // Asked: each person who may decide it now (the admin, Ed's manager), and nobody else.
+    let mails = smtp.wait_for(2).await;
+    let mut asked: Vec<String> = mails.iter().flat_map(|m| m.to.clone()).collect();
+    asked.sort();
+    assert_eq!(asked, [ADMIN, MARIA]);
+    for m in &mails {
+        assert_eq!(m.login.as_deref(), Some("portico"), "the configured credentials were used");
+        assert!(subject(m).starts_with("Approval needed: Suspend"), "{}", subject(m));
+        assert!(subject(m).contains(&id));
+        assert!(m.data.contains(&format!("{}/requests/{id}", app.base)), "a link to the request: {}", m.data);
+        assert!(m.data.contains("Laptop stolen"));
+        assert_eq!(m.header("from").as_deref(), Some("Portico <portico@portico.example>"));
+    }
+
+    // Maria approves; it runs: Hal hears of both.
+    let maria = app.session(MARIA).await;
+    assert_eq!(decide(&maria, &id, true, "").await.0, StatusCode::OK);
+    wait_for(&app.db().await, &id, "done").await;
+    let mails = smtp.wait_for(4).await;
+    let hal = to(&mails, HELPDESK);
+    assert_eq!(hal.len(), 2, "{:?}", mails.iter().map(subject).collect::<Vec<_>>());
+    assert!(hal[0].data.contains("gave the last approval"), "{}", hal[0].data);
+    assert!(subject(hal[1]).contains("done"), "{}", subject(hal[1]));
+    assert!(hal[1].data.contains("It ran"), "{}", hal[1].data);
+
+    // A rejection reaches him with its reason.
+    let erin = app.user_id("erin.engineer@portico.example").await;
+    let id = request(&desk, LifecycleOp::Unsuspend, &erin, "Back from leave").await;
+    smtp.wait_for(6).await;
+    let ada = app.session(ADMIN).await;
+    assert_eq!(decide(&ada, &id, false, "Leave ends next week").await.0, StatusCode::OK);
+    let mails = smtp.wait_for(7).await;
+    let last = mails.last().expect("mail");
+    assert_eq!(last.to, [HELPDESK]);
+    assert!(subject(last).contains("rejected"), "{}", subject(last));
+    assert!(last.data.contains("Leave ends next week"), "{}", last.data);
+}
+
+#[tokio::test]
+async fn a_server_that_cannot_do_starttls_gets_no_mail_and_the_mail_waits_for_a_retry() {
+    let smtp = SmtpServer::start(None).expect("aiosmtpd starts");
+    let port = smtp.port;
+    let app = spawn_app_with(move |c| c.email = Some(email(port, SmtpTls::Starttls, None))).await;
+    let desk = app.session(HELPDESK).await;
+    let ed = app.user_id("ed.engineer@portico.example").await;
+    request(&desk, LifecycleOp::Suspend, &ed, "Laptop stolen").await;
+    let db = app.db().await;
+    let tried = "SELECT COUNT(*) FROM notifications WHERE channel = 'email' AND attempts >= 1 AND done = 0";
+    for _ in 0..100 {
+        if db.int(tried, &[]).await == 2 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(db.int(tried, &[]).await, 2, "both mails were tried and wait for another attempt");
+    assert!(smtp.received().is_empty(), "nothing was sent in clear text");
+}
