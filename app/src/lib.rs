@@ -79,6 +79,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/jobs") view=jobs::JobsPage ssr=SsrMode::Async />
                     <Route path=path!("/jobs/:id") view=jobs::JobPage ssr=SsrMode::Async />
                     <Route path=path!("/inbox") view=approvals::InboxPage ssr=SsrMode::Async />
+                    <Route path=path!("/away") view=approvals::AwayPage ssr=SsrMode::Async />
                     <Route path=path!("/requests") view=approvals::MyRequestsPage ssr=SsrMode::Async />
                     <Route path=path!("/requests/:id") view=approvals::RequestPage ssr=SsrMode::Async />
                     <Route path=path!("/my-people") view=approvals::MyPeoplePage ssr=SsrMode::Async />

@@ -5,7 +5,7 @@
 mod pages;
 pub mod server;
 
-pub use pages::{Ask, InboxPage, MyPeoplePage, MyRequestsPage, RequestDialog, RequestPage};
+pub use pages::{Ask, AwayPage, InboxPage, MyPeoplePage, MyRequestsPage, RequestDialog, RequestPage};
 
 use portico_vocab::{PolicyAction, RequestStatus, UserStatus};
 use serde::{Deserialize, Serialize};
@@ -57,6 +57,17 @@ pub struct RequestView {
     pub can_cancel: bool,
     /// The viewer asked for it, it ran, and a temporary password waits for them (shown once).
     pub can_reveal: bool,
+}
+
+/// Someone's out-of-office delegation, and those they decide for.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AwayView {
+    /// Whom they named, while it is in force.
+    pub delegate: Option<String>,
+    pub delegate_login: Option<String>,
+    pub until: Option<String>,
+    /// Approvers away who named them: `(name, until)`.
+    pub deciding_for: Vec<(String, String)>,
 }
 
 /// One of a manager's people.

@@ -30,6 +30,7 @@ pub trait Store:
     + BudgetStore
     + ViewStore
     + crate::jobs::JobStore
+    + crate::requests::away::DelegationStore
     + Send
     + Sync
     + 'static
@@ -359,5 +360,38 @@ mod tests {
         open("R-2", "pending").await.expect("one open request");
         assert!(open("R-3", "approved").await.is_err(), "a second open request for the same thing");
         pg.close().await;
+    }
+}
+
+/// One SQL text for both backends: written with PostgreSQL's `$n`, rewritten for SQLite; times
+/// bound as each backend keeps them (text stamps on SQLite, `timestamptz` on PostgreSQL).
+pub(crate) mod sql {
+    /// `$n` as SQLite's `?n`.
+    pub(crate) fn sqlite_sql(sql: &str) -> String {
+        let mut out = String::with_capacity(sql.len());
+        let mut chars = sql.chars().peekable();
+        while let Some(c) = chars.next() {
+            if c == '$' && chars.peek().is_some_and(char::is_ascii_digit) {
+                out.push('?');
+            } else {
+                out.push(c);
+            }
+        }
+        out
+    }
+
+    pub(crate) fn pg_sql(sql: &str) -> std::borrow::Cow<'_, str> {
+        std::borrow::Cow::Borrowed(sql)
+    }
+
+    pub(crate) fn pg_time(t: chrono::DateTime<chrono::Utc>) -> chrono::DateTime<chrono::Utc> {
+        t
+    }
+
+    #[cfg(test)]
+    #[test]
+    fn numbered_parameters_read_the_same_on_sqlite() {
+        assert_eq!(sqlite_sql("a = $1 AND b = $12 OR $1"), "a = ?1 AND b = ?12 OR ?1");
+        assert_eq!(sqlite_sql("'$' || x"), "'$' || x");
     }
 }

@@ -51,6 +51,28 @@ pub struct ActionPolicy {
     pub ttl_hours: u32,
     #[serde(default = "yes")]
     pub reason_required: bool,
+    /// At the deadline, where an undecided request goes instead of expiring (absent: it expires).
+    #[serde(default)]
+    pub escalate: Option<Escalation>,
+}
+
+/// Where an undecided request goes at its deadline.
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct Escalation {
+    /// `manager`: the managers (`managerId`, up the chain past anyone the request concerns) of
+    /// those who could decide it; or `group:<name>`: that group's members.
+    pub to: String,
+    /// `group:<name>` whose members it goes to when `to` finds nobody.
+    #[serde(default)]
+    pub fallback: Option<String>,
+    /// How long it waits for them before it expires.
+    #[serde(default = "default_escalation_hours")]
+    pub hours: u32,
+}
+
+fn default_escalation_hours() -> u32 {
+    24
 }
 
 #[derive(Clone, Debug, Deserialize, Serialize, Default)]
@@ -190,6 +212,21 @@ impl Policy {
             if a.ttl_hours == 0 || a.ttl_hours > 24 * 90 {
                 return err(format!("ttl_hours must be between 1 and {}", 24 * 90));
             }
+            if let Some(e) = &a.escalate {
+                if a.stages.is_empty() {
+                    return err("`escalate` is set but nothing is approved (no `stages`)".into());
+                }
+                let group = |r: &str| r.strip_prefix("group:").is_some_and(|g| !g.trim().is_empty());
+                if e.to != "manager" && !group(&e.to) {
+                    return err(format!("escalate.to \"{}\" is not manager or group:<name>", e.to));
+                }
+                if let Some(f) = e.fallback.as_deref().filter(|f| !group(f)) {
+                    return err(format!("escalate.fallback \"{f}\" is not group:<name>"));
+                }
+                if e.hours == 0 || e.hours > 24 * 30 {
+                    return err(format!("escalate.hours must be between 1 and {}", 24 * 30));
+                }
+            }
         }
         Ok(())
     }
@@ -199,7 +236,10 @@ impl Policy {
     pub fn group_names(&self) -> std::collections::BTreeSet<String> {
         self.actions
             .values()
-            .flat_map(|a| a.run.iter().chain(&a.request).chain(a.stages.iter().flat_map(|s| &s.approvers)))
+            .flat_map(|a| {
+                let escalation = a.escalate.iter().flat_map(|e| std::iter::once(&e.to).chain(&e.fallback));
+                a.run.iter().chain(&a.request).chain(a.stages.iter().flat_map(|s| &s.approvers)).chain(escalation)
+            })
             .filter_map(|rule| rule.strip_prefix("group:"))
             .map(str::to_string)
             .collect()
@@ -361,6 +401,19 @@ mod tests {
             ("[actions.suspend]\nrun = [\"admin\"]\nttl_hours = 0\n", "ttl_hours"),
             ("[actions.suspend]\nrun = [\"admin\"]\nttl = 3\n", "ttl"),
             ("[actions.suspend]\nrun = [\"group:\"]\n", "group:"),
+            ("[actions.delete]\nrun = [\"admin\"]\nescalate = { to = \"manager\" }\n", "no `stages`"),
+            (
+                "[actions.suspend]\nrequest = [\"helpdesk\"]\nstages = [{ approvers = [\"admin\"] }]\nescalate = { to = \"boss\" }\n",
+                "escalate.to",
+            ),
+            (
+                "[actions.suspend]\nrequest = [\"helpdesk\"]\nstages = [{ approvers = [\"admin\"] }]\nescalate = { to = \"manager\", fallback = \"admin\" }\n",
+                "escalate.fallback",
+            ),
+            (
+                "[actions.suspend]\nrequest = [\"helpdesk\"]\nstages = [{ approvers = [\"admin\"] }]\nescalate = { to = \"manager\", hours = 0 }\n",
+                "escalate.hours",
+            ),
         ];
         for (text, expected) in cases {
             let err = Policy::from_sources(Some(text)).expect_err(text).to_string();

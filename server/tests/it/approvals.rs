@@ -235,9 +235,15 @@ async fn expired_cancelled_and_stale_requests_do_not_run() {
         app.user_id("eli.engineer@portico.example").await,
     );
 
-    // Expired: past its time, it cannot be approved, and the executor marks it expired.
+    // Expired: escalated and past the escalation's time too, it cannot be approved, and the
+    // executor marks it expired.
     let expired = request(&desk, LifecycleOp::Deactivate, &ed, "Left").await;
-    db.run("UPDATE requests SET expires_at = '2000-01-01T00:00:00.000Z' WHERE id = $1", &[&expired]).await;
+    db.run(
+        "UPDATE requests SET expires_at = '2000-01-01T00:00:00.000Z', escalated_at = '1999-12-31T00:00:00.000Z' \
+         WHERE id = $1",
+        &[&expired],
+    )
+    .await;
     let (status, err) = decide(&maria, &expired, true, "").await;
     assert!(status == StatusCode::CONFLICT, "{status} {err}");
     assert_eq!(stored_status(&db, &expired).await, "expired");
@@ -659,4 +665,71 @@ async fn named_approvers_are_who_may_decide_and_the_navigation_counts_what_waits
     assert_eq!(decide(&maria, &id, true, "").await.0, StatusCode::OK);
     let (_, view) = json(desk.call_fn(GetRequest { id }).await).await;
     assert!(approvers(&view).is_empty(), "decided: nobody is waited on");
+}
+
+#[tokio::test]
+async fn a_delegate_decides_for_an_approver_away_and_never_their_own_request() {
+    let app = spawn_app().await;
+    let (ada, desk, maria) = (app.session(ADMIN).await, app.session(HELPDESK).await, app.session(MARIA).await);
+    let today = portico_core::Clock::controlled(&app.data_dir).now();
+    let in_a_week = (today + chrono::Duration::days(7)).format("%Y-%m-%d").to_string();
+    let (status, said) = json(ada.call_fn(SetAway { delegate: HELPDESK.into(), until: in_a_week.clone() }).await).await;
+    assert_eq!(status, StatusCode::OK, "{said}");
+    let (_, mine) = json(ada.call_fn(Away {}).await).await;
+    assert_eq!(mine["delegate"], "Hal Helpdesk");
+    let (_, theirs) = json(desk.call_fn(Away {}).await).await;
+    assert_eq!(theirs["deciding_for"][0][0], "Ada Admin");
+    let names = |v: &Value| -> Vec<String> {
+        v["approvers"].as_array().expect("approvers").iter().map(|a| a.as_str().expect("name").to_string()).collect()
+    };
+
+    // Hal's own request: Ada's authority does not let him decide it.
+    let ed = app.user_id("ed.engineer@portico.example").await;
+    let own = request(&desk, LifecycleOp::Suspend, &ed, "Laptop stolen").await;
+    let (_, view) = json(desk.call_fn(GetRequest { id: own.clone() }).await).await;
+    assert_eq!(names(&view), ["Ada Admin", "Maria Manager"], "not Hal for Ada");
+    let (status, err) = decide(&desk, &own, true, "").await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{err}");
+    assert!(err["message"].as_str().expect("words").contains("your own request"), "{err}");
+
+    // Maria's request about Eli: Hal decides it for Ada, recorded as such, and it runs.
+    let eli = app.user_id("eli.engineer@portico.example").await;
+    let id = request(&maria, LifecycleOp::Deactivate, &eli, "Left the company").await;
+    let (_, view) = json(desk.call_fn(GetRequest { id: id.clone() }).await).await;
+    assert_eq!(names(&view), ["Ada Admin", "Hal Helpdesk for Ada Admin"]);
+    let (_, me) = json(desk.call_fn(portico_app::me::server::GetMe {}).await).await;
+    assert_eq!(me["nav"]["waiting"], 1, "{me}");
+    let (status, decided) = decide(&desk, &id, true, "For Ada, who is away").await;
+    assert_eq!(decided["status"], "approved", "{decided}");
+    assert_eq!(status, StatusCode::OK, "{decided}");
+    assert_eq!(decided["decisions"][0]["approver"], "Hal Helpdesk for Ada Admin");
+    let db = app.db().await;
+    assert_eq!(
+        db.text("SELECT for_login FROM request_decisions WHERE request_id = $1", &[&id]).await.as_deref(),
+        Some(ADMIN)
+    );
+    let maker = db
+        .text(
+            "SELECT actor FROM audit_events WHERE action = 'request.approve' AND detail LIKE $1",
+            &[&format!("{id}:%")],
+        )
+        .await;
+    assert_eq!(maker, Some(format!("{HELPDESK} for {ADMIN}")));
+    wait_for(&db, &id, "done").await;
+
+    // Ada is back: Hal no longer decides for her.
+    let (status, _) = json(ada.call_fn(EndAway {}).await).await;
+    assert_eq!(status, StatusCode::OK);
+    let emma = app.user_id("emma.engineer@portico.example").await;
+    let id = request(&maria, LifecycleOp::Deactivate, &emma, "Left the company").await;
+    assert_eq!(decide(&desk, &id, true, "").await.0, StatusCode::FORBIDDEN);
+
+    // A delegation ends by itself at its date.
+    json(ada.call_fn(SetAway { delegate: HELPDESK.into(), until: in_a_week }).await).await;
+    let (_, view) = json(desk.call_fn(GetRequest { id: id.clone() }).await).await;
+    assert_eq!(view["can_decide"], true);
+    app.advance_clock(chrono::Duration::days(8));
+    let desk = app.session(HELPDESK).await;
+    let (status, _) = json(desk.call_fn(GetRequest { id }).await).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "no longer involved once the delegation is over");
 }

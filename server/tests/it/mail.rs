@@ -1,6 +1,6 @@
 //! Email over a real SMTP server (PyPI's aiosmtpd, run by the testkit): each person who may
 //! decide a request is asked by mail, and its requester hears of every decision and outcome.
-use crate::approvals::{decide, request, wait_for};
+use crate::approvals::{decide, request, stored_status, wait_for};
 use crate::helpers::{fns::*, *};
 use portico_core::{
     Secret,
@@ -11,6 +11,7 @@ use reqwest::StatusCode;
 
 const HELPDESK: &str = "hal.helpdesk@portico.example";
 const MARIA: &str = "maria.manager@portico.example";
+const SUSPEND: &str = "user.lifecycle.suspend";
 
 fn email(port: u16, tls: SmtpTls, auth: Option<(&str, &str)>) -> EmailConfig {
     EmailConfig {
@@ -99,4 +100,68 @@ async fn a_server_that_cannot_do_starttls_gets_no_mail_and_the_mail_waits_for_a_
     }
     assert_eq!(db.int(tried, &[]).await, 2, "both mails were tried and wait for another attempt");
     assert!(smtp.received().is_empty(), "nothing was sent in clear text");
+}
+
+#[tokio::test]
+async fn a_reminder_at_half_time_then_escalation_to_the_approvers_manager_who_decides() {
+    let smtp = SmtpServer::start(None).expect("aiosmtpd starts");
+    let port = smtp.port;
+    let app = spawn_app_with(move |c| {
+        c.email = Some(email(port, SmtpTls::None, None));
+        c.approvals.poll_ms = 100;
+    })
+    .await;
+    let desk = app.session(HELPDESK).await;
+    let ivy = app.user_id("ivy.intern@portico.example").await;
+    let id = request(&desk, LifecycleOp::Suspend, &ivy, "Badge lost").await;
+    let asked = smtp.wait_for(2).await;
+    let mut asked: Vec<String> = asked.iter().flat_map(|m| m.to.clone()).collect();
+    asked.sort();
+    assert_eq!(asked, [ADMIN, "ed.engineer@portico.example"], "the admin and Ivy's manager, Ed");
+
+    // Half of its 72 hours: each of them is reminded, once.
+    app.advance_clock(chrono::Duration::hours(36));
+    let mails = smtp.wait_for(4).await;
+    for m in &mails[2..] {
+        assert!(subject(m).starts_with("Reminder: approval needed"), "{}", subject(m));
+    }
+    let db = app.db().await;
+    assert_eq!(audited(&db, "request.remind", "ok", &id).await, 1);
+
+    // Its deadline: instead of expiring it goes to the manager of each who could decide it (Ed's
+    // manager, Maria; Ada has none), and Hal hears where it went.
+    app.advance_clock(chrono::Duration::hours(36));
+    let mails = smtp.wait_for(6).await;
+    let maria_mail = to(&mails, MARIA);
+    assert_eq!(maria_mail.len(), 1);
+    assert!(subject(maria_mail[0]).starts_with("Escalated to you"), "{}", subject(maria_mail[0]));
+    assert!(to(&mails, HELPDESK)[0].data.contains("went to Maria Manager"));
+    assert_eq!(audited(&db, "request.escalate", "ok", &id).await, 1);
+    assert_eq!(stored_status(&db, &id).await, "pending", "escalated, not expired");
+    assert_eq!(audited(&db, "request.remind", "ok", &id).await, 1, "reminded once");
+
+    // Maria manages neither Ivy nor anyone here, but the escalation names her: she decides, and
+    // the executor accepts her word.
+    let maria = app.session(MARIA).await;
+    let (_, me) = json(maria.call_fn(portico_app::me::server::GetMe {}).await).await;
+    assert_eq!(me["nav"]["waiting"], 1);
+    let (_, view) = json(maria.call_fn(GetRequest { id: id.clone() }).await).await;
+    assert!(view["approvers"].as_array().expect("names").iter().any(|n| n == "Maria Manager"), "{view}");
+    assert_eq!(decide(&maria, &id, true, "Confirmed with Ed").await.0, StatusCode::OK);
+    wait_for(&db, &id, "done").await;
+    assert_eq!(app.okta_events(SUSPEND, &ivy).await, 1);
+
+    // Escalated and still undecided at the escalation's end, a request expires.
+    let ed = app.user_id("ed.engineer@portico.example").await;
+    let desk = app.session(HELPDESK).await;
+    let id = request(&desk, LifecycleOp::Suspend, &ed, "Badge lost").await;
+    app.advance_clock(chrono::Duration::hours(72));
+    for _ in 0..100 {
+        if audited(&db, "request.escalate", "ok", &id).await == 1 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    app.advance_clock(chrono::Duration::hours(24));
+    wait_for(&db, &id, "expired").await;
 }

@@ -43,10 +43,11 @@ pub fn InboxPage() -> impl IntoView {
     view! {
         <RequestList
             title="Waiting on me"
-            intro="Requests you can approve or reject now, oldest first. Each shows who asked, why, the person's state now and what will change."
+            intro="Requests you can approve or reject now, oldest first (yours, and those of anyone away who named you). Each shows who asked, why, the person's state now and what will change. Going away? Name a delegate under “While I’m away”."
             empty="Nothing is waiting on you."
             mine=false
         />
+        <p class="muted small"><A href="/away">"While I’m away: name someone to decide for you"</A></p>
     }
 }
 

@@ -6,8 +6,9 @@ use leptos::prelude::*;
 /// approval queues the stored call for the executor, which runs it once.
 #[server(prefix = "/api", endpoint = "requests/decide")]
 pub async fn decide_request(id: String, approve: bool, comment: String) -> Result<RequestView, PortalError> {
-    use super::views::{may_decide, relation, request_error, target_user, view};
+    use super::views::{request_error, target_user, view};
     use crate::ssr::fail;
+    use portico_core::requests::eligible;
     use portico_core::requests::{self, Decided, Decider, Person, RequestError, worker};
     let caller = crate::ssr::caller().await?.now().await?;
     let state = &caller.state;
@@ -20,13 +21,12 @@ pub async fn decide_request(id: String, approve: bool, comment: String) -> Resul
         return Err(fail(PortalError::bad_request("Keep the comment under 1000 characters.")));
     }
     let target = target_user(&caller, &req).await;
-    let rel = relation(&caller, &req, target.as_ref()).await;
-    if let Err(why) = may_decide(&caller, &req, &rel) {
-        if req.status == requests::Status::Pending {
-            return Err(refused(&caller, &req, why).await);
-        }
-        return Err(fail(PortalError::conflict(why)));
-    }
+    // Their own authority, or that of an approver away who named them.
+    let authority = match eligible::authority(&caller, &req, target.as_ref()).await {
+        Ok(a) => a,
+        Err(why) if req.status == requests::Status::Pending => return Err(refused(&caller, &req, why).await),
+        Err(why) => return Err(fail(PortalError::conflict(why))),
+    };
     caller.require_step_up(if approve { "approve a request" } else { "reject a request" }).await?;
     if !approve && comment.is_empty() {
         let mut e = PortalError::bad_request("Say why you reject it: the requester will read it.");
@@ -37,11 +37,12 @@ pub async fn decide_request(id: String, approve: bool, comment: String) -> Resul
     let me = Decider {
         person: Person { sub: p.sub.clone(), login: p.login.clone(), name: p.name.clone() },
         signed_in_at: caller.signed_in_at(),
-        on_behalf_of: None,
+        on_behalf_of: authority.on_behalf_of(),
     };
     let now = state.clock.now();
     let decided =
-        requests::decide(state.db(), &id, &me, approve, &comment, now, |r| may_decide(&caller, r, &rel)).await;
+        requests::decide(state.db(), &id, &me, approve, &comment, now, |r| eligible::recheck(&caller, &authority, r))
+            .await;
     let (decided, req) = match decided {
         Ok(r) => r,
         // The request moved on (another decision) between the check above and the transaction.
@@ -66,7 +67,12 @@ pub async fn decide_request(id: String, approve: bool, comment: String) -> Resul
         ),
     };
     let event = if approve { "request.approve" } else { "request.reject" };
-    worker::event(state, &req, event, &p.login, &caller.op_id, "ok", &detail).await;
+    // A delegate's decision is recorded as theirs, made for the approver away.
+    let maker = match &me.on_behalf_of {
+        Some(away) => format!("{} for {}", p.login, away.login),
+        None => p.login.clone(),
+    };
+    worker::event(state, &req, event, &maker, &caller.op_id, "ok", &detail).await;
     Ok(view(&caller, &req, target.as_ref(), false))
 }
 

@@ -69,6 +69,7 @@ pub async fn request_action(
             requester: Person { sub: p.sub.clone(), login: p.login.clone(), name: p.name.clone() },
             stages: rule.stages.clone(),
             ttl_hours: rule.ttl_hours,
+            escalation: rule.escalate.clone(),
             policy_version: caller.state.policy.version(),
         },
         caller.state.clock.now(),

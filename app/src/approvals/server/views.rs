@@ -28,7 +28,10 @@ pub async fn target_user(caller: &Caller, req: &Request) -> Option<User> {
     eligible::target_user(&caller.state, req).await
 }
 
-pub use eligible::{eligibility, may_decide, relation};
+/// Whether the caller may decide `req` now: in their own right, or for an approver away.
+pub async fn eligibility(caller: &Caller, req: &Request, target: Option<&User>) -> Result<(), String> {
+    eligible::authority(caller, req, target).await.map(drop)
+}
 
 pub fn view(caller: &Caller, req: &Request, target: Option<&User>, can_decide: bool) -> RequestView {
     let target_name = target

@@ -442,6 +442,7 @@ pub async fn request(actor: &Actor, id: &str, reason: &str) -> Result<crate::req
             requester: Person { sub: p.sub.clone(), login: p.login.clone(), name: p.name.clone() },
             stages: rule.stages.clone(),
             ttl_hours: rule.ttl_hours,
+            escalation: rule.escalate.clone(),
             policy_version: state.policy.version(),
         },
         now,

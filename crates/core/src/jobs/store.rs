@@ -5,6 +5,7 @@
 //! outcome is recorded only by the claim's holder.
 
 use super::{Author, BulkAction, Item, ItemStatus, Job, JobStatus, Planned, Tally};
+use crate::db::sql::{pg_sql, pg_time, sqlite_sql};
 use crate::requests::{Call, Fields, Lease};
 use chrono::{DateTime, Utc};
 use sqlx::{PgPool, Row, SqlitePool};
@@ -424,28 +425,6 @@ macro_rules! job_store {
     };
 }
 
-/// `$n` as SQLite's `?n`.
-fn sqlite_sql(sql: &str) -> String {
-    let mut out = String::with_capacity(sql.len());
-    let mut chars = sql.chars().peekable();
-    while let Some(c) = chars.next() {
-        if c == '$' && chars.peek().is_some_and(char::is_ascii_digit) {
-            out.push('?');
-        } else {
-            out.push(c);
-        }
-    }
-    out
-}
-
-fn pg_sql(sql: &str) -> std::borrow::Cow<'_, str> {
-    std::borrow::Cow::Borrowed(sql)
-}
-
-fn pg_time(t: DateTime<Utc>) -> DateTime<Utc> {
-    t
-}
-
 job_store!(SqlitePool, sqlite_sql, crate::clock::stamp, "");
 job_store!(PgPool, pg_sql, pg_time, " FOR UPDATE SKIP LOCKED");
 
@@ -453,12 +432,6 @@ job_store!(PgPool, pg_sql, pg_time, " FOR UPDATE SKIP LOCKED");
 mod tests {
     use super::*;
     use crate::db::{Store, testing::on_both_backends};
-
-    #[test]
-    fn numbered_parameters_read_the_same_on_sqlite() {
-        assert_eq!(sqlite_sql("a = $1 AND b = $12 OR $1"), "a = ?1 AND b = ?12 OR ?1");
-        assert_eq!(sqlite_sql("'$' || x"), "'$' || x");
-    }
 
     fn t(s: i64) -> DateTime<Utc> {
         DateTime::from_timestamp(1_800_000_000 + s, 0).expect("time")

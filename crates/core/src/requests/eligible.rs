@@ -2,12 +2,12 @@
 //! admits now ([`approvers`]), found by asking that same check of everyone the stage's rules
 //! could mean, as Okta has them now.
 
-use super::{Call, Request, Status};
+use super::{Call, Person, Request, Status};
 use crate::{
     AppState,
     actor::Actor,
     okta::{OktaError, User},
-    policy::{ApprovalCheck, check_approver},
+    policy::{ApprovalCheck, Ineligible, check_approver},
 };
 use std::collections::{BTreeMap, HashMap};
 
@@ -52,8 +52,19 @@ pub fn may_decide(actor: &Actor, req: &Request, rel: &Relation) -> Result<(), St
         stage,
         decided: &decided,
     };
-    check_approver(&actor.state.policy, req.action, &check, &actor.who(rel.manages))
-        .map_err(|e| e.message().to_string())
+    match check_approver(&actor.state.policy, req.action, &check, &actor.who(rel.manages)) {
+        Ok(()) => Ok(()),
+        // Separation of duties holds for everyone; an escalation names who else may decide.
+        Err(Ineligible::NotAllowedToAct | Ineligible::NotAnApprover) if escalated_to(req, &actor.principal.sub) => {
+            Ok(())
+        }
+        Err(e) => Err(e.message().to_string()),
+    }
+}
+
+/// The request was escalated to this person.
+pub fn escalated_to(req: &Request, sub: &str) -> bool {
+    req.escalated_at.is_some() && req.escalated_to.iter().any(|p| p.sub == sub)
 }
 
 /// The request's person, read now (none for ASA targets, jobs, or when unreadable).
@@ -64,10 +75,15 @@ pub async fn target_user(state: &AppState, req: &Request) -> Option<User> {
 /// [`may_decide`] with the relation found as needed: a role that already allows it needs no
 /// read of the person; managing them is looked up only when the roles alone do not do.
 pub async fn eligibility(actor: &Actor, req: &Request, target: Option<&User>) -> Result<(), String> {
+    standing(actor, req, target).await.map(drop)
+}
+
+/// [`eligibility`], with the relation that made it so.
+async fn standing(actor: &Actor, req: &Request, target: Option<&User>) -> Result<Relation, String> {
     let in_job = matches!(req.call, Call::Job { .. }) && relation(actor, req, None).await.in_job;
     let plain = Relation { manages: false, in_job };
     match may_decide(actor, req, &plain) {
-        Ok(()) => Ok(()),
+        Ok(()) => Ok(plain),
         Err(why) if in_job || !actor.state.policy.mentions_manager(req.action) => Err(why),
         Err(why) => {
             let read;
@@ -79,9 +95,84 @@ pub async fn eligibility(actor: &Actor, req: &Request, target: Option<&User>) ->
                 }
             };
             match user {
-                Some(u) if actor.manages(u).await => may_decide(actor, req, &Relation { manages: true, in_job }),
+                Some(u) if actor.manages(u).await => {
+                    let rel = Relation { manages: true, in_job };
+                    may_decide(actor, req, &rel).map(|()| rel)
+                }
                 _ => Err(why),
             }
+        }
+    }
+}
+
+/// Whose approval authority a decision uses.
+pub enum Authority {
+    /// The decider's own.
+    Own(Relation),
+    /// An away approver's, who named the decider their delegate.
+    For { delegator: Box<Actor>, away: Person, rel: Relation, delegate_in_job: bool },
+}
+
+impl Authority {
+    /// The approver the decision is made for, when not the decider.
+    pub fn on_behalf_of(&self) -> Option<Person> {
+        match self {
+            Authority::Own(_) => None,
+            Authority::For { away, .. } => Some(away.clone()),
+        }
+    }
+}
+
+/// Separation of duties for the person deciding, whoever's authority they use.
+fn as_a_person(sub: &str, req: &Request, in_job: bool) -> Result<(), String> {
+    let why = if in_job {
+        return Err("You are one of the people in this job, so you cannot decide it.".into());
+    } else if req.requester_sub == sub {
+        Ineligible::OwnRequest
+    } else if req.target_sub.as_deref() == Some(sub) {
+        Ineligible::AboutThemselves
+    } else if req.decided_by().iter().any(|d| d == sub) {
+        Ineligible::AlreadyDecided
+    } else {
+        return Ok(());
+    };
+    Err(why.message().to_string())
+}
+
+/// What the actor may decide `req` with: their own authority, else that of an approver away
+/// who named them (the first whose authority holds as Okta has them now). Separation of duties
+/// holds for the actor as a person either way: a delegate never decides their own request.
+pub async fn authority(actor: &Actor, req: &Request, target: Option<&User>) -> Result<Authority, String> {
+    let own_why = match standing(actor, req, target).await {
+        Ok(rel) => return Ok(Authority::Own(rel)),
+        Err(why) => why,
+    };
+    let delegations = super::away::to(&actor.state, &actor.principal.sub).await;
+    if delegations.is_empty() {
+        return Err(own_why);
+    }
+    let delegate_in_job = matches!(req.call, Call::Job { .. }) && relation(actor, req, None).await.in_job;
+    as_a_person(&actor.principal.sub, req, delegate_in_job)?;
+    for d in delegations {
+        let Ok(Some(delegator)) =
+            Actor::current(&actor.state, &d.delegator.sub, &d.delegator.login, &actor.op_id).await
+        else {
+            continue;
+        };
+        if let Ok(rel) = standing(&delegator, req, target).await {
+            return Ok(Authority::For { delegator: Box::new(delegator), away: d.delegator, rel, delegate_in_job });
+        }
+    }
+    Err(own_why)
+}
+
+/// [`authority`] asked again of the request as it stands (inside the decision's transaction).
+pub fn recheck(actor: &Actor, authority: &Authority, req: &Request) -> Result<(), String> {
+    match authority {
+        Authority::Own(rel) => may_decide(actor, req, rel),
+        Authority::For { delegator, rel, delegate_in_job, .. } => {
+            as_a_person(&actor.principal.sub, req, *delegate_in_job)?;
+            may_decide(delegator, req, rel)
         }
     }
 }
@@ -142,6 +233,11 @@ pub async fn approvers(
     let Some(stage) = req.current_stage().filter(|_| req.status == Status::Pending) else { return Ok(Vec::new()) };
     let roles = &state.config.roles;
     let mut candidates: BTreeMap<String, User> = BTreeMap::new();
+    for p in req.escalated_to.iter().filter(|_| req.escalated_at.is_some()) {
+        if let Ok(u) = state.okta.get_user(&p.sub).await {
+            candidates.insert(u.id.clone(), u);
+        }
+    }
     for rule in &stage.approvers {
         let groups: Vec<String> = match rule.as_str() {
             "admin" => roles.admin_groups.clone(),
@@ -173,6 +269,27 @@ pub async fn approvers(
                 email: user.field("email").filter(|e| !e.is_empty()).map(str::to_string),
             });
         }
+    }
+    // Delegates of those approvers who are away, each as a person in their own right.
+    for d in super::away::to_anyone(state).await {
+        let Some(away) = out.iter().find(|a| a.sub == d.delegator.sub).cloned() else { continue };
+        let in_job = match &req.call {
+            Call::Job { job_id, .. } => state.db.job_includes(job_id, &d.delegate.sub).await.unwrap_or(true),
+            _ => false,
+        };
+        if as_a_person(&d.delegate.sub, req, in_job).is_err() || out.iter().any(|a| a.sub == d.delegate.sub) {
+            continue;
+        }
+        let Ok(user) = state.okta.get_user(&d.delegate.sub).await else { continue };
+        if lookups.actor(state, &user, op_id).await?.is_none() {
+            continue;
+        }
+        out.push(Approver {
+            sub: user.id.clone(),
+            login: d.delegate.login.clone(),
+            name: format!("{} for {}", user.display_name(), away.name),
+            email: user.field("email").filter(|e| !e.is_empty()).map(str::to_string),
+        });
     }
     out.sort_by(|a, b| a.name.cmp(&b.name));
     Ok(out)

@@ -156,17 +156,31 @@ async fn authority(state: &AppState, req: &Request) -> Result<(), Outcome> {
         )));
     }
     for d in req.decisions.iter().filter(|d| d.approve) {
-        let Some(approver) =
-            Actor::current(state, &d.approver_sub, &d.approver_login, &op_id).await.map_err(okta_outcome)?
-        else {
-            return Err(gone(&format!("The approver {}", d.approver_login)));
+        // A delegate's word rests on the away approver's authority, and on the delegate still
+        // being someone Okta has active.
+        let (sub, login) = match &d.on_behalf_of {
+            Some(away) => {
+                if Actor::current(state, &d.approver_sub, &d.approver_login, &op_id)
+                    .await
+                    .map_err(okta_outcome)?
+                    .is_none()
+                {
+                    return Err(gone(&format!("The delegate {}", d.approver_login)));
+                }
+                (away.sub.as_str(), away.login.as_str())
+            }
+            None => (d.approver_sub.as_str(), d.approver_login.as_str()),
+        };
+        let Some(approver) = Actor::current(state, sub, login, &op_id).await.map_err(okta_outcome)? else {
+            return Err(gone(&format!("The approver {login}")));
         };
         let (approver, manages) = scope(approver).await;
         let Some(stage) = req.stages.get(d.stage as usize) else { continue };
-        if approver_authority(&state.policy, req.action, stage, &approver.who(manages)).is_err() {
+        if approver_authority(&state.policy, req.action, stage, &approver.who(manages)).is_err()
+            && !super::eligible::escalated_to(req, sub)
+        {
             return Err(Outcome::Stale(format!(
-                "The approver {} may no longer approve this (their roles or scope changed); it was not run.",
-                d.approver_login
+                "The approver {login} may no longer approve this (their roles or scope changed); it was not run."
             )));
         }
     }

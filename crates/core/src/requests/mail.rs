@@ -27,7 +27,8 @@ enum Audience {
 fn audiences(req: &Request, event: &str) -> &'static [Audience] {
     use Audience::*;
     match event {
-        "request.create" | "request.remind" | "request.escalate" => &[Deciders],
+        "request.create" | "request.remind" => &[Deciders],
+        "request.escalate" => &[Deciders, Requester],
         // An approval that moved it to a new stage asks that stage's approvers too.
         "request.approve" if req.status == Status::Pending && moved_stage(req) => &[Requester, Deciders],
         "request.approve" | "request.reject" | "request.execute" | "request.fail" | "request.stale"
@@ -65,7 +66,9 @@ pub async fn compose(state: &AppState, req: &Request, event: &str, actor: &str) 
                     ),
                     _ => (format!("Approval needed: {}", req.summary), "Waiting for your decision:"),
                 };
-                for d in deciders.into_iter().filter(|d| !req.decided_by().contains(&d.sub)) {
+                // An escalation writes to those it names; the others were asked already.
+                let named = |sub: &str| event != "request.escalate" || eligible::escalated_to(req, sub);
+                for d in deciders.into_iter().filter(|d| !req.decided_by().contains(&d.sub) && named(&d.sub)) {
                     let Some(to) = d.email.clone() else { continue };
                     let text = format!(
                         "{lead}\n\n{} asks: {}\nAbout: {}\nWhy: “{}”\nDecide by: {}\n\nApprove or reject it in Portico:\n{url}\n\n\
@@ -94,6 +97,11 @@ pub async fn compose(state: &AppState, req: &Request, event: &str, actor: &str) 
                     "request.expire" => {
                         "Nobody decided it in time, so it expired. Ask again if it is still needed.".into()
                     }
+                    "request.escalate" if req.escalated_to.is_empty() => continue,
+                    "request.escalate" => format!(
+                        "Nobody decided it in time, so it went to {}.",
+                        req.escalated_to.iter().map(|p| p.name.as_str()).collect::<Vec<_>>().join(", ")
+                    ),
                     _ => continue,
                 };
                 let subject = format!("Your request {}: {}", req.id, req.status.label().to_lowercase());
@@ -173,6 +181,11 @@ mod tests {
             result: None,
             upstream_request_id: None,
             policy_version: None,
+            remind_at: None,
+            reminded_at: None,
+            escalation: None,
+            escalated_at: None,
+            escalated_to: vec![],
             decisions: decided_at
                 .map(|stage| DecisionRecord {
                     stage,
@@ -201,5 +214,7 @@ mod tests {
             assert_eq!(audiences(&req(Status::Done, 0, None), e), [Requester], "{e}");
         }
         assert!(audiences(&req(Status::Cancelled, 0, None), "request.cancel").is_empty());
+        assert_eq!(audiences(&req(Status::Pending, 0, None), "request.remind"), [Deciders]);
+        assert_eq!(audiences(&req(Status::Pending, 0, None), "request.escalate"), [Deciders, Requester]);
     }
 }

@@ -6,10 +6,12 @@
 //! that runs the stored upstream call, and it claims a request (`approved → executing`, with its
 //! name and a lease) before touching Okta: that row is the outbox.
 
+pub mod away;
 pub mod eligible;
 pub mod exec;
 pub mod mail;
 mod model;
+pub mod moving;
 pub mod notify;
 mod store;
 pub mod worker;

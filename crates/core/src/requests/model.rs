@@ -1,6 +1,6 @@
 //! What a request is: the stored call, its status, its decisions.
 
-use crate::policy::Stage;
+use crate::policy::{Escalation, Stage};
 pub use portico_vocab::RequestStatus as Status;
 use portico_vocab::{LifecycleOp, PolicyAction};
 use serde::{Deserialize, Serialize};
@@ -161,6 +161,14 @@ pub struct Request {
     /// The approval policy's version when the request was made (none before versions existed).
     pub policy_version: Option<String>,
     pub decisions: Vec<DecisionRecord>,
+    /// When its approvers are reminded (half its lifetime), and when they were.
+    pub remind_at: Option<String>,
+    pub reminded_at: Option<String>,
+    /// The policy's rule for its deadline, kept with it (none: it expires).
+    pub escalation: Option<Escalation>,
+    /// When it was escalated, and to whom: they may decide it with the stage's authority.
+    pub escalated_at: Option<String>,
+    pub escalated_to: Vec<Person>,
 }
 
 impl Request {
@@ -217,6 +225,8 @@ pub struct NewRequest {
     pub ttl_hours: u32,
     /// [`crate::policy::Policy::version`] of the policy that routed it.
     pub policy_version: String,
+    /// The policy's rule for the deadline.
+    pub escalation: Option<Escalation>,
 }
 
 #[derive(Debug, thiserror::Error)]

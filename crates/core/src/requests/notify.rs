@@ -34,6 +34,11 @@ pub fn body(req: &Request, event: &str, actor: &str, public_url: &str) -> Value 
         "request.reject" => format!("{actor_t} rejected {link}: {summary} ({target})."),
         "request.cancel" => format!("{actor_t} cancelled {link}: {summary} ({target})."),
         "request.expire" => format!("{link} expired undecided: {summary} ({target})."),
+        "request.remind" => format!("Reminder: {link} still waits for a decision: {summary} ({target})."),
+        "request.escalate" => format!(
+            "{link} was not decided in time and is escalated to {}: {summary} ({target}).",
+            slack_text(&req.escalated_to.iter().map(|p| p.name.as_str()).collect::<Vec<_>>().join(", "))
+        ),
         _ => format!("{link} {}: {}", req.status.as_str(), slack_text(req.result.as_deref().unwrap_or(&req.summary))),
     };
     json!({
@@ -358,6 +363,11 @@ mod tests {
             result: None,
             upstream_request_id: None,
             policy_version: None,
+            remind_at: None,
+            reminded_at: None,
+            escalation: None,
+            escalated_at: None,
+            escalated_to: vec![],
             decisions: vec![],
         }
     }

@@ -184,6 +184,8 @@ pub async fn tick(state: &AppState, http: &reqwest::Client) {
     if let Err(e) = store::sweep_secrets(state.db(), state.clock.now()).await {
         tracing::error!(error = %e, "could not erase unclaimed request secrets");
     }
+    super::moving::remind(state).await;
+    super::moving::escalate(state).await;
     match super::expire_due(state.db(), state.clock.now()).await {
         Ok(expired) => {
             for req in expired {
@@ -212,7 +214,10 @@ async fn next_wait(state: &AppState, poll: Duration) -> Duration {
     let notes = if notify::any_channel(state) { notify::next_due(state.db()).await.unwrap_or(None) } else { None };
     let next = [requests, notes].into_iter().flatten().min();
     let Some(at) = next.and_then(|t| chrono::DateTime::parse_from_rfc3339(&t).ok()) else { return poll };
-    let ms = (at.with_timezone(&chrono::Utc) - state.clock.now()).num_milliseconds().max(0) as u64;
+    let ms = (at.with_timezone(&chrono::Utc) - state.clock.now()).num_milliseconds();
+    // Still due after a pass: it could not be done (an escalation while Okta is unreachable);
+    // try again in a second rather than at once.
+    let ms = if ms <= 0 { 1000 } else { ms as u64 };
     poll.min(Duration::from_millis(ms))
 }
 

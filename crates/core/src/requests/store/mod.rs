@@ -36,8 +36,23 @@ pub trait RequestStore: Sync {
     ) -> Result<Decided, RequestError>;
     /// `pending → cancelled`; false if it was no longer pending.
     async fn cancel_pending(&self, id: &str, now: DateTime<Utc>) -> sqlx::Result<bool>;
-    /// `pending → expired` for those past their time; their ids.
+    /// `pending → expired` for those past their time (and past their escalation, when their
+    /// policy escalates); their ids.
     async fn expire_pending(&self, now: DateTime<Utc>) -> sqlx::Result<Vec<String>>;
+    /// Marks pending requests whose reminder is due as reminded, in one statement (so one
+    /// process reminds each once); their ids.
+    async fn remind_due(&self, now: DateTime<Utc>) -> sqlx::Result<Vec<String>>;
+    /// Pending requests past their deadline whose policy escalates and which are not escalated yet.
+    async fn escalation_due(&self, now: DateTime<Utc>) -> sqlx::Result<Vec<String>>;
+    /// Escalates a request to `to` with a new deadline, once: false if it was no longer pending
+    /// or someone escalated it first.
+    async fn escalate_request(
+        &self,
+        id: &str,
+        to: &[Person],
+        until: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> sqlx::Result<bool>;
     /// `approved → executing` for the oldest due request, in one statement; its id.
     async fn claim_due(&self, lease: &Lease, now: DateTime<Utc>) -> sqlx::Result<Option<String>>;
     async fn renew_lease(&self, id: &str, lease: &Lease, now: DateTime<Utc>) -> sqlx::Result<bool>;
@@ -67,6 +82,11 @@ pub struct Ending<'a> {
     pub result: &'a str,
     pub request_id: Option<&'a str>,
     pub sealed: Option<&'a [u8]>,
+}
+
+/// When a request made at `now` that lives `ttl_hours` reminds its approvers: half way.
+pub(crate) fn remind_at(now: DateTime<Utc>, ttl_hours: u32) -> DateTime<Utc> {
+    now + Duration::minutes(i64::from(ttl_hours) * 30)
 }
 
 fn new_id() -> String {
@@ -114,6 +134,17 @@ fn from_row(r: &impl Fields) -> sqlx::Result<Request> {
         upstream_request_id: r.opt_text("upstream_request_id")?,
         policy_version: r.opt_text("policy_version")?,
         decisions: Vec::new(),
+        remind_at: r.opt_time("remind_at")?,
+        reminded_at: r.opt_time("reminded_at")?,
+        escalation: match r.opt_text("escalation")? {
+            Some(text) => Some(serde_json::from_str(&text).map_err(|e| decode("escalation", e))?),
+            None => None,
+        },
+        escalated_at: r.opt_time("escalated_at")?,
+        escalated_to: match r.opt_text("escalated_to")? {
+            Some(text) => serde_json::from_str(&text).map_err(|e| decode("escalated_to", e))?,
+            None => Vec::new(),
+        },
     })
 }
 
@@ -222,7 +253,9 @@ fn judge(
     if req.status != Status::Pending {
         return Err(RequestError::NotPending(req.status));
     }
-    if req.expires_at.as_str() <= now {
+    // Past its deadline it expires, unless an escalation is still to come (until then its
+    // approvers may still decide).
+    if req.expires_at.as_str() <= now && (req.escalation.is_none() || req.escalated_at.is_some()) {
         return Ok(Move::Expire);
     }
     eligible(req).map_err(RequestError::Ineligible)?;
@@ -427,6 +460,7 @@ mod tests {
             stages,
             ttl_hours: 1,
             policy_version: "test".into(),
+            escalation: None,
         }
     }
 
@@ -500,6 +534,48 @@ mod tests {
         let moved = expire_due(db, t0() + Duration::hours(1)).await.expect("sweep");
         assert_eq!(moved.len(), 1);
         assert_eq!(moved[0].status, Status::Expired);
+    }
+
+    /// Reminded once at half its life; at its deadline escalated once instead of expiring; then
+    /// it lives the escalation's hours and expires.
+    async fn reminders_and_escalation_happen_once(db: &dyn Store) {
+        let mut n = new(vec![stage(1)]);
+        n.escalation = Some(crate::policy::Escalation { to: "manager".into(), fallback: None, hours: 24 });
+        let r = create(db, n, t0()).await.expect("created");
+        assert_eq!(r.remind_at.as_deref(), Some(stamp(t0() + Duration::minutes(30)).as_str()));
+        assert!(db.remind_due(t0() + Duration::minutes(29)).await.expect("remind").is_empty());
+        assert_eq!(db.remind_due(t0() + Duration::minutes(30)).await.expect("remind"), [r.id.clone()]);
+        assert!(db.remind_due(t0() + Duration::minutes(31)).await.expect("remind").is_empty(), "once");
+
+        let deadline = t0() + Duration::hours(1);
+        assert!(db.escalation_due(deadline - Duration::seconds(1)).await.expect("due").is_empty());
+        assert_eq!(db.escalation_due(deadline).await.expect("due"), [r.id.clone()]);
+        assert!(expire_due(db, deadline).await.expect("sweep").is_empty(), "it escalates instead");
+        // Until the escalation runs, its approvers may still decide it.
+        let (d, _) = decide(db, &r.id, &decider("a"), false, "no", deadline, |_| Ok(())).await.expect("late decision");
+        assert_eq!(d, Decided::Rejected);
+
+        let r = create(
+            db,
+            {
+                let mut n = new(vec![stage(1)]);
+                n.escalation = Some(crate::policy::Escalation { to: "manager".into(), fallback: None, hours: 24 });
+                n
+            },
+            t0(),
+        )
+        .await
+        .expect("again");
+        let boss = person("boss");
+        let until = deadline + Duration::hours(24);
+        assert!(db.escalate_request(&r.id, std::slice::from_ref(&boss), until, deadline).await.expect("escalate"));
+        assert!(!db.escalate_request(&r.id, &[], until, deadline).await.expect("escalate"), "once");
+        let escalated = get(db, &r.id).await.expect("get").expect("row");
+        assert_eq!(escalated.escalated_to, [boss]);
+        assert_eq!(escalated.expires_at, stamp(until));
+        assert!(db.escalation_due(until).await.expect("due").is_empty());
+        assert!(expire_due(db, until - Duration::seconds(1)).await.expect("sweep").is_empty());
+        assert_eq!(expire_due(db, until).await.expect("sweep").len(), 1, "then it expires");
     }
 
     /// An approved request, claimed by `a` at `t0`.
@@ -606,6 +682,7 @@ mod tests {
         a_retry_waits_and_releases_the_claim,
         simultaneous_approvals_approve_once,
         racing_claims_take_each_request_once,
+        reminders_and_escalation_happen_once,
     );
 
     #[test]

@@ -57,8 +57,8 @@ impl RequestStore for PgPool {
         let res = sqlx::query(
             "INSERT INTO requests (id, action, dedupe_key, target_id, target_label, target_sub, summary, call, reason, \
              requester_sub, requester_login, requester_name, stages, stage, status, created_at, expires_at, updated_at, \
-             policy_version) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 0, 'pending', $14, $15, $14, $16)",
+             policy_version, remind_at, escalation) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 0, 'pending', $14, $15, $14, $16, $17, $18)",
         )
         .bind(id)
         .bind(new.call.action().as_str())
@@ -76,6 +76,8 @@ impl RequestStore for PgPool {
         .bind(now)
         .bind(now + Duration::hours(i64::from(new.ttl_hours)))
         .bind(&new.policy_version)
+        .bind(remind_at(now, new.ttl_hours))
+        .bind(new.escalation.as_ref().and_then(|e| serde_json::to_string(e).ok()))
         .execute(self)
         .await;
         match res {
@@ -183,11 +185,51 @@ impl RequestStore for PgPool {
     async fn expire_pending(&self, now: DateTime<Utc>) -> sqlx::Result<Vec<String>> {
         sqlx::query_scalar(
             "UPDATE requests SET status = 'expired', updated_at = $1 WHERE status = 'pending' AND expires_at <= $1 \
-             RETURNING id",
+             AND (escalation IS NULL OR escalated_at IS NOT NULL) RETURNING id",
         )
         .bind(now)
         .fetch_all(self)
         .await
+    }
+
+    async fn remind_due(&self, now: DateTime<Utc>) -> sqlx::Result<Vec<String>> {
+        sqlx::query_scalar(
+            "UPDATE requests SET reminded_at = $1 WHERE status = 'pending' AND reminded_at IS NULL \
+             AND remind_at <= $1 AND escalated_at IS NULL RETURNING id",
+        )
+        .bind(now)
+        .fetch_all(self)
+        .await
+    }
+
+    async fn escalation_due(&self, now: DateTime<Utc>) -> sqlx::Result<Vec<String>> {
+        sqlx::query_scalar(
+            "SELECT id FROM requests WHERE status = 'pending' AND expires_at <= $1 AND escalation IS NOT NULL \
+             AND escalated_at IS NULL ORDER BY expires_at",
+        )
+        .bind(now)
+        .fetch_all(self)
+        .await
+    }
+
+    async fn escalate_request(
+        &self,
+        id: &str,
+        to: &[Person],
+        until: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> sqlx::Result<bool> {
+        let done = sqlx::query(
+            "UPDATE requests SET escalated_at = $1, escalated_to = $2, expires_at = $3, updated_at = $1 \
+             WHERE id = $4 AND status = 'pending' AND escalated_at IS NULL",
+        )
+        .bind(now)
+        .bind(serde_json::to_string(to).unwrap_or_default())
+        .bind(until)
+        .bind(id)
+        .execute(self)
+        .await?;
+        Ok(done.rows_affected() == 1)
     }
 
     async fn claim_due(&self, lease: &Lease, now: DateTime<Utc>) -> sqlx::Result<Option<String>> {
@@ -290,7 +332,9 @@ impl RequestStore for PgPool {
     async fn next_request_due(&self) -> sqlx::Result<Option<String>> {
         let due: Option<DateTime<Utc>> = sqlx::query_scalar(
             "SELECT LEAST((SELECT MIN(next_attempt_at) FROM requests WHERE status = 'approved'), \
-                          (SELECT MIN(lease_until) FROM requests WHERE status = 'executing'))",
+                          (SELECT MIN(lease_until) FROM requests WHERE status = 'executing'), \
+                          (SELECT MIN(remind_at) FROM requests WHERE status = 'pending' AND reminded_at IS NULL), \
+                          (SELECT MIN(expires_at) FROM requests WHERE status = 'pending'))",
         )
         .fetch_one(self)
         .await?;

@@ -51,7 +51,8 @@ impl RequestStore for SqlitePool {
         let res = sqlx::query(
             "INSERT INTO requests (id, action, dedupe_key, target_id, target_label, target_sub, summary, call, reason, \
              requester_sub, requester_login, requester_name, stages, stage, status, created_at, expires_at, updated_at, \
-             policy_version) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 'pending', ?, ?, ?, ?)",
+             policy_version, remind_at, escalation) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 'pending', ?, ?, ?, ?, ?, ?)",
         )
         .bind(id)
         .bind(new.call.action().as_str())
@@ -70,6 +71,8 @@ impl RequestStore for SqlitePool {
         .bind(stamp(now + Duration::hours(i64::from(new.ttl_hours))))
         .bind(stamp(now))
         .bind(&new.policy_version)
+        .bind(stamp(remind_at(now, new.ttl_hours)))
+        .bind(new.escalation.as_ref().and_then(|e| serde_json::to_string(e).ok()))
         .execute(self)
         .await;
         match res {
@@ -177,11 +180,51 @@ impl RequestStore for SqlitePool {
     async fn expire_pending(&self, now: DateTime<Utc>) -> sqlx::Result<Vec<String>> {
         sqlx::query_scalar(
             "UPDATE requests SET status = 'expired', updated_at = ?1 WHERE status = 'pending' AND expires_at <= ?1 \
-             RETURNING id",
+             AND (escalation IS NULL OR escalated_at IS NOT NULL) RETURNING id",
         )
         .bind(stamp(now))
         .fetch_all(self)
         .await
+    }
+
+    async fn remind_due(&self, now: DateTime<Utc>) -> sqlx::Result<Vec<String>> {
+        sqlx::query_scalar(
+            "UPDATE requests SET reminded_at = ?1 WHERE status = 'pending' AND reminded_at IS NULL \
+             AND remind_at <= ?1 AND escalated_at IS NULL RETURNING id",
+        )
+        .bind(stamp(now))
+        .fetch_all(self)
+        .await
+    }
+
+    async fn escalation_due(&self, now: DateTime<Utc>) -> sqlx::Result<Vec<String>> {
+        sqlx::query_scalar(
+            "SELECT id FROM requests WHERE status = 'pending' AND expires_at <= ? AND escalation IS NOT NULL \
+             AND escalated_at IS NULL ORDER BY expires_at",
+        )
+        .bind(stamp(now))
+        .fetch_all(self)
+        .await
+    }
+
+    async fn escalate_request(
+        &self,
+        id: &str,
+        to: &[Person],
+        until: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> sqlx::Result<bool> {
+        let done = sqlx::query(
+            "UPDATE requests SET escalated_at = ?1, escalated_to = ?2, expires_at = ?3, updated_at = ?1 \
+             WHERE id = ?4 AND status = 'pending' AND escalated_at IS NULL",
+        )
+        .bind(stamp(now))
+        .bind(serde_json::to_string(to).unwrap_or_default())
+        .bind(stamp(until))
+        .bind(id)
+        .execute(self)
+        .await?;
+        Ok(done.rows_affected() == 1)
     }
 
     async fn claim_due(&self, lease: &Lease, now: DateTime<Utc>) -> sqlx::Result<Option<String>> {
@@ -280,7 +323,9 @@ impl RequestStore for SqlitePool {
     async fn next_request_due(&self) -> sqlx::Result<Option<String>> {
         sqlx::query_scalar(
             "SELECT MIN(t) FROM (SELECT MIN(next_attempt_at) AS t FROM requests WHERE status = 'approved' \
-             UNION ALL SELECT MIN(lease_until) FROM requests WHERE status = 'executing')",
+             UNION ALL SELECT MIN(lease_until) FROM requests WHERE status = 'executing' \
+             UNION ALL SELECT MIN(remind_at) FROM requests WHERE status = 'pending' AND reminded_at IS NULL \
+             UNION ALL SELECT MIN(expires_at) FROM requests WHERE status = 'pending')",
         )
         .fetch_one(self)
         .await
