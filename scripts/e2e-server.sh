@@ -10,6 +10,8 @@ export PORTICO_SERVER__DATA_DIR="$data"
 export PORTICO_SERVER__SITE_ROOT=target/site-test
 export PORTICO_DEVORG__LISTEN="127.0.0.1:${E2E_ORG_PORT:-3901}"
 export PORTICO_DEVORG__TEST_CONTROL=true
+# Help desk may break glass (the demo leaves it off): the approvals-flow browser test uses it.
+export PORTICO_BREAK_GLASS__GROUP="Portico Help Desk"
 mkdir -p "$data"
 # Also kept in a file: the browser tests read the org's test-control token from it.
 exec ./target/debug/portico > >(tee "$data/server.log")

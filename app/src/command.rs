@@ -79,6 +79,8 @@ pub enum Command {
     },
     /// Asks for an action that needs approval (the server function's own arguments).
     Request(approvals::RequestAction),
+    /// Runs it now instead, as an emergency (break-glass), with the same arguments.
+    BreakGlass(approvals::RequestAction),
     Decide {
         id: String,
         approve: bool,
@@ -180,6 +182,10 @@ impl Command {
             Command::Request(approvals::RequestAction { action, target, reason, group, add, status, changes }) => {
                 let r = approvals::request_action(action, target, reason, group, add, status, changes).await?;
                 Done::say(format!("Request {} sent for approval.", r.id))
+            }
+            Command::BreakGlass(approvals::RequestAction { action, target, reason, group, add, status, changes }) => {
+                let r = approvals::break_glass(action, target, reason, group, add, status, changes).await?;
+                Done::say(format!("Break-glass {} runs now; the reviewers have been told.", r.id))
             }
             Command::Decide { id, approve, comment } => {
                 Done::say(decided(&approvals::decide_request(id, approve, comment).await?))

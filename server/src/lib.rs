@@ -115,7 +115,8 @@ impl Portal {
         let asa = asa_client(&config, devorg.as_ref(), &clock)?;
         // Roles and `group:` approvers are granted by group identity, fixed now: an ambiguous
         // name stops the start with its reason.
-        let named = config.roles.named_groups().cloned().chain(approval_policy.group_names());
+        let break_glass = config.break_glass.group.iter().chain(config.break_glass.reviewer_groups.iter()).cloned();
+        let named = config.roles.named_groups().cloned().chain(approval_policy.group_names()).chain(break_glass);
         let group_ids = Arc::new(portico_core::identity::GroupIds::resolve(&okta, named).await?);
         let app_state = AppState {
             config: config.clone(),

@@ -53,10 +53,24 @@ pub struct RequestView {
     pub needs_step_up: bool,
     /// Who may approve or reject it now, by name (pending requests only).
     pub approvers: Vec<String>,
+    /// Run at once without approval (break-glass), and its after-action review.
+    pub break_glass: Option<BreakGlassView>,
     /// The viewer asked for it and it is still pending.
     pub can_cancel: bool,
     /// The viewer asked for it, it ran, and a temporary password waits for them (shown once).
     pub can_reveal: bool,
+}
+
+/// A break-glass action's after-action review, as the request shows it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BreakGlassView {
+    pub review_due_at: String,
+    /// Past its time and still unreviewed.
+    pub overdue: bool,
+    /// "Ada Admin found it justified: “…”", once reviewed.
+    pub review: Option<String>,
+    /// The viewer may review it now.
+    pub can_review: bool,
 }
 
 /// Someone's out-of-office delegation, and those they decide for.

@@ -39,6 +39,7 @@ pub fn HomePage() -> impl IntoView {
                         </Show>
                         <p class="muted small">"From your groups: " {me.groups.join(", ")}</p>
                     </section>
+                    <OpenReviews />
                     <section class="card" aria-labelledby="approvals">
                         <h2 id="approvals">"Requests and approvals"</h2>
                         <ManagerHint />
@@ -48,6 +49,42 @@ pub fn HomePage() -> impl IntoView {
                 }
             }
         </Loaded>
+    }
+}
+
+/// Break-glass actions waiting for their after-action review, overdue ones first and flagged:
+/// for reviewers and auditors; nothing for anyone else.
+#[component]
+fn OpenReviews() -> impl IntoView {
+    let open = Resource::new(|| (), |_| crate::approvals::server::open_reviews());
+    view! {
+        <Transition fallback=|| ()>
+            {move || Suspend::new(async move {
+                let mut open = open.await.unwrap_or_default();
+                open.sort_by_key(|r| !r.break_glass.as_ref().is_some_and(|b| b.overdue));
+                (!open.is_empty()).then(|| view! {
+                    <section class="card" aria-labelledby="reviews-h" data-testid="open-reviews">
+                        <h2 id="reviews-h">"Break-glass reviews"</h2>
+                        <ul class="plain">
+                            {open.into_iter().map(|r| {
+                                let overdue = r.break_glass.as_ref().is_some_and(|b| b.overdue);
+                                view! {
+                                    <li>
+                                        <a href=format!("/requests/{}", r.id)>{r.summary.clone()}</a>
+                                        " by " {r.requester.clone()} " · "
+                                        {if overdue {
+                                            view! { <span class="badge request-expired" data-testid="overdue">"Review overdue"</span> }.into_any()
+                                        } else {
+                                            view! { <span class="muted small">"review due " <crate::ui::When at=r.break_glass.map(|b| b.review_due_at) /></span> }.into_any()
+                                        }}
+                                    </li>
+                                }
+                            }).collect_view()}
+                        </ul>
+                    </section>
+                })
+            })}
+        </Transition>
     }
 }
 

@@ -175,6 +175,8 @@ pub struct ActionView {
     pub reason_required: bool,
     /// For requests: who will approve, in words.
     pub approvers: String,
+    /// For requests: the viewer may instead break glass (run it now, reviewed afterwards).
+    pub break_glass: bool,
 }
 
 /// What the viewer may do with a non-lifecycle action (profile edits, membership changes).

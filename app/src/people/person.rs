@@ -106,6 +106,7 @@ fn Actions(id: String, login: String, actions: Vec<ActionView>) -> impl IntoView
                         effect: a.confirm.clone(),
                         approvers: a.approvers.clone(),
                         reason_required: a.reason_required,
+                        break_glass: a.break_glass,
                         ..Ask::empty(a.op.into())
                     })
                 } else {

@@ -41,6 +41,8 @@ pub struct Config {
     #[serde(default)]
     pub email: Option<EmailConfig>,
     #[serde(default)]
+    pub break_glass: BreakGlassConfig,
+    #[serde(default)]
     pub jobs: JobsConfig,
     #[serde(default)]
     pub devorg: DevOrgSettings,
@@ -317,6 +319,32 @@ impl Default for ApprovalsConfig {
     }
 }
 
+/// Break-glass: acting at once, in an emergency, on what normally needs approval.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct BreakGlassConfig {
+    /// Members of this Okta group may run, at once and with a reason, an action the policy lets
+    /// them only request. Absent: nobody may.
+    pub group: Option<String>,
+    /// Someone other than the person who acted must review it within this many hours.
+    pub review_hours: u32,
+    /// Who is told at once and may review it: members of these groups (empty: the admin groups).
+    pub reviewer_groups: Vec<String>,
+}
+
+impl Default for BreakGlassConfig {
+    fn default() -> Self {
+        Self { group: None, review_hours: 24, reviewer_groups: Vec::new() }
+    }
+}
+
+impl BreakGlassConfig {
+    /// The groups whose members review break-glass actions.
+    pub fn reviewers<'a>(&'a self, roles: &'a RolesConfig) -> &'a [String] {
+        if self.reviewer_groups.is_empty() { &roles.admin_groups } else { &self.reviewer_groups }
+    }
+}
+
 /// The SMTP server Portico sends its mail through.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -509,6 +537,9 @@ impl Config {
             if email.username.is_some() != email.password.is_some() {
                 return Err(ConfigError::Invalid("email.username and email.password go together".into()));
             }
+        }
+        if self.break_glass.review_hours == 0 || self.break_glass.review_hours > 24 * 30 {
+            return Err(ConfigError::Invalid("break_glass.review_hours must be between 1 and 720".into()));
         }
         if self.approvals.max_attempts == 0 {
             return Err(ConfigError::Invalid("approvals.max_attempts must be at least 1".into()));

@@ -1,5 +1,6 @@
 //! Email over a real SMTP server (PyPI's aiosmtpd, run by the testkit): each person who may
-//! decide a request is asked by mail, and its requester hears of every decision and outcome.
+//! decide a request is asked by mail, and its requester hears of every decision and outcome;
+//! reminders, escalation and break-glass on the engine's clock.
 use crate::approvals::{decide, request, stored_status, wait_for};
 use crate::helpers::{fns::*, *};
 use portico_core::{
@@ -164,4 +165,99 @@ async fn a_reminder_at_half_time_then_escalation_to_the_approvers_manager_who_de
     }
     app.advance_clock(chrono::Duration::hours(24));
     wait_for(&db, &id, "expired").await;
+}
+
+fn emergency(op: LifecycleOp, target: &str, reason: &str) -> BreakGlass {
+    BreakGlass {
+        action: PolicyAction::Lifecycle(op),
+        target: target.into(),
+        reason: reason.into(),
+        group: None,
+        add: None,
+        status: None,
+        changes: None,
+    }
+}
+
+#[tokio::test]
+async fn break_glass_runs_once_tells_reviewers_at_once_and_its_review_shows_overdue_until_done() {
+    let smtp = SmtpServer::start(None).expect("aiosmtpd starts");
+    let port = smtp.port;
+    let app = spawn_app_with(move |c| {
+        c.email = Some(email(port, SmtpTls::None, None));
+        c.approvals.poll_ms = 100;
+        c.break_glass.group = Some("Portico Help Desk".into());
+        c.break_glass.review_hours = 24;
+    })
+    .await;
+    let (desk, maria) = (app.session(HELPDESK).await, app.session(MARIA).await);
+    let ed = app.user_id("ed.engineer@portico.example").await;
+    let db = app.db().await;
+
+    // Only the break-glass group may: Maria may request a suspension, not break glass (audited).
+    let (status, _) = json(maria.call_fn(emergency(LifecycleOp::Suspend, &ed, "Phished")).await).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let refused = "SELECT COUNT(*) FROM audit_events WHERE action = 'request.break_glass' AND result = 'refused'";
+    assert_eq!(db.int(refused, &[]).await, 1);
+    // A reason is always needed.
+    let (status, _) = json(desk.call_fn(emergency(LifecycleOp::Suspend, &ed, "  ")).await).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+
+    // Hal breaks glass: it runs at once, once, and the reviewers (the admins) are told at once.
+    let (status, req) =
+        json(desk.call_fn(emergency(LifecycleOp::Suspend, &ed, "Account phished, active session")).await).await;
+    assert_eq!(status, StatusCode::OK, "{req}");
+    let id = req["id"].as_str().expect("id").to_string();
+    assert_eq!(req["status"], "approved", "no approval waited for");
+    wait_for(&db, &id, "done").await;
+    assert_eq!(app.okta_events(SUSPEND, &ed).await, 1, "run once");
+    assert_eq!(audited(&db, "request.break_glass", "ok", &id).await, 1);
+    let mails = smtp.wait_for(2).await;
+    let told = to(&mails, ADMIN);
+    assert_eq!(told.len(), 1, "the admins, once");
+    assert!(subject(told[0]).starts_with("Break-glass: Suspend"), "{}", subject(told[0]));
+    assert!(told[0].data.contains("Account phished"));
+    assert!(subject(to(&mails, HELPDESK)[0]).contains("done"), "Hal hears it ran");
+
+    // The review waits on the home page of reviewers and auditors.
+    let ada = app.session(ADMIN).await;
+    let (_, open) = json(ada.call_fn(OpenReviews {}).await).await;
+    assert_eq!((open[0]["id"].as_str(), open[0]["break_glass"]["overdue"].as_bool()), (Some(id.as_str()), Some(false)));
+    let (_, none) = json(maria.call_fn(OpenReviews {}).await).await;
+    assert_eq!(none, serde_json::json!([]), "not for someone who neither reviews nor audits");
+
+    // Unanswered past its time: overdue, once, in the audit trail, and the reviewers are told.
+    app.advance_clock(chrono::Duration::hours(25));
+    for _ in 0..100 {
+        if audited(&db, "request.review_overdue", "failed", &id).await == 1 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(audited(&db, "request.review_overdue", "failed", &id).await, 1);
+    let mails = smtp.wait_for(3).await;
+    let told = to(&mails, ADMIN);
+    assert!(subject(told[1]).starts_with("Overdue: review of break-glass"), "{}", subject(told[1]));
+    let (ada, audrey) = (app.session(ADMIN).await, app.session("audrey.auditor@portico.example").await);
+    let (_, open) = json(audrey.call_fn(OpenReviews {}).await).await;
+    assert_eq!(open[0]["break_glass"]["overdue"], true);
+
+    // Someone else reviews it; Hal cannot review his own.
+    let desk = app.session(HELPDESK).await;
+    let review = |sound: bool| ReviewBreakGlass { id: id.clone(), sound, comment: "Phishing confirmed by SOC".into() };
+    assert_eq!(json(desk.call_fn(review(true)).await).await.0, StatusCode::FORBIDDEN);
+    let (status, done) = json(ada.call_fn(review(true)).await).await;
+    assert_eq!(status, StatusCode::OK, "{done}");
+    assert!(done["break_glass"]["review"].as_str().expect("review").contains("found it justified"));
+    let (_, open) = json(ada.call_fn(OpenReviews {}).await).await;
+    assert_eq!(open, serde_json::json!([]));
+    let mails = smtp.wait_for(4).await;
+    let hal = to(&mails, HELPDESK);
+    assert!(hal[1].data.contains("reviewed your break-glass action: justified"), "{}", hal[1].data);
+
+    // Break-glass needs a recent sign-in.
+    app.advance_clock(chrono::Duration::minutes(11));
+    let erin = app.user_id("erin.engineer@portico.example").await;
+    let (status, err) = json(desk.call_fn(emergency(LifecycleOp::Unsuspend, &erin, "Locked out CEO")).await).await;
+    assert_eq!((status, err["kind"].as_str()), (StatusCode::UNAUTHORIZED, Some("step_up")), "{err}");
 }

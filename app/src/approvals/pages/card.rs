@@ -42,6 +42,7 @@ pub fn RequestCard(req: RequestView) -> impl IntoView {
                 _ => "What it would have changed: ",
             }}</strong>{change.map(|c| format!("{c}. "))}{req.effect.clone()}</p>
             {(!req.stage_line.is_empty()).then(|| view! { <p class="muted small">{req.stage_line.clone()}</p> })}
+            {req.break_glass.clone().map(|b| view! { <BreakGlassReview id=id.clone() b /> })}
             {(req.status == RequestStatus::Pending).then(|| view! {
                 <p class="small" data-testid="approvers"><strong>"Can decide now: "</strong>{
                     if req.approvers.is_empty() { "nobody Portico can find — it will be escalated at its deadline".to_string() } else { req.approvers.join(", ") }
@@ -76,6 +77,39 @@ pub fn RequestCard(req: RequestView) -> impl IntoView {
                 </div>
             })}
         </article>
+    }
+}
+
+/// A break-glass action: run without approval; its after-action review, due, overdue or done,
+/// and the review form for a reviewer (a plain form: it works before the WASM).
+#[component]
+fn BreakGlassReview(id: String, b: crate::approvals::BreakGlassView) -> impl IntoView {
+    view! {
+        <div class="break-glass" data-testid="break-glass">
+            <p><strong>"Break-glass: "</strong>"run at once, without approval. "
+                {match &b.review {
+                    Some(r) => view! { <span data-testid="review-done">{r.clone()}</span> }.into_any(),
+                    None => view! {
+                        <span>"After-action review due " <When at=Some(b.review_due_at.clone()) />"."</span>
+                        {b.overdue.then(|| view! { " " <span class="badge request-expired" data-testid="review-overdue">"Review overdue"</span> })}
+                    }.into_any(),
+                }}
+            </p>
+            {b.can_review.then(|| view! {
+                <form method="post" action="/api/requests/review" class="stack" data-testid="review-form">
+                    <input type="hidden" name="id" value=id.clone() />
+                    <fieldset>
+                        <legend>"Was the emergency use justified?"</legend>
+                        <label><input type="radio" name="sound" value="true" required />" Justified"</label>
+                        <label><input type="radio" name="sound" value="false" />" Not justified"</label>
+                    </fieldset>
+                    <label class="stack">"What you found (required)"
+                        <textarea name="comment" rows="2" maxlength="1000" required></textarea>
+                    </label>
+                    <div><button type="submit" class="button">"Record the review"</button></div>
+                </form>
+            })}
+        </div>
     }
 }
 

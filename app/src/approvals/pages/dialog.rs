@@ -28,6 +28,8 @@ pub struct Ask {
     pub changes: Option<Vec<(String, String)>>,
     /// A bulk job's preview: the request is for its people who need approval.
     pub job: Option<String>,
+    /// The viewer may break glass instead: run it now, reviewed afterwards by someone else.
+    pub break_glass: bool,
 }
 
 impl Ask {
@@ -45,14 +47,17 @@ impl Ask {
             status: None,
             changes: None,
             job: None,
+            break_glass: false,
         }
     }
 
-    fn command(self, reason: String) -> Command {
+    fn command(self, reason: String, emergency: bool) -> Command {
         let Ask { action, target, group, add, status, changes, job, .. } = self;
+        let asked = RequestAction { action, target, reason, group, add, status, changes };
         match job {
-            Some(id) => Command::RequestJob { id, reason },
-            None => Command::Request(RequestAction { action, target, reason, group, add, status, changes }),
+            Some(id) => Command::RequestJob { id, reason: asked.reason },
+            None if emergency => Command::BreakGlass(asked),
+            None => Command::Request(asked),
         }
     }
 }
@@ -81,6 +86,7 @@ pub fn RequestDialog(ask: RwSignal<Option<Ask>>) -> impl IntoView {
             reason.set(String::new());
             let required = a.reason_required;
             let sent = a.clone();
+            let glass = a.clone();
             view! {
                 <Modal labelled_by="request-title" testid="request-dialog" on_close=move || { error.set(None); ask.set(None); }>
                         <h2 id="request-title">{a.title.clone()}</h2>
@@ -98,11 +104,23 @@ pub fn RequestDialog(ask: RwSignal<Option<Ask>>) -> impl IntoView {
                                 disabled=move || busy.get() || (required && reason.get().trim().is_empty())
                                 on:click=move |_| {
                                     error.set(None);
-                                    send(sent.clone().command(reason.get_untracked()), busy, move |e| error.set(Some(e)), finished);
+                                    send(sent.clone().command(reason.get_untracked(), false), busy, move |e| error.set(Some(e)), finished);
                                 }>
                                 {move || if busy.get() { "Sending…" } else { "Send request" }}
                             </button>
                         </div>
+                        {a.break_glass.then(|| view! {
+                            <div class="break-glass">
+                                <p class="small"><strong>"Emergency?"</strong>" Break glass to run it now without approval: the reviewers are told at once, \
+                                    someone else must review it afterwards, and it needs a recent sign-in and a reason."</p>
+                                <button type="button" class="button danger" data-testid="break-glass"
+                                    disabled=move || busy.get() || reason.get().trim().is_empty()
+                                    on:click=move |_| {
+                                        error.set(None);
+                                        send(glass.clone().command(reason.get_untracked(), true), busy, move |e| error.set(Some(e)), finished);
+                                    }>"Break glass: run now"</button>
+                            </div>
+                        })}
                 </Modal>
             }
         })

@@ -17,14 +17,42 @@ pub async fn request_action(
     changes: Option<Vec<(String, String)>>,
 ) -> Result<RequestView, PortalError> {
     use super::views::{request_error, view};
+    use portico_core::requests::{self, worker};
+    let caller = crate::ssr::caller().await?.now().await?;
+    let (new, user) = prepare(&caller, Asked { action, target, reason, group, add, status, changes }).await?;
+    let req = requests::create(caller.state.db(), new, caller.state.clock.now()).await.map_err(request_error)?;
+    let detail = format!("reason: {}", req.reason);
+    worker::event(&caller.state, &req, "request.create", &caller.principal.login, &caller.op_id, "ok", &detail).await;
+    Ok(view(&caller, &req, user.as_ref(), false))
+}
+
+/// What someone asked for, as the request dialog sends it.
+#[cfg(feature = "ssr")]
+pub(crate) struct Asked {
+    pub action: PolicyAction,
+    pub target: String,
+    pub reason: String,
+    pub group: Option<String>,
+    pub add: Option<bool>,
+    pub status: Option<String>,
+    pub changes: Option<Vec<(String, String)>>,
+}
+
+/// The request for an action the policy lets the caller only request (checked here, refusals
+/// audited): the exact call, the policy's stages and rules, the caller as requester.
+#[cfg(feature = "ssr")]
+pub(crate) async fn prepare(
+    caller: &crate::ssr::Caller,
+    asked: Asked,
+) -> Result<(portico_core::requests::NewRequest, Option<portico_core::okta::User>), PortalError> {
     use crate::ssr::{fail, person_label};
     use portico_core::{
         actions::plan::{Ask, Plan, plan},
         policy::Decision,
-        requests::{self, NewRequest, Person, worker},
+        requests::{NewRequest, Person},
     };
-    let caller = crate::ssr::caller().await?.now().await?;
     let bad = |m: String| fail(PortalError::bad_request(m));
+    let Asked { action, target, reason, group, add, status, changes } = asked;
     let reason = reason.trim().to_string();
     if reason.chars().count() > 1000 {
         return Err(bad("Keep the reason under 1000 characters.".into()));
@@ -58,25 +86,18 @@ pub async fn request_action(
         return Err(fail(e));
     }
     let p = &caller.principal;
-    let req = requests::create(
-        caller.state.db(),
-        NewRequest {
-            call,
-            target_label: label,
-            target_sub: user.as_ref().map(|u| u.id.clone()),
-            summary,
-            reason: reason.clone(),
-            requester: Person { sub: p.sub.clone(), login: p.login.clone(), name: p.name.clone() },
-            stages: rule.stages.clone(),
-            ttl_hours: rule.ttl_hours,
-            escalation: rule.escalate.clone(),
-            policy_version: caller.state.policy.version(),
-        },
-        caller.state.clock.now(),
-    )
-    .await
-    .map_err(request_error)?;
-    worker::event(&caller.state, &req, "request.create", &p.login, &caller.op_id, "ok", &format!("reason: {reason}"))
-        .await;
-    Ok(view(&caller, &req, user.as_ref(), false))
+    let new = NewRequest {
+        call,
+        target_label: label,
+        target_sub: user.as_ref().map(|u| u.id.clone()),
+        summary,
+        reason,
+        requester: Person { sub: p.sub.clone(), login: p.login.clone(), name: p.name.clone() },
+        stages: rule.stages.clone(),
+        ttl_hours: rule.ttl_hours,
+        escalation: rule.escalate.clone(),
+        break_glass_review_due: None,
+        policy_version: caller.state.policy.version(),
+    };
+    Ok((new, user))
 }

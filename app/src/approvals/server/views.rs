@@ -122,6 +122,22 @@ pub fn view(caller: &Caller, req: &Request, target: Option<&User>, can_decide: b
         can_decide,
         needs_step_up: can_decide && caller.step_up_lacks().is_some(),
         approvers: Vec::new(),
+        break_glass: req.break_glass.then(|| {
+            let me = &caller.principal.sub;
+            let review_due_at = req.review_due_at.clone().unwrap_or_default();
+            crate::approvals::BreakGlassView {
+                overdue: req.review.is_none() && review_due_at <= portico_core::clock::stamp(caller.state.clock.now()),
+                review: req.review.as_ref().map(|r| {
+                    let verdict = if r.sound { "found it justified" } else { "found it not justified" };
+                    format!("{} {verdict}: “{}”", r.by.name, r.comment)
+                }),
+                can_review: req.review.is_none()
+                    && portico_core::requests::break_glass::reviews(caller)
+                    && req.requester_sub != *me
+                    && req.target_sub.as_deref() != Some(me.as_str()),
+                review_due_at,
+            }
+        }),
         can_cancel: req.status == Status::Pending && req.requester_sub == caller.principal.sub,
         can_reveal: false,
     }

@@ -29,6 +29,7 @@ pub(crate) fn action(op: LifecycleOp, name: &str) -> ActionView {
         mode: Mode::Run,
         reason_required: false,
         approvers: String::new(),
+        break_glass: false,
     }
 }
 
@@ -82,6 +83,7 @@ pub fn actions(u: &User, caller: &Caller, manages: bool) -> Vec<ActionView> {
                     a.confirm = op.consequence(&name, true);
                     a.reason_required = caller.state.policy.rule(op).reason_required;
                     a.approvers = approvers_words(caller, op.into());
+                    a.break_glass = portico_core::requests::break_glass::may_break_glass(caller);
                 }
                 a
             })

@@ -443,6 +443,7 @@ pub async fn request(actor: &Actor, id: &str, reason: &str) -> Result<crate::req
             stages: rule.stages.clone(),
             ttl_hours: rule.ttl_hours,
             escalation: rule.escalate.clone(),
+            break_glass_review_due: None,
             policy_version: state.policy.version(),
         },
         now,

@@ -149,6 +149,12 @@ async fn authority(state: &AppState, req: &Request) -> Result<(), Outcome> {
             user.display_name()
         )));
     }
+    if req.break_glass && !super::break_glass::still_allowed(&requester) {
+        return Err(Outcome::Stale(format!(
+            "{} is no longer in the break-glass group, so their emergency action was not run.",
+            req.requester_login
+        )));
+    }
     if !job && requester.decide(req.action, manages) == Decision::Refuse {
         return Err(Outcome::Stale(format!(
             "The requester, {}, may no longer ask for this (their roles or scope changed); it was not run.",

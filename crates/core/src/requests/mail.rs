@@ -22,6 +22,8 @@ enum Audience {
     Deciders,
     /// The requester: told what happened.
     Requester,
+    /// Those who review break-glass actions: told at once, and when a review is overdue.
+    Reviewers,
 }
 
 fn audiences(req: &Request, event: &str) -> &'static [Audience] {
@@ -29,6 +31,8 @@ fn audiences(req: &Request, event: &str) -> &'static [Audience] {
     match event {
         "request.create" | "request.remind" => &[Deciders],
         "request.escalate" => &[Deciders, Requester],
+        "request.break_glass" | "request.review_overdue" => &[Reviewers],
+        "request.review" => &[Requester],
         // An approval that moved it to a new stage asks that stage's approvers too.
         "request.approve" if req.status == Status::Pending && moved_stage(req) => &[Requester, Deciders],
         "request.approve" | "request.reject" | "request.execute" | "request.fail" | "request.stale"
@@ -78,6 +82,26 @@ pub async fn compose(state: &AppState, req: &Request, event: &str, actor: &str) 
                     out.push(Mail { to, subject: format!("{subject} ({})", req.id), text });
                 }
             }
+            Audience::Reviewers => {
+                let (subject, lead) = if event == "request.review_overdue" {
+                    (format!("Overdue: review of break-glass {}", req.summary), "Its after-action review is overdue:")
+                } else {
+                    (format!("Break-glass: {}", req.summary), "Run at once, without approval, as an emergency:")
+                };
+                for to in reviewer_emails(state, req).await {
+                    let text = format!(
+                        "{lead}\n\n{} ran: {}\nAbout: {}\nWhy: “{}”\nReview by: {}\n\n\
+                         Review it in Portico (someone other than {} must):\n{url}\n",
+                        req.requester_name,
+                        req.summary,
+                        req.target_label,
+                        req.reason,
+                        req.review_due_at.as_deref().unwrap_or("-"),
+                        req.requester_name,
+                    );
+                    out.push(Mail { to, subject: format!("{subject} ({})", req.id), text });
+                }
+            }
             Audience::Requester => {
                 let Some(to) = email_of(state, &req.requester_sub, &req.requester_login).await else { continue };
                 let what = match event {
@@ -97,6 +121,15 @@ pub async fn compose(state: &AppState, req: &Request, event: &str, actor: &str) 
                     "request.expire" => {
                         "Nobody decided it in time, so it expired. Ask again if it is still needed.".into()
                     }
+                    "request.review" => match &req.review {
+                        Some(r) => format!(
+                            "{} reviewed your break-glass action: {} — “{}”.",
+                            r.by.name,
+                            if r.sound { "justified" } else { "not justified" },
+                            r.comment
+                        ),
+                        None => continue,
+                    },
                     "request.escalate" if req.escalated_to.is_empty() => continue,
                     "request.escalate" => format!(
                         "Nobody decided it in time, so it went to {}.",
@@ -107,6 +140,32 @@ pub async fn compose(state: &AppState, req: &Request, event: &str, actor: &str) 
                 let subject = format!("Your request {}: {}", req.id, req.status.label().to_lowercase());
                 let text = format!("{}\n\n{what}\n\nSee it in Portico:\n{url}\n", req.summary);
                 out.push(Mail { to, subject, text });
+            }
+        }
+    }
+    out
+}
+
+/// The addresses of everyone in the reviewer groups but the person who acted.
+async fn reviewer_emails(state: &AppState, req: &Request) -> Vec<String> {
+    let cfg = &state.config;
+    let mut out: Vec<String> = Vec::new();
+    for group in cfg.break_glass.reviewers(&cfg.roles) {
+        let Some(id) = state.group_ids.id(group) else { continue };
+        let members = match state.okta.group_members(id, None, 200).await {
+            Ok(page) => page.items,
+            Err(e) => {
+                tracing::warn!(error = %e, %group, "could not read the reviewers to write to");
+                continue;
+            }
+        };
+        for u in
+            members.into_iter().filter(|u| u.id != req.requester_sub && u.status == portico_vocab::UserStatus::Active)
+        {
+            if let Some(e) = u.field("email").filter(|e| !e.is_empty()).map(str::to_string)
+                && !out.contains(&e)
+            {
+                out.push(e);
             }
         }
     }
@@ -186,6 +245,10 @@ mod tests {
             escalation: None,
             escalated_at: None,
             escalated_to: vec![],
+            break_glass: false,
+            review_due_at: None,
+            review_overdue_at: None,
+            review: None,
             decisions: decided_at
                 .map(|stage| DecisionRecord {
                     stage,

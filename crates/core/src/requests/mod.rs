@@ -7,6 +7,7 @@
 //! name and a lease) before touching Okta: that row is the outbox.
 
 pub mod away;
+pub mod break_glass;
 pub mod eligible;
 pub mod exec;
 pub mod mail;

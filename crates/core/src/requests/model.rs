@@ -169,6 +169,22 @@ pub struct Request {
     /// When it was escalated, and to whom: they may decide it with the stage's authority.
     pub escalated_at: Option<String>,
     pub escalated_to: Vec<Person>,
+    /// Run at once without approval (break-glass); reviewed afterwards by someone else.
+    pub break_glass: bool,
+    pub review_due_at: Option<String>,
+    /// When the review was found overdue (once, audited).
+    pub review_overdue_at: Option<String>,
+    pub review: Option<Review>,
+}
+
+/// The after-action review of a break-glass action.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Review {
+    pub by: Person,
+    /// Whether the reviewer found the emergency use justified.
+    pub sound: bool,
+    pub comment: String,
+    pub at: String,
 }
 
 impl Request {
@@ -227,6 +243,8 @@ pub struct NewRequest {
     pub policy_version: String,
     /// The policy's rule for the deadline.
     pub escalation: Option<Escalation>,
+    /// Break-glass: approved at once, its review due at this time.
+    pub break_glass_review_due: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 #[derive(Debug, thiserror::Error)]

@@ -35,6 +35,14 @@ pub fn body(req: &Request, event: &str, actor: &str, public_url: &str) -> Value 
         "request.cancel" => format!("{actor_t} cancelled {link}: {summary} ({target})."),
         "request.expire" => format!("{link} expired undecided: {summary} ({target})."),
         "request.remind" => format!("Reminder: {link} still waits for a decision: {summary} ({target})."),
+        "request.break_glass" => format!(
+            "BREAK-GLASS: {actor_t} ran {link} at once, without approval: {summary} ({target}). Reason: “{reason}”. \
+             Someone else must review it."
+        ),
+        "request.review_overdue" => {
+            format!("The after-action review of break-glass {link} is overdue: {summary} ({target}).")
+        }
+        "request.review" => format!("{actor_t} reviewed break-glass {link}: {summary} ({target})."),
         "request.escalate" => format!(
             "{link} was not decided in time and is escalated to {}: {summary} ({target}).",
             slack_text(&req.escalated_to.iter().map(|p| p.name.as_str()).collect::<Vec<_>>().join(", "))
@@ -55,6 +63,7 @@ pub fn body(req: &Request, event: &str, actor: &str, public_url: &str) -> Value 
             "requester": req.requester_login,
             "actor": actor,
             "result": req.result,
+            "break_glass": req.break_glass,
         }
     })
 }
@@ -368,6 +377,10 @@ mod tests {
             escalation: None,
             escalated_at: None,
             escalated_to: vec![],
+            break_glass: false,
+            review_due_at: None,
+            review_overdue_at: None,
+            review: None,
             decisions: vec![],
         }
     }

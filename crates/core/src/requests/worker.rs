@@ -186,6 +186,7 @@ pub async fn tick(state: &AppState, http: &reqwest::Client) {
     }
     super::moving::remind(state).await;
     super::moving::escalate(state).await;
+    super::break_glass::mark_overdue(state).await;
     match super::expire_due(state.db(), state.clock.now()).await {
         Ok(expired) => {
             for req in expired {

@@ -53,6 +53,12 @@ pub trait RequestStore: Sync {
         until: DateTime<Utc>,
         now: DateTime<Utc>,
     ) -> sqlx::Result<bool>;
+    /// Records the after-action review of a break-glass request, once.
+    async fn review_request(&self, id: &str, review: &Review, now: DateTime<Utc>) -> sqlx::Result<bool>;
+    /// Marks unreviewed break-glass requests past their review time as overdue, once; their ids.
+    async fn reviews_overdue(&self, now: DateTime<Utc>) -> sqlx::Result<Vec<String>>;
+    /// Break-glass requests still waiting for their review, the earliest due first.
+    async fn open_reviews(&self) -> sqlx::Result<Vec<Request>>;
     /// `approved → executing` for the oldest due request, in one statement; its id.
     async fn claim_due(&self, lease: &Lease, now: DateTime<Utc>) -> sqlx::Result<Option<String>>;
     async fn renew_lease(&self, id: &str, lease: &Lease, now: DateTime<Utc>) -> sqlx::Result<bool>;
@@ -105,6 +111,7 @@ pub(crate) trait Fields {
     fn time(&self, col: &str) -> sqlx::Result<String>;
     /// A time that may be absent (NULL).
     fn opt_time(&self, col: &str) -> sqlx::Result<Option<String>>;
+    fn opt_flag(&self, col: &str) -> sqlx::Result<Option<bool>>;
 }
 
 fn from_row(r: &impl Fields) -> sqlx::Result<Request> {
@@ -144,6 +151,22 @@ fn from_row(r: &impl Fields) -> sqlx::Result<Request> {
         escalated_to: match r.opt_text("escalated_to")? {
             Some(text) => serde_json::from_str(&text).map_err(|e| decode("escalated_to", e))?,
             None => Vec::new(),
+        },
+        break_glass: r.flag("break_glass")?,
+        review_due_at: r.opt_time("review_due_at")?,
+        review_overdue_at: r.opt_time("review_overdue_at")?,
+        review: match (r.opt_time("reviewed_at")?, r.opt_text("reviewer_sub")?) {
+            (Some(at), Some(sub)) => Some(Review {
+                by: Person {
+                    sub,
+                    login: r.opt_text("reviewer_login")?.unwrap_or_default(),
+                    name: r.opt_text("reviewer_name")?.unwrap_or_default(),
+                },
+                sound: r.opt_flag("review_sound")?.unwrap_or(false),
+                comment: r.opt_text("review_comment")?.unwrap_or_default(),
+                at,
+            }),
+            _ => None,
         },
     })
 }
@@ -461,6 +484,7 @@ mod tests {
             ttl_hours: 1,
             policy_version: "test".into(),
             escalation: None,
+            break_glass_review_due: None,
         }
     }
 

@@ -24,6 +24,9 @@ impl Fields for PgRow {
     fn opt_time(&self, col: &str) -> sqlx::Result<Option<String>> {
         Ok(self.try_get::<Option<DateTime<Utc>>, _>(col)?.map(stamp))
     }
+    fn opt_flag(&self, col: &str) -> sqlx::Result<Option<bool>> {
+        self.try_get(col)
+    }
 }
 
 async fn decisions(db: impl sqlx::PgExecutor<'_>, id: &str) -> sqlx::Result<Vec<DecisionRecord>> {
@@ -57,8 +60,9 @@ impl RequestStore for PgPool {
         let res = sqlx::query(
             "INSERT INTO requests (id, action, dedupe_key, target_id, target_label, target_sub, summary, call, reason, \
              requester_sub, requester_login, requester_name, stages, stage, status, created_at, expires_at, updated_at, \
-             policy_version, remind_at, escalation) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 0, 'pending', $14, $15, $14, $16, $17, $18)",
+             policy_version, remind_at, escalation, break_glass, review_due_at, next_attempt_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 0, $19, $14, $15, $14, $16, $17, $18, \
+                     $20, $21, $22)",
         )
         .bind(id)
         .bind(new.call.action().as_str())
@@ -78,6 +82,10 @@ impl RequestStore for PgPool {
         .bind(&new.policy_version)
         .bind(remind_at(now, new.ttl_hours))
         .bind(new.escalation.as_ref().and_then(|e| serde_json::to_string(e).ok()))
+        .bind(if new.break_glass_review_due.is_some() { "approved" } else { "pending" })
+        .bind(new.break_glass_review_due.is_some())
+        .bind(new.break_glass_review_due)
+        .bind(new.break_glass_review_due.map(|_| now))
         .execute(self)
         .await;
         match res {
@@ -200,6 +208,43 @@ impl RequestStore for PgPool {
         .bind(now)
         .fetch_all(self)
         .await
+    }
+
+    async fn review_request(&self, id: &str, review: &Review, now: DateTime<Utc>) -> sqlx::Result<bool> {
+        let done = sqlx::query(
+            "UPDATE requests SET reviewed_at = $1, reviewer_sub = $2, reviewer_login = $3, reviewer_name = $4, \
+             review_sound = $5, review_comment = $6, updated_at = $1 \
+             WHERE id = $7 AND break_glass AND reviewed_at IS NULL",
+        )
+        .bind(now)
+        .bind(&review.by.sub)
+        .bind(&review.by.login)
+        .bind(&review.by.name)
+        .bind(review.sound)
+        .bind(&review.comment)
+        .bind(id)
+        .execute(self)
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    async fn reviews_overdue(&self, now: DateTime<Utc>) -> sqlx::Result<Vec<String>> {
+        sqlx::query_scalar(
+            "UPDATE requests SET review_overdue_at = $1 WHERE break_glass AND reviewed_at IS NULL \
+             AND review_due_at <= $1 AND review_overdue_at IS NULL RETURNING id",
+        )
+        .bind(now)
+        .fetch_all(self)
+        .await
+    }
+
+    async fn open_reviews(&self) -> sqlx::Result<Vec<Request>> {
+        let rows = sqlx::query(
+            "SELECT * FROM requests WHERE break_glass AND reviewed_at IS NULL ORDER BY review_due_at LIMIT 200",
+        )
+        .fetch_all(self)
+        .await?;
+        with_decisions(self, rows).await
     }
 
     async fn escalation_due(&self, now: DateTime<Utc>) -> sqlx::Result<Vec<String>> {
@@ -334,7 +379,9 @@ impl RequestStore for PgPool {
             "SELECT LEAST((SELECT MIN(next_attempt_at) FROM requests WHERE status = 'approved'), \
                           (SELECT MIN(lease_until) FROM requests WHERE status = 'executing'), \
                           (SELECT MIN(remind_at) FROM requests WHERE status = 'pending' AND reminded_at IS NULL), \
-                          (SELECT MIN(expires_at) FROM requests WHERE status = 'pending'))",
+                          (SELECT MIN(expires_at) FROM requests WHERE status = 'pending'), \
+                          (SELECT MIN(review_due_at) FROM requests WHERE break_glass AND reviewed_at IS NULL \
+                                                                     AND review_overdue_at IS NULL))",
         )
         .fetch_one(self)
         .await?;

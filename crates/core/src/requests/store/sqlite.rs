@@ -23,6 +23,9 @@ impl Fields for SqliteRow {
     fn opt_time(&self, col: &str) -> sqlx::Result<Option<String>> {
         self.try_get(col)
     }
+    fn opt_flag(&self, col: &str) -> sqlx::Result<Option<bool>> {
+        Ok(self.try_get::<Option<i64>, _>(col)?.map(|v| v != 0))
+    }
 }
 
 async fn decisions(db: impl sqlx::SqliteExecutor<'_>, id: &str) -> sqlx::Result<Vec<DecisionRecord>> {
@@ -51,8 +54,8 @@ impl RequestStore for SqlitePool {
         let res = sqlx::query(
             "INSERT INTO requests (id, action, dedupe_key, target_id, target_label, target_sub, summary, call, reason, \
              requester_sub, requester_login, requester_name, stages, stage, status, created_at, expires_at, updated_at, \
-             policy_version, remind_at, escalation) \
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 'pending', ?, ?, ?, ?, ?, ?)",
+             policy_version, remind_at, escalation, break_glass, review_due_at, next_attempt_at) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         )
         .bind(id)
         .bind(new.call.action().as_str())
@@ -67,12 +70,16 @@ impl RequestStore for SqlitePool {
         .bind(&new.requester.login)
         .bind(&new.requester.name)
         .bind(serde_json::to_string(&new.stages).unwrap_or_default())
+        .bind(if new.break_glass_review_due.is_some() { "approved" } else { "pending" })
         .bind(stamp(now))
         .bind(stamp(now + Duration::hours(i64::from(new.ttl_hours))))
         .bind(stamp(now))
         .bind(&new.policy_version)
         .bind(stamp(remind_at(now, new.ttl_hours)))
         .bind(new.escalation.as_ref().and_then(|e| serde_json::to_string(e).ok()))
+        .bind(i64::from(new.break_glass_review_due.is_some()))
+        .bind(new.break_glass_review_due.map(stamp))
+        .bind(new.break_glass_review_due.map(|_| stamp(now)))
         .execute(self)
         .await;
         match res {
@@ -195,6 +202,43 @@ impl RequestStore for SqlitePool {
         .bind(stamp(now))
         .fetch_all(self)
         .await
+    }
+
+    async fn review_request(&self, id: &str, review: &Review, now: DateTime<Utc>) -> sqlx::Result<bool> {
+        let done = sqlx::query(
+            "UPDATE requests SET reviewed_at = ?1, reviewer_sub = ?2, reviewer_login = ?3, reviewer_name = ?4, \
+             review_sound = ?5, review_comment = ?6, updated_at = ?1 \
+             WHERE id = ?7 AND break_glass = 1 AND reviewed_at IS NULL",
+        )
+        .bind(stamp(now))
+        .bind(&review.by.sub)
+        .bind(&review.by.login)
+        .bind(&review.by.name)
+        .bind(i64::from(review.sound))
+        .bind(&review.comment)
+        .bind(id)
+        .execute(self)
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    async fn reviews_overdue(&self, now: DateTime<Utc>) -> sqlx::Result<Vec<String>> {
+        sqlx::query_scalar(
+            "UPDATE requests SET review_overdue_at = ?1 WHERE break_glass = 1 AND reviewed_at IS NULL \
+             AND review_due_at <= ?1 AND review_overdue_at IS NULL RETURNING id",
+        )
+        .bind(stamp(now))
+        .fetch_all(self)
+        .await
+    }
+
+    async fn open_reviews(&self) -> sqlx::Result<Vec<Request>> {
+        let rows = sqlx::query(
+            "SELECT * FROM requests WHERE break_glass = 1 AND reviewed_at IS NULL ORDER BY review_due_at LIMIT 200",
+        )
+        .fetch_all(self)
+        .await?;
+        with_decisions(self, rows).await
     }
 
     async fn escalation_due(&self, now: DateTime<Utc>) -> sqlx::Result<Vec<String>> {
@@ -325,7 +369,9 @@ impl RequestStore for SqlitePool {
             "SELECT MIN(t) FROM (SELECT MIN(next_attempt_at) AS t FROM requests WHERE status = 'approved' \
              UNION ALL SELECT MIN(lease_until) FROM requests WHERE status = 'executing' \
              UNION ALL SELECT MIN(remind_at) FROM requests WHERE status = 'pending' AND reminded_at IS NULL \
-             UNION ALL SELECT MIN(expires_at) FROM requests WHERE status = 'pending')",
+             UNION ALL SELECT MIN(expires_at) FROM requests WHERE status = 'pending' \
+             UNION ALL SELECT MIN(review_due_at) FROM requests WHERE break_glass = 1 AND reviewed_at IS NULL \
+                                                                 AND review_overdue_at IS NULL)",
         )
         .fetch_one(self)
         .await
