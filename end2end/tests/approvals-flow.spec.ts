@@ -59,8 +59,8 @@ test('an approver away names a delegate, who decides for them and sees the count
   await ada.screenshot({ path: `${shots}/52-away.png`, fullPage: true });
 
   // Marcus asks to lift Sam's suspension; Hal, deciding for Ada, sees it waiting on him.
-  const marcus = await personAt(browser, 'marcus.manager@portico.example', '/people?q=sam');
-  await marcus.getByRole('link', { name: 'Sam Sales' }).click();
+  const marcus = await personAt(browser, 'marcus.manager@portico.example', '/my-people');
+  await marcus.getByTestId('my-people').getByRole('link', { name: 'Sam Sales' }).click();
   await marcus.locator('button[data-op="unsuspend"][data-mode="request"]').click();
   await marcus.getByTestId('request-reason').fill('The phishing is dealt with');
   await marcus.getByTestId('send-request').click();

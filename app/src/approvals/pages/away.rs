@@ -36,7 +36,8 @@ pub fn AwayPage() -> impl IntoView {
                     }.into_any(),
                     _ => view! { <p class="muted" data-testid="away-none">"Nobody decides for you: requests wait on you."</p> }.into_any(),
                 }}
-                <form method="post" action="/api/away/set" class="stack" data-testid="away-form">
+                <form method="post" action="/api/away/set" class="stack away-form" data-testid="away-form">
+                    <h3>{if a.delegate.is_some() { "Name someone else, or a new date" } else { "Name a delegate" }}</h3>
                     <label class="stack">"Who decides for you (their login or email)"
                         <input type="text" name="delegate" required maxlength="200" autocomplete="off"
                             value=a.delegate_login.clone().unwrap_or_default() />

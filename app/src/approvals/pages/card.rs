@@ -42,13 +42,13 @@ pub fn RequestCard(req: RequestView) -> impl IntoView {
                 _ => "What it would have changed: ",
             }}</strong>{change.map(|c| format!("{c}. "))}{req.effect.clone()}</p>
             {(!req.stage_line.is_empty()).then(|| view! { <p class="muted small">{req.stage_line.clone()}</p> })}
-            {req.break_glass.clone().map(|b| view! { <BreakGlassReview id=id.clone() b /> })}
             {(req.status == RequestStatus::Pending).then(|| view! {
                 <p class="small" data-testid="approvers"><strong>"Can decide now: "</strong>{
                     if req.approvers.is_empty() { "nobody Portico can find — it will be escalated at its deadline".to_string() } else { req.approvers.join(", ") }
                 }</p>
             })}
             {req.result.clone().map(|r| view! { <p class=if req.status == RequestStatus::Done { "result ok" } else if req.status == RequestStatus::Approved { "result" } else { "result bad" } data-testid="request-result">{r}</p> })}
+            {req.break_glass.clone().map(|b| view! { <BreakGlassReview id=id.clone() b /> })}
             {(!req.decisions.is_empty()).then(|| view! {
                 <ul class="decisions">
                     {req.decisions.iter().map(|d| view! {
