@@ -27,8 +27,8 @@ test('every page has no serious accessibility violations (light and dark)', asyn
     await page.getByRole('link', { name: 'Engineering' }).click();
     await expect(page.getByTestId('members')).toBeVisible();
     expect(await axeProblems(page), `group (${scheme})`).toEqual([]);
-    // The pages without a table: home, the create form, an ASA user.
-    for (const [url, ready] of [['/', 'me-name'], ['/people/new', 'group-picker'], ['/asa/users/Steve.Sales', 'asa-name']]) {
+    // The pages without a table: home, the create form, an ASA user, the delegate page.
+    for (const [url, ready] of [['/', 'me-name'], ['/people/new', 'group-picker'], ['/asa/users/Steve.Sales', 'asa-name'], ['/away', 'away']]) {
       await open(page, url);
       await expect(page.getByTestId(ready)).toBeVisible();
       expect(await axeProblems(page), `${url} (${scheme})`).toEqual([]);
