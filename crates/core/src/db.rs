@@ -31,6 +31,7 @@ pub trait Store:
     + ViewStore
     + crate::jobs::JobStore
     + crate::requests::away::DelegationStore
+    + crate::requests::DeadlineStore
     + Send
     + Sync
     + 'static

@@ -191,46 +191,34 @@ pub async fn authorize(
         }
     };
     let session = crate::sso::current(&state, &headers).await;
-    match crate::sso::decide(session.as_ref(), p.prompt.as_deref(), max_age, state.now_secs()) {
-        crate::sso::Prompt::Reuse => {
-            let Some(s) = session else { return error_page(StatusCode::INTERNAL_SERVER_ERROR, "No session.") };
-            let auth = crate::sso::Authentication { auth_time: s.auth_time, amr: s.amr };
-            let pending = PendingAuthorization {
-                redirect_uri,
-                scope,
-                state: client_state,
-                nonce: p.nonce,
-                code_challenge,
-                created: Instant::now(),
-            };
-            return issue_code(&state, pending, s.user_id, auth).await;
-        }
-        crate::sso::Prompt::LoginRequired => {
-            return redirect_error(
-                &redirect_uri,
-                "login_required",
-                "The user is not signed in, or not recently enough.",
-                &client_state,
-            );
-        }
-        crate::sso::Prompt::Form => {}
+    let prompt = crate::sso::decide(session.as_ref(), p.prompt.as_deref(), max_age, state.now_secs());
+    if prompt == crate::sso::Prompt::LoginRequired {
+        return redirect_error(
+            &redirect_uri,
+            "login_required",
+            "The user is not signed in, or not recently enough.",
+            &client_state,
+        );
+    }
+    let return_origin = origin_of(&redirect_uri);
+    let pending = PendingAuthorization {
+        redirect_uri,
+        scope,
+        state: client_state,
+        nonce: p.nonce,
+        code_challenge,
+        created: Instant::now(),
+    };
+    // The org's session does: a code at once, standing for that session's sign-in.
+    if let (crate::sso::Prompt::Reuse, Some(s)) = (prompt, session) {
+        let auth = crate::sso::Authentication { auth_time: s.auth_time, amr: s.amr };
+        return issue_code(&state, pending, s.user_id, auth).await;
     }
     let txn = random_token(32);
-    let return_origin = origin_of(&redirect_uri);
     {
-        let mut pending = state.pending.lock().await;
-        pending.retain(|_, p| p.created.elapsed() < TXN_LIFETIME);
-        pending.insert(
-            txn.clone(),
-            PendingAuthorization {
-                redirect_uri,
-                scope,
-                state: client_state,
-                nonce: p.nonce,
-                code_challenge,
-                created: Instant::now(),
-            },
-        );
+        let mut waiting = state.pending.lock().await;
+        waiting.retain(|_, p| p.created.elapsed() < TXN_LIFETIME);
+        waiting.insert(txn.clone(), pending);
     }
     sign_in_page(StatusCode::OK, &txn, p.login_hint.as_deref().unwrap_or(""), None, &return_origin)
 }

@@ -214,56 +214,24 @@ pub async fn send(config: &EmailConfig, mail: &Mail) -> Result<(), String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::requests::{Call, DecisionRecord};
+    use crate::requests::DecisionRecord;
 
     fn req(status: Status, stage: u32, decided_at: Option<u32>) -> Request {
-        Request {
-            id: "R-1".into(),
-            action: portico_vocab::LifecycleOp::Suspend.into(),
-            target_id: "00u1".into(),
-            target_label: "ed@x (00u1)".into(),
-            target_sub: Some("00u1".into()),
-            summary: "Suspend Ed".into(),
-            call: Call::Lifecycle { user_id: "00u1".into(), op: portico_vocab::LifecycleOp::Suspend },
-            reason: "Left".into(),
-            requester_sub: "00uh".into(),
-            requester_login: "hal@x".into(),
-            requester_name: "Hal".into(),
-            stages: vec![],
-            stage,
-            status,
-            created_at: String::new(),
-            expires_at: String::new(),
-            updated_at: String::new(),
-            attempts: 0,
-            uncertain: false,
-            result: None,
-            upstream_request_id: None,
-            policy_version: None,
-            remind_at: None,
-            reminded_at: None,
-            escalation: None,
-            escalated_at: None,
-            escalated_to: vec![],
-            break_glass: false,
-            review_due_at: None,
-            review_overdue_at: None,
-            review: None,
-            decisions: decided_at
-                .map(|stage| DecisionRecord {
-                    stage,
-                    approver_sub: "00ua".into(),
-                    approver_login: "ada@x".into(),
-                    approver_name: "Ada".into(),
-                    approve: true,
-                    comment: String::new(),
-                    at: String::new(),
-                    signed_in_at: None,
-                    on_behalf_of: None,
-                })
-                .into_iter()
-                .collect(),
-        }
+        let decisions = decided_at
+            .map(|stage| DecisionRecord {
+                stage,
+                approver_sub: "00ua".into(),
+                approver_login: "ada@x".into(),
+                approver_name: "Ada".into(),
+                approve: true,
+                comment: String::new(),
+                at: String::new(),
+                signed_in_at: None,
+                on_behalf_of: None,
+            })
+            .into_iter()
+            .collect();
+        Request { status, stage, decisions, ..Request::sample() }
     }
 
     #[test]

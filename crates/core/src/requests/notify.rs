@@ -346,43 +346,10 @@ pub async fn deliver_due(state: &AppState, http: &reqwest::Client) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::requests::{Call, Status};
+    use crate::requests::Status;
 
     fn done_req() -> Request {
-        Request {
-            id: "R-1".into(),
-            action: portico_vocab::LifecycleOp::Deactivate.into(),
-            target_id: "00u1".into(),
-            target_label: "ed@x (00u1)".into(),
-            target_sub: Some("00u1".into()),
-            summary: "Deactivate: Ed".into(),
-            call: Call::Lifecycle { user_id: "00u1".into(), op: portico_vocab::LifecycleOp::Deactivate },
-            reason: "Left".into(),
-            requester_sub: "00uh".into(),
-            requester_login: "hal@x".into(),
-            requester_name: "Hal".into(),
-            stages: vec![],
-            stage: 0,
-            status: Status::Pending,
-            created_at: String::new(),
-            expires_at: String::new(),
-            updated_at: String::new(),
-            attempts: 0,
-            uncertain: false,
-            result: None,
-            upstream_request_id: None,
-            policy_version: None,
-            remind_at: None,
-            reminded_at: None,
-            escalation: None,
-            escalated_at: None,
-            escalated_to: vec![],
-            break_glass: false,
-            review_due_at: None,
-            review_overdue_at: None,
-            review: None,
-            decisions: vec![],
-        }
+        Request::sample()
     }
 
     #[test]

@@ -4,8 +4,11 @@
 //! does is judged here once ([`judge`]); each backend ([`sqlite`], [`postgres`]) only speaks its
 //! own SQL and types. Times come from the caller (the one clock), never from here.
 
+mod deadlines;
 mod postgres;
 mod sqlite;
+
+pub use deadlines::DeadlineStore;
 
 use super::model::*;
 use crate::{clock::stamp, db::Store};
@@ -39,26 +42,6 @@ pub trait RequestStore: Sync {
     /// `pending → expired` for those past their time (and past their escalation, when their
     /// policy escalates); their ids.
     async fn expire_pending(&self, now: DateTime<Utc>) -> sqlx::Result<Vec<String>>;
-    /// Marks pending requests whose reminder is due as reminded, in one statement (so one
-    /// process reminds each once); their ids.
-    async fn remind_due(&self, now: DateTime<Utc>) -> sqlx::Result<Vec<String>>;
-    /// Pending requests past their deadline whose policy escalates and which are not escalated yet.
-    async fn escalation_due(&self, now: DateTime<Utc>) -> sqlx::Result<Vec<String>>;
-    /// Escalates a request to `to` with a new deadline, once: false if it was no longer pending
-    /// or someone escalated it first.
-    async fn escalate_request(
-        &self,
-        id: &str,
-        to: &[Person],
-        until: DateTime<Utc>,
-        now: DateTime<Utc>,
-    ) -> sqlx::Result<bool>;
-    /// Records the after-action review of a break-glass request, once.
-    async fn review_request(&self, id: &str, review: &Review, now: DateTime<Utc>) -> sqlx::Result<bool>;
-    /// Marks unreviewed break-glass requests past their review time as overdue, once; their ids.
-    async fn reviews_overdue(&self, now: DateTime<Utc>) -> sqlx::Result<Vec<String>>;
-    /// Break-glass requests still waiting for their review, the earliest due first.
-    async fn open_reviews(&self) -> sqlx::Result<Vec<Request>>;
     /// `approved → executing` for the oldest due request, in one statement; its id.
     async fn claim_due(&self, lease: &Lease, now: DateTime<Utc>) -> sqlx::Result<Option<String>>;
     async fn renew_lease(&self, id: &str, lease: &Lease, now: DateTime<Utc>) -> sqlx::Result<bool>;

@@ -35,7 +35,7 @@ async fn decisions(db: impl sqlx::PgExecutor<'_>, id: &str) -> sqlx::Result<Vec<
     rows.iter().map(decision_from_row).collect()
 }
 
-async fn with_decisions(db: &PgPool, rows: Vec<PgRow>) -> sqlx::Result<Vec<Request>> {
+pub(super) async fn with_decisions(db: &PgPool, rows: Vec<PgRow>) -> sqlx::Result<Vec<Request>> {
     let mut reqs = Vec::with_capacity(rows.len());
     for row in &rows {
         let mut r = from_row(row)?;
@@ -198,83 +198,6 @@ impl RequestStore for PgPool {
         .bind(now)
         .fetch_all(self)
         .await
-    }
-
-    async fn remind_due(&self, now: DateTime<Utc>) -> sqlx::Result<Vec<String>> {
-        sqlx::query_scalar(
-            "UPDATE requests SET reminded_at = $1 WHERE status = 'pending' AND reminded_at IS NULL \
-             AND remind_at <= $1 AND escalated_at IS NULL RETURNING id",
-        )
-        .bind(now)
-        .fetch_all(self)
-        .await
-    }
-
-    async fn review_request(&self, id: &str, review: &Review, now: DateTime<Utc>) -> sqlx::Result<bool> {
-        let done = sqlx::query(
-            "UPDATE requests SET reviewed_at = $1, reviewer_sub = $2, reviewer_login = $3, reviewer_name = $4, \
-             review_sound = $5, review_comment = $6, updated_at = $1 \
-             WHERE id = $7 AND break_glass AND reviewed_at IS NULL",
-        )
-        .bind(now)
-        .bind(&review.by.sub)
-        .bind(&review.by.login)
-        .bind(&review.by.name)
-        .bind(review.sound)
-        .bind(&review.comment)
-        .bind(id)
-        .execute(self)
-        .await?;
-        Ok(done.rows_affected() == 1)
-    }
-
-    async fn reviews_overdue(&self, now: DateTime<Utc>) -> sqlx::Result<Vec<String>> {
-        sqlx::query_scalar(
-            "UPDATE requests SET review_overdue_at = $1 WHERE break_glass AND reviewed_at IS NULL \
-             AND review_due_at <= $1 AND review_overdue_at IS NULL RETURNING id",
-        )
-        .bind(now)
-        .fetch_all(self)
-        .await
-    }
-
-    async fn open_reviews(&self) -> sqlx::Result<Vec<Request>> {
-        let rows = sqlx::query(
-            "SELECT * FROM requests WHERE break_glass AND reviewed_at IS NULL ORDER BY review_due_at LIMIT 200",
-        )
-        .fetch_all(self)
-        .await?;
-        with_decisions(self, rows).await
-    }
-
-    async fn escalation_due(&self, now: DateTime<Utc>) -> sqlx::Result<Vec<String>> {
-        sqlx::query_scalar(
-            "SELECT id FROM requests WHERE status = 'pending' AND expires_at <= $1 AND escalation IS NOT NULL \
-             AND escalated_at IS NULL ORDER BY expires_at",
-        )
-        .bind(now)
-        .fetch_all(self)
-        .await
-    }
-
-    async fn escalate_request(
-        &self,
-        id: &str,
-        to: &[Person],
-        until: DateTime<Utc>,
-        now: DateTime<Utc>,
-    ) -> sqlx::Result<bool> {
-        let done = sqlx::query(
-            "UPDATE requests SET escalated_at = $1, escalated_to = $2, expires_at = $3, updated_at = $1 \
-             WHERE id = $4 AND status = 'pending' AND escalated_at IS NULL",
-        )
-        .bind(now)
-        .bind(serde_json::to_string(to).unwrap_or_default())
-        .bind(until)
-        .bind(id)
-        .execute(self)
-        .await?;
-        Ok(done.rows_affected() == 1)
     }
 
     async fn claim_due(&self, lease: &Lease, now: DateTime<Utc>) -> sqlx::Result<Option<String>> {
