@@ -519,6 +519,10 @@ impl Config {
         if self.database.max_connections == 0 {
             return Err(ConfigError::Invalid("database.max_connections must be at least 1".into()));
         }
+        if !(1..=24 * 60).contains(&self.approvals.step_up_minutes) {
+            // 0 could never be met: a sign-in is always some seconds old by the time it is checked.
+            return Err(ConfigError::Invalid("approvals.step_up_minutes must be between 1 and 1440".into()));
+        }
         if self.approvals.lease_seconds < 3 {
             return Err(ConfigError::Invalid("approvals.lease_seconds must be at least 3".into()));
         }
@@ -693,6 +697,27 @@ mod tests {
                 jail.set_env("PORTICO_APPROVALS__WEBHOOK_URL", ok);
                 assert!(Config::from_figment(Config::figment(None, Env::prefixed("PORTICO_"))).is_ok(), "{ok}");
             }
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn email_and_step_up_settings_are_checked() {
+        Jail::expect_with(|jail| {
+            let load = || Config::from_figment(Config::figment(None, Env::prefixed("PORTICO_")));
+            jail.set_env("PORTICO_APPROVALS__STEP_UP_MINUTES", "0");
+            assert!(load().expect_err("0 minutes").to_string().contains("step_up_minutes"));
+            jail.set_env("PORTICO_APPROVALS__STEP_UP_MINUTES", "10");
+            jail.set_env("PORTICO_EMAIL__HOST", "smtp.example.com");
+            jail.set_env("PORTICO_EMAIL__FROM", "not an address");
+            assert!(load().expect_err("bad sender").to_string().contains("email.from"));
+            jail.set_env("PORTICO_EMAIL__FROM", "Portico <portico@example.com>");
+            jail.set_env("PORTICO_EMAIL__USERNAME", "portico");
+            assert!(load().expect_err("no password").to_string().contains("go together"));
+            jail.set_env("PORTICO_EMAIL__PASSWORD", "s3cret");
+            let email = load().expect("valid").email.expect("email");
+            assert_eq!((email.port, email.tls), (587, SmtpTls::Starttls), "STARTTLS on 587 unless told");
+            assert!(!format!("{email:?}").contains("s3cret"), "the password stays hidden");
             Ok(())
         });
     }
