@@ -152,7 +152,9 @@ async fn a_reminder_at_half_time_then_escalation_to_the_approvers_manager_who_de
     wait_for(&db, &id, "done").await;
     assert_eq!(app.okta_events(SUSPEND, &ivy).await, 1);
 
-    // Escalated and still undecided at the escalation's end, a request expires.
+    // Nobody who could decide has a manager (Ada, and Ed's manager Maria): it goes to the
+    // policy's fallback group, Portico Admins; escalated and still undecided at the
+    // escalation's end, it expires.
     let ed = app.user_id("ed.engineer@portico.example").await;
     let desk = app.session(HELPDESK).await;
     let id = request(&desk, LifecycleOp::Suspend, &ed, "Badge lost").await;
@@ -163,8 +165,31 @@ async fn a_reminder_at_half_time_then_escalation_to_the_approvers_manager_who_de
         }
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
+    let to = db.text("SELECT escalated_to FROM requests WHERE id = $1", &[&id]).await.expect("escalated");
+    assert!(to.contains("Ada Admin") && !to.contains("Maria"), "the fallback group's members: {to}");
     app.advance_clock(chrono::Duration::hours(24));
     wait_for(&db, &id, "expired").await;
+}
+
+#[tokio::test]
+async fn with_nobody_to_escalate_to_a_request_expires_saying_so() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let policy = dir.path().join("policy.toml");
+    let rule = "[actions.suspend]\nrequest = [\"helpdesk\"]\nstages = [{ approvers = [\"admin\"] }]\n\
+                escalate = { to = \"group:Nobody Here\" }\n";
+    std::fs::write(&policy, rule).expect("write");
+    let app = spawn_app_with(move |c| {
+        c.approvals.policy_file = Some(policy);
+        c.approvals.poll_ms = 100;
+    })
+    .await;
+    let desk = app.session(HELPDESK).await;
+    let ed = app.user_id("ed.engineer@portico.example").await;
+    let id = request(&desk, LifecycleOp::Suspend, &ed, "Badge lost").await;
+    app.advance_clock(chrono::Duration::hours(72));
+    let db = app.db().await;
+    wait_for(&db, &id, "expired").await;
+    assert_eq!(audited(&db, "request.escalate", "failed", &id).await, 1, "nobody to escalate to, said once");
 }
 
 fn emergency(op: LifecycleOp, target: &str, reason: &str) -> BreakGlass {
