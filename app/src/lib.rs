@@ -17,6 +17,7 @@ pub mod jobs;
 pub mod layout;
 pub mod me;
 pub mod people;
+pub mod schedule;
 #[cfg(feature = "ssr")]
 pub mod ssr;
 pub mod ui;
@@ -68,6 +69,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/people") view=people::PeoplePage ssr=SsrMode::Async />
                     <Route path=path!("/people/new") view=people::NewPersonPage ssr=SsrMode::Async />
                     <Route path=path!("/people/:id") view=people::PersonPage ssr=SsrMode::Async />
+                    <Route path=path!("/people/:id/schedule") view=schedule::SchedulePage ssr=SsrMode::Async />
+                    <Route path=path!("/scheduled") view=schedule::ScheduledPage ssr=SsrMode::Async />
                     <Route path=path!("/groups") view=groups::GroupsPage ssr=SsrMode::Async />
                     <Route path=path!("/groups/:id") view=groups::GroupPage ssr=SsrMode::Async />
                     <Route path=path!("/asa") view=asa::AsaUsersPage ssr=SsrMode::Async />

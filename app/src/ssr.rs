@@ -74,6 +74,24 @@ impl From<portico_core::actions::plan::PlanError> for PortalError {
     }
 }
 
+impl From<portico_core::requests::AskError> for PortalError {
+    fn from(e: portico_core::requests::AskError) -> Self {
+        use portico_core::requests::AskError;
+        match e {
+            AskError::Denied(d) => d.into(),
+            AskError::Plan(e) => e.into(),
+            AskError::Request(e) => crate::approvals::server::views::request_error(e),
+            AskError::Invalid { message, field } => {
+                let mut err = PortalError::bad_request(message.clone());
+                if let Some(f) = field {
+                    err.fields = vec![(f.to_string(), message)];
+                }
+                fail(err)
+            }
+        }
+    }
+}
+
 impl From<OktaError> for PortalError {
     fn from(e: OktaError) -> Self {
         okta_error(e)

@@ -8,6 +8,8 @@
 //! - `/` jumps to the page's search box.
 //! - `select_all`: a box marked `data-select-all="NAME"` ticks (or clears) every
 //!   `data-pick="NAME"` box in its form; without it, rows are ticked one by one.
+//! - `browser_zone`: a time-zone field marked `data-browser-zone` starts at the viewer's zone
+//!   (IANA name) instead of UTC.
 //! - `html[data-hydrated]` once the islands are live, for tests and the benchmark.
 
 use leptos::prelude::{TimeoutHandle, document, set_timeout, set_timeout_with_handle, window, window_event_listener};
@@ -20,6 +22,7 @@ pub fn install() {
     slash_to_search();
     live_forms();
     select_all();
+    browser_zone();
     if let Some(body) = document().body() {
         local_times(&body);
     }
@@ -32,6 +35,22 @@ pub fn install() {
         },
         Duration::ZERO,
     );
+}
+
+/// Fills `input[data-browser-zone]` still at UTC with the browser's own zone.
+fn browser_zone() {
+    let options = js_sys::Intl::DateTimeFormat::new(&js_sys::Array::new(), &js_sys::Object::new()).resolved_options();
+    let Some(zone) = js_sys::Reflect::get(&options, &"timeZone".into()).ok().and_then(|z| z.as_string()) else {
+        return;
+    };
+    let Ok(fields) = document().query_selector_all("input[data-browser-zone]") else { return };
+    for i in 0..fields.length() {
+        if let Some(input) = fields.item(i).and_then(|n| n.dyn_into::<HtmlInputElement>().ok())
+            && input.value() == "UTC"
+        {
+            input.set_value(&zone);
+        }
+    }
 }
 
 /// `/` focuses `#search`, unless the person is typing somewhere.

@@ -55,7 +55,9 @@ pub struct RequestView {
     pub approvers: Vec<String>,
     /// Run at once without approval (break-glass), and its after-action review.
     pub break_glass: Option<BreakGlassView>,
-    /// The viewer asked for it and it is still pending.
+    /// Not before this time, in the zone it was stated in ("2027-03-15 18:00 Europe/Berlin").
+    pub runs_at: Option<String>,
+    /// The viewer asked for it and it has not started.
     pub can_cancel: bool,
     /// The viewer asked for it, it ran, and a temporary password waits for them (shown once).
     pub can_reveal: bool,

@@ -30,6 +30,7 @@ pub fn TopBar() -> impl IntoView {
                             })}</A>
                             <A href="/requests">"My requests"</A>
                             <A href="/jobs">"Jobs"</A>
+                            {nav.people.then(|| view! { <A href="/scheduled">"Scheduled"</A> })}
                             {nav.audit.then(|| view! { <A href="/audit">"Audit"</A> })}
                         }
                     })}

@@ -73,11 +73,23 @@ fn PersonView(person: Person) -> impl IntoView {
             <a href="?tab=groups" aria-current=current("groups")>"Groups"</a>
             <a href="?tab=apps" aria-current=current("apps")>"Applications"</a>
             <a href="?tab=access" aria-current=current("access")>"Sessions & consents"</a>
+            <a href="?tab=upcoming" aria-current=current("upcoming")>"Upcoming"</a>
         </nav>
         {match tab.as_str() {
             "groups" => view! { <PersonGroups id=id.clone() can_manage=person.can_manage_groups permit=person.membership_permit.clone() /> }.into_any(),
             "apps" => view! { <super::access::Apps id=id.clone() /> }.into_any(),
             "access" => view! { <super::access::Access id=id.clone() /> }.into_any(),
+            "upcoming" => view! {
+                <section class="card" aria-labelledby="upcoming-h">
+                    <div class="section-head">
+                        <h2 id="upcoming-h">"Upcoming changes"</h2>
+                        {(!person.actions.is_empty() || person.can_manage_groups).then(|| view! {
+                            <A href=format!("/people/{id}/schedule") attr:class="button ghost" attr:data-testid="schedule-link">"Schedule a change…"</A>
+                        })}
+                    </div>
+                    <crate::schedule::Upcoming person=id.clone() />
+                </section>
+            }.into_any(),
             _ => view! { <Profile id=id.clone() fields=person.fields.clone() can_edit=person.can_edit permit=person.profile_permit.clone() /> }.into_any(),
         }}
     }

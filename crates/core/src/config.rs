@@ -43,6 +43,8 @@ pub struct Config {
     #[serde(default)]
     pub break_glass: BreakGlassConfig,
     #[serde(default)]
+    pub schedule: ScheduleConfig,
+    #[serde(default)]
     pub jobs: JobsConfig,
     #[serde(default)]
     pub devorg: DevOrgSettings,
@@ -319,6 +321,21 @@ impl Default for ApprovalsConfig {
     }
 }
 
+/// Scheduled changes and time-bound access.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ScheduleConfig {
+    /// The manager (and whoever granted it) hears this many hours before time-bound access ends
+    /// (half way through shorter grants).
+    pub remind_before_hours: u32,
+}
+
+impl Default for ScheduleConfig {
+    fn default() -> Self {
+        Self { remind_before_hours: 24 }
+    }
+}
+
 /// Break-glass: acting at once, in an emergency, on what normally needs approval.
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
@@ -541,6 +558,9 @@ impl Config {
             if email.username.is_some() != email.password.is_some() {
                 return Err(ConfigError::Invalid("email.username and email.password go together".into()));
             }
+        }
+        if self.schedule.remind_before_hours > 24 * 30 {
+            return Err(ConfigError::Invalid("schedule.remind_before_hours must be at most 720".into()));
         }
         if self.break_glass.review_hours == 0 || self.break_glass.review_hours > 24 * 30 {
             return Err(ConfigError::Invalid("break_glass.review_hours must be between 1 and 720".into()));

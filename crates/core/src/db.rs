@@ -32,6 +32,7 @@ pub trait Store:
     + crate::jobs::JobStore
     + crate::requests::away::DelegationStore
     + crate::requests::DeadlineStore
+    + crate::requests::ScheduleStore
     + Send
     + Sync
     + 'static

@@ -489,7 +489,7 @@ impl Session {
 pub mod fns {
     pub use portico_app::{
         approvals::server::*, asa::server::*, groups::server::*, jobs::server::*, people::PeopleQuery,
-        people::server::*,
+        people::server::*, schedule::server::*,
     };
     pub use portico_vocab::{LifecycleOp, PolicyAction};
 }

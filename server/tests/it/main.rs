@@ -15,6 +15,7 @@ mod mail;
 mod people;
 mod replicas;
 mod saved_views;
+mod schedule;
 mod security;
 mod signin;
 mod site;

@@ -33,6 +33,7 @@ pub fn RequestCard(req: RequestView) -> impl IntoView {
                 <div><dt>"Asked by"</dt><dd>{req.requester.clone()}</dd></div>
                 <div><dt>"Asked"</dt><dd><When at=Some(req.created_at.clone()) /></dd></div>
                 {(req.status == RequestStatus::Pending).then(|| view! { <div><dt>"Expires"</dt><dd><When at=Some(req.expires_at.clone()) /></dd></div> })}
+                {req.runs_at.clone().map(|at| view! { <div><dt>"Runs at"</dt><dd data-testid="request-runs-at">{at}</dd></div> })}
                 <div><dt>"Reference"</dt><dd><code>{id.clone()}</code></dd></div>
             </dl>
             <p class="reason" data-testid="request-reason-shown"><strong>"Why: "</strong>{if req.reason.is_empty() { "—".to_string() } else { req.reason.clone() }}</p>

@@ -49,5 +49,9 @@ pub fn MyPeoplePage() -> impl IntoView {
                     }.into_any(),
                 }}
         </Loaded>
+        <section class="card" aria-labelledby="upcoming-h">
+            <h2 id="upcoming-h">"Upcoming changes for your people"</h2>
+            <crate::schedule::Upcoming mine=true />
+        </section>
     }
 }

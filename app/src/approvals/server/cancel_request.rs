@@ -1,16 +1,13 @@
 use crate::{approvals::RequestView, error::PortalError};
 use leptos::prelude::*;
 
-/// The requester withdraws their pending request.
+/// Cancels a request that has not started: pending, or scheduled and not yet run. Its requester
+/// may, and so may anyone the policy lets run that action on that person (refusals audited).
 #[server(prefix = "/api", endpoint = "requests/cancel")]
 pub async fn cancel_request(id: String) -> Result<RequestView, PortalError> {
-    use super::views::{request_error, target_user, view};
-    use portico_core::requests::{self, worker};
-    let caller = crate::ssr::caller().await?;
-    let req = requests::cancel(caller.state.db(), &id, &caller.principal.sub, caller.state.clock.now())
-        .await
-        .map_err(request_error)?;
-    worker::event(&caller.state, &req, "request.cancel", &caller.principal.login, &caller.op_id, "ok", "").await;
+    use super::views::{target_user, view};
+    let caller = crate::ssr::caller().await?.now().await?;
+    let req = portico_core::requests::scheduled::cancel(&caller, &id).await?;
     let target = target_user(&caller, &req).await;
     Ok(view(&caller, &req, target.as_ref(), false))
 }

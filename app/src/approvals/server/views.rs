@@ -138,7 +138,10 @@ pub fn view(caller: &Caller, req: &Request, target: Option<&User>, can_decide: b
                 review_due_at,
             }
         }),
-        can_cancel: req.status == Status::Pending && req.requester_sub == caller.principal.sub,
+        runs_at: req.run_at.as_deref().map(|at| portico_core::requests::scheduled::in_zone(at, req.zone.as_deref())),
+        can_cancel: req.requester_sub == caller.principal.sub
+            && (req.status == Status::Pending
+                || (req.status == Status::Approved && req.run_at.is_some() && req.attempts == 0)),
         can_reveal: false,
     }
 }

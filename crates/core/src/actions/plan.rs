@@ -7,7 +7,7 @@ use crate::{
     AppState,
     asa::{AsaError, ServerAccess},
     okta::{OktaError, User},
-    requests::Call,
+    requests::{Call, Ends},
 };
 use portico_vocab::PolicyAction;
 
@@ -21,6 +21,31 @@ pub struct Ask {
     pub add: Option<bool>,
     pub status: Option<String>,
     pub changes: Option<Vec<(String, String)>>,
+    /// Time-bound: when an addition ends (only additions can be).
+    pub ends: Option<Ends>,
+}
+
+impl Ask {
+    /// An ask with only its action and target.
+    pub fn new(action: PolicyAction, target: impl Into<String>) -> Ask {
+        Ask { action, target: target.into(), group: None, add: None, status: None, changes: None, ends: None }
+    }
+}
+
+/// How a time-bound grant's end reads in a summary.
+fn until_words(ends: &Option<Ends>) -> String {
+    match ends {
+        None => String::new(),
+        Some(Ends::After(m)) if m % 60 == 0 => {
+            let h = m / 60;
+            format!(" for {h} hour{}", if h == 1 { "" } else { "s" })
+        }
+        Some(Ends::After(m)) => format!(" for {m} minutes"),
+        Some(Ends::At(t)) => match chrono::DateTime::parse_from_rfc3339(t) {
+            Ok(t) => format!(" until {}", t.to_utc().format("%Y-%m-%d %H:%M UTC")),
+            Err(_) => format!(" until {t}"),
+        },
+    }
 }
 
 /// The request to store.
@@ -87,6 +112,12 @@ pub fn profile_changes(changes: Vec<(String, String)>) -> Result<serde_json::Map
 /// Plans `ask` against Okta and ASA as they are now.
 pub async fn plan(state: &AppState, ask: Ask) -> Result<Plan, PlanError> {
     let okta = &state.okta;
+    let ends = ask.ends.clone();
+    if ends.is_some()
+        && (ask.add == Some(false) || !matches!(ask.action, PolicyAction::Membership | PolicyAction::AsaGroup))
+    {
+        return Err(PlanError::Invalid("Only adding someone to a group can have an end.".into()));
+    }
     let (call, user, summary, label) = match ask.action {
         PolicyAction::Lifecycle(op) => {
             let user = okta.get_user(&ask.target).await?;
@@ -119,12 +150,17 @@ pub async fn plan(state: &AppState, ask: Ask) -> Result<Plan, PlanError> {
             }
             let add = ask.add.unwrap_or(true);
             let summary = if add {
-                format!("Add {} to {}", user.display_name(), g.name)
+                format!("Add {} to {}{}", user.display_name(), g.name, until_words(&ends))
             } else {
                 format!("Remove {} from {}", user.display_name(), g.name)
             };
-            let call =
-                Call::Membership { user_id: user.id.clone(), group_id: g.id.clone(), group_name: g.name.clone(), add };
+            let call = Call::Membership {
+                user_id: user.id.clone(),
+                group_id: g.id.clone(),
+                group_name: g.name.clone(),
+                add,
+                ends,
+            };
             (call, Some(user), summary, None)
         }
         PolicyAction::AsaStatus => {
@@ -153,11 +189,12 @@ pub async fn plan(state: &AppState, ask: Ask) -> Result<Plan, PlanError> {
             let person = crate::asa::drift::okta_person(okta, &account).await?;
             let add = ask.add.unwrap_or(true);
             let summary = if add {
-                format!("Add {name} to ASA group {group}")
+                format!("Add {name} to ASA group {group}{}", until_words(&ends))
             } else {
                 format!("Remove {name} from ASA group {group}")
             };
-            (Call::AsaMembership { group, user: name.clone(), add }, person, summary, Some(format!("ASA {name}")))
+            let call = Call::AsaMembership { group, user: name.clone(), add, ends };
+            (call, person, summary, Some(format!("ASA {name}")))
         }
     };
     Ok(Plan { call, user, summary, label })

@@ -36,6 +36,13 @@ pub async fn okta_person(okta: &OktaClient, asa_user: &AsaUser) -> Result<Option
     Ok(found.items.into_iter().find(|u| u.field("email").is_some_and(|e| e.to_lowercase() == email)))
 }
 
+/// The ASA account of an Okta person, matched the way drift matches (email, any case).
+pub async fn account_of(asa: &impl ServerAccess, user: &User) -> Result<Option<AsaUser>, AsaError> {
+    let Some(email) = user.field("email").map(str::to_lowercase).filter(|e| !e.is_empty()) else { return Ok(None) };
+    let accounts = people_accounts(asa).await?;
+    Ok(accounts.into_iter().find(|a| a.email().is_some_and(|e| e.to_lowercase() == email)))
+}
+
 /// Every ASA account a person has (active or disabled; not service users), every page.
 pub async fn people_accounts(asa: &impl ServerAccess) -> Result<Vec<AsaUser>, crate::asa::AsaError> {
     let mut accounts = Vec::new();

@@ -445,6 +445,7 @@ pub async fn request(actor: &Actor, id: &str, reason: &str) -> Result<crate::req
             escalation: rule.escalate.clone(),
             break_glass_review_due: None,
             policy_version: state.policy.version(),
+            schedule: Default::default(),
         },
         now,
     )

@@ -171,6 +171,7 @@ fn what_happens(action: &BulkAction, context: &Context, user: &User) -> Result<(
                 group_id: group_id.clone(),
                 group_name: group_name.clone(),
                 add: *add,
+                ends: None,
             };
             Ok((call, label))
         }

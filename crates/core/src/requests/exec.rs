@@ -84,7 +84,7 @@ async fn applied(state: &AppState, call: &Call) -> Result<Option<bool>, Outcome>
             let asa = asa(state)?;
             Some(asa.user(name).await.map_err(asa_outcome)?.status == *status)
         }
-        Call::AsaMembership { group, user, add } => {
+        Call::AsaMembership { group, user, add, .. } => {
             let asa = asa(state)?;
             let members = asa.members(group).await.map_err(asa_outcome)?;
             Some(members.iter().any(|m| &m.name == user) == *add)
@@ -198,8 +198,31 @@ pub async fn attempt(state: &AppState, req: &Request) -> Outcome {
     if let Some(settled) = settle(state, &req.call, req.uncertain, &req.summary).await {
         return settled;
     }
-    if let Err(refused) = authority(state, req).await {
+    // A grant's end runs whoever granted it: their authority was checked when it was granted,
+    // and access must not outlive its time because they have left since.
+    if req.purpose != super::Purpose::GrantEnd
+        && let Err(refused) = authority(state, req).await
+    {
         return refused;
+    }
+    if let Some(ends) = req.call.ends() {
+        let now = state.clock.now();
+        let Some(end) = ends.at(now) else {
+            return Outcome::Failed { message: "The access's end cannot be read.".into(), request_id: None };
+        };
+        if end <= now {
+            return Outcome::Stale(format!(
+                "The access was to end at {}, which has passed; it was not granted.",
+                super::scheduled::in_zone(&crate::clock::stamp(end), req.zone.as_deref())
+            ));
+        }
+        if let Err(why) = super::scheduled::store_end(state, req, end).await {
+            return Outcome::Retry {
+                message: format!("Could not store when the access ends: {why}"),
+                request_id: None,
+                uncertain: false,
+            };
+        }
     }
     perform(state, &req.call, None, true).await
 }
@@ -257,7 +280,7 @@ pub async fn perform(state: &AppState, call: &Call, known: Option<User>, secrets
                 Err(e) => okta_outcome(e),
             }
         }
-        Call::Membership { user_id, group_id, group_name, add } => {
+        Call::Membership { user_id, group_id, group_name, add, .. } => {
             let okta = &state.okta;
             let group = match okta.get_group(group_id).await {
                 Ok(g) => g,
@@ -323,7 +346,7 @@ pub async fn perform(state: &AppState, call: &Call, known: Option<User>, secrets
             }
         }
         Call::Job { job_id, .. } => crate::jobs::release(state, job_id).await,
-        Call::AsaMembership { group, user, add } => {
+        Call::AsaMembership { group, user, add, .. } => {
             let asa = match asa(state) {
                 Ok(a) => a,
                 Err(o) => return o,

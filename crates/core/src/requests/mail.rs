@@ -24,6 +24,8 @@ enum Audience {
     Requester,
     /// Those who review break-glass actions: told at once, and when a review is overdue.
     Reviewers,
+    /// The manager of the person it is about (time-bound access ending).
+    Manager,
 }
 
 fn audiences(req: &Request, event: &str) -> &'static [Audience] {
@@ -33,12 +35,23 @@ fn audiences(req: &Request, event: &str) -> &'static [Audience] {
         "request.escalate" => &[Deciders, Requester],
         "request.break_glass" | "request.review_overdue" => &[Reviewers],
         "request.review" => &[Requester],
+        "request.grant_ending" => &[Manager, Requester],
         // An approval that moved it to a new stage asks that stage's approvers too.
         "request.approve" if req.status == Status::Pending && moved_stage(req) => &[Requester, Deciders],
         "request.approve" | "request.reject" | "request.execute" | "request.fail" | "request.stale"
         | "request.expire" => &[Requester],
         _ => &[],
     }
+}
+
+/// Run when it was asked for, by someone allowed to run it (no approval, no time, no emergency).
+fn ran_at_once(req: &Request) -> bool {
+    req.stages.is_empty() && req.run_at.is_none() && !req.break_glass
+}
+
+/// How an end's mail names the access: the grant's own words.
+fn access_words(req: &Request) -> &str {
+    req.summary.strip_prefix(super::scheduled::END_PREFIX).unwrap_or(&req.summary)
 }
 
 /// The last decision was made at an earlier stage than the request is at now.
@@ -102,6 +115,25 @@ pub async fn compose(state: &AppState, req: &Request, event: &str, actor: &str) 
                     out.push(Mail { to, subject: format!("{subject} ({})", req.id), text });
                 }
             }
+            Audience::Manager => {
+                let Some(to) = manager_email(state, req).await else { continue };
+                let when = super::scheduled::in_zone(req.run_at.as_deref().unwrap_or_default(), req.zone.as_deref());
+                let text = format!(
+                    "Time-bound access of one of your people ends at {when}:\n\n{}\nAbout: {}\n\n\
+                     If it is still needed, extend it in Portico (a new request, through the same approval):\n{url}\n",
+                    req.summary, req.target_label
+                );
+                out.push(Mail { to, subject: format!("Access ends {when}: {}", access_words(req)), text });
+            }
+            Audience::Requester if event == "request.grant_ending" => {
+                let Some(to) = email_of(state, &req.requester_sub, &req.requester_login).await else { continue };
+                let when = super::scheduled::in_zone(req.run_at.as_deref().unwrap_or_default(), req.zone.as_deref());
+                let text =
+                    format!("Access you granted ends at {when}:\n\n{}\n\nSee it in Portico:\n{url}\n", req.summary);
+                out.push(Mail { to, subject: format!("Access ends {when}: {}", access_words(req)), text });
+            }
+            // Something its requester ran at once with their own authority: they saw it happen.
+            Audience::Requester if event == "request.execute" && ran_at_once(req) => continue,
             Audience::Requester => {
                 let Some(to) = email_of(state, &req.requester_sub, &req.requester_login).await else { continue };
                 let what = match event {
@@ -170,6 +202,14 @@ async fn reviewer_emails(state: &AppState, req: &Request) -> Vec<String> {
         }
     }
     out
+}
+
+/// The address of the manager of the person a request is about (their `managerId`).
+async fn manager_email(state: &AppState, req: &Request) -> Option<String> {
+    let target = eligible::target_user(state, req).await?;
+    let manager_id = target.field("managerId").filter(|m| !m.is_empty())?.to_string();
+    let manager = state.okta.get_user(&manager_id).await.ok()?;
+    manager.field("email").filter(|e| !e.is_empty()).map(str::to_string)
 }
 
 /// Someone's address: their Okta profile's email, else their login when it is one.

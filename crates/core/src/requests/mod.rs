@@ -6,6 +6,7 @@
 //! that runs the stored upstream call, and it claims a request (`approved → executing`, with its
 //! name and a lease) before touching Okta: that row is the outbox.
 
+mod ask;
 pub mod away;
 pub mod break_glass;
 pub mod eligible;
@@ -14,9 +15,11 @@ pub mod mail;
 mod model;
 pub mod moving;
 pub mod notify;
+pub mod scheduled;
 mod store;
 pub mod worker;
 
+pub use ask::{AskError, Routed, route};
 pub use model::*;
 pub use store::*;
 

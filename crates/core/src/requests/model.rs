@@ -29,6 +29,9 @@ pub enum Call {
         group_id: String,
         group_name: String,
         add: bool,
+        /// A time-bound grant's end: its removal is stored when the grant runs.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        ends: Option<Ends>,
     },
     AsaStatus {
         name: String,
@@ -38,6 +41,8 @@ pub enum Call {
         group: String,
         user: String,
         add: bool,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        ends: Option<Ends>,
     },
     /// A bulk job's items that needed approval: approving the request releases the job, whose
     /// items then run one by one (see [`crate::jobs`]).
@@ -48,7 +53,49 @@ pub enum Call {
     },
 }
 
+/// When time-bound access ends: at a time, or a while after it is granted (a request's
+/// approval may come later than it was asked for).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Ends {
+    /// An instant (RFC 3339, UTC).
+    At(String),
+    /// Minutes after the grant runs.
+    After(u32),
+}
+
+impl Ends {
+    /// The instant the access granted at `granted` ends.
+    pub fn at(&self, granted: chrono::DateTime<chrono::Utc>) -> Option<chrono::DateTime<chrono::Utc>> {
+        match self {
+            Ends::At(t) => chrono::DateTime::parse_from_rfc3339(t).ok().map(|t| t.to_utc()),
+            Ends::After(minutes) => Some(granted + chrono::Duration::minutes(i64::from(*minutes))),
+        }
+    }
+}
+
 impl Call {
+    /// A time-bound grant's end, when the call is one.
+    pub fn ends(&self) -> Option<&Ends> {
+        match self {
+            Call::Membership { add: true, ends, .. } | Call::AsaMembership { add: true, ends, .. } => ends.as_ref(),
+            _ => None,
+        }
+    }
+
+    /// The call that takes back what a grant gave (its end), when it is a grant.
+    pub fn ending(&self) -> Option<Call> {
+        match self.clone() {
+            Call::Membership { user_id, group_id, group_name, add: true, .. } => {
+                Some(Call::Membership { user_id, group_id, group_name, add: false, ends: None })
+            }
+            Call::AsaMembership { group, user, add: true, .. } => {
+                Some(Call::AsaMembership { group, user, add: false, ends: None })
+            }
+            _ => None,
+        }
+    }
+
     /// About an ASA account (its target is the account; `target_sub` is its Okta person).
     pub fn is_asa(&self) -> bool {
         matches!(self, Call::AsaStatus { .. } | Call::AsaMembership { .. })
@@ -175,6 +222,38 @@ pub struct Request {
     /// When the review was found overdue (once, audited).
     pub review_overdue_at: Option<String>,
     pub review: Option<Review>,
+    /// Not before this time (a scheduled action, or a time-bound grant's end), and the time
+    /// zone it was stated in.
+    pub run_at: Option<String>,
+    pub zone: Option<String>,
+    pub purpose: Purpose,
+    /// The request this one belongs to (a grant's end: the grant).
+    pub parent_id: Option<String>,
+}
+
+/// Why a request exists.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Purpose {
+    /// Someone asked for the action.
+    #[default]
+    Action,
+    /// The end of time-bound access, stored when it was granted: it runs whoever granted it
+    /// (their authority was checked then), so access never outlives its time.
+    GrantEnd,
+}
+
+impl Purpose {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Purpose::Action => "action",
+            Purpose::GrantEnd => "grant_end",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Purpose> {
+        [Purpose::Action, Purpose::GrantEnd].into_iter().find(|p| p.as_str() == s)
+    }
 }
 
 /// The after-action review of a break-glass action.
@@ -245,6 +324,61 @@ pub struct NewRequest {
     pub escalation: Option<Escalation>,
     /// Break-glass: approved at once, its review due at this time.
     pub break_glass_review_due: Option<chrono::DateTime<chrono::Utc>>,
+    /// When, and as what, it runs (default: once approved, as asked).
+    pub schedule: Schedule,
+}
+
+/// When a new request runs and why it exists.
+#[derive(Clone, Debug, Default)]
+pub struct Schedule {
+    /// Not before this time.
+    pub run_at: Option<chrono::DateTime<chrono::Utc>>,
+    /// The zone the time was stated in (shown back as it was said).
+    pub zone: Option<String>,
+    pub purpose: Purpose,
+    pub parent_id: Option<String>,
+    /// Approved at creation: the policy lets its requester run it (only its time is deferred).
+    pub approved: bool,
+    /// When the people concerned are reminded; by default half way through an open request's life.
+    pub remind_at: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+impl NewRequest {
+    /// Runs without decisions (break-glass, or scheduled by someone who may run it).
+    pub fn approved(&self) -> bool {
+        self.break_glass_review_due.is_some() || self.schedule.approved
+    }
+
+    /// One open request per target and action; a grant's end is its own thing beside the grant.
+    pub fn dedupe_key(&self) -> String {
+        match self.schedule.purpose {
+            Purpose::Action => self.call.dedupe_key(),
+            Purpose::GrantEnd => format!("end|{}", self.call.dedupe_key()),
+        }
+    }
+
+    /// Its times from `now`: approvers have `ttl_hours` after it was asked or after its time,
+    /// whichever is later (an approval after the time runs it at once, late); a reminder half way.
+    pub fn times(&self, now: chrono::DateTime<chrono::Utc>) -> Times {
+        let start = self.schedule.run_at.map_or(now, |t| t.max(now));
+        let expires = start + chrono::Duration::hours(i64::from(self.ttl_hours));
+        Times {
+            status: if self.approved() { Status::Approved } else { Status::Pending },
+            expires_at: expires,
+            remind_at: self.schedule.remind_at.unwrap_or(now + (expires - now) / 2),
+            next_attempt_at: self.approved().then(|| self.schedule.run_at.map_or(now, |t| t.max(now))),
+        }
+    }
+}
+
+/// A new request's stored times.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Times {
+    pub status: Status,
+    pub expires_at: chrono::DateTime<chrono::Utc>,
+    pub remind_at: chrono::DateTime<chrono::Utc>,
+    /// When the executor may take it (approved at creation only).
+    pub next_attempt_at: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -304,6 +438,10 @@ impl Request {
             review_due_at: None,
             review_overdue_at: None,
             review: None,
+            run_at: None,
+            zone: None,
+            purpose: super::Purpose::Action,
+            parent_id: None,
             decisions: vec![],
         }
     }

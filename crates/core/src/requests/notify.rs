@@ -43,6 +43,12 @@ pub fn body(req: &Request, event: &str, actor: &str, public_url: &str) -> Value 
             format!("The after-action review of break-glass {link} is overdue: {summary} ({target}).")
         }
         "request.review" => format!("{actor_t} reviewed break-glass {link}: {summary} ({target})."),
+        "request.schedule" => format!("{actor_t} scheduled {link}: {summary} ({target})."),
+        "request.grant_end" | "request.grant_extend" => format!("{link} is set: {summary} ({target})."),
+        "request.grant_ending" => format!(
+            "Time-bound access ends soon ({}): {summary} ({target}). Extend it in Portico if it is still needed: {link}",
+            slack_text(&super::scheduled::in_zone(req.run_at.as_deref().unwrap_or_default(), req.zone.as_deref()))
+        ),
         "request.escalate" => format!(
             "{link} was not decided in time and is escalated to {}: {summary} ({target}).",
             slack_text(&req.escalated_to.iter().map(|p| p.name.as_str()).collect::<Vec<_>>().join(", "))

@@ -98,6 +98,10 @@ async fn handle(state: &AppState, req: Request, lease: &Lease) {
                 Some(_) => format!("{message} {}", super::TEMP_PASSWORD_WAITING),
                 None => message,
             };
+            let message = match super::scheduled::late_words(&req, state.clock.now()) {
+                Some(late) => format!("{message} {late}"),
+                None => message,
+            };
             if finish_sealed(Status::Done, message.clone(), request_id.clone(), sealed).await {
                 audit::record(
                     state.db(),
@@ -170,6 +174,22 @@ async fn handle(state: &AppState, req: Request, lease: &Lease) {
     }
 }
 
+/// Runs this one approved request now, in the caller's task, if it is due and nobody has taken
+/// it (the executor may have: then it runs there). The request as it stands afterwards.
+pub async fn run_now(state: &AppState, id: &str) -> Option<Request> {
+    let lease = lease(state);
+    match state.db.claim_request(id, &lease, state.clock.now()).await {
+        Ok(true) => {
+            if let Ok(Some(req)) = super::get(state.db(), id).await {
+                handle(state, req, &lease).await;
+            }
+        }
+        Ok(false) => {}
+        Err(e) => tracing::error!(request = id, error = %e, "could not claim a request to run it now"),
+    }
+    super::get(state.db(), id).await.ok().flatten()
+}
+
 async fn after_finish(state: &AppState, id: &str, name: &str, op_id: &str, result: &str, detail: &str) {
     if let Ok(Some(req)) = super::get(state.db(), id).await {
         event(state, &req, name, "portico", op_id, result, detail).await;
@@ -187,6 +207,7 @@ pub async fn tick(state: &AppState, http: &reqwest::Client) {
     super::moving::remind(state).await;
     super::moving::escalate(state).await;
     super::break_glass::mark_overdue(state).await;
+    super::scheduled::remind_ending(state).await;
     match super::expire_due(state.db(), state.clock.now()).await {
         Ok(expired) => {
             for req in expired {

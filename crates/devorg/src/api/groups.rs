@@ -299,7 +299,7 @@ pub async fn add_member(
         .execute(&state.db)
         .await?;
     if added.rows_affected() > 0 {
-        touch_membership(&state, &gid).await?;
+        touch_membership(&state, &gid, &user_id, "group.user_membership.add").await?;
     }
     Ok(StatusCode::NO_CONTENT.into_response())
 }
@@ -316,17 +316,25 @@ pub async fn remove_member(
         .execute(&state.db)
         .await?;
     if removed.rows_affected() > 0 {
-        touch_membership(&state, &gid).await?;
+        touch_membership(&state, &gid, &user_id, "group.user_membership.remove").await?;
     }
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
-async fn touch_membership(state: &OrgState, gid: &str) -> ApiResult<()> {
+/// A membership that changed: the group's `lastMembershipUpdated`, and Okta's System Log event
+/// (`group.user_membership.add` / `.remove`, about the person) — only when something changed,
+/// as Okta logs no event for adding a member twice.
+async fn touch_membership(state: &OrgState, gid: &str, user_id: &str, event: &str) -> ApiResult<()> {
     sqlx::query("UPDATE groups SET last_membership_updated = ?2 WHERE id = ?1")
         .bind(gid)
         .bind(state.now())
         .execute(&state.db)
         .await?;
+    let profile: Option<String> =
+        sqlx::query_scalar("SELECT profile FROM users WHERE id = ?1").bind(user_id).fetch_optional(&state.db).await?;
+    let profile = profile.and_then(|p| serde_json::from_str(&p).ok()).unwrap_or_default();
+    let (login, name) = super::logs::target_of(&profile);
+    super::logs::record(state, event, user_id, &login, &name).await;
     Ok(())
 }
 

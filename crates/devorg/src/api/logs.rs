@@ -1,6 +1,6 @@
-//! A small System Log (`GET /api/v1/logs`): one event per lifecycle operation that succeeded,
-//! shaped like Okta's LogEvent. Lets tests (and people) see how many times Okta really did
-//! something, across restarts of the portal and of the org.
+//! A small System Log (`GET /api/v1/logs`): one event per lifecycle operation or group
+//! membership change that succeeded, shaped like Okta's LogEvent. Lets tests (and people) see
+//! how many times Okta really did something, across restarts of the portal and of the org.
 
 use super::error::{ApiError, ApiResult};
 use crate::OrgState;

@@ -88,6 +88,14 @@ async fn membership() {
     assert_eq!(org.call(Method::DELETE, &format!("/api/v1/groups/{eng}/users/{uid}"), None).await.status.as_u16(), 204);
     let (members, _) = org.all_pages(&format!("/api/v1/groups/{eng}/users")).await;
     assert_eq!(members.len(), 6);
+    // The System Log has one add (the second PUT changed nothing) and one remove, about Sam.
+    for (event, n) in [("group.user_membership.add", 1), ("group.user_membership.remove", 1)] {
+        let filter = format!(r#"eventType eq "{event}" and target.id eq "{uid}""#);
+        let log = org.get(&format!("/api/v1/logs?filter={}", crate::helpers::urlencode(&filter))).await;
+        let events = log.ok().as_array().expect("events").clone();
+        assert_eq!(events.len(), n, "{event}: {events:?}");
+        assert_eq!(events[0]["target"][0]["alternateId"], "sam.sales@portico.example");
+    }
 
     let everyone = group_id(&org, "Everyone").await;
     org.call(Method::PUT, &format!("/api/v1/groups/{everyone}/users/{uid}"), None).await.error(501, "E0000060");

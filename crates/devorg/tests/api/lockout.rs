@@ -53,7 +53,7 @@ async fn ten_wrong_passwords_lock_the_person_out_until_unlocked() {
 
     // The System Log records the lockout once.
     let filter = format!(r#"eventType eq "user.account.lock" and target.id eq "{id}""#);
-    let log = org.get(&format!("/api/v1/logs?filter={}", urlencode(&filter))).await;
+    let log = org.get(&format!("/api/v1/logs?filter={}", crate::helpers::urlencode(&filter))).await;
     let events = log.ok().as_array().expect("events").clone();
     assert_eq!(events.len(), 1, "{events:?}");
     assert_eq!(events[0]["target"][0]["alternateId"], login.as_str());
@@ -91,8 +91,4 @@ async fn a_new_password_clears_the_count_and_only_people_who_can_sign_in_are_loc
         assert!(org.try_sign_in(&s_login, "guess").await.1.contains(WRONG));
     }
     assert_eq!(org.get(&format!("/api/v1/users/{s_id}")).await.ok()["status"], "SUSPENDED");
-}
-
-fn urlencode(s: &str) -> String {
-    url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
 }

@@ -6,9 +6,11 @@
 
 mod deadlines;
 mod postgres;
+mod schedule;
 mod sqlite;
 
 pub use deadlines::DeadlineStore;
+pub use schedule::{ScheduleStore, Upcoming};
 
 use super::model::*;
 use crate::{clock::stamp, db::Store};
@@ -71,11 +73,6 @@ pub struct Ending<'a> {
     pub result: &'a str,
     pub request_id: Option<&'a str>,
     pub sealed: Option<&'a [u8]>,
-}
-
-/// When a request made at `now` that lives `ttl_hours` reminds its approvers: half way.
-pub(crate) fn remind_at(now: DateTime<Utc>, ttl_hours: u32) -> DateTime<Utc> {
-    now + Duration::minutes(i64::from(ttl_hours) * 30)
 }
 
 fn new_id() -> String {
@@ -151,6 +148,13 @@ fn from_row(r: &impl Fields) -> sqlx::Result<Request> {
             }),
             _ => None,
         },
+        run_at: r.opt_time("run_at")?,
+        zone: r.opt_text("zone")?,
+        purpose: {
+            let p = r.text("purpose")?;
+            Purpose::parse(&p).ok_or_else(|| sqlx::Error::Decode(format!("purpose {p}").into()))?
+        },
+        parent_id: r.opt_text("parent_id")?,
     })
 }
 
@@ -468,6 +472,7 @@ mod tests {
             policy_version: "test".into(),
             escalation: None,
             break_glass_review_due: None,
+            schedule: Schedule::default(),
         }
     }
 
@@ -679,7 +684,105 @@ mod tests {
         assert_eq!((n, ids.len()), (40, 40), "every request claimed once");
     }
 
+    fn scheduled(at: DateTime<Utc>, approved: bool) -> NewRequest {
+        let mut n = new(if approved { vec![] } else { vec![stage(1)] });
+        n.schedule = Schedule { run_at: Some(at), approved, zone: Some("Europe/Berlin".into()), ..Schedule::default() };
+        n
+    }
+
+    /// Scheduled by someone who may run it: not taken before its time, taken at it; until then
+    /// it can be cancelled (once), and never after it started.
+    async fn a_scheduled_action_waits_for_its_time(db: &dyn Store) {
+        let at = t0() + Duration::days(10);
+        let r = create(db, scheduled(at, true), t0()).await.expect("created");
+        assert_eq!(
+            (r.status, r.run_at.clone(), r.zone.as_deref()),
+            (Status::Approved, Some(stamp(at)), Some("Europe/Berlin"))
+        );
+        assert!(claim(db, &lease("a"), at - Duration::seconds(1)).await.expect("claim").is_none(), "not before");
+        assert!(!db.claim_request(&r.id, &lease("a"), at - Duration::seconds(1)).await.expect("claim one"));
+        let up = db.upcoming(&Upcoming { target_subs: Some(vec!["00u1".into()]), ..Upcoming::default() }).await;
+        assert_eq!(up.expect("upcoming").iter().map(|r| r.id.clone()).collect::<Vec<_>>(), [r.id.clone()]);
+        assert!(
+            db.upcoming(&Upcoming { target_subs: Some(vec![]), ..Upcoming::default() }).await.expect("none").is_empty()
+        );
+        assert_eq!(claim(db, &lease("a"), at).await.expect("claim").map(|r| r.id), Some(r.id.clone()), "at its time");
+        assert!(!db.cancel_open(&r.id, at).await.expect("cancel"), "started: no longer cancellable");
+
+        let mut other = scheduled(at, true);
+        other.call = Call::Lifecycle { user_id: "00u2".into(), op: portico_vocab::LifecycleOp::Deactivate };
+        let r = create(db, other, t0()).await.expect("another");
+        assert!(db.cancel_open(&r.id, t0()).await.expect("cancel"));
+        assert!(!db.cancel_open(&r.id, t0()).await.expect("cancel again"), "once");
+        assert!(
+            claim(db, &lease("a"), at + Duration::days(1)).await.expect("claim").is_none(),
+            "a cancelled one never runs"
+        );
+    }
+
+    /// Approved before its time it waits for the time; approved after it, it is due at once; the
+    /// approvers have the policy's hours after the time.
+    async fn a_scheduled_request_runs_at_its_time_or_at_a_late_approval(db: &dyn Store) {
+        let at = t0() + Duration::days(2);
+        let r = create(db, scheduled(at, false), t0()).await.expect("created");
+        assert_eq!(r.expires_at, stamp(at + Duration::hours(1)), "decidable until an hour after its time");
+        decide(db, &r.id, &decider("a"), true, "", t0(), |_| Ok(())).await.expect("approved early");
+        assert!(
+            claim(db, &lease("a"), at - Duration::minutes(1)).await.expect("claim").is_none(),
+            "not before its time"
+        );
+        assert!(db.claim_request(&r.id, &lease("a"), at).await.expect("claim at its time"));
+
+        let mut late = scheduled(at, false);
+        late.call = Call::Lifecycle { user_id: "00u2".into(), op: portico_vocab::LifecycleOp::Suspend };
+        let r = create(db, late, t0()).await.expect("created");
+        let after = at + Duration::minutes(30);
+        decide(db, &r.id, &decider("a"), true, "", after, |_| Ok(())).await.expect("approved late");
+        assert_eq!(claim(db, &lease("a"), after).await.expect("claim").map(|r| r.id), Some(r.id), "runs at once");
+    }
+
+    /// A grant's end is its own open request beside the grant; it is reminded once, and moving
+    /// it (an extension) asks for the reminder again.
+    async fn a_grants_end_is_reminded_once_and_can_move(db: &dyn Store) {
+        let grant = Call::Membership {
+            user_id: "00u1".into(),
+            group_id: "g".into(),
+            group_name: "G".into(),
+            add: true,
+            ends: None,
+        };
+        let mut add = new(vec![]);
+        add.call = grant.clone();
+        add.schedule.approved = true;
+        create(db, add, t0()).await.expect("the grant");
+        let end_at = t0() + Duration::hours(8);
+        let mut end = new(vec![]);
+        end.call = grant.ending().expect("an end");
+        end.schedule = Schedule {
+            run_at: Some(end_at),
+            approved: true,
+            purpose: Purpose::GrantEnd,
+            remind_at: Some(end_at - Duration::hours(2)),
+            ..Schedule::default()
+        };
+        let key = end.dedupe_key();
+        let e = create(db, end, t0()).await.expect("its end, beside the open grant");
+        assert_eq!((e.purpose, db.open_with_key(&key).await.expect("key")), (Purpose::GrantEnd, Some(e.id.clone())));
+        assert!(db.grant_end_reminders_due(end_at - Duration::hours(3)).await.expect("early").is_empty());
+        assert_eq!(db.grant_end_reminders_due(end_at - Duration::hours(2)).await.expect("due"), [e.id.clone()]);
+        assert!(db.grant_end_reminders_due(end_at).await.expect("again").is_empty(), "once");
+        let later = end_at + Duration::days(1);
+        assert!(db.reschedule(&e.id, later, later - Duration::hours(2), t0()).await.expect("extend"));
+        assert!(claim(db, &lease("a"), end_at).await.expect("claim").is_none_or(|r| r.id != e.id), "moved");
+        assert_eq!(db.grant_end_reminders_due(later).await.expect("due again"), [e.id.clone()]);
+        let ups = db.upcoming(&Upcoming { grant_ends: Some(true), ..Upcoming::default() }).await.expect("list");
+        assert_eq!(ups.iter().map(|r| r.id.clone()).collect::<Vec<_>>(), [e.id]);
+    }
+
     crate::db::testing::on_both_backends!(
+        a_scheduled_action_waits_for_its_time,
+        a_scheduled_request_runs_at_its_time_or_at_a_late_approval,
+        a_grants_end_is_reminded_once_and_can_move,
         one_open_request_per_target_and_action,
         stages_and_n_of_m,
         eligibility_is_judged_at_the_stage_inside_the_transaction,
@@ -694,8 +797,20 @@ mod tests {
 
     #[test]
     fn dedupe_keys_separate_groups_but_not_repeats() {
-        let a = Call::Membership { user_id: "u".into(), group_id: "g1".into(), group_name: "G".into(), add: true };
-        let b = Call::Membership { user_id: "u".into(), group_id: "g2".into(), group_name: "G".into(), add: true };
+        let a = Call::Membership {
+            user_id: "u".into(),
+            group_id: "g1".into(),
+            group_name: "G".into(),
+            add: true,
+            ends: None,
+        };
+        let b = Call::Membership {
+            user_id: "u".into(),
+            group_id: "g2".into(),
+            group_name: "G".into(),
+            add: true,
+            ends: None,
+        };
         assert_ne!(a.dedupe_key(), b.dedupe_key());
         let c = Call::Lifecycle { user_id: "u".into(), op: portico_vocab::LifecycleOp::Suspend };
         assert_eq!(c.dedupe_key(), "suspend|u");

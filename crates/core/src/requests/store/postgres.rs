@@ -56,13 +56,14 @@ fn int(n: u32) -> i32 {
 #[async_trait::async_trait]
 impl RequestStore for PgPool {
     async fn insert_request(&self, id: &str, new: &NewRequest, now: DateTime<Utc>) -> Result<(), RequestError> {
-        let key = new.call.dedupe_key();
+        let (key, times) = (new.dedupe_key(), new.times(now));
         let res = sqlx::query(
             "INSERT INTO requests (id, action, dedupe_key, target_id, target_label, target_sub, summary, call, reason, \
              requester_sub, requester_login, requester_name, stages, stage, status, created_at, expires_at, updated_at, \
-             policy_version, remind_at, escalation, break_glass, review_due_at, next_attempt_at) \
+             policy_version, remind_at, escalation, break_glass, review_due_at, next_attempt_at, \
+             run_at, zone, purpose, parent_id) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 0, $19, $14, $15, $14, $16, $17, $18, \
-                     $20, $21, $22)",
+                     $20, $21, $22, $23, $24, $25, $26)",
         )
         .bind(id)
         .bind(new.call.action().as_str())
@@ -78,14 +79,18 @@ impl RequestStore for PgPool {
         .bind(&new.requester.name)
         .bind(serde_json::to_string(&new.stages).unwrap_or_default())
         .bind(now)
-        .bind(now + Duration::hours(i64::from(new.ttl_hours)))
+        .bind(times.expires_at)
         .bind(&new.policy_version)
-        .bind(remind_at(now, new.ttl_hours))
+        .bind(times.remind_at)
         .bind(new.escalation.as_ref().and_then(|e| serde_json::to_string(e).ok()))
-        .bind(if new.break_glass_review_due.is_some() { "approved" } else { "pending" })
+        .bind(times.status.as_str())
         .bind(new.break_glass_review_due.is_some())
         .bind(new.break_glass_review_due)
-        .bind(new.break_glass_review_due.map(|_| now))
+        .bind(times.next_attempt_at)
+        .bind(new.schedule.run_at)
+        .bind(&new.schedule.zone)
+        .bind(new.schedule.purpose.as_str())
+        .bind(&new.schedule.parent_id)
         .execute(self)
         .await;
         match res {
@@ -171,7 +176,8 @@ impl RequestStore for PgPool {
             ),
             Step::Approve => Some(
                 sqlx::query(
-                    "UPDATE requests SET status = 'approved', next_attempt_at = $1, updated_at = $1 \
+                    "UPDATE requests SET status = 'approved', updated_at = $1, \
+                     next_attempt_at = GREATEST($1, run_at) \
                      WHERE id = $2 AND status = 'pending'",
                 )
                 .bind(now)
@@ -302,6 +308,8 @@ impl RequestStore for PgPool {
             "SELECT LEAST((SELECT MIN(next_attempt_at) FROM requests WHERE status = 'approved'), \
                           (SELECT MIN(lease_until) FROM requests WHERE status = 'executing'), \
                           (SELECT MIN(remind_at) FROM requests WHERE status = 'pending' AND reminded_at IS NULL), \
+                          (SELECT MIN(remind_at) FROM requests WHERE status = 'approved' \
+                                                                 AND purpose = 'grant_end' AND reminded_at IS NULL), \
                           (SELECT MIN(expires_at) FROM requests WHERE status = 'pending'), \
                           (SELECT MIN(review_due_at) FROM requests WHERE break_glass AND reviewed_at IS NULL \
                                                                      AND review_overdue_at IS NULL))",

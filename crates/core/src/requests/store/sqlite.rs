@@ -50,12 +50,13 @@ const TO_STATUS: &str = "UPDATE requests SET status = ?, updated_at = ? WHERE id
 #[async_trait::async_trait]
 impl RequestStore for SqlitePool {
     async fn insert_request(&self, id: &str, new: &NewRequest, now: DateTime<Utc>) -> Result<(), RequestError> {
-        let key = new.call.dedupe_key();
+        let (key, times) = (new.dedupe_key(), new.times(now));
         let res = sqlx::query(
             "INSERT INTO requests (id, action, dedupe_key, target_id, target_label, target_sub, summary, call, reason, \
              requester_sub, requester_login, requester_name, stages, stage, status, created_at, expires_at, updated_at, \
-             policy_version, remind_at, escalation, break_glass, review_due_at, next_attempt_at) \
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+             policy_version, remind_at, escalation, break_glass, review_due_at, next_attempt_at, \
+             run_at, zone, purpose, parent_id) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         )
         .bind(id)
         .bind(new.call.action().as_str())
@@ -70,16 +71,20 @@ impl RequestStore for SqlitePool {
         .bind(&new.requester.login)
         .bind(&new.requester.name)
         .bind(serde_json::to_string(&new.stages).unwrap_or_default())
-        .bind(if new.break_glass_review_due.is_some() { "approved" } else { "pending" })
+        .bind(times.status.as_str())
         .bind(stamp(now))
-        .bind(stamp(now + Duration::hours(i64::from(new.ttl_hours))))
+        .bind(stamp(times.expires_at))
         .bind(stamp(now))
         .bind(&new.policy_version)
-        .bind(stamp(remind_at(now, new.ttl_hours)))
+        .bind(stamp(times.remind_at))
         .bind(new.escalation.as_ref().and_then(|e| serde_json::to_string(e).ok()))
         .bind(i64::from(new.break_glass_review_due.is_some()))
         .bind(new.break_glass_review_due.map(stamp))
-        .bind(new.break_glass_review_due.map(|_| stamp(now)))
+        .bind(times.next_attempt_at.map(stamp))
+        .bind(new.schedule.run_at.map(stamp))
+        .bind(&new.schedule.zone)
+        .bind(new.schedule.purpose.as_str())
+        .bind(&new.schedule.parent_id)
         .execute(self)
         .await;
         match res {
@@ -165,7 +170,8 @@ impl RequestStore for SqlitePool {
             ),
             Step::Approve => Some(
                 sqlx::query(
-                    "UPDATE requests SET status = 'approved', next_attempt_at = ?1, updated_at = ?1 \
+                    "UPDATE requests SET status = 'approved', updated_at = ?1, \
+                     next_attempt_at = CASE WHEN run_at > ?1 THEN run_at ELSE ?1 END \
                      WHERE id = ?2 AND status = 'pending'",
                 )
                 .bind(&now)
@@ -292,6 +298,8 @@ impl RequestStore for SqlitePool {
             "SELECT MIN(t) FROM (SELECT MIN(next_attempt_at) AS t FROM requests WHERE status = 'approved' \
              UNION ALL SELECT MIN(lease_until) FROM requests WHERE status = 'executing' \
              UNION ALL SELECT MIN(remind_at) FROM requests WHERE status = 'pending' AND reminded_at IS NULL \
+             UNION ALL SELECT MIN(remind_at) FROM requests WHERE status = 'approved' AND purpose = 'grant_end' \
+                                                             AND reminded_at IS NULL \
              UNION ALL SELECT MIN(expires_at) FROM requests WHERE status = 'pending' \
              UNION ALL SELECT MIN(review_due_at) FROM requests WHERE break_glass = 1 AND reviewed_at IS NULL \
                                                                  AND review_overdue_at IS NULL)",

@@ -1,0 +1,245 @@
+//! The schedule pages: one person's "Schedule" (a change at a time, a group for a while), the
+//! admin's list of everything scheduled, and the upcoming list the person page and My people
+//! show. Plain forms posting to the server functions; a failure comes back as `FormError`.
+
+use crate::{
+    layout::{FormError, Loaded},
+    schedule::{ScheduleChoices, ScheduledView, server},
+    ui::When,
+};
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::{
+    components::A,
+    hooks::{use_params_map, use_query_map},
+};
+
+/// The upcoming changes for one person (`person`), for the viewer's own people (`mine`), or
+/// everything (neither), filtered by `action` and `kind`.
+#[component]
+pub fn Upcoming(
+    #[prop(optional, into)] person: Option<String>,
+    #[prop(optional)] mine: bool,
+    #[prop(default = None)] action: Option<String>,
+    #[prop(default = None)] kind: Option<String>,
+) -> impl IntoView {
+    let list = Resource::new(
+        move || (person.clone(), action.clone(), kind.clone()),
+        move |(person, action, kind)| server::upcoming(person, Some(mine), action, kind),
+    );
+    view! {
+        <Loaded resource=list let:rows>
+            {if rows.is_empty() {
+                view! { <p class="muted" data-testid="upcoming-empty">"Nothing is scheduled."</p> }.into_any()
+            } else {
+                view! { <UpcomingTable rows /> }.into_any()
+            }}
+        </Loaded>
+    }
+}
+
+#[component]
+fn UpcomingTable(rows: Vec<ScheduledView>) -> impl IntoView {
+    view! {
+        <div class="table-wrap">
+            <table class="data" data-testid="upcoming">
+                <thead><tr>
+                    <th scope="col">"When"</th><th scope="col">"What"</th><th scope="col">"Who"</th>
+                    <th scope="col">"State"</th><th scope="col">"Asked by"</th><th scope="col"><span class="sr-only">"Actions"</span></th>
+                </tr></thead>
+                <tbody>
+                    {rows.into_iter().map(|r| view! {
+                        <tr data-testid="upcoming-row" data-request-id=r.id.clone()>
+                            <td><When at=Some(r.at.clone()) /><div class="muted small">{r.at_words.clone()}</div></td>
+                            <td>
+                                {r.grant_end.then(|| view! { <span class="badge">"Access ends"</span>" " })}
+                                <A href=format!("/requests/{}", r.id)>{r.summary.clone()}</A>
+                            </td>
+                            <td>{match r.target_href.clone() {
+                                Some(h) => view! { <A href=h>{r.target_name.clone()}</A> }.into_any(),
+                                None => view! { <span>{r.target_name.clone()}</span> }.into_any(),
+                            }}</td>
+                            <td>{r.state.clone()}</td>
+                            <td>{r.requester.clone()}</td>
+                            <td class="row-actions">
+                                {r.can_cancel.then(|| view! {
+                                    <form method="post" action="/api/requests/cancel">
+                                        <input type="hidden" name="id" value=r.id.clone() />
+                                        <button type="submit" class="button ghost small" data-testid="upcoming-cancel">"Cancel"</button>
+                                    </form>
+                                })}
+                                {r.extend.clone().map(|x| view! {
+                                    <details class="extend">
+                                        <summary class="button ghost small" data-testid="upcoming-extend">"Extend"</summary>
+                                        <form method="post" action="/api/schedule/grant" class="stack">
+                                            <input type="hidden" name="person" value=x.person />
+                                            <input type="hidden" name="system" value=x.system />
+                                            <input type="hidden" name="group" value=x.group />
+                                            <input type="hidden" name="zone" value=x.zone.clone() />
+                                            <label class="stack">{format!("New end ({})", x.zone)}
+                                                <input type="datetime-local" name="until" required />
+                                            </label>
+                                            <label class="stack">"Why"
+                                                <input type="text" name="reason" maxlength="1000" />
+                                            </label>
+                                            <div><button type="submit" class="button small">"Ask to extend"</button></div>
+                                        </form>
+                                    </details>
+                                })}
+                            </td>
+                        </tr>
+                    }).collect_view()}
+                </tbody>
+            </table>
+        </div>
+    }
+}
+
+/// `/people/:id/schedule`: schedule a lifecycle change for a time, or give a group for a while.
+#[component]
+pub fn SchedulePage() -> impl IntoView {
+    let params = use_params_map();
+    let id = move || params.get().get("id").unwrap_or_default();
+    let options = Resource::new(id, server::schedule_options);
+    view! {
+        <Title text="Schedule" />
+        <FormError />
+        <Loaded resource=options let:o>
+            <ScheduleForms o />
+        </Loaded>
+    }
+}
+
+#[component]
+fn ScheduleForms(o: ScheduleChoices) -> impl IntoView {
+    let zones = o.zones.clone();
+    let person = o.person_id.clone();
+    view! {
+        <section class="hero">
+            <p class="muted small"><A href=format!("/people/{}", o.person_id)>{format!("← {}", o.person_name)}</A></p>
+            <h1>{format!("Schedule for {}", o.person_name)}</h1>
+            <p class="muted">
+                "A change at a stated time runs then, exactly once; if it needs approval, it is decided before \
+                 (an approval after the time runs it at once, and it says it ran late). Access for a while ends \
+                 by itself: its removal is stored when it is granted."
+            </p>
+        </section>
+        <datalist id="zones">{zones.into_iter().map(|z| view! { <option value=z></option> }).collect_view()}</datalist>
+        <div class="grid two">
+            <section class="card" aria-labelledby="change-h">
+                <h2 id="change-h">"A change at a time"</h2>
+                <form method="post" action="/api/schedule/change" class="stack" data-testid="schedule-change">
+                    <input type="hidden" name="person" value=person.clone() />
+                    <label class="stack">"Change"
+                        <select name="op" required>
+                            {o.ops.iter().map(|(v, l)| view! { <option value=v.clone()>{l.clone()}</option> }).collect_view()}
+                        </select>
+                    </label>
+                    <label class="stack">"At"
+                        <input type="datetime-local" name="at" required />
+                    </label>
+                    <ZoneInput />
+                    <label class="stack">"Why"
+                        <textarea name="reason" rows="2" maxlength="1000"></textarea>
+                    </label>
+                    <div><button type="submit" class="button">"Schedule"</button></div>
+                </form>
+            </section>
+            <section class="card" aria-labelledby="grant-h">
+                <h2 id="grant-h">"A group for a while"</h2>
+                <GrantForm person=person.clone() system="okta" groups=o.okta_groups.clone() />
+                {o.asa_account.clone().map(|account| view! {
+                    <h3>{format!("Server access (ASA account {account})")}</h3>
+                    <GrantForm person=person.clone() system="asa"
+                        groups=o.asa_groups.iter().map(|g| (g.clone(), g.clone())).collect() />
+                })}
+            </section>
+        </div>
+        <section class="card" aria-labelledby="upcoming-h">
+            <h2 id="upcoming-h">"Upcoming changes"</h2>
+            <Upcoming person=o.person_id.clone() />
+        </section>
+    }
+}
+
+/// The zone a time is stated in: UTC unless changed (the browser fills in its own zone).
+#[component]
+fn ZoneInput() -> impl IntoView {
+    view! {
+        <label class="stack">"Time zone"
+            <input type="text" name="zone" list="zones" value="UTC" required data-browser-zone="" autocomplete="off" />
+        </label>
+    }
+}
+
+#[component]
+fn GrantForm(person: String, system: &'static str, groups: Vec<(String, String)>) -> impl IntoView {
+    let testid = format!("grant-{system}");
+    view! {
+        <form method="post" action="/api/schedule/grant" class="stack" data-testid=testid>
+            <input type="hidden" name="person" value=person />
+            <input type="hidden" name="system" value=system />
+            <label class="stack">{if system == "asa" { "ASA group" } else { "Okta group" }}
+                <select name="group" required>
+                    {groups.into_iter().map(|(v, l)| view! { <option value=v>{l}</option> }).collect_view()}
+                </select>
+            </label>
+            <fieldset class="stack">
+                <legend>"Until"</legend>
+                <label class="stack">"For this many hours"
+                    <input type="number" name="hours" min="0.1" max="2160" step="any" inputmode="decimal" />
+                </label>
+                <label class="stack">"…or until"
+                    <input type="datetime-local" name="until" />
+                </label>
+                <ZoneInput />
+            </fieldset>
+            <label class="stack">"Why"
+                <input type="text" name="reason" maxlength="1000" />
+            </label>
+            <div><button type="submit" class="button">"Give access"</button></div>
+        </form>
+    }
+}
+
+/// `/scheduled`: everything scheduled, soonest first, filtered by action and kind.
+#[component]
+pub fn ScheduledPage() -> impl IntoView {
+    let query = use_query_map();
+    let action = move || query.with(|q| q.get("action")).filter(|a| !a.is_empty());
+    let kind = move || query.with(|q| q.get("kind")).filter(|k| !k.is_empty());
+    let selected = |now: Option<String>, v: &str| now.as_deref() == Some(v);
+    view! {
+        <Title text="Scheduled" />
+        <section class="hero">
+            <h1>"Scheduled"</h1>
+            <p class="muted">"Every change waiting for its time and every time-bound access waiting to end, soonest first."</p>
+        </section>
+        <FormError />
+        <form method="get" action="/scheduled" class="card filters" data-testid="scheduled-filter">
+            <label>"Action "
+                <select name="action">
+                    <option value="">"Any"</option>
+                    {portico_vocab::LifecycleOp::ALL.into_iter().map(|op| {
+                        let v = portico_vocab::PolicyAction::Lifecycle(op).as_str().to_string();
+                        let sel = selected(action(), &v);
+                        view! { <option value=v selected=sel>{op.label()}</option> }
+                    }).collect_view()}
+                    <option value="membership" selected=selected(action(), "membership")>"Okta group membership"</option>
+                    <option value="asa_group" selected=selected(action(), "asa_group")>"ASA group membership"</option>
+                </select>
+            </label>
+            <label>"Kind "
+                <select name="kind">
+                    <option value="">"Both"</option>
+                    <option value="actions" selected=selected(kind(), "actions")>"Scheduled changes"</option>
+                    <option value="ends" selected=selected(kind(), "ends")>"Access ending"</option>
+                </select>
+            </label>
+            <button type="submit" class="button">"Show"</button>
+        </form>
+        <section class="card">
+            {move || view! { <Upcoming action=action() kind=kind() /> }}
+        </section>
+    }
+}
