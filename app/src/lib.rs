@@ -70,6 +70,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/people/new") view=people::NewPersonPage ssr=SsrMode::Async />
                     <Route path=path!("/people/:id") view=people::PersonPage ssr=SsrMode::Async />
                     <Route path=path!("/people/:id/schedule") view=schedule::SchedulePage ssr=SsrMode::Async />
+                    <Route path=path!("/people/:id/offboard") view=schedule::OffboardPage ssr=SsrMode::Async />
                     <Route path=path!("/scheduled") view=schedule::ScheduledPage ssr=SsrMode::Async />
                     <Route path=path!("/groups") view=groups::GroupsPage ssr=SsrMode::Async />
                     <Route path=path!("/groups/:id") view=groups::GroupPage ssr=SsrMode::Async />

@@ -84,7 +84,10 @@ fn PersonView(person: Person) -> impl IntoView {
                     <div class="section-head">
                         <h2 id="upcoming-h">"Upcoming changes"</h2>
                         {(!person.actions.is_empty() || person.can_manage_groups).then(|| view! {
-                            <A href=format!("/people/{id}/schedule") attr:class="button ghost" attr:data-testid="schedule-link">"Schedule a change…"</A>
+                            <div class="actions">
+                                <A href=format!("/people/{id}/schedule") attr:class="button ghost" attr:data-testid="schedule-link">"Schedule a change…"</A>
+                                <A href=format!("/people/{id}/offboard") attr:class="button ghost" attr:data-testid="offboard-link">"Offboard…"</A>
+                            </div>
                         })}
                     </div>
                     <crate::schedule::Upcoming person=id.clone() />

@@ -6,7 +6,7 @@
 mod pages;
 pub mod server;
 
-pub use pages::{SchedulePage, ScheduledPage, Upcoming};
+pub use pages::{Checklist, OffboardPage, SchedulePage, ScheduledPage, Upcoming};
 
 use serde::{Deserialize, Serialize};
 
@@ -55,4 +55,32 @@ pub struct ScheduleChoices {
     pub asa_groups: Vec<String>,
     /// Every time zone Portico knows (IANA names).
     pub zones: Vec<String>,
+    /// The leaver playbook deletes this many days after deactivating (0: never).
+    pub delete_after_days: u32,
+}
+
+/// A playbook's steps as its request page shows them (the checklist), and what the viewer may do.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChecklistView {
+    pub steps: Vec<StepView>,
+    /// It is an offboarding whose deactivation has not run, and the viewer may ask to undo it.
+    pub can_restore: bool,
+    /// The restores asked for it so far: `(request id, status label)`.
+    pub restores: Vec<(String, String)>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StepView {
+    pub id: String,
+    pub n: u32,
+    pub summary: String,
+    /// `done`, `pending`… (the request status), and its words.
+    pub status: String,
+    pub status_label: String,
+    /// Not before this time (the deactivation, the deletion).
+    pub at: Option<String>,
+    pub at_words: Option<String>,
+    pub result: Option<String>,
+    /// It failed and the viewer may try it again.
+    pub can_retry: bool,
 }

@@ -243,3 +243,129 @@ pub fn ScheduledPage() -> impl IntoView {
         </section>
     }
 }
+
+/// A playbook's checklist under its request: each step with its state, a failed one's retry,
+/// and the restore while the deactivation has not run.
+#[component]
+pub fn Checklist(id: String) -> impl IntoView {
+    let list = Resource::new(move || id.clone(), server::checklist);
+    view! {
+        <Loaded resource=list let:c>
+            {(!c.steps.is_empty() || c.can_restore || !c.restores.is_empty()).then(|| view! { <ChecklistCard c /> })}
+        </Loaded>
+    }
+}
+
+#[component]
+fn ChecklistCard(c: crate::schedule::ChecklistView) -> impl IntoView {
+    let total = c.steps.len();
+    let finished = c.steps.iter().filter(|s| matches!(s.status.as_str(), "done" | "stale")).count();
+    view! {
+        <section class="card" aria-labelledby="checklist-h" data-testid="checklist">
+            <div class="section-head">
+                <h2 id="checklist-h">"Checklist"</h2>
+                <span class="muted" data-testid="checklist-progress">{format!("{finished} of {total} done")}</span>
+            </div>
+            <ol class="checklist">
+                {c.steps.into_iter().map(|s| {
+                    let mark = match s.status.as_str() {
+                        "done" => "✓",
+                        "stale" | "cancelled" => "–",
+                        "failed" => "✗",
+                        "executing" => "…",
+                        _ => "○",
+                    };
+                    view! {
+                        <li data-testid="step" data-status=s.status.clone()>
+                            <span class="step-mark" aria-hidden="true">{mark}</span>
+                            <div>
+                                <A href=format!("/requests/{}", s.id)>{s.summary.clone()}</A>
+                                " " <span class="muted small" data-testid="step-state">{s.status_label.clone()}</span>
+                                {s.at.clone().filter(|_| s.status == "approved").map(|at| view! {
+                                    <div class="muted small">"At " <When at=Some(at) /> {s.at_words.clone().map(|w| format!(" ({w})"))}</div>
+                                })}
+                                {s.result.clone().map(|r| view! { <div class="small">{r}</div> })}
+                                {s.can_retry.then(|| view! {
+                                    <form method="post" action="/api/playbook/retry" class="inline">
+                                        <input type="hidden" name="id" value=s.id.clone() />
+                                        <button type="submit" class="button ghost small">"Try again"</button>
+                                    </form>
+                                })}
+                            </div>
+                        </li>
+                    }
+                }).collect_view()}
+            </ol>
+            {(!c.restores.is_empty()).then(|| view! {
+                <p class="small">"Restores: " {c.restores.into_iter().map(|(id, status)| view! {
+                    <A href=format!("/requests/{id}")>{id.clone()}</A> {format!(" ({status}) ")}
+                }).collect_view()}</p>
+            })}
+            {c.can_restore.then(|| view! { <RestoreForm /> })}
+        </section>
+    }
+}
+
+/// Undo the offboarding this page shows, before its deactivation runs.
+#[component]
+fn RestoreForm() -> impl IntoView {
+    let params = use_params_map();
+    let playbook = params.get_untracked().get("id").unwrap_or_default();
+    view! {
+        <form method="post" action="/api/playbook/restore" class="stack restore-form" data-testid="restore">
+            <h3>"Restore"</h3>
+            <p class="muted small">"Stops what is left of the playbook and gives back what it took: reactivates them, re-adds the recorded groups, returns the reports. It goes through the same approval as offboarding."</p>
+            <input type="hidden" name="playbook" value=playbook />
+            <label class="stack">"Why"
+                <input type="text" name="reason" maxlength="1000" />
+            </label>
+            <div><button type="submit" class="button ghost">"Restore"</button></div>
+        </form>
+    }
+}
+
+/// `/people/:id/offboard`: the leaver playbook for one person.
+#[component]
+pub fn OffboardPage() -> impl IntoView {
+    let params = use_params_map();
+    let id = move || params.get().get("id").unwrap_or_default();
+    let options = Resource::new(id, server::schedule_options);
+    view! {
+        <Title text="Offboard" />
+        <FormError />
+        <Loaded resource=options let:o>
+            <section class="hero">
+                <p class="muted small"><A href=format!("/people/{}", o.person_id)>{format!("← {}", o.person_name)}</A></p>
+                <h1>{format!("Offboard {}", o.person_name)}</h1>
+                <p class="muted">"One request runs these steps in order, each once, shown as a checklist on its page:"</p>
+                <ol class="muted small">
+                    <li>"Suspend them now."</li>
+                    <li>"Sign them out everywhere: Okta sessions, OAuth tokens, Portico."</li>
+                    <li>"Disable their ASA account."</li>
+                    <li>"Remove their Okta groups (recorded, so they can be given back)."</li>
+                    <li>"Hand their direct reports to the manager you name."</li>
+                    <li>"Deactivate them at the time below."</li>
+                    <li>{format!("Delete them {} days later.", o.delete_after_days)}</li>
+                </ol>
+                <p class="muted small">"Until the deactivation runs, Restore on the checklist undoes it."</p>
+            </section>
+            <datalist id="zones">{o.zones.clone().into_iter().map(|z| view! { <option value=z></option> }).collect_view()}</datalist>
+            <section class="card">
+                <form method="post" action="/api/playbook/offboard" class="stack" data-testid="offboard-form">
+                    <input type="hidden" name="person" value=o.person_id.clone() />
+                    <label class="stack">"Deactivate at (their last day's end)"
+                        <input type="datetime-local" name="on" required />
+                    </label>
+                    <ZoneInput />
+                    <label class="stack">"Their reports go to (login or email; required when they manage people)"
+                        <input type="text" name="new_manager" maxlength="200" autocomplete="off" />
+                    </label>
+                    <label class="stack">"Why"
+                        <textarea name="reason" rows="2" maxlength="1000"></textarea>
+                    </label>
+                    <div><button type="submit" class="button danger">"Offboard"</button></div>
+                </form>
+            </section>
+        </Loaded>
+    }
+}

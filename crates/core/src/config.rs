@@ -328,11 +328,14 @@ pub struct ScheduleConfig {
     /// The manager (and whoever granted it) hears this many hours before time-bound access ends
     /// (half way through shorter grants).
     pub remind_before_hours: u32,
+    /// The leaver playbook deletes the person this many days after deactivating them (0: it
+    /// does not delete).
+    pub delete_after_days: u32,
 }
 
 impl Default for ScheduleConfig {
     fn default() -> Self {
-        Self { remind_before_hours: 24 }
+        Self { remind_before_hours: 24, delete_after_days: 30 }
     }
 }
 
@@ -561,6 +564,9 @@ impl Config {
         }
         if self.schedule.remind_before_hours > 24 * 30 {
             return Err(ConfigError::Invalid("schedule.remind_before_hours must be at most 720".into()));
+        }
+        if self.schedule.delete_after_days > 3650 {
+            return Err(ConfigError::Invalid("schedule.delete_after_days must be at most 3650 (0: never)".into()));
         }
         if self.break_glass.review_hours == 0 || self.break_glass.review_hours > 24 * 30 {
             return Err(ConfigError::Invalid("break_glass.review_hours must be between 1 and 720".into()));

@@ -90,6 +90,28 @@ pub struct RateLimitOverride {
 }
 
 /// Overrides one bucket's per-minute limit and starts a fresh window (to test 429 handling).
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClockMove {
+    pub advance_seconds: i64,
+}
+
+/// Moves the shared test clock forward (the org's and, on the same data directory, the
+/// portal's): browser tests reach a scheduled time without waiting for it.
+pub async fn advance_clock(
+    State(state): State<Arc<OrgState>>,
+    Json(body): Json<ClockMove>,
+) -> Result<StatusCode, (StatusCode, String)> {
+    if body.advance_seconds <= 0 {
+        return Err((StatusCode::BAD_REQUEST, "advance_seconds must be positive".into()));
+    }
+    state
+        .clock
+        .advance(chrono::Duration::seconds(body.advance_seconds))
+        .map(|()| StatusCode::NO_CONTENT)
+        .map_err(|e| (StatusCode::CONFLICT, e.to_string()))
+}
+
 pub async fn set_rate_limit(State(state): State<Arc<OrgState>>, Json(body): Json<RateLimitOverride>) -> StatusCode {
     let mut rl = state.rate.lock().await;
     rl.limits.insert(body.bucket, body.limit);

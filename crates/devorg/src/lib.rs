@@ -244,6 +244,7 @@ fn router(state: Arc<OrgState>) -> axum::Router {
             .route("/__devorg/control/reset", post(control::reset))
             .route("/__devorg/control/seed", post(control::seed_bulk))
             .route("/__devorg/control/stats", get(control::stats))
+            .route("/__devorg/control/clock", post(control::advance_clock))
             .route("/__devorg/control/service_apps", post(control::register_service_app))
             .route("/__devorg/control/asa_tokens", axum::routing::delete(control::revoke_asa_tokens))
             .route_layer(from_fn_with_state(state.clone(), control::require_token));

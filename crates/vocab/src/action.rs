@@ -17,11 +17,14 @@ pub enum PolicyAction {
     AsaStatus,
     /// Add someone to, or remove them from, an ASA group.
     AsaGroup,
+    /// The leaver playbook (suspend, sign out, disable server access, take groups, hand over
+    /// reports, deactivate on the day, delete later), and undoing it before the day.
+    Offboard,
 }
 
 impl PolicyAction {
     /// Every action, in display order.
-    pub const ALL: [PolicyAction; 14] = [
+    pub const ALL: [PolicyAction; 15] = [
         PolicyAction::Lifecycle(LifecycleOp::Activate),
         PolicyAction::Lifecycle(LifecycleOp::Reactivate),
         PolicyAction::Lifecycle(LifecycleOp::Unlock),
@@ -36,6 +39,7 @@ impl PolicyAction {
         PolicyAction::Membership,
         PolicyAction::AsaStatus,
         PolicyAction::AsaGroup,
+        PolicyAction::Offboard,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -45,6 +49,7 @@ impl PolicyAction {
             PolicyAction::Membership => "membership",
             PolicyAction::AsaStatus => "asa_status",
             PolicyAction::AsaGroup => "asa_group",
+            PolicyAction::Offboard => "offboard",
         }
     }
 
@@ -65,6 +70,7 @@ impl PolicyAction {
             PolicyAction::Membership => "Change group membership",
             PolicyAction::AsaStatus => "Change server access status",
             PolicyAction::AsaGroup => "Change server access group",
+            PolicyAction::Offboard => "Offboard a leaver",
         }
     }
 

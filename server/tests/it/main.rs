@@ -13,6 +13,7 @@ mod helpers;
 mod jobs;
 mod mail;
 mod people;
+mod playbook;
 mod replicas;
 mod saved_views;
 mod schedule;

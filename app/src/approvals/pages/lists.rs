@@ -71,7 +71,7 @@ pub fn RequestPage() -> impl IntoView {
     view! {
         <Title text="Request" />
         <Loaded resource=req let:r>
-            {view! { <RequestCard req=r /> }.into_any()}
+            {view! { <RequestCard req=r.clone() /> <crate::schedule::Checklist id=r.id.clone() /> }.into_any()}
         </Loaded>
         <p class="muted small"><A href="/inbox">"Waiting on me"</A> " · " <A href="/requests">"My requests"</A></p>
     }

@@ -48,7 +48,7 @@ pub(crate) async fn prepare(
 ) -> Result<(portico_core::requests::NewRequest, Option<portico_core::okta::User>), PortalError> {
     use portico_core::{actions::plan::Ask, policy::Decision, requests};
     let Asked { action, target, reason, group, add, status, changes } = asked;
-    let ask = Ask { action, target, group, add, status, changes, ends: None };
+    let ask = Ask { action, target, group, add, status, changes, ends: None, playbook: None };
     let routed = requests::route(caller, ask).await?;
     if routed.decision == Decision::Run {
         return Err(crate::ssr::fail(PortalError::bad_request("You may do this yourself; it needs no request.")));

@@ -64,6 +64,44 @@ pub fn view(caller: &Caller, req: &Request, target: Option<&User>, can_decide: b
             },
             None,
         ),
+        Call::Offboard { new_manager, delete_after_days, .. } => (
+            format!(
+                "The leaver playbook for {target_name}: suspended and signed out at once, server access disabled, \
+                 groups removed (recorded){}; deactivated at its time{}. Each step runs once, in order, \
+                 and can be undone until the deactivation.",
+                new_manager.as_ref().map(|m| format!(", reports handed to {}", m.name)).unwrap_or_default(),
+                if *delete_after_days > 0 {
+                    format!(", deleted {delete_after_days} days later")
+                } else {
+                    String::new()
+                }
+            ),
+            None,
+        ),
+        Call::Restore { playbook_id, .. } => (
+            format!(
+                "Stops {playbook_id} before its deactivation and gives back what it took: {target_name} is \
+                 unsuspended, their groups and reports returned."
+            ),
+            None,
+        ),
+        Call::ClearSessions { .. } => (format!("{target_name} is signed out everywhere."), None),
+        Call::Groups { groups, add, .. } => (
+            format!(
+                "{target_name} {} {}.",
+                if *add { "is added back to" } else { "leaves" },
+                groups.iter().map(|g| g.name.as_str()).collect::<Vec<_>>().join(", ")
+            ),
+            None,
+        ),
+        Call::Reassign { reports, manager, .. } => (
+            format!(
+                "{} report to {} from now on.",
+                reports.iter().map(|r| r.name.as_str()).collect::<Vec<_>>().join(", "),
+                manager.name
+            ),
+            None,
+        ),
         Call::Job { count, .. } => (
             format!(
                 "{count} {}, each as the job's preview shows; approving once runs them all, one by one. \

@@ -50,6 +50,7 @@ pub async fn schedule_options(person: String) -> Result<ScheduleChoices, PortalE
         asa_account,
         asa_groups,
         zones: scheduled::zones(),
+        delete_after_days: caller.state.config.schedule.delete_after_days,
     })
 }
 

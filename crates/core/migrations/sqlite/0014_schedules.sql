@@ -6,3 +6,5 @@ ALTER TABLE requests ADD COLUMN zone TEXT;
 ALTER TABLE requests ADD COLUMN purpose TEXT NOT NULL DEFAULT 'action';
 ALTER TABLE requests ADD COLUMN parent_id TEXT;
 CREATE INDEX requests_scheduled ON requests(run_at) WHERE run_at IS NOT NULL;
+-- A playbook's steps (`purpose = 'step'`, `parent_id` the playbook) run in `step` order.
+ALTER TABLE requests ADD COLUMN step INTEGER;

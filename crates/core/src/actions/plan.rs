@@ -23,12 +23,33 @@ pub struct Ask {
     pub changes: Option<Vec<(String, String)>>,
     /// Time-bound: when an addition ends (only additions can be).
     pub ends: Option<Ends>,
+    /// The leaver playbook: start it, or undo one.
+    pub playbook: Option<PlaybookAsk>,
+}
+
+/// What is asked of the leaver playbook.
+#[derive(Clone, Debug)]
+pub enum PlaybookAsk {
+    /// Offboard the person: deactivated `on` (stated in `zone`), their reports handed to
+    /// `new_manager` (a login or email).
+    Start { on: chrono::DateTime<chrono::Utc>, zone: String, new_manager: Option<String> },
+    /// Undo the playbook request `playbook_id` before its deactivation runs.
+    Restore { playbook_id: String },
 }
 
 impl Ask {
     /// An ask with only its action and target.
     pub fn new(action: PolicyAction, target: impl Into<String>) -> Ask {
-        Ask { action, target: target.into(), group: None, add: None, status: None, changes: None, ends: None }
+        Ask {
+            action,
+            target: target.into(),
+            group: None,
+            add: None,
+            status: None,
+            changes: None,
+            ends: None,
+            playbook: None,
+        }
     }
 }
 
@@ -195,6 +216,11 @@ pub async fn plan(state: &AppState, ask: Ask) -> Result<Plan, PlanError> {
             };
             let call = Call::AsaMembership { group, user: name.clone(), add, ends };
             (call, person, summary, Some(format!("ASA {name}")))
+        }
+        PolicyAction::Offboard => {
+            let user = okta.get_user(&ask.target).await?;
+            let (call, summary) = crate::requests::playbook::plan(state, &user, ask.playbook.clone()).await?;
+            (call, Some(user), summary, None)
         }
     };
     Ok(Plan { call, user, summary, label })

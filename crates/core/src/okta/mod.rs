@@ -269,6 +269,19 @@ impl OktaClient {
         self.call(Method::GET, path, query, None).await
     }
 
+    /// Someone named by their login (or id), else by their primary email; none if nobody is.
+    pub async fn find_person(&self, login_or_email: &str) -> Result<Option<User>, OktaError> {
+        let key = login_or_email.trim();
+        match self.get_user(key).await {
+            Ok(u) => Ok(Some(u)),
+            Err(e) if e.fault == crate::upstream::Fault::NotFound => {
+                let search = format!("profile.email eq {}", search::literal(key));
+                Ok(self.search_users(Some(&search), None, None, 2).await?.items.into_iter().next())
+            }
+            Err(e) => Err(e),
+        }
+    }
+
     pub async fn get_user(&self, id: &str) -> Result<User, OktaError> {
         let reply = self.get(&format!("/api/v1/users/{}", enc(id)), &[]).await?;
         User::parse(&reply.body)

@@ -6,9 +6,7 @@ use super::Person;
 use crate::{
     actor::{Actor, person_label},
     db::sql::{pg_sql, pg_time, sqlite_sql},
-    okta::search::literal,
     requests::Fields,
-    upstream::Fault,
 };
 use chrono::{DateTime, Utc};
 use sqlx::{PgPool, SqlitePool};
@@ -127,21 +125,7 @@ pub async fn set(actor: &Actor, delegate: &str, until: DateTime<Utc>) -> Result<
         return Err(AwayError::Invalid(format!("A delegation lasts at most {MAX_DAYS} days.")));
     }
     let delegate = delegate.trim();
-    let found = match state.okta.get_user(delegate).await {
-        Ok(u) => Some(u),
-        Err(e) if e.fault == Fault::NotFound => {
-            let search = format!("profile.email eq {}", literal(delegate));
-            state
-                .okta
-                .search_users(Some(&search), None, None, 2)
-                .await
-                .map_err(AwayError::Okta)?
-                .items
-                .into_iter()
-                .next()
-        }
-        Err(e) => return Err(AwayError::Okta(e)),
-    };
+    let found = state.okta.find_person(delegate).await.map_err(AwayError::Okta)?;
     let Some(user) = found else {
         return Err(AwayError::Invalid(format!("Nobody in Okta has the login or email {delegate}.")));
     };

@@ -89,8 +89,15 @@ async fn applied(state: &AppState, call: &Call) -> Result<Option<bool>, Outcome>
             let members = asa.members(group).await.map_err(asa_outcome)?;
             Some(members.iter().any(|m| &m.name == user) == *add)
         }
-        // Releasing a job is one guarded update: trying again is safe.
-        Call::Job { .. } => Some(false),
+        // Releasing a job is one guarded update, and the playbook's own calls are safe to
+        // repeat (steps already stored are found; signing out, memberships and managers are
+        // set, not toggled): trying again is safe.
+        Call::Job { .. }
+        | Call::Offboard { .. }
+        | Call::Restore { .. }
+        | Call::ClearSessions { .. }
+        | Call::Groups { .. }
+        | Call::Reassign { .. } => Some(false),
     })
 }
 
@@ -199,11 +206,24 @@ pub async fn attempt(state: &AppState, req: &Request) -> Outcome {
         return settled;
     }
     // A grant's end runs whoever granted it: their authority was checked when it was granted,
-    // and access must not outlive its time because they have left since.
-    if req.purpose != super::Purpose::GrantEnd
-        && let Err(refused) = authority(state, req).await
-    {
+    // and access must not outlive its time because they have left since. A playbook's step
+    // rests on the playbook's request, checked again as each step runs.
+    let checked = match (req.purpose, &req.parent_id) {
+        (super::Purpose::GrantEnd, _) => Ok(()),
+        (super::Purpose::Step, Some(parent)) => match super::get(state.db(), parent).await {
+            Ok(Some(parent)) => authority(state, &parent).await,
+            Ok(None) => Err(Outcome::Stale(format!("Its playbook {parent} is gone; it was not run."))),
+            Err(e) => Err(Outcome::Retry { message: e.to_string(), request_id: None, uncertain: false }),
+        },
+        _ => authority(state, req).await,
+    };
+    if let Err(refused) = checked {
         return refused;
+    }
+    match &req.call {
+        Call::Offboard { .. } => return super::playbook::start(state, req).await,
+        Call::Restore { .. } => return super::playbook::restore(state, req).await,
+        _ => {}
     }
     if let Some(ends) = req.call.ends() {
         let now = state.clock.now();
@@ -346,6 +366,12 @@ pub async fn perform(state: &AppState, call: &Call, known: Option<User>, secrets
             }
         }
         Call::Job { job_id, .. } => crate::jobs::release(state, job_id).await,
+        Call::Offboard { .. } | Call::Restore { .. } => {
+            Outcome::Failed { message: "A playbook runs only as an approved request.".into(), request_id: None }
+        }
+        Call::ClearSessions { user_id } => super::playbook::sign_out(state, user_id).await,
+        Call::Groups { user_id, groups, add } => super::playbook::memberships(state, user_id, groups, *add).await,
+        Call::Reassign { reports, manager, .. } => super::playbook::reassign(state, reports, manager).await,
         Call::AsaMembership { group, user, add, .. } => {
             let asa = match asa(state) {
                 Ok(a) => a,

@@ -15,6 +15,7 @@ pub mod mail;
 mod model;
 pub mod moving;
 pub mod notify;
+pub mod playbook;
 pub mod scheduled;
 mod store;
 pub mod worker;

@@ -44,6 +44,37 @@ pub enum Call {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         ends: Option<Ends>,
     },
+    /// The leaver playbook: running it stores its steps, each a request of its own that runs
+    /// once, in order (see [`crate::requests::playbook`]). `on`: when the person is
+    /// deactivated (RFC 3339); `delete_after_days`: then deleted (0: never).
+    Offboard {
+        user_id: String,
+        on: String,
+        new_manager: Option<Named>,
+        delete_after_days: u32,
+    },
+    /// Undoes an offboarding whose deactivation has not run: its remaining steps are cancelled
+    /// and what it took is given back.
+    Restore {
+        user_id: String,
+        playbook_id: String,
+    },
+    /// Ends the person's Okta sessions and OAuth tokens, and their Portico sessions.
+    ClearSessions {
+        user_id: String,
+    },
+    /// Several Okta group memberships at once (those a playbook took, recorded to give back).
+    Groups {
+        user_id: String,
+        groups: Vec<Named>,
+        add: bool,
+    },
+    /// Gives these people a new manager (`profile.managerId`).
+    Reassign {
+        user_id: String,
+        reports: Vec<Named>,
+        manager: Named,
+    },
     /// A bulk job's items that needed approval: approving the request releases the job, whose
     /// items then run one by one (see [`crate::jobs`]).
     Job {
@@ -51,6 +82,13 @@ pub enum Call {
         action: PolicyAction,
         count: u32,
     },
+}
+
+/// Something named by its id, with its name for people.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Named {
+    pub id: String,
+    pub name: String,
 }
 
 /// When time-bound access ends: at a time, or a while after it is granted (a request's
@@ -110,6 +148,9 @@ impl Call {
             Call::AsaStatus { .. } => PolicyAction::AsaStatus,
             Call::AsaMembership { .. } => PolicyAction::AsaGroup,
             Call::Job { action, .. } => *action,
+            Call::Offboard { .. } | Call::Restore { .. } | Call::ClearSessions { .. } => PolicyAction::Offboard,
+            Call::Groups { .. } => PolicyAction::Membership,
+            Call::Reassign { .. } => PolicyAction::Profile,
         }
     }
 
@@ -122,15 +163,25 @@ impl Call {
             Call::AsaStatus { .. } => "asa.user_status".into(),
             Call::AsaMembership { add, .. } => if *add { "asa.member_add" } else { "asa.member_remove" }.into(),
             Call::Job { .. } => "job.release".into(),
+            Call::Offboard { .. } => "person.offboard".into(),
+            Call::Restore { .. } => "person.restore".into(),
+            Call::ClearSessions { .. } => "person.clear_sessions".into(),
+            Call::Groups { add, .. } => if *add { "group.member_add" } else { "group.member_remove" }.into(),
+            Call::Reassign { .. } => "person.reassign_reports".into(),
         }
     }
 
     /// The Okta user id or ASA user name the call acts on.
     pub fn target_id(&self) -> &str {
         match self {
-            Call::Lifecycle { user_id, .. } | Call::Profile { user_id, .. } | Call::Membership { user_id, .. } => {
-                user_id
-            }
+            Call::Lifecycle { user_id, .. }
+            | Call::Profile { user_id, .. }
+            | Call::Membership { user_id, .. }
+            | Call::Offboard { user_id, .. }
+            | Call::Restore { user_id, .. }
+            | Call::ClearSessions { user_id }
+            | Call::Groups { user_id, .. }
+            | Call::Reassign { user_id, .. } => user_id,
             Call::AsaStatus { name, .. } => name,
             Call::AsaMembership { user, .. } => user,
             Call::Job { job_id, .. } => job_id,
@@ -227,8 +278,10 @@ pub struct Request {
     pub run_at: Option<String>,
     pub zone: Option<String>,
     pub purpose: Purpose,
-    /// The request this one belongs to (a grant's end: the grant).
+    /// The request this one belongs to (a grant's end: the grant; a step: its playbook).
     pub parent_id: Option<String>,
+    /// A step's place in its playbook (from 1).
+    pub step: Option<u32>,
 }
 
 /// Why a request exists.
@@ -241,6 +294,9 @@ pub enum Purpose {
     /// The end of time-bound access, stored when it was granted: it runs whoever granted it
     /// (their authority was checked then), so access never outlives its time.
     GrantEnd,
+    /// One step of a playbook (`parent_id`): steps run in their order, each once, on the
+    /// authority of the playbook's request.
+    Step,
 }
 
 impl Purpose {
@@ -248,11 +304,12 @@ impl Purpose {
         match self {
             Purpose::Action => "action",
             Purpose::GrantEnd => "grant_end",
+            Purpose::Step => "step",
         }
     }
 
     pub fn parse(s: &str) -> Option<Purpose> {
-        [Purpose::Action, Purpose::GrantEnd].into_iter().find(|p| p.as_str() == s)
+        [Purpose::Action, Purpose::GrantEnd, Purpose::Step].into_iter().find(|p| p.as_str() == s)
     }
 }
 
@@ -341,6 +398,8 @@ pub struct Schedule {
     pub approved: bool,
     /// When the people concerned are reminded; by default half way through an open request's life.
     pub remind_at: Option<chrono::DateTime<chrono::Utc>>,
+    /// A step's place in its playbook.
+    pub step: Option<u32>,
 }
 
 impl NewRequest {
@@ -354,6 +413,11 @@ impl NewRequest {
         match self.schedule.purpose {
             Purpose::Action => self.call.dedupe_key(),
             Purpose::GrantEnd => format!("end|{}", self.call.dedupe_key()),
+            Purpose::Step => format!(
+                "step|{}|{}",
+                self.schedule.parent_id.as_deref().unwrap_or_default(),
+                self.schedule.step.unwrap_or_default()
+            ),
         }
     }
 
@@ -442,6 +506,7 @@ impl Request {
             zone: None,
             purpose: super::Purpose::Action,
             parent_id: None,
+            step: None,
             decisions: vec![],
         }
     }

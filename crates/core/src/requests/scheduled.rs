@@ -82,9 +82,17 @@ pub async fn grant(actor: &Actor, ask: Ask, reason: &str) -> Result<Request, Ask
     if ask.ends.is_none() || ask.add == Some(false) {
         return Err(AskError::invalid("Say when the access ends."));
     }
+    submit(actor, ask, reason, None).await
+}
+
+/// Submits `ask` as a request the executor runs: at once, in the caller's task, when the policy
+/// lets the caller run it (approved at creation: one engine, one audit trail for both ways);
+/// else pending for approval. `zone`: the zone its times were stated in. The request as it
+/// stands afterwards.
+pub async fn submit(actor: &Actor, ask: Ask, reason: &str, zone: Option<String>) -> Result<Request, AskError> {
     let routed = ask::route(actor, ask).await?;
     let approved = routed.decision == Decision::Run;
-    let new = routed.request(actor, reason, Schedule { approved, ..Schedule::default() })?;
+    let new = routed.request(actor, reason, Schedule { approved, zone, ..Schedule::default() })?;
     let state = &actor.state;
     let req = super::create(state.db(), new, state.clock.now()).await.map_err(AskError::Request)?;
     if !approved {
@@ -92,7 +100,7 @@ pub async fn grant(actor: &Actor, ask: Ask, reason: &str) -> Result<Request, Ask
         worker::event(state, &req, "request.create", &actor.principal.login, &actor.op_id, "ok", &detail).await;
         return Ok(req);
     }
-    actor.audit("request.grant", &req.target_label, None, None, &format!("{}: {}", req.id, req.summary)).await;
+    actor.audit("request.run", &req.target_label, None, None, &format!("{}: {}", req.id, req.summary)).await;
     Ok(worker::run_now(state, &req.id).await.unwrap_or(req))
 }
 
@@ -120,8 +128,10 @@ pub async fn cancel(actor: &Actor, id: &str) -> Result<Request, AskError> {
 
 /// Whether the actor may cancel `req` (`manages`: whether they manage the person it is about):
 /// they asked for it, or the policy lets them run that action on that person themselves.
+/// A playbook's step is not cancelled on its own: the playbook is restored as a whole.
 pub fn may_cancel(actor: &Actor, req: &Request, manages: bool) -> bool {
-    req.requester_sub == actor.principal.sub || actor.decide(req.action, manages) == Decision::Run
+    req.purpose != Purpose::Step
+        && (req.requester_sub == actor.principal.sub || actor.decide(req.action, manages) == Decision::Run)
 }
 
 /// Every time zone a time can be stated in (IANA names).
@@ -171,6 +181,7 @@ pub async fn store_end(state: &AppState, req: &Request, end: DateTime<Utc>) -> R
             parent_id: Some(req.id.clone()),
             approved: true,
             remind_at: Some(remind),
+            step: None,
         },
     };
     let (event, end_req) = match super::create(state.db(), new, now).await {

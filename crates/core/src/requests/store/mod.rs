@@ -75,6 +75,12 @@ pub struct Ending<'a> {
     pub sealed: Option<&'a [u8]>,
 }
 
+/// A request (`r`) the executor may take: not a playbook's step waiting on an earlier one
+/// (pending, approved, running, or failed until someone retries it).
+pub(crate) const READY: &str = "NOT EXISTS (SELECT 1 FROM requests e WHERE r.purpose = 'step' \
+     AND e.purpose = 'step' AND e.parent_id = r.parent_id AND e.step < r.step \
+     AND e.status IN ('pending', 'approved', 'executing', 'failed'))";
+
 fn new_id() -> String {
     let hex = uuid::Uuid::new_v4().simple().to_string();
     format!("R-{}", &hex[..10].to_uppercase())
@@ -92,6 +98,7 @@ pub(crate) trait Fields {
     /// A time that may be absent (NULL).
     fn opt_time(&self, col: &str) -> sqlx::Result<Option<String>>;
     fn opt_flag(&self, col: &str) -> sqlx::Result<Option<bool>>;
+    fn opt_int(&self, col: &str) -> sqlx::Result<Option<i64>>;
 }
 
 fn from_row(r: &impl Fields) -> sqlx::Result<Request> {
@@ -155,6 +162,7 @@ fn from_row(r: &impl Fields) -> sqlx::Result<Request> {
             Purpose::parse(&p).ok_or_else(|| sqlx::Error::Decode(format!("purpose {p}").into()))?
         },
         parent_id: r.opt_text("parent_id")?,
+        step: r.opt_int("step")?.map(|s| s as u32),
     })
 }
 

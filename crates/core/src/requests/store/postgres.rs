@@ -27,6 +27,9 @@ impl Fields for PgRow {
     fn opt_flag(&self, col: &str) -> sqlx::Result<Option<bool>> {
         self.try_get(col)
     }
+    fn opt_int(&self, col: &str) -> sqlx::Result<Option<i64>> {
+        Ok(self.try_get::<Option<i32>, _>(col)?.map(i64::from))
+    }
 }
 
 async fn decisions(db: impl sqlx::PgExecutor<'_>, id: &str) -> sqlx::Result<Vec<DecisionRecord>> {
@@ -61,9 +64,9 @@ impl RequestStore for PgPool {
             "INSERT INTO requests (id, action, dedupe_key, target_id, target_label, target_sub, summary, call, reason, \
              requester_sub, requester_login, requester_name, stages, stage, status, created_at, expires_at, updated_at, \
              policy_version, remind_at, escalation, break_glass, review_due_at, next_attempt_at, \
-             run_at, zone, purpose, parent_id) \
+             run_at, zone, purpose, parent_id, step) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 0, $19, $14, $15, $14, $16, $17, $18, \
-                     $20, $21, $22, $23, $24, $25, $26)",
+                     $20, $21, $22, $23, $24, $25, $26, $27)",
         )
         .bind(id)
         .bind(new.call.action().as_str())
@@ -91,6 +94,7 @@ impl RequestStore for PgPool {
         .bind(&new.schedule.zone)
         .bind(new.schedule.purpose.as_str())
         .bind(&new.schedule.parent_id)
+        .bind(new.schedule.step.map(int))
         .execute(self)
         .await;
         match res {
@@ -207,13 +211,13 @@ impl RequestStore for PgPool {
     }
 
     async fn claim_due(&self, lease: &Lease, now: DateTime<Utc>) -> sqlx::Result<Option<String>> {
-        sqlx::query_scalar(
+        sqlx::query_scalar(&format!(
             "UPDATE requests SET status = 'executing', attempts = attempts + 1, claimed_by = $2, lease_until = $3, \
              updated_at = $1 \
-             WHERE id = (SELECT id FROM requests WHERE status = 'approved' AND next_attempt_at <= $1 \
-                         ORDER BY next_attempt_at LIMIT 1 FOR UPDATE SKIP LOCKED) \
-               AND status = 'approved' RETURNING id",
-        )
+             WHERE id = (SELECT r.id FROM requests r WHERE r.status = 'approved' AND r.next_attempt_at <= $1 \
+                         AND {READY} ORDER BY r.next_attempt_at LIMIT 1 FOR UPDATE SKIP LOCKED) \
+               AND status = 'approved' RETURNING id"
+        ))
         .bind(now)
         .bind(&lease.owner)
         .bind(now + lease.length)
@@ -304,16 +308,16 @@ impl RequestStore for PgPool {
     }
 
     async fn next_request_due(&self) -> sqlx::Result<Option<String>> {
-        let due: Option<DateTime<Utc>> = sqlx::query_scalar(
-            "SELECT LEAST((SELECT MIN(next_attempt_at) FROM requests WHERE status = 'approved'), \
+        let due: Option<DateTime<Utc>> = sqlx::query_scalar(&format!(
+            "SELECT LEAST((SELECT MIN(next_attempt_at) FROM requests r WHERE status = 'approved' AND {READY}), \
                           (SELECT MIN(lease_until) FROM requests WHERE status = 'executing'), \
                           (SELECT MIN(remind_at) FROM requests WHERE status = 'pending' AND reminded_at IS NULL), \
                           (SELECT MIN(remind_at) FROM requests WHERE status = 'approved' \
                                                                  AND purpose = 'grant_end' AND reminded_at IS NULL), \
                           (SELECT MIN(expires_at) FROM requests WHERE status = 'pending'), \
                           (SELECT MIN(review_due_at) FROM requests WHERE break_glass AND reviewed_at IS NULL \
-                                                                     AND review_overdue_at IS NULL))",
-        )
+                                                                     AND review_overdue_at IS NULL))"
+        ))
         .fetch_one(self)
         .await?;
         Ok(due.map(stamp))

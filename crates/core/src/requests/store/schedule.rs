@@ -73,6 +73,11 @@ pub trait ScheduleStore: Sync {
     /// The open request with this key (one open request per target and action).
     async fn open_with_key(&self, key: &str) -> sqlx::Result<Option<String>>;
     async fn upcoming(&self, f: &Upcoming) -> sqlx::Result<Vec<Request>>;
+    /// A failed playbook step, to be tried again now (the steps after it wait for it). False if
+    /// it was not a failed step.
+    async fn retry_step(&self, id: &str, now: DateTime<Utc>) -> sqlx::Result<bool>;
+    /// A playbook's steps (or a grant's end), whatever their state, in order.
+    async fn children(&self, parent_id: &str) -> sqlx::Result<Vec<Request>>;
 }
 
 macro_rules! schedule_store {
@@ -122,11 +127,13 @@ macro_rules! schedule_store {
             }
 
             async fn claim_request(&self, id: &str, lease: &Lease, now: DateTime<Utc>) -> sqlx::Result<bool> {
-                let done = sqlx::query(&$sql(
+                let done = sqlx::query(&$sql(&format!(
                     "UPDATE requests SET status = 'executing', attempts = attempts + 1, claimed_by = $2, \
                      lease_until = $3, updated_at = $1 \
-                     WHERE id = $4 AND status = 'approved' AND next_attempt_at <= $1",
-                ))
+                     WHERE id = (SELECT r.id FROM requests r WHERE r.id = $4 AND {} ) \
+                       AND status = 'approved' AND next_attempt_at <= $1",
+                    super::READY
+                )))
                 .bind($time(now))
                 .bind(&lease.owner)
                 .bind($time(now + lease.length))
@@ -154,6 +161,26 @@ macro_rules! schedule_store {
                     q = q.bind(b);
                 }
                 let rows = q.fetch_all(self).await?;
+                $with_decisions(self, rows).await
+            }
+
+            async fn retry_step(&self, id: &str, now: DateTime<Utc>) -> sqlx::Result<bool> {
+                let done = sqlx::query(&$sql(
+                    "UPDATE requests SET status = 'approved', next_attempt_at = $1, updated_at = $1 \
+                     WHERE id = $2 AND status = 'failed' AND purpose = 'step'",
+                ))
+                .bind($time(now))
+                .bind(id)
+                .execute(self)
+                .await?;
+                Ok(done.rows_affected() == 1)
+            }
+
+            async fn children(&self, parent_id: &str) -> sqlx::Result<Vec<Request>> {
+                let rows = sqlx::query(&$sql("SELECT * FROM requests WHERE parent_id = $1 ORDER BY step, created_at"))
+                    .bind(parent_id)
+                    .fetch_all(self)
+                    .await?;
                 $with_decisions(self, rows).await
             }
         }

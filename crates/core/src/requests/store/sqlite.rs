@@ -26,6 +26,9 @@ impl Fields for SqliteRow {
     fn opt_flag(&self, col: &str) -> sqlx::Result<Option<bool>> {
         Ok(self.try_get::<Option<i64>, _>(col)?.map(|v| v != 0))
     }
+    fn opt_int(&self, col: &str) -> sqlx::Result<Option<i64>> {
+        self.try_get(col)
+    }
 }
 
 async fn decisions(db: impl sqlx::SqliteExecutor<'_>, id: &str) -> sqlx::Result<Vec<DecisionRecord>> {
@@ -55,8 +58,8 @@ impl RequestStore for SqlitePool {
             "INSERT INTO requests (id, action, dedupe_key, target_id, target_label, target_sub, summary, call, reason, \
              requester_sub, requester_login, requester_name, stages, stage, status, created_at, expires_at, updated_at, \
              policy_version, remind_at, escalation, break_glass, review_due_at, next_attempt_at, \
-             run_at, zone, purpose, parent_id) \
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+             run_at, zone, purpose, parent_id, step) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         )
         .bind(id)
         .bind(new.call.action().as_str())
@@ -85,6 +88,7 @@ impl RequestStore for SqlitePool {
         .bind(&new.schedule.zone)
         .bind(new.schedule.purpose.as_str())
         .bind(&new.schedule.parent_id)
+        .bind(new.schedule.step.map(i64::from))
         .execute(self)
         .await;
         match res {
@@ -201,13 +205,13 @@ impl RequestStore for SqlitePool {
     }
 
     async fn claim_due(&self, lease: &Lease, now: DateTime<Utc>) -> sqlx::Result<Option<String>> {
-        sqlx::query_scalar(
+        sqlx::query_scalar(&format!(
             "UPDATE requests SET status = 'executing', attempts = attempts + 1, claimed_by = ?2, lease_until = ?3, \
              updated_at = ?1 \
-             WHERE id = (SELECT id FROM requests WHERE status = 'approved' AND next_attempt_at <= ?1 \
-                         ORDER BY next_attempt_at LIMIT 1) \
-               AND status = 'approved' RETURNING id",
-        )
+             WHERE id = (SELECT r.id FROM requests r WHERE r.status = 'approved' AND r.next_attempt_at <= ?1 \
+                         AND {READY} ORDER BY r.next_attempt_at LIMIT 1) \
+               AND status = 'approved' RETURNING id"
+        ))
         .bind(stamp(now))
         .bind(&lease.owner)
         .bind(stamp(now + lease.length))
@@ -294,16 +298,16 @@ impl RequestStore for SqlitePool {
     }
 
     async fn next_request_due(&self) -> sqlx::Result<Option<String>> {
-        sqlx::query_scalar(
-            "SELECT MIN(t) FROM (SELECT MIN(next_attempt_at) AS t FROM requests WHERE status = 'approved' \
+        sqlx::query_scalar(&format!(
+            "SELECT MIN(t) FROM (SELECT MIN(next_attempt_at) AS t FROM requests r WHERE status = 'approved' AND {READY} \
              UNION ALL SELECT MIN(lease_until) FROM requests WHERE status = 'executing' \
              UNION ALL SELECT MIN(remind_at) FROM requests WHERE status = 'pending' AND reminded_at IS NULL \
              UNION ALL SELECT MIN(remind_at) FROM requests WHERE status = 'approved' AND purpose = 'grant_end' \
                                                              AND reminded_at IS NULL \
              UNION ALL SELECT MIN(expires_at) FROM requests WHERE status = 'pending' \
              UNION ALL SELECT MIN(review_due_at) FROM requests WHERE break_glass = 1 AND reviewed_at IS NULL \
-                                                                 AND review_overdue_at IS NULL)",
-        )
+                                                                 AND review_overdue_at IS NULL)"
+        ))
         .fetch_one(self)
         .await
     }

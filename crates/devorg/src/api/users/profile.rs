@@ -339,8 +339,10 @@ pub async fn replace(State(state): State<Arc<OrgState>>, Target(user): Target, b
 
 /// `DELETE /users/{id}`: deactivates first; a deactivated user is deleted for good.
 pub async fn remove(State(state): State<Arc<OrgState>>, Target(user): Target) -> ApiResult<Response> {
+    let (login, name) = crate::api::logs::target_of(&user.profile);
     if user.status != "DEPROVISIONED" {
         super::lifecycle::deactivate(&state, &user).await?;
+        crate::api::logs::record(&state, &crate::api::logs::event_type("deactivate"), &user.id, &login, &name).await;
         return Ok(StatusCode::NO_CONTENT.into_response());
     }
     let mut tx = state.db.begin().await?;
@@ -357,6 +359,7 @@ pub async fn remove(State(state): State<Arc<OrgState>>, Target(user): Target) ->
         .execute(&mut *tx)
         .await?;
     tx.commit().await?;
+    crate::api::logs::record(&state, &crate::api::logs::event_type("delete"), &user.id, &login, &name).await;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 

@@ -1,0 +1,81 @@
+use crate::{error::PortalError, schedule::ChecklistView};
+use leptos::prelude::*;
+
+/// The steps of a playbook request (an offboarding or a restore), each with its state; whether
+/// the viewer may undo the offboarding or try a failed step again. Empty for other requests.
+#[server(prefix = "/api", endpoint = "playbook/checklist")]
+pub async fn checklist(id: String) -> Result<ChecklistView, PortalError> {
+    use crate::schedule::StepView;
+    use portico_core::{
+        actions::plan::PlaybookAsk,
+        requests::{self, Call, RequestError, Status, playbook, scheduled},
+    };
+    let caller = crate::ssr::caller().await?;
+    let db_error = |e| crate::approvals::server::views::request_error(RequestError::Db(e));
+    let req = requests::get(caller.state.db(), &id).await.map_err(db_error)?;
+    let Some(req) = req.filter(|r| matches!(r.call, Call::Offboard { .. } | Call::Restore { .. })) else {
+        return Ok(ChecklistView::default());
+    };
+    if let Some(sub) = &req.target_sub {
+        caller.require_person_id(sub).await?;
+    }
+    let steps = caller.state.db.children(&req.id).await.map_err(db_error)?;
+    let may_run = playbook::may_run(&caller, &req).await;
+    // A restore is offered while the plan would accept one (the same check the request makes).
+    let can_restore = matches!(req.call, Call::Offboard { .. })
+        && req.status == Status::Done
+        && match caller.state.okta.get_user(&req.target_id).await {
+            Ok(user) => {
+                let ask = Some(PlaybookAsk::Restore { playbook_id: req.id.clone() });
+                let open = requests::list(
+                    caller.state.db(),
+                    &requests::ListFilter {
+                        target_ids: vec![req.target_id.clone()],
+                        statuses: vec![Status::Pending, Status::Approved, Status::Executing],
+                        ..Default::default()
+                    },
+                )
+                .await
+                .map_err(db_error)?;
+                let restoring =
+                    open.iter().any(|r| matches!(&r.call, Call::Restore { playbook_id, .. } if *playbook_id == req.id));
+                !restoring
+                    && playbook::plan(&caller.state, &user, ask).await.is_ok()
+                    && caller.decide_for(portico_vocab::PolicyAction::Offboard, &user).await
+                        != portico_core::policy::Decision::Refuse
+            }
+            Err(_) => false,
+        };
+    let restores = requests::list(
+        caller.state.db(),
+        &requests::ListFilter { target_ids: vec![req.target_id.clone()], ..Default::default() },
+    )
+    .await
+    .map_err(db_error)?
+    .into_iter()
+    .filter(|r| matches!(&r.call, Call::Restore { playbook_id, .. } if *playbook_id == req.id))
+    .map(|r| (r.id, r.status.label().to_string()))
+    .collect();
+    Ok(ChecklistView {
+        steps: steps
+            .into_iter()
+            .map(|s| StepView {
+                id: s.id.clone(),
+                n: s.step.unwrap_or_default(),
+                summary: s.summary.clone(),
+                status: s.status.as_str().to_string(),
+                status_label: match s.status {
+                    Status::Approved if s.attempts == 0 => "Waiting".to_string(),
+                    Status::Stale => "Skipped".to_string(),
+                    other => other.label().to_string(),
+                },
+                at_words: s.run_at.as_deref().map(|t| scheduled::in_zone(t, s.zone.as_deref())),
+                at: s.run_at.clone(),
+                result: s.result.clone(),
+                can_retry: s.status == Status::Failed && may_run,
+            })
+            .collect(),
+        can_restore,
+        restores,
+    })
+}
