@@ -23,6 +23,13 @@ test('every page has no serious accessibility violations (light and dark)', asyn
     await page.getByRole('link', { name: 'Ed Engineer' }).click();
     await expect(page.getByTestId('person-name')).toBeVisible();
     expect(await axeProblems(page), `person (${scheme})`).toEqual([]);
+    // Its schedule and offboarding pages, and everything scheduled.
+    const person = new URL(page.url()).pathname;
+    for (const [url, ready] of [[`${person}/schedule`, 'schedule-change'], [`${person}/offboard`, 'offboard-form'], ['/scheduled', 'scheduled-filter']]) {
+      await open(page, url);
+      await expect(page.getByTestId(ready)).toBeVisible();
+      expect(await axeProblems(page), `${url} (${scheme})`).toEqual([]);
+    }
     await open(page, '/groups?q=Engineering');
     await page.getByRole('link', { name: 'Engineering' }).click();
     await expect(page.getByTestId('members')).toBeVisible();

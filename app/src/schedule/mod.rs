@@ -57,6 +57,9 @@ pub struct ScheduleChoices {
     pub zones: Vec<String>,
     /// The leaver playbook deletes this many days after deactivating (0: never).
     pub delete_after_days: u32,
+    /// Whether the viewer may start the playbook for them at once (`run`), only ask for it
+    /// (`request`), or neither (empty).
+    pub offboard: String,
 }
 
 /// A playbook's steps as its request page shows them (the checklist), and what the viewer may do.

@@ -23,6 +23,8 @@ pub fn Upcoming(
     #[prop(default = None)] action: Option<String>,
     #[prop(default = None)] kind: Option<String>,
 ) -> impl IntoView {
+    // One person's list need not name them on every row.
+    let who = person.is_none();
     let list = Resource::new(
         move || (person.clone(), action.clone(), kind.clone()),
         move |(person, action, kind)| server::upcoming(person, Some(mine), action, kind),
@@ -32,19 +34,19 @@ pub fn Upcoming(
             {if rows.is_empty() {
                 view! { <p class="muted" data-testid="upcoming-empty">"Nothing is scheduled."</p> }.into_any()
             } else {
-                view! { <UpcomingTable rows /> }.into_any()
+                view! { <UpcomingTable rows who /> }.into_any()
             }}
         </Loaded>
     }
 }
 
 #[component]
-fn UpcomingTable(rows: Vec<ScheduledView>) -> impl IntoView {
+fn UpcomingTable(rows: Vec<ScheduledView>, who: bool) -> impl IntoView {
     view! {
         <div class="table-wrap">
             <table class="data" data-testid="upcoming">
                 <thead><tr>
-                    <th scope="col">"When"</th><th scope="col">"What"</th><th scope="col">"Who"</th>
+                    <th scope="col">"When"</th><th scope="col">"What"</th>{who.then(|| view! { <th scope="col">"Who"</th> })}
                     <th scope="col">"State"</th><th scope="col">"Asked by"</th><th scope="col"><span class="sr-only">"Actions"</span></th>
                 </tr></thead>
                 <tbody>
@@ -55,10 +57,10 @@ fn UpcomingTable(rows: Vec<ScheduledView>) -> impl IntoView {
                                 {r.grant_end.then(|| view! { <span class="badge">"Access ends"</span>" " })}
                                 <A href=format!("/requests/{}", r.id)>{r.summary.clone()}</A>
                             </td>
-                            <td>{match r.target_href.clone() {
+                            {who.then(|| view! { <td>{match r.target_href.clone() {
                                 Some(h) => view! { <A href=h>{r.target_name.clone()}</A> }.into_any(),
                                 None => view! { <span>{r.target_name.clone()}</span> }.into_any(),
-                            }}</td>
+                            }}</td> })}
                             <td>{r.state.clone()}</td>
                             <td>{r.requester.clone()}</td>
                             <td class="row-actions">
@@ -350,7 +352,11 @@ pub fn OffboardPage() -> impl IntoView {
                 <p class="muted small">"Until the deactivation runs, Restore on the checklist undoes it."</p>
             </section>
             <datalist id="zones">{o.zones.clone().into_iter().map(|z| view! { <option value=z></option> }).collect_view()}</datalist>
+            {match o.offboard.as_str() {
+                "" => view! { <div class="card"><p data-testid="offboard-refused">"You may not offboard this person, nor ask for it."</p></div> }.into_any(),
+                mode => { let ask = mode == "request"; view! {
             <section class="card">
+                {ask.then(|| view! { <p class="muted small" data-testid="offboard-needs-approval">"This needs approval: your request goes to its approvers, and the steps begin once they approve."</p> })}
                 <form method="post" action="/api/playbook/offboard" class="stack" data-testid="offboard-form">
                     <input type="hidden" name="person" value=o.person_id.clone() />
                     <label class="stack">"Deactivate at (their last day's end)"
@@ -363,9 +369,11 @@ pub fn OffboardPage() -> impl IntoView {
                     <label class="stack">"Why"
                         <textarea name="reason" rows="2" maxlength="1000"></textarea>
                     </label>
-                    <div><button type="submit" class="button danger">"Offboard"</button></div>
+                    <div><button type="submit" class="button danger">{if ask { "Ask to offboard" } else { "Offboard" }}</button></div>
                 </form>
             </section>
+                }.into_any() }
+            }}
         </Loaded>
     }
 }

@@ -16,7 +16,12 @@ pub async fn checklist(id: String) -> Result<ChecklistView, PortalError> {
     let Some(req) = req.filter(|r| matches!(r.call, Call::Offboard { .. } | Call::Restore { .. })) else {
         return Ok(ChecklistView::default());
     };
-    if let Some(sub) = &req.target_sub {
+    // Those involved in it (as for the request itself), or anyone who may see the person.
+    let me = &caller.principal.sub;
+    let involved = req.requester_sub == *me
+        || req.decisions.iter().any(|d| d.approver_sub == *me)
+        || caller.can(portico_core::authz::Action::ViewAudit);
+    if !involved && let Some(sub) = &req.target_sub {
         caller.require_person_id(sub).await?;
     }
     let steps = caller.state.db.children(&req.id).await.map_err(db_error)?;

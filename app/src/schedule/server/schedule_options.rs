@@ -51,6 +51,11 @@ pub async fn schedule_options(person: String) -> Result<ScheduleChoices, PortalE
         asa_groups,
         zones: scheduled::zones(),
         delete_after_days: caller.state.config.schedule.delete_after_days,
+        offboard: match caller.decide_for(portico_vocab::PolicyAction::Offboard, &user).await {
+            portico_core::policy::Decision::Run => "run".into(),
+            portico_core::policy::Decision::Request => "request".into(),
+            portico_core::policy::Decision::Refuse => String::new(),
+        },
     })
 }
 

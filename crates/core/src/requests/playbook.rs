@@ -436,5 +436,6 @@ pub async fn reassign(state: &AppState, reports: &[Named], manager: &Named) -> O
         }
     }
     let names: Vec<&str> = reports.iter().map(|r| r.name.as_str()).collect();
-    done(format!("{} now report to {}.", names.join(", "), manager.name))
+    let verb = if reports.len() == 1 { "reports" } else { "report" };
+    done(format!("{} now {verb} to {}.", names.join(", "), manager.name))
 }
