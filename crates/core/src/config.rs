@@ -749,6 +749,23 @@ mod tests {
     }
 
     #[test]
+    fn schedule_settings_are_checked() {
+        Jail::expect_with(|jail| {
+            let load = || Config::from_figment(Config::figment(None, Env::prefixed("PORTICO_")));
+            let defaults = load().expect("defaults").schedule;
+            assert_eq!((defaults.remind_before_hours, defaults.delete_after_days), (24, 30));
+            jail.set_env("PORTICO_SCHEDULE__DELETE_AFTER_DAYS", "4000");
+            assert!(load().expect_err("eleven years").to_string().contains("delete_after_days"));
+            jail.set_env("PORTICO_SCHEDULE__DELETE_AFTER_DAYS", "0");
+            jail.set_env("PORTICO_SCHEDULE__REMIND_BEFORE_HOURS", "1000");
+            assert!(load().expect_err("too early").to_string().contains("remind_before_hours"));
+            jail.set_env("PORTICO_SCHEDULE__REMIND_BEFORE_HOURS", "2");
+            assert_eq!(load().expect("valid").schedule.delete_after_days, 0, "0: never delete");
+            Ok(())
+        });
+    }
+
+    #[test]
     fn the_database_url_names_the_backend() {
         Jail::expect_with(|jail| {
             let load = || Config::from_figment(Config::figment(None, Env::prefixed("PORTICO_")));
