@@ -313,3 +313,52 @@ async fn upcoming_changes_for_a_person_for_a_managers_people_and_for_everyone_fi
     let (status, _) = json(maria.call_fn(all(None, None)).await).await;
     assert_eq!(status, StatusCode::FORBIDDEN);
 }
+
+#[tokio::test]
+async fn extending_access_is_a_new_request_through_the_policy_and_moves_its_end() {
+    let app = spawn_app().await;
+    let ada = app.session(ADMIN).await;
+    let ed = app.user_id(ED).await;
+    let sales = app.group_id("Sales").await;
+    assert_eq!(json(ada.call_fn(grant(&ed, "okta", &sales, "8")).await).await.0, StatusCode::OK);
+    let db = app.db().await;
+    let end = db.text("SELECT id FROM requests WHERE purpose = 'grant_end'", &[]).await.expect("an end");
+
+    // Maria, Ed's manager, may only ask: her extension waits for an admin.
+    let maria = app.session(MARIA).await;
+    let until = minute(now(&app)) + Duration::days(2);
+    let extend = GrantAccess {
+        person: ed.clone(),
+        system: "okta".into(),
+        group: sales.clone(),
+        hours: None,
+        until: Some(local(until, "Europe/Berlin")),
+        zone: Some("Europe/Berlin".into()),
+        reason: "The project runs two more days".into(),
+    };
+    let (status, msg) = json(maria.call_fn(extend).await).await;
+    assert_eq!(status, StatusCode::OK, "{msg}");
+    assert!(msg.as_str().is_some_and(|m| m.contains("sent for approval")), "{msg}");
+    let asked = db.text("SELECT id FROM requests WHERE requester_login = $1", &[MARIA]).await.expect("request");
+    assert_eq!(decide(&ada, &asked, true, "").await.0, StatusCode::OK);
+    wait_for(&db, &asked, "done").await;
+
+    // The same end, moved: not at eight hours, at the new time; one removal in all.
+    let moved = portico_core::requests::get(db.store(), &end).await.expect("read").expect("the end");
+    assert_eq!(
+        moved.run_at.as_deref().map(|t| portico_core::requests::scheduled::in_zone(t, None)),
+        Some(until.format("%Y-%m-%d %H:%M UTC").to_string())
+    );
+    assert_eq!(db.int("SELECT COUNT(*) FROM requests WHERE purpose = 'grant_end'", &[]).await, 1);
+    app.advance_clock(Duration::hours(9));
+    tokio::time::sleep(std::time::Duration::from_millis(800)).await;
+    assert_eq!(stored_status(&db, &end).await, "approved", "still a member after the first end");
+    assert_eq!(app.okta_events(REMOVE, &ed).await, 0);
+    app.advance_clock(until - now(&app) + Duration::seconds(5));
+    wait_for(&db, &end, "done").await;
+    assert_eq!(
+        (app.okta_events(ADD, &ed).await, app.okta_events(REMOVE, &ed).await),
+        (1, 1),
+        "added once, removed once"
+    );
+}
