@@ -201,10 +201,7 @@ fn Job(j: JobView) -> impl IntoView {
                     {j.items.into_iter().map(|i| view! {
                         <tr data-status=i.status.clone()>
                             <td class="muted">{i.seq}</td>
-                            <td>{match i.href {
-                                Some(h) => view! { <A href=h>{i.name}</A> }.into_any(),
-                                None => view! { <span>{i.name}</span> }.into_any(),
-                            }}<div class="muted small mono">{i.label}</div></td>
+                            <td><crate::ui::MaybeLink href=i.href text=i.name /><div class="muted small mono">{i.label}</div></td>
                             <td><span class=format!("badge plan-{}", i.plan)>{i.plan_words}</span></td>
                             <td><span class=format!("badge item-{}", i.status)>{i.status_words}</span></td>
                             <td class="small">{i.message}</td>

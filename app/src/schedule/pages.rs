@@ -57,10 +57,7 @@ fn UpcomingTable(rows: Vec<ScheduledView>, who: bool) -> impl IntoView {
                                 {r.grant_end.then(|| view! { <span class="badge">"Access ends"</span>" " })}
                                 <A href=format!("/requests/{}", r.id)>{r.summary.clone()}</A>
                             </td>
-                            {who.then(|| view! { <td>{match r.target_href.clone() {
-                                Some(h) => view! { <A href=h>{r.target_name.clone()}</A> }.into_any(),
-                                None => view! { <span>{r.target_name.clone()}</span> }.into_any(),
-                            }}</td> })}
+                            {who.then(|| view! { <td><crate::ui::MaybeLink href=r.target_href.clone() text=r.target_name.clone() /></td> })}
                             <td>{r.state.clone()}</td>
                             <td>{r.requester.clone()}</td>
                             <td class="row-actions">

@@ -22,6 +22,15 @@ pub fn when(t: &Option<String>) -> String {
     }
 }
 
+/// A name that links to its page when it has one (a deleted person, an ASA-only account: none).
+#[component]
+pub fn MaybeLink(href: Option<String>, text: String) -> impl IntoView {
+    match href {
+        Some(h) => view! { <leptos_router::components::A href=h>{text}</leptos_router::components::A> }.into_any(),
+        None => view! { <span>{text}</span> }.into_any(),
+    }
+}
+
 /// A time as the viewer reads it: the server renders it in UTC (so the page is whole without
 /// JavaScript); the browser rewrites every `<time datetime>` in the viewer's own time zone and
 /// keeps UTC on hover (`frontend`'s `local_times`).

@@ -26,10 +26,7 @@ pub fn RequestCard(req: RequestView) -> impl IntoView {
                 <span class=status_class data-testid="request-status">{req.status.label()}</span>
             </div>
             <dl class="meta">
-                <div><dt>"About"</dt><dd>{match req.target_href.clone() {
-                    Some(h) => view! { <A href=h>{req.target_name.clone()}</A> }.into_any(),
-                    None => view! { <span>{req.target_name.clone()}</span> }.into_any(),
-                }} {req.target_status.clone().map(|s| view! { " " <StatusBadge status=s /> })}</dd></div>
+                <div><dt>"About"</dt><dd><crate::ui::MaybeLink href=req.target_href.clone() text=req.target_name.clone() /> {req.target_status.clone().map(|s| view! { " " <StatusBadge status=s /> })}</dd></div>
                 <div><dt>"Asked by"</dt><dd>{req.requester.clone()}</dd></div>
                 <div><dt>"Asked"</dt><dd><When at=Some(req.created_at.clone()) /></dd></div>
                 {(req.status == RequestStatus::Pending).then(|| view! { <div><dt>"Expires"</dt><dd><When at=Some(req.expires_at.clone()) /></dd></div> })}

@@ -36,7 +36,7 @@ pub fn DriftPage() -> impl IntoView {
                                         let label = if r.fix_to == "ACTIVE" { "Enable in ASA" } else { "Disable in ASA" };
                                         view! {
                                             <tr>
-                                                <td>{match r.okta_id.clone() { Some(id) => view! { <A href=format!("/people/{id}")>{r.name.clone()}</A> }.into_any(), None => view! { <span>{r.name.clone()}</span> }.into_any() }}</td>
+                                                <td><crate::ui::MaybeLink href=r.okta_id.clone().map(|id| format!("/people/{id}")) text=r.name.clone() /></td>
                                                 <td>{r.okta_status.clone().map(|s| view! { <crate::ui::StatusBadge status=s /> }.into_any()).unwrap_or_else(|| view! { <span class="muted">"none"</span> }.into_any())}</td>
                                                 <td><A href=format!("/asa/users/{}", encode(&r.asa_name))>{r.asa_name.clone()}</A>" " <AsaStatus status=r.asa_status.clone() /></td>
                                                 <td class="wrap">{r.problem.clone()}</td>

@@ -32,7 +32,7 @@ pub async fn grant_access(
     let ends = match (until, hours.as_deref().map(str::trim).filter(|h| !h.is_empty())) {
         (Some(until), _) => {
             let zone = zone.unwrap_or_else(|| "UTC".into());
-            let at = scheduled::parse_when(&until, &zone).map_err(|m| bad("until", m))?;
+            let at = super::when(&until, &zone, "until")?;
             Ends::At(portico_core::clock::stamp(at))
         }
         (None, Some(h)) => match h.parse::<f64>() {

@@ -17,3 +17,17 @@ pub use retry_step::*;
 pub use schedule_change::*;
 pub use schedule_options::*;
 pub use upcoming::*;
+
+/// A time a form states (`YYYY-MM-DDTHH:MM`) in `zone`, or the error shown by `field`.
+#[cfg(feature = "ssr")]
+pub(crate) fn when(
+    local: &str,
+    zone: &str,
+    field: &str,
+) -> Result<chrono::DateTime<chrono::Utc>, crate::error::PortalError> {
+    portico_core::requests::scheduled::parse_when(local, zone).map_err(|m| {
+        let mut e = crate::error::PortalError::bad_request(m.clone());
+        e.fields = vec![(field.into(), m)];
+        crate::ssr::fail(e)
+    })
+}

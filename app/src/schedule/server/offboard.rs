@@ -12,13 +12,9 @@ pub async fn offboard(
     new_manager: Option<String>,
     reason: String,
 ) -> Result<String, PortalError> {
-    use portico_core::requests::{playbook, scheduled};
+    use portico_core::requests::playbook;
     let caller = crate::ssr::caller().await?.now().await?;
-    let on = scheduled::parse_when(&on, &zone).map_err(|m| {
-        let mut e = PortalError::bad_request(m.clone());
-        e.fields = vec![("on".into(), m)];
-        crate::ssr::fail(e)
-    })?;
+    let on = super::when(&on, &zone, "on")?;
     let req = playbook::offboard(&caller, &person, on, &zone, new_manager, &reason).await?;
     leptos_axum::redirect(&format!("/requests/{}", req.id));
     Ok(req.id)

@@ -15,11 +15,7 @@ pub async fn schedule_change(
 ) -> Result<String, PortalError> {
     use portico_core::{actions::plan::Ask, requests::scheduled};
     let caller = crate::ssr::caller().await?.now().await?;
-    let when = scheduled::parse_when(&at, &zone).map_err(|m| {
-        let mut e = PortalError::bad_request(m.clone());
-        e.fields = vec![("at".into(), m)];
-        crate::ssr::fail(e)
-    })?;
+    let when = super::when(&at, &zone, "at")?;
     let req = scheduled::schedule(&caller, Ask::new(op.into(), person), &reason, when, &zone).await?;
     Ok(format!("{} ({})", req.summary, req.id))
 }
