@@ -66,6 +66,13 @@ test('schedule a change in a stated time zone, give a group for a while, cancel 
   await expect(ada.getByTestId('upcoming-row')).toContainText('Sales');
   expect(await axeProblems(ada), 'scheduled page').toEqual([]);
   await ada.screenshot({ path: `${shots}/61-scheduled.png`, fullPage: true });
+  // On a tablet the list scrolls inside its card; nothing spills sideways.
+  await ada.setViewportSize({ width: 820, height: 1100 });
+  await ada.goto('/scheduled');
+  await expect(ada.getByTestId('upcoming-row')).toHaveCount(2);
+  const spill = await ada.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+  expect(spill, '/scheduled at 820 px').toBeLessThanOrEqual(0);
+  await ada.setViewportSize({ width: 1280, height: 720 });
   await ada.goto('/scheduled?action=deactivate');
   const deactivation = ada.getByTestId('upcoming-row').filter({ hasText: 'Maria Manager' });
   await deactivation.getByTestId('upcoming-cancel').click();

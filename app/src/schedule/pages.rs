@@ -215,8 +215,9 @@ pub fn ScheduledPage() -> impl IntoView {
             <p class="muted">"Every change waiting for its time and every time-bound access waiting to end, soonest first."</p>
         </section>
         <FormError />
-        <form method="get" action="/scheduled" class="card filters" data-testid="scheduled-filter">
-            <label>"Action "
+        <form method="get" action="/scheduled" class="card" data-testid="scheduled-filter">
+            <div class="filter-grid">
+            <label>"Action"
                 <select name="action">
                     <option value="">"Any"</option>
                     {portico_vocab::LifecycleOp::ALL.into_iter().map(|op| {
@@ -228,14 +229,15 @@ pub fn ScheduledPage() -> impl IntoView {
                     <option value="asa_group" selected=selected(action(), "asa_group")>"ASA group membership"</option>
                 </select>
             </label>
-            <label>"Kind "
+            <label>"Kind"
                 <select name="kind">
                     <option value="">"Both"</option>
                     <option value="actions" selected=selected(kind(), "actions")>"Scheduled changes"</option>
                     <option value="ends" selected=selected(kind(), "ends")>"Access ending"</option>
                 </select>
             </label>
-            <button type="submit" class="button">"Show"</button>
+            </div>
+            <div class="filter-row"><button type="submit" class="button">"Show"</button></div>
         </form>
         <section class="card">
             {move || view! { <Upcoming action=action() kind=kind() /> }}
