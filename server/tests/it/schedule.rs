@@ -362,3 +362,28 @@ async fn extending_access_is_a_new_request_through_the_policy_and_moves_its_end(
         "added once, removed once"
     );
 }
+
+#[tokio::test]
+async fn access_that_would_already_have_ended_is_refused_with_its_reference() {
+    let app = spawn_app().await;
+    let ada = app.session(ADMIN).await;
+    let ed = app.user_id(ED).await;
+    let sales = app.group_id("Sales").await;
+    let past = GrantAccess {
+        person: ed.clone(),
+        system: "okta".into(),
+        group: sales,
+        hours: None,
+        until: Some(local(now(&app) - Duration::hours(1), "UTC")),
+        zone: Some("UTC".into()),
+        reason: "typo in the date".into(),
+    };
+    let (status, err) = json(ada.call_fn(past).await).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{err}");
+    let message = err["message"].as_str().unwrap_or_default();
+    assert!(
+        message.contains("was not granted") && message.contains("has passed") && message.contains("R-"),
+        "{message}"
+    );
+    assert_eq!(app.okta_events(ADD, &ed).await, 0, "nobody was added");
+}

@@ -55,8 +55,15 @@ pub async fn grant_access(
     ask.add = Some(true);
     ask.ends = Some(ends);
     let req = scheduled::grant(&caller, ask, &reason).await?;
-    Ok(match req.status {
-        portico_vocab::RequestStatus::Pending => format!("Request {} sent for approval: {}.", req.id, req.summary),
-        _ => format!("{} ({}): {}", req.summary, req.id, req.result.unwrap_or_default()),
-    })
+    use portico_vocab::RequestStatus;
+    let result = req.result.clone().unwrap_or_default();
+    match req.status {
+        RequestStatus::Pending => Ok(format!("Request {} sent for approval: {}.", req.id, req.summary)),
+        // It could not be granted: said as an error (the form shows it), with the request's reference.
+        RequestStatus::Failed | RequestStatus::Stale => {
+            Err(fail(PortalError::bad_request(format!("{} ({}) was not granted: {result}", req.summary, req.id))))
+        }
+        RequestStatus::Done => Ok(format!("{} ({}): {result}", req.summary, req.id)),
+        _ => Ok(format!("{} ({}) runs now.", req.summary, req.id)),
+    }
 }
