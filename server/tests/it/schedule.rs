@@ -387,3 +387,26 @@ async fn access_that_would_already_have_ended_is_refused_with_its_reference() {
     );
     assert_eq!(app.okta_events(ADD, &ed).await, 0, "nobody was added");
 }
+
+#[tokio::test]
+async fn a_requester_cannot_make_approved_time_bound_access_permanent_by_cancelling_its_end() {
+    let app = spawn_app().await;
+    let maria = app.session(MARIA).await;
+    let ed = app.user_id(ED).await;
+    let sales = app.group_id("Sales").await;
+    let (status, msg) = json(maria.call_fn(grant(&ed, "okta", &sales, "8")).await).await;
+    assert!(msg.as_str().is_some_and(|m| m.contains("sent for approval")), "{status} {msg}");
+    let db = app.db().await;
+    let asked = db.text("SELECT id FROM requests WHERE requester_login = $1", &[MARIA]).await.expect("request");
+    let ada = app.session(ADMIN).await;
+    assert_eq!(decide(&ada, &asked, true, "").await.0, StatusCode::OK);
+    wait_for(&db, &asked, "done").await;
+    let end = db.text("SELECT id FROM requests WHERE purpose = 'grant_end'", &[]).await.expect("an end");
+    let list = upcoming(&maria, &ed).await;
+    assert_eq!(list[0]["can_cancel"].as_bool(), Some(false), "not offered to Maria: {}", list[0]);
+    let (status, _) = json(maria.call_fn(CancelRequest { id: end.clone() }).await).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "the end stays");
+    assert_eq!(stored_status(&db, &end).await, "approved");
+    let (status, _) = json(ada.call_fn(CancelRequest { id: end.clone() }).await).await;
+    assert_eq!(status, StatusCode::OK, "an admin, who could grant it for good, may");
+}

@@ -128,10 +128,18 @@ pub async fn cancel(actor: &Actor, id: &str) -> Result<Request, AskError> {
 
 /// Whether the actor may cancel `req` (`manages`: whether they manage the person it is about):
 /// they asked for it, or the policy lets them run that action on that person themselves.
-/// A playbook's step is not cancelled on its own: the playbook is restored as a whole.
+/// A playbook's step is not cancelled on its own: the playbook is restored as a whole. A grant's
+/// end is cancelled only by someone who could grant the access for good themselves: for its
+/// requester, who may have needed approval for the grant, cancelling it would make the access
+/// permanent without one.
 pub fn may_cancel(actor: &Actor, req: &Request, manages: bool) -> bool {
-    req.purpose != Purpose::Step
-        && (req.requester_sub == actor.principal.sub || actor.decide(req.action, manages) == Decision::Run)
+    match req.purpose {
+        Purpose::Step => false,
+        Purpose::GrantEnd => actor.decide(req.action, manages) == Decision::Run,
+        Purpose::Action => {
+            req.requester_sub == actor.principal.sub || actor.decide(req.action, manages) == Decision::Run
+        }
+    }
 }
 
 /// Every time zone a time can be stated in (IANA names).
