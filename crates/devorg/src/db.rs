@@ -115,6 +115,7 @@ pub async fn open(data_dir: &Path) -> anyhow::Result<SqlitePool> {
         .with_context(|| format!("embedded org: cannot open {}", path.display()))?;
     sqlx::raw_sql(SCHEMA).execute(&pool).await.context("embedded org: schema")?;
     sqlx::raw_sql(crate::api::logs::SCHEMA).execute(&pool).await.context("embedded org: system log")?;
+    sqlx::raw_sql(crate::api::owners::SCHEMA).execute(&pool).await.context("embedded org: group owners")?;
     // Service apps registered before DPoP existed here did not require it; people from before
     // lockout have no failed sign-ins counted.
     add_column(&pool, "service_apps", "require_dpop", "INTEGER NOT NULL DEFAULT 0").await?;

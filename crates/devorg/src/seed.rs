@@ -230,11 +230,24 @@ pub async fn seed_if_empty(db: &SqlitePool, now: chrono::DateTime<Utc>) -> anyho
                 .await?;
         }
     }
+    // Groups their managers own: an access review asks them about their members.
+    for (group, owner) in GROUP_OWNERS {
+        sqlx::query("INSERT INTO group_owners (group_id, user_id, last_updated) VALUES (?1, ?2, ?3)")
+            .bind(&group_ids[group])
+            .bind(&user_ids[owner])
+            .bind(okta_time(now))
+            .execute(&mut *tx)
+            .await?;
+    }
     seed_apps_and_consents(&mut tx, &user_ids, now).await?;
     tx.commit().await?;
     tracing::info!(people = PEOPLE.len(), groups = GROUPS.len(), "embedded org seeded");
     Ok(())
 }
+
+/// `(group, owner's login local part)`.
+const GROUP_OWNERS: &[(&str, &str)] =
+    &[("Engineering", "maria.manager"), ("Sales", "marcus.manager"), ("IT", "ada.admin")];
 
 /// `(app name, instance id, label)` assigned to every active demo person.
 const APPS: &[(&str, &str, &str)] = &[
@@ -301,7 +314,9 @@ async fn seed_apps_and_consents(
 /// re-pointed at the new admin.
 pub async fn reset(db: &SqlitePool, now: chrono::DateTime<Utc>) -> anyhow::Result<()> {
     let mut tx = db.begin().await?;
-    for table in ["group_members", "app_links", "grants", "refresh_tokens", "users", "groups", "system_log"] {
+    for table in
+        ["group_owners", "group_members", "app_links", "grants", "refresh_tokens", "users", "groups", "system_log"]
+    {
         sqlx::query(&format!("DELETE FROM {table}")).execute(&mut *tx).await?;
     }
     tx.commit().await?;

@@ -4,6 +4,7 @@
 pub mod error;
 mod groups;
 pub(crate) mod logs;
+pub(crate) mod owners;
 pub(crate) mod paging;
 pub mod query;
 mod users;
@@ -152,6 +153,8 @@ pub fn router() -> Router<Arc<OrgState>> {
         .route("/api/v1/groups", get(groups::list).post(groups::create))
         .route("/api/v1/groups/{id}", get(groups::get_one).put(groups::replace).delete(groups::remove))
         .route("/api/v1/groups/{id}/users", get(groups::members))
+        .route("/api/v1/groups/{id}/owners", get(owners::list).post(owners::assign))
+        .route("/api/v1/groups/{id}/owners/{owner}", delete(owners::remove))
         .route("/api/v1/groups/{id}/users/{user}", put(groups::add_member).delete(groups::remove_member))
         .method_not_allowed_fallback(|| async { ApiError::method_not_allowed() })
 }

@@ -109,3 +109,32 @@ async fn membership() {
     assert_eq!(theirs.len(), pages);
     assert!(theirs.iter().any(|g| g["profile"]["name"] == "Everyone"));
 }
+
+#[tokio::test]
+async fn owners_are_listed_assigned_and_removed() {
+    let org = spawn_org().await;
+    let eng = group_id(&org, "Engineering").await;
+    let owners = org.get(&format!("/api/v1/groups/{eng}/owners")).await;
+    let owners = owners.ok().as_array().expect("owners").clone();
+    assert_eq!(owners.len(), 1, "seeded: Maria owns Engineering");
+    assert_eq!((owners[0]["displayName"].as_str(), owners[0]["type"].as_str()), (Some("Maria Manager"), Some("USER")));
+    assert_eq!(
+        (owners[0]["originType"].as_str(), owners[0]["resolved"].as_bool()),
+        (Some("OKTA_DIRECTORY"), Some(true))
+    );
+
+    let ed: Value = org.get("/api/v1/users/ed.engineer").await.ok().clone();
+    let ed = ed["id"].as_str().expect("id").to_string();
+    let added = org.post(&format!("/api/v1/groups/{eng}/owners"), json!({ "id": ed, "type": "USER" })).await;
+    assert_eq!(added.status.as_u16(), 201, "{}", added.body);
+    assert_eq!(added.body["displayName"], "Ed Engineer");
+    org.post(&format!("/api/v1/groups/{eng}/owners"), json!({ "id": ed, "type": "USER" })).await.error(400, "E0000001");
+    assert_eq!(org.get(&format!("/api/v1/groups/{eng}/owners")).await.ok().as_array().map(Vec::len), Some(2));
+    let path = format!("/api/v1/groups/{eng}/owners/{ed}");
+    assert_eq!(org.call(Method::DELETE, &path, None).await.status.as_u16(), 204);
+    org.call(Method::DELETE, &path, None).await.error(404, "E0000007");
+    org.get("/api/v1/groups/00gnope/owners").await.error(404, "E0000007");
+    org.post(&format!("/api/v1/groups/{eng}/owners"), json!({ "id": "00unobody", "type": "USER" }))
+        .await
+        .error(404, "E0000007");
+}
