@@ -99,7 +99,7 @@ fn UpcomingTable(rows: Vec<ScheduledView>, who: bool) -> impl IntoView {
 pub fn SchedulePage() -> impl IntoView {
     let params = use_params_map();
     let id = move || params.get().get("id").unwrap_or_default();
-    let options = Resource::new(id, server::schedule_options);
+    let options = Resource::new(id, |person| server::schedule_options(person, true));
     view! {
         <Title text="Schedule" />
         <FormError />
@@ -123,7 +123,7 @@ fn ScheduleForms(o: ScheduleChoices) -> impl IntoView {
                  by itself: its removal is stored when it is granted."
             </p>
         </section>
-        <datalist id="zones">{zones.into_iter().map(|z| view! { <option value=z></option> }).collect_view()}</datalist>
+        <ZoneList zones />
         <div class="grid two">
             <section class="card" aria-labelledby="change-h">
                 <h2 id="change-h">"A change at a time"</h2>
@@ -159,6 +159,12 @@ fn ScheduleForms(o: ScheduleChoices) -> impl IntoView {
             <Upcoming person=o.person_id.clone() />
         </section>
     }
+}
+
+/// The time zones the page's zone fields suggest (`list="zones"`).
+#[component]
+fn ZoneList(zones: Vec<String>) -> impl IntoView {
+    view! { <datalist id="zones">{zones.into_iter().map(|z| view! { <option value=z></option> }).collect_view()}</datalist> }
 }
 
 /// The zone a time is stated in: UTC unless changed (the browser fills in its own zone).
@@ -315,7 +321,7 @@ fn RestoreForm() -> impl IntoView {
     view! {
         <form method="post" action="/api/playbook/restore" class="stack restore-form" data-testid="restore">
             <h3>"Restore"</h3>
-            <p class="muted small">"Stops what is left of the playbook and gives back what it took: reactivates them, re-adds the recorded groups, returns the reports. It goes through the same approval as offboarding."</p>
+            <p class="muted small">"Stops what is left of the playbook and gives back what it took: unsuspends them, re-enables their ASA account, re-adds the recorded groups, returns the reports. It goes through the same approval as offboarding."</p>
             <input type="hidden" name="playbook" value=playbook />
             <label class="stack">"Why"
                 <input type="text" name="reason" maxlength="1000" />
@@ -330,7 +336,7 @@ fn RestoreForm() -> impl IntoView {
 pub fn OffboardPage() -> impl IntoView {
     let params = use_params_map();
     let id = move || params.get().get("id").unwrap_or_default();
-    let options = Resource::new(id, server::schedule_options);
+    let options = Resource::new(id, |person| server::schedule_options(person, false));
     view! {
         <Title text="Offboard" />
         <FormError />
@@ -350,7 +356,7 @@ pub fn OffboardPage() -> impl IntoView {
                 </ol>
                 <p class="muted small">"Until the deactivation runs, Restore on the checklist undoes it."</p>
             </section>
-            <datalist id="zones">{o.zones.clone().into_iter().map(|z| view! { <option value=z></option> }).collect_view()}</datalist>
+            <ZoneList zones=o.zones.clone() />
             {match o.offboard.as_str() {
                 "" => view! { <div class="card"><p data-testid="offboard-refused">"You may not offboard this person, nor ask for it."</p></div> }.into_any(),
                 mode => { let ask = mode == "request"; view! {

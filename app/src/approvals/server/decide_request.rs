@@ -34,11 +34,8 @@ pub async fn decide_request(id: String, approve: bool, comment: String) -> Resul
         return Err(fail(e));
     }
     let p = &caller.principal;
-    let me = Decider {
-        person: Person { sub: p.sub.clone(), login: p.login.clone(), name: p.name.clone() },
-        signed_in_at: caller.signed_in_at(),
-        on_behalf_of: authority.on_behalf_of(),
-    };
+    let me =
+        Decider { person: Person::of(p), signed_in_at: caller.signed_in_at(), on_behalf_of: authority.on_behalf_of() };
     let now = state.clock.now();
     let decided =
         requests::decide(state.db(), &id, &me, approve, &comment, now, |r| eligible::recheck(&caller, &authority, r))

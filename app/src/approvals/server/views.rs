@@ -34,9 +34,7 @@ pub async fn eligibility(caller: &Caller, req: &Request, target: Option<&User>) 
 }
 
 pub fn view(caller: &Caller, req: &Request, target: Option<&User>, can_decide: bool) -> RequestView {
-    let target_name = target
-        .map(|u| u.display_name())
-        .unwrap_or_else(|| req.target_label.split(" (").next().unwrap_or(&req.target_label).to_string());
+    let target_name = target.map(|u| u.display_name()).unwrap_or_else(|| req.target_name().to_string());
     let (effect, after) = match &req.call {
         Call::Lifecycle { op, .. } => (op.consequence(&target_name, true), op.status_after()),
         Call::Profile { changes, .. } => (
@@ -176,7 +174,7 @@ pub fn view(caller: &Caller, req: &Request, target: Option<&User>, can_decide: b
                 review_due_at,
             }
         }),
-        runs_at: req.run_at.as_deref().map(|at| portico_core::requests::scheduled::in_zone(at, req.zone.as_deref())),
+        runs_at: req.run_at_words(),
         can_cancel: req.requester_sub == caller.principal.sub
             && (req.status == Status::Pending
                 || (req.status == Status::Approved && req.run_at.is_some() && req.attempts == 0)),

@@ -8,7 +8,7 @@ pub async fn checklist(id: String) -> Result<ChecklistView, PortalError> {
     use crate::schedule::StepView;
     use portico_core::{
         actions::plan::PlaybookAsk,
-        requests::{self, Call, RequestError, Status, playbook, scheduled},
+        requests::{self, Call, RequestError, Status, playbook},
     };
     let caller = crate::ssr::caller().await?;
     let db_error = |e| crate::approvals::server::views::request_error(RequestError::Db(e));
@@ -25,33 +25,11 @@ pub async fn checklist(id: String) -> Result<ChecklistView, PortalError> {
         caller.require_person_id(sub).await?;
     }
     let steps = caller.state.db.children(&req.id).await.map_err(db_error)?;
-    let may_run = playbook::may_run(&caller, &req).await;
-    // A restore is offered while the plan would accept one (the same check the request makes).
-    let can_restore = matches!(req.call, Call::Offboard { .. })
-        && req.status == Status::Done
-        && match caller.state.okta.get_user(&req.target_id).await {
-            Ok(user) => {
-                let ask = Some(PlaybookAsk::Restore { playbook_id: req.id.clone() });
-                let open = requests::list(
-                    caller.state.db(),
-                    &requests::ListFilter {
-                        target_ids: vec![req.target_id.clone()],
-                        statuses: vec![Status::Pending, Status::Approved, Status::Executing],
-                        ..Default::default()
-                    },
-                )
-                .await
-                .map_err(db_error)?;
-                let restoring =
-                    open.iter().any(|r| matches!(&r.call, Call::Restore { playbook_id, .. } if *playbook_id == req.id));
-                !restoring
-                    && playbook::plan(&caller.state, &user, ask).await.is_ok()
-                    && caller.decide_for(portico_vocab::PolicyAction::Offboard, &user).await
-                        != portico_core::policy::Decision::Refuse
-            }
-            Err(_) => false,
-        };
-    let restores = requests::list(
+    // The person once, as Okta has them now (none once deleted).
+    let target = portico_core::requests::eligible::target_user(&caller.state, &req).await;
+    let may_run = playbook::may_run(&caller, &req, target.as_ref()).await;
+    // The restores asked for this playbook, whatever became of them.
+    let restores: Vec<requests::Request> = requests::list(
         caller.state.db(),
         &requests::ListFilter { target_ids: vec![req.target_id.clone()], ..Default::default() },
     )
@@ -59,8 +37,22 @@ pub async fn checklist(id: String) -> Result<ChecklistView, PortalError> {
     .map_err(db_error)?
     .into_iter()
     .filter(|r| matches!(&r.call, Call::Restore { playbook_id, .. } if *playbook_id == req.id))
-    .map(|r| (r.id, r.status.label().to_string()))
     .collect();
+    let restoring = restores.iter().any(|r| r.status.is_open());
+    // A restore is offered while the plan would accept one (the same check the request makes).
+    let can_restore = matches!(req.call, Call::Offboard { .. })
+        && req.status == Status::Done
+        && !restoring
+        && match &target {
+            Some(user) => {
+                let ask = Some(PlaybookAsk::Restore { playbook_id: req.id.clone() });
+                playbook::plan(&caller.state, user, ask).await.is_ok()
+                    && caller.decide_for(portico_vocab::PolicyAction::Offboard, user).await
+                        != portico_core::policy::Decision::Refuse
+            }
+            None => false,
+        };
+    let restores = restores.into_iter().map(|r| (r.id, r.status.label().to_string())).collect();
     Ok(ChecklistView {
         steps: steps
             .into_iter()
@@ -74,7 +66,7 @@ pub async fn checklist(id: String) -> Result<ChecklistView, PortalError> {
                     Status::Stale => "Skipped".to_string(),
                     other => other.label().to_string(),
                 },
-                at_words: s.run_at.as_deref().map(|t| scheduled::in_zone(t, s.zone.as_deref())),
+                at_words: s.run_at_words(),
                 at: s.run_at.clone(),
                 result: s.result.clone(),
                 can_retry: s.status == Status::Failed && may_run,

@@ -3,29 +3,31 @@ use leptos::prelude::*;
 
 /// What the schedule page offers for `person`: the lifecycle changes their status allows, the
 /// Okta groups (ones whose members can change here) and, when they have an ASA account, the
-/// ASA groups it could join; and the time zones.
+/// ASA groups it could join; and the time zones. Without `groups` (the offboarding page), the
+/// group lists and the ASA account are not read.
 #[server(prefix = "/api", endpoint = "schedule/options")]
-pub async fn schedule_options(person: String) -> Result<ScheduleChoices, PortalError> {
+pub async fn schedule_options(person: String, groups: bool) -> Result<ScheduleChoices, PortalError> {
     use portico_core::requests::scheduled;
     use portico_vocab::{GroupKind, LifecycleOp};
     let caller = crate::ssr::caller().await?;
     caller.require_person_id(&person).await?;
     let okta = &caller.state.okta;
     let user = okta.get_user(&person).await?;
-    let mut okta_groups: Vec<(String, String)> = okta
-        .list_groups(Some("type eq \"OKTA_GROUP\""), None, None, 200)
-        .await?
-        .items
-        .into_iter()
-        .filter(|g| g.kind == GroupKind::OktaGroup)
-        .map(|g| (g.id, g.name))
-        .collect();
-    okta_groups.sort_by_key(|(_, n)| n.to_lowercase());
-    let asa_account = asa_account(&caller, &user).await?;
-    let asa_groups = match (&asa_account, caller.state.asa.as_deref()) {
-        (Some(_), Some(asa)) => {
+    let (mut okta_groups, mut asa_account, mut asa_groups) = (Vec::new(), None, Vec::new());
+    if groups {
+        okta_groups = okta
+            .list_groups(Some("type eq \"OKTA_GROUP\""), None, None, 200)
+            .await?
+            .items
+            .into_iter()
+            .filter(|g| g.kind == GroupKind::OktaGroup)
+            .map(|g| (g.id, g.name))
+            .collect();
+        okta_groups.sort_by_key(|(_, n)| n.to_lowercase());
+        asa_account = self::asa_account(&caller, &user).await?;
+        if let (Some(_), Some(asa)) = (&asa_account, caller.state.asa.as_deref()) {
             use portico_core::asa::ServerAccess;
-            let mut names: Vec<String> = asa
+            asa_groups = asa
                 .groups(None)
                 .await
                 .map_err(crate::asa::server::views::asa_error)?
@@ -33,11 +35,9 @@ pub async fn schedule_options(person: String) -> Result<ScheduleChoices, PortalE
                 .filter(|g| !g.managed_by_okta)
                 .map(|g| g.name)
                 .collect();
-            names.sort();
-            names
+            asa_groups.sort();
         }
-        _ => Vec::new(),
-    };
+    }
     Ok(ScheduleChoices {
         person_name: user.display_name(),
         person_id: user.id.clone(),

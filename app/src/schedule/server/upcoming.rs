@@ -52,24 +52,26 @@ pub async fn upcoming(
         .map(|r| {
             let grant_end = r.purpose == portico_core::requests::Purpose::GrantEnd;
             let at = r.run_at.clone().unwrap_or_default();
-            let zone = r.zone.clone().unwrap_or_else(|| "UTC".into());
-            let extend = match (&r.call, grant_end, r.target_sub.clone()) {
-                (Call::Membership { group_id, .. }, true, Some(person))
-                    if caller.decide(r.action, manages) != portico_core::policy::Decision::Refuse =>
-                {
-                    Some(Extend { person, system: "okta".into(), group: group_id.clone(), zone: zone.clone() })
-                }
-                (Call::AsaMembership { group, .. }, true, Some(person))
-                    if caller.decide(r.action, manages) != portico_core::policy::Decision::Refuse =>
-                {
-                    Some(Extend { person, system: "asa".into(), group: group.clone(), zone: zone.clone() })
-                }
+            // A grant's end the caller may ask to move: the same grant, asked again with a later end.
+            let granted = match &r.call {
+                Call::Membership { group_id, .. } => Some(("okta", group_id.clone())),
+                Call::AsaMembership { group, .. } => Some(("asa", group.clone())),
+                _ => None,
+            };
+            let may_ask = caller.decide(r.action, manages) != portico_core::policy::Decision::Refuse;
+            let extend = match (granted, r.target_sub.clone()) {
+                (Some((system, group)), Some(person)) if grant_end && may_ask => Some(Extend {
+                    person,
+                    system: system.into(),
+                    group,
+                    zone: r.zone.clone().unwrap_or_else(|| "UTC".into()),
+                }),
                 _ => None,
             };
             ScheduledView {
                 id: r.id.clone(),
                 summary: r.summary.clone(),
-                at_words: scheduled::in_zone(&at, r.zone.as_deref()),
+                at_words: r.run_at_words().unwrap_or_default(),
                 at,
                 grant_end,
                 state: match r.status {
@@ -77,7 +79,7 @@ pub async fn upcoming(
                     Status::Executing => "Running".into(),
                     _ => "Approved".into(),
                 },
-                target_name: r.target_label.split(" (").next().unwrap_or(&r.target_label).to_string(),
+                target_name: r.target_name().to_string(),
                 target_href: r.target_sub.as_ref().map(|id| format!("/people/{id}")),
                 requester: r.requester_name.clone(),
                 can_cancel: r.status != Status::Executing && scheduled::may_cancel(&caller, &r, manages),

@@ -439,7 +439,7 @@ pub async fn request(actor: &Actor, id: &str, reason: &str) -> Result<crate::req
                 waiting.id
             ),
             reason: reason.to_string(),
-            requester: Person { sub: p.sub.clone(), login: p.login.clone(), name: p.name.clone() },
+            requester: Person::of(p),
             stages: rule.stages.clone(),
             ttl_hours: rule.ttl_hours,
             escalation: rule.escalate.clone(),

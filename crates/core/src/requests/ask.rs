@@ -7,7 +7,6 @@ use super::{NewRequest, Person, Schedule};
 use crate::{
     actions::plan::{Ask, Plan, PlanError, plan},
     actor::{Actor, Denied},
-    okta::User,
     policy::Decision,
 };
 
@@ -96,14 +95,13 @@ impl Routed {
                 field: Some("reason"),
             });
         }
-        let p = &actor.principal;
         Ok(NewRequest {
             call: self.plan.call.clone(),
             target_label: self.label.clone(),
             target_sub: self.plan.user.as_ref().map(|u| u.id.clone()),
             summary: self.plan.summary.clone(),
             reason,
-            requester: Person { sub: p.sub.clone(), login: p.login.clone(), name: p.name.clone() },
+            requester: Person::of(&actor.principal),
             stages: if schedule.approved { Vec::new() } else { rule.stages.clone() },
             ttl_hours: rule.ttl_hours,
             escalation: if schedule.approved { None } else { rule.escalate.clone() },
@@ -111,9 +109,5 @@ impl Routed {
             policy_version: actor.state.policy.version(),
             schedule,
         })
-    }
-
-    pub fn user(&self) -> Option<&User> {
-        self.plan.user.as_ref()
     }
 }

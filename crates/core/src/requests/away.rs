@@ -138,7 +138,7 @@ pub async fn set(actor: &Actor, delegate: &str, until: DateTime<Utc>) -> Result<
     let p = &actor.principal;
     let d = Delegation {
         id: format!("D-{}", &uuid::Uuid::new_v4().simple().to_string()[..10].to_uppercase()),
-        delegator: Person { sub: p.sub.clone(), login: p.login.clone(), name: p.name.clone() },
+        delegator: Person::of(p),
         delegate: Person {
             sub: user.id.clone(),
             login: user.field("login").unwrap_or_default().to_string(),

@@ -60,7 +60,7 @@ pub async fn run(actor: &Actor, mut new: NewRequest) -> Result<Request, BreakGla
 /// person it was done to). Audited.
 pub async fn review(actor: &Actor, id: &str, sound: bool, comment: &str) -> Result<Request, BreakGlassError> {
     let state = &actor.state;
-    let req = super::get(state.db(), id).await.map_err(RequestError::Db)?.ok_or(RequestError::NotFound)?;
+    let req = super::find(state.db(), id).await?;
     if !req.break_glass {
         return Err(BreakGlassError::Invalid("This request was not a break-glass action.".into()));
     }
@@ -81,16 +81,11 @@ pub async fn review(actor: &Actor, id: &str, sound: bool, comment: &str) -> Resu
     if comment.trim().is_empty() {
         return Err(BreakGlassError::Invalid("Say what you found: the review needs a comment.".into()));
     }
-    let review = Review {
-        by: Person { sub: me.sub.clone(), login: me.login.clone(), name: me.name.clone() },
-        sound,
-        comment: comment.trim().to_string(),
-        at: String::new(),
-    };
+    let review = Review { by: Person::of(me), sound, comment: comment.trim().to_string(), at: String::new() };
     if !state.db.review_request(id, &review, state.clock.now()).await.map_err(RequestError::Db)? {
         return Err(BreakGlassError::Invalid("This break-glass action was already reviewed.".into()));
     }
-    let req = super::get(state.db(), id).await.map_err(RequestError::Db)?.ok_or(RequestError::NotFound)?;
+    let req = super::find(state.db(), id).await?;
     let verdict = if sound { "justified" } else { "not justified" };
     worker::event(
         state,

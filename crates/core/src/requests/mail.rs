@@ -117,7 +117,7 @@ pub async fn compose(state: &AppState, req: &Request, event: &str, actor: &str) 
             }
             Audience::Manager => {
                 let Some(to) = manager_email(state, req).await else { continue };
-                let when = super::scheduled::in_zone(req.run_at.as_deref().unwrap_or_default(), req.zone.as_deref());
+                let when = req.run_at_words().unwrap_or_default();
                 let text = format!(
                     "Time-bound access of one of your people ends at {when}:\n\n{}\nAbout: {}\n\n\
                      If it is still needed, extend it in Portico (a new request, through the same approval):\n{url}\n",
@@ -127,7 +127,7 @@ pub async fn compose(state: &AppState, req: &Request, event: &str, actor: &str) 
             }
             Audience::Requester if event == "request.grant_ending" => {
                 let Some(to) = email_of(state, &req.requester_sub, &req.requester_login).await else { continue };
-                let when = super::scheduled::in_zone(req.run_at.as_deref().unwrap_or_default(), req.zone.as_deref());
+                let when = req.run_at_words().unwrap_or_default();
                 let text =
                     format!("Access you granted ends at {when}:\n\n{}\n\nSee it in Portico:\n{url}\n", req.summary);
                 out.push(Mail { to, subject: format!("Access ends {when}: {}", access_words(req)), text });

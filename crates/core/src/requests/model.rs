@@ -324,6 +324,20 @@ pub struct Review {
 }
 
 impl Request {
+    /// Its target as the trail names it, without the id: `login (id)` gives the login.
+    pub fn target_name(&self) -> &str {
+        self.target_label.split(" (").next().unwrap_or(&self.target_label)
+    }
+
+    /// Who asked for it.
+    pub fn requester(&self) -> Person {
+        Person {
+            sub: self.requester_sub.clone(),
+            login: self.requester_login.clone(),
+            name: self.requester_name.clone(),
+        }
+    }
+
     /// Everyone whose word is in a decision: its maker, and whoever they decided for (nobody's
     /// authority counts twice).
     pub fn decided_by(&self) -> Vec<String> {
@@ -354,6 +368,13 @@ pub struct Person {
     pub sub: String,
     pub login: String,
     pub name: String,
+}
+
+impl Person {
+    /// The signed-in person, as a request records them.
+    pub fn of(p: &crate::identity::Principal) -> Person {
+        Person { sub: p.sub.clone(), login: p.login.clone(), name: p.name.clone() }
+    }
 }
 
 /// Someone deciding a request, with what their decision rests on.
@@ -403,6 +424,26 @@ pub struct Schedule {
 }
 
 impl NewRequest {
+    /// Work that follows from `parent` and needs no decision of its own (a grant's end, a
+    /// playbook's step): about the same target, asked by the same person under the same policy,
+    /// approved at its creation and scheduled by `schedule` (its `parent_id` set here).
+    pub fn follow_up(parent: &Request, call: Call, summary: String, reason: String, schedule: Schedule) -> NewRequest {
+        NewRequest {
+            call,
+            target_label: parent.target_label.clone(),
+            target_sub: parent.target_sub.clone(),
+            summary,
+            reason,
+            requester: parent.requester(),
+            stages: Vec::new(),
+            ttl_hours: 24,
+            policy_version: parent.policy_version.clone().unwrap_or_default(),
+            escalation: None,
+            break_glass_review_due: None,
+            schedule: Schedule { parent_id: Some(parent.id.clone()), approved: true, ..schedule },
+        }
+    }
+
     /// Runs without decisions (break-glass, or scheduled by someone who may run it).
     pub fn approved(&self) -> bool {
         self.break_glass_review_due.is_some() || self.schedule.approved
@@ -430,7 +471,7 @@ impl NewRequest {
             status: if self.approved() { Status::Approved } else { Status::Pending },
             expires_at: expires,
             remind_at: self.schedule.remind_at.unwrap_or(now + (expires - now) / 2),
-            next_attempt_at: self.approved().then(|| self.schedule.run_at.map_or(now, |t| t.max(now))),
+            next_attempt_at: self.approved().then_some(start),
         }
     }
 }

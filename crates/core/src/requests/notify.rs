@@ -47,7 +47,7 @@ pub fn body(req: &Request, event: &str, actor: &str, public_url: &str) -> Value 
         "request.grant_end" | "request.grant_extend" => format!("{link} is set: {summary} ({target})."),
         "request.grant_ending" => format!(
             "Time-bound access ends soon ({}): {summary} ({target}). Extend it in Portico if it is still needed: {link}",
-            slack_text(&super::scheduled::in_zone(req.run_at.as_deref().unwrap_or_default(), req.zone.as_deref()))
+            slack_text(&req.run_at_words().unwrap_or_default())
         ),
         "request.escalate" => format!(
             "{link} was not decided in time and is escalated to {}: {summary} ({target}).",

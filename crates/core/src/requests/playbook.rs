@@ -6,8 +6,8 @@
 //! is left and gives back what was taken, again as steps.
 
 use super::{
-    AskError, Call, Named, NewRequest, Person, Purpose, Request, RequestError, Schedule, Status, exec::Outcome,
-    scheduled, worker,
+    AskError, Call, Named, NewRequest, Purpose, Request, RequestError, Schedule, Status, exec::Outcome, scheduled,
+    worker,
 };
 use crate::{
     AppState,
@@ -59,21 +59,20 @@ pub async fn offboard(
 
 /// Asks for the offboarding `playbook_id` to be undone, through the same policy.
 pub async fn ask_restore(actor: &Actor, playbook_id: &str, reason: &str) -> Result<Request, AskError> {
-    let pb =
-        super::get(actor.state.db(), playbook_id).await.map_err(RequestError::Db)?.ok_or(RequestError::NotFound)?;
+    let pb = super::find(actor.state.db(), playbook_id).await?;
     let mut ask = Ask::new(PolicyAction::Offboard, pb.target_id.clone());
     ask.playbook = Some(PlaybookAsk::Restore { playbook_id: pb.id.clone() });
     scheduled::submit(actor, ask, reason, pb.zone.clone()).await
 }
 
-/// Whether the actor may run the playbook on its person themselves (start, restore, retry a
-/// step), or asked for it.
-pub async fn may_run(actor: &Actor, req: &Request) -> bool {
+/// Whether the actor may run the playbook `req` on its person (`target`, as Okta has them now)
+/// themselves (start, restore, retry a step), or asked for it.
+pub async fn may_run(actor: &Actor, req: &Request, target: Option<&User>) -> bool {
     if req.requester_sub == actor.principal.sub {
         return true;
     }
-    match super::eligible::target_user(&actor.state, req).await {
-        Some(u) => actor.decide_for(PolicyAction::Offboard, &u).await == Decision::Run,
+    match target {
+        Some(u) => actor.decide_for(PolicyAction::Offboard, u).await == Decision::Run,
         None => actor.decide(PolicyAction::Offboard, false) == Decision::Run,
     }
 }
@@ -82,19 +81,20 @@ pub async fn may_run(actor: &Actor, req: &Request) -> bool {
 /// are audited.
 pub async fn retry_step(actor: &Actor, id: &str) -> Result<Request, AskError> {
     let state = &actor.state;
-    let step = super::get(state.db(), id).await.map_err(RequestError::Db)?.ok_or(RequestError::NotFound)?;
+    let step = super::find(state.db(), id).await?;
     let parent = match step.parent_id.as_deref().filter(|_| step.purpose == Purpose::Step) {
-        Some(p) => super::get(state.db(), p).await.map_err(RequestError::Db)?.ok_or(RequestError::NotFound)?,
+        Some(p) => super::find(state.db(), p).await?,
         None => return Err(AskError::invalid("Only a playbook's step can be tried again here.")),
     };
-    if !may_run(actor, &parent).await {
+    let target = super::eligible::target_user(state, &parent).await;
+    if !may_run(actor, &parent, target.as_ref()).await {
         actor.refusal("request.retry", &step.target_label, &format!("{}: not theirs to retry", step.id)).await;
         return Err(Denied::NotAllowed("try this step again".into()).into());
     }
     if !state.db.retry_step(id, state.clock.now()).await.map_err(RequestError::Db)? {
         return Err(AskError::Request(RequestError::NotPending(step.status)));
     }
-    let step = super::get(state.db(), id).await.map_err(RequestError::Db)?.ok_or(RequestError::NotFound)?;
+    let step = super::find(state.db(), id).await?;
     worker::event(state, &step, "request.retry", &actor.principal.login, &actor.op_id, "ok", "").await;
     Ok(step)
 }
@@ -103,11 +103,18 @@ fn invalid(words: impl Into<String>) -> PlanError {
     PlanError::Invalid(words.into())
 }
 
-/// The people who report to `user` (`profile.managerId`).
+/// The people who report to `user` (`profile.managerId`), every page.
 async fn reports(state: &AppState, user: &User) -> Result<Vec<Named>, crate::okta::OktaError> {
     let search = format!("profile.managerId eq {}", crate::okta::search::literal(&user.id));
-    let page = state.okta.search_users(Some(&search), None, None, 200).await?;
-    Ok(page.items.iter().map(|u| Named { id: u.id.clone(), name: u.display_name() }).collect())
+    let (mut out, mut after) = (Vec::new(), None::<String>);
+    loop {
+        let page = state.okta.search_users(Some(&search), None, after.as_deref(), 200).await?;
+        out.extend(page.items.iter().map(|u| Named { id: u.id.clone(), name: u.display_name() }));
+        match page.next {
+            Some(next) => after = Some(next),
+            None => return Ok(out),
+        }
+    }
 }
 
 /// The playbook request `ask` describes for `user`, checked against Okta and the portal now.
@@ -191,32 +198,9 @@ fn deactivated(steps: &[Request]) -> bool {
 /// A step of `parent`: approved, on the parent's authority, at `run_at` (none: when its turn
 /// comes).
 fn step_request(parent: &Request, n: u32, call: Call, summary: String, run_at: Option<DateTime<Utc>>) -> NewRequest {
-    NewRequest {
-        call,
-        target_label: parent.target_label.clone(),
-        target_sub: parent.target_sub.clone(),
-        summary,
-        reason: format!("Step {n} of {}", parent.id),
-        requester: Person {
-            sub: parent.requester_sub.clone(),
-            login: parent.requester_login.clone(),
-            name: parent.requester_name.clone(),
-        },
-        stages: Vec::new(),
-        ttl_hours: 24,
-        policy_version: parent.policy_version.clone().unwrap_or_default(),
-        escalation: None,
-        break_glass_review_due: None,
-        schedule: Schedule {
-            run_at,
-            zone: parent.zone.clone(),
-            purpose: Purpose::Step,
-            parent_id: Some(parent.id.clone()),
-            approved: true,
-            remind_at: None,
-            step: Some(n),
-        },
-    }
+    let schedule =
+        Schedule { run_at, zone: parent.zone.clone(), purpose: Purpose::Step, step: Some(n), ..Schedule::default() };
+    NewRequest::follow_up(parent, call, summary, format!("Step {n} of {}", parent.id), schedule)
 }
 
 /// Stores those of `steps` not stored yet (an earlier attempt may have stored some), and wakes
@@ -332,7 +316,7 @@ pub async fn restore(state: &AppState, req: &Request) -> Outcome {
         Ok(s) => s,
         Err(e) => return retry(format!("could not read the steps: {e}")),
     };
-    let name = req.target_label.split(" (").next().unwrap_or(&req.target_label).to_string();
+    let name = req.target_name().to_string();
     let mine = state.db.children(&req.id).await.unwrap_or_default();
     if mine.is_empty() {
         // First attempt: stop the playbook where it is.

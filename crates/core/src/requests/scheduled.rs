@@ -3,7 +3,7 @@
 //! request of its own when the grant runs, so it runs exactly once at the end across restarts
 //! and replicas. Both are requests: the same claims, leases, audit and notifications.
 
-use super::{AskError, NewRequest, Person, Purpose, Request, RequestError, Schedule, ask, worker};
+use super::{AskError, NewRequest, Purpose, Request, RequestError, Schedule, ask, worker};
 use crate::{AppState, actions::plan::Ask, actor::Actor, actor::Denied, clock::stamp, policy::Decision};
 use chrono::{DateTime, Duration, NaiveDateTime, TimeZone, Utc};
 
@@ -37,6 +37,13 @@ pub fn in_zone(at: &str, zone: Option<&str>) -> String {
     match zone.and_then(|z| z.parse::<chrono_tz::Tz>().ok()) {
         Some(tz) => format!("{} {}", t.with_timezone(&tz).format("%Y-%m-%d %H:%M"), tz.name()),
         None => t.to_utc().format("%Y-%m-%d %H:%M UTC").to_string(),
+    }
+}
+
+impl Request {
+    /// When it runs, in the zone it was stated in; none when it has no time.
+    pub fn run_at_words(&self) -> Option<String> {
+        self.run_at.as_deref().map(|at| in_zone(at, self.zone.as_deref()))
     }
 }
 
@@ -108,7 +115,7 @@ pub async fn submit(actor: &Actor, ask: Ask, reason: &str, zone: Option<String>)
 /// action on that person themselves. Refusals are audited.
 pub async fn cancel(actor: &Actor, id: &str) -> Result<Request, AskError> {
     let state = &actor.state;
-    let req = super::get(state.db(), id).await.map_err(RequestError::Db)?.ok_or(RequestError::NotFound)?;
+    let req = super::find(state.db(), id).await?;
     let manages = match super::eligible::target_user(state, &req).await {
         Some(u) if state.policy.mentions_manager(req.action) => actor.manages(&u).await,
         _ => false,
@@ -118,10 +125,10 @@ pub async fn cancel(actor: &Actor, id: &str) -> Result<Request, AskError> {
         return Err(Denied::NotAllowed("cancel this".into()).into());
     }
     if !state.db.cancel_open(id, state.clock.now()).await.map_err(RequestError::Db)? {
-        let now = super::get(state.db(), id).await.map_err(RequestError::Db)?.ok_or(RequestError::NotFound)?;
+        let now = super::find(state.db(), id).await?;
         return Err(AskError::Request(RequestError::NotPending(now.status)));
     }
-    let req = super::get(state.db(), id).await.map_err(RequestError::Db)?.ok_or(RequestError::NotFound)?;
+    let req = super::find(state.db(), id).await?;
     worker::event(state, &req, "request.cancel", &actor.principal.login, &actor.op_id, "ok", "").await;
     Ok(req)
 }
@@ -161,37 +168,19 @@ pub async fn store_end(state: &AppState, req: &Request, end: DateTime<Utc>) -> R
     let Some(call) = req.call.ending() else { return Ok(()) };
     let now = state.clock.now();
     let remind = remind_at(state, now, end);
-    let new = NewRequest {
+    let new = NewRequest::follow_up(
+        req,
         call,
-        target_label: req.target_label.clone(),
-        target_sub: req.target_sub.clone(),
-        summary: format!("{END_PREFIX}{}", req.summary),
-        reason: format!(
-            "Granted until {} by {} ({})",
-            in_zone(&stamp(end), req.zone.as_deref()),
-            req.requester_name,
-            req.id
-        ),
-        requester: Person {
-            sub: req.requester_sub.clone(),
-            login: req.requester_login.clone(),
-            name: req.requester_name.clone(),
-        },
-        stages: Vec::new(),
-        ttl_hours: 24,
-        policy_version: req.policy_version.clone().unwrap_or_default(),
-        escalation: None,
-        break_glass_review_due: None,
-        schedule: Schedule {
+        format!("{END_PREFIX}{}", req.summary),
+        format!("Granted until {} by {} ({})", in_zone(&stamp(end), req.zone.as_deref()), req.requester_name, req.id),
+        Schedule {
             run_at: Some(end),
             zone: req.zone.clone(),
             purpose: Purpose::GrantEnd,
-            parent_id: Some(req.id.clone()),
-            approved: true,
             remind_at: Some(remind),
-            step: None,
+            ..Schedule::default()
         },
-    };
+    );
     let (event, end_req) = match super::create(state.db(), new, now).await {
         Ok(r) => ("request.grant_end", r),
         Err(RequestError::Duplicate(open)) => {
@@ -221,7 +210,7 @@ pub async fn remind_ending(state: &AppState) {
     };
     for id in ids {
         if let Ok(Some(req)) = super::get(state.db(), &id).await {
-            let detail = format!("ends {}", in_zone(req.run_at.as_deref().unwrap_or_default(), req.zone.as_deref()));
+            let detail = format!("ends {}", req.run_at_words().unwrap_or_default());
             worker::event(state, &req, "request.grant_ending", "portico", &req.id, "ok", &detail).await;
         }
     }

@@ -307,6 +307,11 @@ pub async fn get(db: &dyn Store, id: &str) -> sqlx::Result<Option<Request>> {
     db.get_request(id).await
 }
 
+/// The request `id`, or `NotFound`.
+pub async fn find(db: &dyn Store, id: &str) -> Result<Request, RequestError> {
+    db.get_request(id).await?.ok_or(RequestError::NotFound)
+}
+
 pub async fn list(db: &dyn Store, f: &ListFilter) -> sqlx::Result<Vec<Request>> {
     db.list_requests(f).await
 }
@@ -764,18 +769,22 @@ mod tests {
         add.schedule.approved = true;
         create(db, add, t0()).await.expect("the grant");
         let end_at = t0() + Duration::hours(8);
-        let mut end = new(vec![]);
-        end.call = grant.ending().expect("an end");
-        end.schedule = Schedule {
-            run_at: Some(end_at),
-            approved: true,
-            purpose: Purpose::GrantEnd,
-            remind_at: Some(end_at - Duration::hours(2)),
-            ..Schedule::default()
+        let end = || {
+            let mut end = new(vec![]);
+            end.call = grant.ending().expect("an end");
+            end.schedule = Schedule {
+                run_at: Some(end_at),
+                approved: true,
+                purpose: Purpose::GrantEnd,
+                remind_at: Some(end_at - Duration::hours(2)),
+                ..Schedule::default()
+            };
+            end
         };
-        let key = end.dedupe_key();
-        let e = create(db, end, t0()).await.expect("its end, beside the open grant");
-        assert_eq!((e.purpose, db.open_with_key(&key).await.expect("key")), (Purpose::GrantEnd, Some(e.id.clone())));
+        let e = create(db, end(), t0()).await.expect("its end, beside the open grant");
+        assert_eq!(e.purpose, Purpose::GrantEnd);
+        let again = create(db, end(), t0()).await.expect_err("one open end per grant");
+        assert!(matches!(again, RequestError::Duplicate(ref id) if *id == e.id), "{again}");
         assert!(db.grant_end_reminders_due(end_at - Duration::hours(3)).await.expect("early").is_empty());
         assert_eq!(db.grant_end_reminders_due(end_at - Duration::hours(2)).await.expect("due"), [e.id.clone()]);
         assert!(db.grant_end_reminders_due(end_at).await.expect("again").is_empty(), "once");

@@ -12,7 +12,7 @@ use sqlx::{PgPool, SqlitePool};
 pub struct Upcoming {
     /// Only about these Okta people (none: everyone).
     pub target_subs: Option<Vec<String>>,
-    /// Only this policy action (`lifecycle:deactivate`, `membership`, …).
+    /// Only this policy action (`deactivate`, `membership`, …).
     pub action: Option<String>,
     /// Only grants' ends (`true`) or only scheduled actions (`false`).
     pub grant_ends: Option<bool>,
@@ -70,8 +70,6 @@ pub trait ScheduleStore: Sync {
     async fn grant_end_reminders_due(&self, now: DateTime<Utc>) -> sqlx::Result<Vec<String>>;
     /// Claims this one approved request if it is due: `approved → executing` for `lease.owner`.
     async fn claim_request(&self, id: &str, lease: &Lease, now: DateTime<Utc>) -> sqlx::Result<bool>;
-    /// The open request with this key (one open request per target and action).
-    async fn open_with_key(&self, key: &str) -> sqlx::Result<Option<String>>;
     async fn upcoming(&self, f: &Upcoming) -> sqlx::Result<Vec<Request>>;
     /// A failed playbook step, to be tried again now (the steps after it wait for it). False if
     /// it was not a failed step.
@@ -141,16 +139,6 @@ macro_rules! schedule_store {
                 .execute(self)
                 .await?;
                 Ok(done.rows_affected() == 1)
-            }
-
-            async fn open_with_key(&self, key: &str) -> sqlx::Result<Option<String>> {
-                sqlx::query_scalar(&$sql(
-                    "SELECT id FROM requests WHERE dedupe_key = $1 \
-                     AND status IN ('pending', 'approved', 'executing')",
-                ))
-                .bind(key)
-                .fetch_optional(self)
-                .await
             }
 
             async fn upcoming(&self, f: &Upcoming) -> sqlx::Result<Vec<Request>> {
