@@ -75,7 +75,7 @@ test('admin creates a person, edits the profile (Okta errors by the field), sees
   await open(page, '/people?q=ed');
   await page.getByRole('link', { name: 'Ed Engineer' }).click();
   await page.getByRole('link', { name: 'Applications' }).click();
-  await expect(page.getByTestId('apps')).toContainText('Salesforce');
+  await expect(page.getByTestId('apps')).toContainText('GitHub Enterprise');
   await page.getByRole('link', { name: 'Sessions & consents' }).click();
   await expect(page.getByTestId('consents')).toContainText('Expenses Mobile');
   // Ed has not signed in to Portico here; the admin sees that beside Okta's sessions.

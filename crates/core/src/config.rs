@@ -211,7 +211,16 @@ fn default_max_wait() -> u64 {
 }
 
 fn default_okta_scopes() -> Vec<String> {
-    ["okta.users.read", "okta.users.manage", "okta.groups.read", "okta.groups.manage"].map(String::from).to_vec()
+    [
+        "okta.users.read",
+        "okta.users.manage",
+        "okta.groups.read",
+        "okta.groups.manage",
+        "okta.apps.read",
+        "okta.apps.manage",
+    ]
+    .map(String::from)
+    .to_vec()
 }
 
 fn default_timeout() -> u64 {

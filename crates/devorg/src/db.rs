@@ -55,15 +55,6 @@ CREATE TABLE IF NOT EXISTS api_tokens (
     user_id TEXT,
     created TEXT NOT NULL
 );
-CREATE TABLE IF NOT EXISTS app_links (
-    id TEXT PRIMARY KEY,
-    user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
-    app_name TEXT NOT NULL,
-    app_instance_id TEXT NOT NULL,
-    label TEXT NOT NULL,
-    sort_order INTEGER NOT NULL DEFAULT 0
-);
-CREATE INDEX IF NOT EXISTS app_links_by_user ON app_links(user_id);
 CREATE TABLE IF NOT EXISTS grants (
     id TEXT PRIMARY KEY,
     user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
@@ -115,6 +106,7 @@ pub async fn open(data_dir: &Path) -> anyhow::Result<SqlitePool> {
         .with_context(|| format!("embedded org: cannot open {}", path.display()))?;
     sqlx::raw_sql(SCHEMA).execute(&pool).await.context("embedded org: schema")?;
     sqlx::raw_sql(crate::api::logs::SCHEMA).execute(&pool).await.context("embedded org: system log")?;
+    sqlx::raw_sql(crate::api::apps::SCHEMA).execute(&pool).await.context("embedded org: applications")?;
     sqlx::raw_sql(crate::api::owners::SCHEMA).execute(&pool).await.context("embedded org: group owners")?;
     // Service apps registered before DPoP existed here did not require it; people from before
     // lockout have no failed sign-ins counted.
@@ -184,10 +176,11 @@ pub async fn failed_sign_in(db: &SqlitePool, id: &str, lockout_attempts: u32, no
     Ok(locked.rows_affected() == 1)
 }
 
-/// A good sign-in starts the count again.
-pub async fn signed_in(db: &SqlitePool, id: &str) -> sqlx::Result<()> {
-    sqlx::query("UPDATE users SET failed_sign_ins = 0 WHERE id = ?1 AND failed_sign_ins <> 0")
+/// A good sign-in starts the count again and is the person's `lastLogin`.
+pub async fn signed_in(db: &SqlitePool, id: &str, now: &str) -> sqlx::Result<()> {
+    sqlx::query("UPDATE users SET failed_sign_ins = 0, last_login = ?2 WHERE id = ?1")
         .bind(id)
+        .bind(now)
         .execute(db)
         .await?;
     Ok(())

@@ -291,7 +291,7 @@ async fn check_credentials(state: &OrgState, login: &str, password: &str) -> any
             SignInOutcome::BadCredentials
         }
         (true, "ACTIVE") => {
-            db::signed_in(&state.db, &record.id).await?;
+            db::signed_in(&state.db, &record.id, &state.now()).await?;
             SignInOutcome::Ok(record.id)
         }
         (true, "PASSWORD_EXPIRED") => SignInOutcome::PasswordExpired,

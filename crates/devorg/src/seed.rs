@@ -239,7 +239,7 @@ pub async fn seed_if_empty(db: &SqlitePool, now: chrono::DateTime<Utc>) -> anyho
             .execute(&mut *tx)
             .await?;
     }
-    seed_apps_and_consents(&mut tx, &user_ids, now).await?;
+    seed_apps_and_consents(&mut tx, &user_ids, &group_ids, now).await?;
     tx.commit().await?;
     tracing::info!(people = PEOPLE.len(), groups = GROUPS.len(), "embedded org seeded");
     Ok(())
@@ -249,35 +249,83 @@ pub async fn seed_if_empty(db: &SqlitePool, now: chrono::DateTime<Utc>) -> anyho
 const GROUP_OWNERS: &[(&str, &str)] =
     &[("Engineering", "maria.manager"), ("Sales", "marcus.manager"), ("IT", "ada.admin")];
 
-/// `(app name, instance id, label)` assigned to every active demo person.
-const APPS: &[(&str, &str, &str)] = &[
-    ("salesforce", "0oaPortico0Salesforce", "Salesforce"),
-    ("slack", "0oaPortico0Slack00001", "Slack"),
-    ("github_enterprise", "0oaPortico0GitHub0001", "GitHub Enterprise"),
+/// `(app name, instance id, label, groups that assign it, people assigned directly)`: some
+/// apps come through a group, some are given person by person, so an access review has both.
+const APPS: &[(&str, &str, &str, &[&str], &[&str])] = &[
+    ("salesforce", "0oaPortico0Salesforce", "Salesforce", &["Sales"], &["maria.manager"]),
+    ("slack", "0oaPortico0Slack00001", "Slack", &["Everyone"], &[]),
+    ("github_enterprise", "0oaPortico0GitHub0001", "GitHub Enterprise", &["Engineering"], &["ada.admin"]),
+    (
+        "aws_console",
+        "0oaPortico0AwsConsole",
+        "AWS Console",
+        &[],
+        &["ed.engineer", "emma.engineer", "eli.engineer", "ada.admin"],
+    ),
+    ("jira", "0oaPortico0Jira000001", "Jira", &[], &["ed.engineer", "erin.engineer", "ivy.intern", "hal.helpdesk"]),
 ];
 
-/// App assignments for everyone not deprovisioned, and OAuth consents and refresh tokens for
-/// a few people, so the portal's applications and consents tabs have something to show.
+/// Days since each person last signed in (none: never). Erin and Eli have been away long
+/// enough that a review flags them.
+const LAST_SIGN_IN_DAYS: &[(&str, i64)] = &[
+    ("ada.admin", 1),
+    ("hal.helpdesk", 2),
+    ("audrey.auditor", 12),
+    ("maria.manager", 1),
+    ("ed.engineer", 3),
+    ("erin.engineer", 130),
+    ("eli.engineer", 95),
+    ("emma.engineer", 20),
+    ("ivy.intern", 6),
+    ("marcus.manager", 2),
+    ("sam.sales", 4),
+    ("sara.sales", 40),
+    ("steve.sales", 200),
+];
+
+/// The apps and who has them, last sign-ins, and OAuth consents and refresh tokens for a few
+/// people, so the portal's applications and consents tabs and access reviews have something to show.
 async fn seed_apps_and_consents(
     tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
     user_ids: &HashMap<&str, String>,
+    group_ids: &HashMap<&str, String>,
     now: chrono::DateTime<Utc>,
 ) -> anyhow::Result<()> {
-    for (local, _, _, status, ..) in PEOPLE {
-        if *status == "DEPROVISIONED" {
-            continue;
-        }
-        for (i, (name, instance, label)) in APPS.iter().enumerate() {
-            sqlx::query("INSERT INTO app_links (id, user_id, app_name, app_instance_id, label, sort_order) VALUES (?1, ?2, ?3, ?4, ?5, ?6)")
-                .bind(okta_id("0ua"))
-                .bind(&user_ids[local])
-                .bind(name)
-                .bind(instance)
-                .bind(label)
-                .bind(i as i64)
+    let seeded = okta_time(now - Duration::days(200));
+    for (i, (name, id, label, groups, people)) in APPS.iter().enumerate() {
+        sqlx::query("INSERT INTO apps (id, name, label, created, sort_order) VALUES (?1, ?2, ?3, ?4, ?5)")
+            .bind(id)
+            .bind(name)
+            .bind(label)
+            .bind(&seeded)
+            .bind(i as i64)
+            .execute(&mut **tx)
+            .await?;
+        for (priority, group) in groups.iter().enumerate() {
+            sqlx::query("INSERT INTO app_groups (app_id, group_id, priority, last_updated) VALUES (?1, ?2, ?3, ?4)")
+                .bind(id)
+                .bind(&group_ids[group])
+                .bind(priority as i64)
+                .bind(&seeded)
                 .execute(&mut **tx)
                 .await?;
         }
+        for person in people.iter() {
+            sqlx::query("INSERT INTO app_users (id, app_id, user_id, created) VALUES (?1, ?2, ?3, ?4)")
+                .bind(okta_id("0ua"))
+                .bind(id)
+                .bind(&user_ids[person])
+                .bind(&seeded)
+                .execute(&mut **tx)
+                .await?;
+        }
+    }
+    for (person, days) in LAST_SIGN_IN_DAYS {
+        sqlx::query("UPDATE users SET last_login = ?2 WHERE id = ?1")
+            .bind(&user_ids[person])
+            .bind(okta_time(now - Duration::days(*days)))
+            .execute(&mut **tx)
+            .await?;
     }
     for local in ["ada.admin", "ed.engineer", "sam.sales", "maria.manager"] {
         let uid = &user_ids[local];
@@ -314,9 +362,18 @@ async fn seed_apps_and_consents(
 /// re-pointed at the new admin.
 pub async fn reset(db: &SqlitePool, now: chrono::DateTime<Utc>) -> anyhow::Result<()> {
     let mut tx = db.begin().await?;
-    for table in
-        ["group_owners", "group_members", "app_links", "grants", "refresh_tokens", "users", "groups", "system_log"]
-    {
+    for table in [
+        "group_owners",
+        "group_members",
+        "app_users",
+        "app_groups",
+        "apps",
+        "grants",
+        "refresh_tokens",
+        "users",
+        "groups",
+        "system_log",
+    ] {
         sqlx::query(&format!("DELETE FROM {table}")).execute(&mut *tx).await?;
     }
     tx.commit().await?;

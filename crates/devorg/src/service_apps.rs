@@ -18,7 +18,14 @@ use serde_json::{Value, json};
 use sha2::Sha256;
 use std::time::{Duration, Instant};
 
-pub const SCOPES: &[&str] = &["okta.users.read", "okta.users.manage", "okta.groups.read", "okta.groups.manage"];
+pub const SCOPES: &[&str] = &[
+    "okta.users.read",
+    "okta.users.manage",
+    "okta.groups.read",
+    "okta.groups.manage",
+    "okta.apps.read",
+    "okta.apps.manage",
+];
 const TOKEN_LIFETIME: Duration = Duration::from_secs(3600);
 
 /// An issued access token.
@@ -225,6 +232,9 @@ pub fn required_scope(method: &axum::http::Method, route: &str) -> &'static str 
     let read = *method == axum::http::Method::GET;
     if route.starts_with("/api/v1/logs") {
         return "okta.logs.read";
+    }
+    if route.starts_with("/api/v1/apps") {
+        return if read { "okta.apps.read" } else { "okta.apps.manage" };
     }
     match (route.starts_with("/api/v1/groups"), read) {
         (true, true) => "okta.groups.read",

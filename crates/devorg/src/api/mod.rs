@@ -1,6 +1,7 @@
-//! The Okta Management API subset (`/api/v1/users…`, `/api/v1/groups…`): SSWS auth, Okta's error
+//! The Okta Management API subset (`/api/v1/users…`, `/api/v1/groups…`, `/api/v1/apps…`): SSWS auth, Okta's error
 //! envelope, per-bucket rate limits with `X-Rate-Limit-*` on every response, `Link` paging.
 
+pub(crate) mod apps;
 pub mod error;
 mod groups;
 pub(crate) mod logs;
@@ -149,6 +150,11 @@ pub fn router() -> Router<Arc<OrgState>> {
             "/api/v1/users/{id}/clients/{client}/grants",
             get(users::client_grants).delete(users::revoke_client_grants),
         )
+        .route("/api/v1/apps", get(apps::list))
+        .route("/api/v1/apps/{id}", get(apps::get_one))
+        .route("/api/v1/apps/{id}/users", get(apps::app_users).post(apps::assign))
+        .route("/api/v1/apps/{id}/users/{user}", get(apps::app_user).delete(apps::unassign))
+        .route("/api/v1/apps/{id}/groups", get(apps::app_groups))
         .route("/api/v1/logs", get(logs::list))
         .route("/api/v1/groups", get(groups::list).post(groups::create))
         .route("/api/v1/groups/{id}", get(groups::get_one).put(groups::replace).delete(groups::remove))

@@ -232,7 +232,7 @@ async fn sessions_apps_grants_and_tokens() {
     let me = org.get("/api/v1/users/ed.engineer").await;
     let id = me.ok()["id"].as_str().expect("id").to_string();
     let apps = org.get(&format!("/api/v1/users/{id}/appLinks")).await;
-    assert_eq!(apps.ok().as_array().expect("array").len(), 3);
+    assert_eq!(apps.ok().as_array().expect("array").len(), 4, "Slack, GitHub (Engineering), AWS, Jira");
     assert_eq!(org.get(&format!("/api/v1/users/{id}/blocks")).await.ok(), &json!([]));
     let grants = org.get(&format!("/api/v1/users/{id}/grants")).await;
     let list = grants.ok().as_array().expect("array").clone();

@@ -34,7 +34,7 @@ pub(super) async fn deactivate(state: &OrgState, user: &User) -> ApiResult<()> {
     if done.rows_affected() == 0 {
         return Err(ApiError::not_found(&user.id, "User"));
     }
-    for sql in revoke_everything_sql().into_iter().chain(["DELETE FROM app_links WHERE user_id = ?1"]) {
+    for sql in revoke_everything_sql().into_iter().chain(["DELETE FROM app_users WHERE user_id = ?1"]) {
         sqlx::query(sql).bind(&user.id).execute(&mut *tx).await?;
     }
     tx.commit().await?;

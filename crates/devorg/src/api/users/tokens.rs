@@ -30,26 +30,30 @@ pub async fn clear_sessions(
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
+/// `GET /users/{id}/appLinks`: the apps the person has, directly or through a group (none once
+/// deactivated: Okta deprovisions their apps).
 pub async fn app_links(State(state): State<Arc<OrgState>>, Target(user): Target) -> ApiResult<Response> {
     let base = base(&state);
-    let rows = sqlx::query("SELECT * FROM app_links WHERE user_id = ?1 ORDER BY sort_order, label")
-        .bind(&user.id)
-        .fetch_all(&state.db)
-        .await?;
-    let links: Vec<Value> = rows
+    if user.status == "DEPROVISIONED" {
+        return Ok(json_ok(json!([])));
+    }
+    let links: Vec<Value> = crate::api::apps::assignments_of(&state.db, &user.id)
+        .await?
         .iter()
-        .map(|r| {
+        .map(|a| {
+            // A group-given app has no assignment row of its own: its link names the app.
+            let id = a.direct.as_ref().map(|(id, _)| id.clone()).unwrap_or_else(|| format!("0ua{}", &a.app_id[3..]));
             json!({
-                "id": r.get::<String, _>("id"),
-                "label": r.get::<String, _>("label"),
-                "linkUrl": format!("{base}/home/{}/{}/{}", r.get::<String, _>("app_name"), r.get::<String, _>("app_instance_id"), r.get::<String, _>("id")),
+                "id": id,
+                "label": a.label,
+                "linkUrl": format!("{base}/home/{}/{}/{id}", a.app_name, a.app_id),
                 "logoUrl": format!("{base}/assets/img/logos/default.png"),
-                "appName": r.get::<String, _>("app_name"),
-                "appInstanceId": r.get::<String, _>("app_instance_id"),
-                "appAssignmentId": r.get::<String, _>("id"),
+                "appName": a.app_name,
+                "appInstanceId": a.app_id,
+                "appAssignmentId": id,
                 "credentialsSetup": false,
                 "hidden": false,
-                "sortOrder": r.get::<i64, _>("sort_order"),
+                "sortOrder": a.sort_order,
             })
         })
         .collect();
