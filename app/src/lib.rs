@@ -17,6 +17,7 @@ pub mod jobs;
 pub mod layout;
 pub mod me;
 pub mod people;
+pub mod reviews;
 pub mod schedule;
 #[cfg(feature = "ssr")]
 pub mod ssr;
@@ -72,6 +73,10 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/people/:id/schedule") view=schedule::SchedulePage ssr=SsrMode::Async />
                     <Route path=path!("/people/:id/offboard") view=schedule::OffboardPage ssr=SsrMode::Async />
                     <Route path=path!("/scheduled") view=schedule::ScheduledPage ssr=SsrMode::Async />
+                    <Route path=path!("/reviews") view=reviews::ReviewsPage ssr=SsrMode::Async />
+                    <Route path=path!("/reviews/new") view=reviews::NewReviewPage ssr=SsrMode::Async />
+                    <Route path=path!("/reviews/:id") view=reviews::ReviewPage ssr=SsrMode::Async />
+                    <Route path=path!("/reviews/:id/report") view=reviews::ReportPage ssr=SsrMode::Async />
                     <Route path=path!("/groups") view=groups::GroupsPage ssr=SsrMode::Async />
                     <Route path=path!("/groups/:id") view=groups::GroupPage ssr=SsrMode::Async />
                     <Route path=path!("/asa") view=asa::AsaUsersPage ssr=SsrMode::Async />

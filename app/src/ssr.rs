@@ -146,6 +146,12 @@ impl From<Denied> for PortalError {
     }
 }
 
+impl From<portico_core::reviews::ReviewError> for PortalError {
+    fn from(e: portico_core::reviews::ReviewError) -> Self {
+        crate::reviews::server::error_of(&e)
+    }
+}
+
 impl From<ActorError> for PortalError {
     fn from(e: ActorError) -> Self {
         match e {

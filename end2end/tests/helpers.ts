@@ -78,3 +78,18 @@ export async function control(path: string, body: unknown) {
   });
   if (!res.ok) throw new Error(`control ${path}: ${res.status}`);
 }
+
+/** How many times the embedded org's System Log recorded `eventType` about the person `login`. */
+export async function orgEvents(eventType: string, login: string): Promise<number> {
+  const fs = await import('node:fs');
+  const log = fs.readFileSync(`${__dirname}/../.data/server.log`, 'utf8');
+  const token = /Demo API token \(Authorization: SSWS <token>\): (\S+)/.exec(log)?.[1];
+  const org = /Embedded Okta-compatible org: (\S+)/.exec(log)?.[1];
+  if (!token || !org) throw new Error('no org or API token in the server log');
+  const auth = { authorization: `SSWS ${token}`, accept: 'application/json' };
+  const person = await (await fetch(`${org}/api/v1/users/${encodeURIComponent(login)}`, { headers: auth })).json();
+  const filter = `eventType eq "${eventType}" and target.id eq "${person.id}"`;
+  const res = await fetch(`${org}/api/v1/logs?filter=${encodeURIComponent(filter)}`, { headers: auth });
+  if (!res.ok) throw new Error(`logs: ${res.status}`);
+  return (await res.json()).length;
+}

@@ -196,3 +196,33 @@ pub async fn job_report_csv(State(state): State<ServerState>, session: Session, 
     // Fused: the body may be polled again after its end.
     csv("portico-job-report.csv", header.chain(rows).fuse())
 }
+
+/// An access review's evidence (`/reviews/{id}/report.csv`): every item, who decided what and
+/// when, and each revocation's outcome. Read as the review page is (a refusal is audited).
+pub async fn review_report_csv(State(state): State<ServerState>, session: Session, Path(id): Path<String>) -> Response {
+    use portico_core::reviews::{self, ReviewError};
+    let actor = match actor(&state, &session).await {
+        Ok(a) => a,
+        Err(answer) => return answer,
+    };
+    let (campaign, items) = match reviews::read(&actor, &id).await {
+        Ok(read) => read,
+        Err(ReviewError::NotFound) => return (StatusCode::NOT_FOUND, "No such access review.").into_response(),
+        Err(ReviewError::Denied(_)) => {
+            return (StatusCode::FORBIDDEN, "You are not allowed to read this access review.").into_response();
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "review report");
+            return (StatusCode::INTERNAL_SERVER_ERROR, "The access review could not be read.").into_response();
+        }
+    };
+    let mut outcomes = std::collections::HashMap::new();
+    for r in items.iter().filter_map(|i| i.request_id.clone()) {
+        if let Ok(req) = portico_core::requests::find(state.app.db(), &r).await {
+            outcomes.insert(r, (req.status.as_str().to_string(), req.result.unwrap_or_default()));
+        }
+    }
+    let body = reviews::csv(&campaign, &items, &outcomes);
+    actor.audit("review.export", &id, None, None, &format!("{} rows", items.len())).await;
+    csv(&format!("portico-review-{id}.csv"), futures_util::stream::once(async move { Ok::<_, std::io::Error>(body) }))
+}

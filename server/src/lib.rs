@@ -213,6 +213,7 @@ impl Portal {
             .route("/people.csv", get(exports::people_csv))
             .route("/groups/{id}/members.csv", get(exports::group_members_csv))
             .route("/jobs/{id}/report.csv", get(exports::job_report_csv))
+            .route("/reviews/{id}/report.csv", get(exports::review_report_csv))
             .merge(site.pkg_routes())
             .leptos_routes_with_context(&state, routes, context.clone(), {
                 let leptos = leptos.clone();

@@ -31,6 +31,9 @@ pub fn TopBar() -> impl IntoView {
                             <A href="/requests">"My requests"</A>
                             <A href="/jobs">"Jobs"</A>
                             {nav.people.then(|| view! { <A href="/scheduled">"Scheduled"</A> })}
+                            {nav.reviews.then(|| view! { <A href="/reviews">"Reviews"{(nav.to_review > 0).then(|| view! {
+                                " " <span class="nav-count" data-testid="review-count">{nav.to_review}</span>
+                            })}</A> })}
                             {nav.audit.then(|| view! { <A href="/audit">"Audit"</A> })}
                         }
                     })}

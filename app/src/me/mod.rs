@@ -38,6 +38,9 @@ pub struct Nav {
     pub audit: bool,
     /// Pending requests this person may decide now ("Waiting on me").
     pub waiting: u32,
+    /// Access reviews to read; and items waiting for this person's decision.
+    pub reviews: bool,
+    pub to_review: u32,
 }
 
 /// One fetch of [`Me`] per page load, shared by the top bar and the pages.

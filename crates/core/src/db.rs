@@ -33,6 +33,7 @@ pub trait Store:
     + crate::requests::away::DelegationStore
     + crate::requests::DeadlineStore
     + crate::requests::ScheduleStore
+    + crate::reviews::ReviewStore
     + Send
     + Sync
     + 'static

@@ -18,6 +18,7 @@ pub mod metrics;
 pub mod okta;
 pub mod policy;
 pub mod requests;
+pub mod reviews;
 pub mod sealed;
 pub mod secret;
 pub mod sessions;

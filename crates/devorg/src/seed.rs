@@ -251,7 +251,9 @@ const GROUP_OWNERS: &[(&str, &str)] =
 
 /// `(app name, instance id, label, groups that assign it, people assigned directly)`: some
 /// apps come through a group, some are given person by person, so an access review has both.
-const APPS: &[(&str, &str, &str, &[&str], &[&str])] = &[
+type App = (&'static str, &'static str, &'static str, &'static [&'static str], &'static [&'static str]);
+
+const APPS: &[App] = &[
     ("salesforce", "0oaPortico0Salesforce", "Salesforce", &["Sales"], &["maria.manager"]),
     ("slack", "0oaPortico0Slack00001", "Slack", &["Everyone"], &[]),
     ("github_enterprise", "0oaPortico0GitHub0001", "GitHub Enterprise", &["Engineering"], &["ada.admin"]),

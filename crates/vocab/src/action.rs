@@ -5,7 +5,8 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use std::fmt;
 
 /// One governed action. Its name is the policy file's key and the stored request's `action`:
-/// a lifecycle operation's own name, or `profile`, `membership`, `asa_status`, `asa_group`.
+/// a lifecycle operation's own name, or `profile`, `membership`, `asa_status`, `asa_group`,
+/// `app_assignment`, `offboard`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum PolicyAction {
     Lifecycle(LifecycleOp),
@@ -17,6 +18,8 @@ pub enum PolicyAction {
     AsaStatus,
     /// Add someone to, or remove them from, an ASA group.
     AsaGroup,
+    /// Assign an application to someone directly, or take it away.
+    AppAssignment,
     /// The leaver playbook (suspend, sign out, disable server access, take groups, hand over
     /// reports, deactivate on the day, delete later), and undoing it before the day.
     Offboard,
@@ -24,7 +27,7 @@ pub enum PolicyAction {
 
 impl PolicyAction {
     /// Every action, in display order.
-    pub const ALL: [PolicyAction; 15] = [
+    pub const ALL: [PolicyAction; 16] = [
         PolicyAction::Lifecycle(LifecycleOp::Activate),
         PolicyAction::Lifecycle(LifecycleOp::Reactivate),
         PolicyAction::Lifecycle(LifecycleOp::Unlock),
@@ -39,6 +42,7 @@ impl PolicyAction {
         PolicyAction::Membership,
         PolicyAction::AsaStatus,
         PolicyAction::AsaGroup,
+        PolicyAction::AppAssignment,
         PolicyAction::Offboard,
     ];
 
@@ -49,6 +53,7 @@ impl PolicyAction {
             PolicyAction::Membership => "membership",
             PolicyAction::AsaStatus => "asa_status",
             PolicyAction::AsaGroup => "asa_group",
+            PolicyAction::AppAssignment => "app_assignment",
             PolicyAction::Offboard => "offboard",
         }
     }
@@ -70,6 +75,7 @@ impl PolicyAction {
             PolicyAction::Membership => "Change group membership",
             PolicyAction::AsaStatus => "Change server access status",
             PolicyAction::AsaGroup => "Change server access group",
+            PolicyAction::AppAssignment => "Change application assignment",
             PolicyAction::Offboard => "Offboard a leaver",
         }
     }

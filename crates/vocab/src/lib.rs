@@ -12,11 +12,13 @@
 mod action;
 mod lifecycle;
 mod request;
+mod review;
 mod status;
 
 pub use action::PolicyAction;
 pub use lifecycle::LifecycleOp;
 pub use request::RequestStatus;
+pub use review::{AccessContext, AccessKind, Campaign, ReviewItem, ReviewScope, Verdict};
 pub use status::{GroupKind, UserStatus};
 
 #[cfg(test)]

@@ -489,7 +489,7 @@ impl Session {
 pub mod fns {
     pub use portico_app::{
         approvals::server::*, asa::server::*, groups::server::*, jobs::server::*, people::PeopleQuery,
-        people::server::*, schedule::server::*,
+        people::server::*, reviews::server::*, schedule::server::*,
     };
     pub use portico_vocab::{LifecycleOp, PolicyAction};
 }

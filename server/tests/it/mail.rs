@@ -286,3 +286,56 @@ async fn break_glass_runs_once_tells_reviewers_at_once_and_its_review_shows_over
     let (status, err) = json(desk.call_fn(emergency(LifecycleOp::Unsuspend, &erin, "Locked out CEO")).await).await;
     assert_eq!((status, err["kind"].as_str()), (StatusCode::UNAUTHORIZED, Some("step_up")), "{err}");
 }
+
+#[tokio::test]
+async fn access_reviewers_are_reminded_before_the_due_date_and_told_of_escalations_once() {
+    let smtp = SmtpServer::start(None).expect("aiosmtpd starts");
+    let port = smtp.port;
+    let app = spawn_app_with(move |c| c.email = Some(email(port, SmtpTls::None, None))).await;
+    let admin = app.session(ADMIN).await;
+    let maria_id = app.user_id(MARIA).await;
+    let due = (portico_core::Clock::controlled(&app.data_dir).now() + chrono::Duration::days(2))
+        .format("%Y-%m-%dT%H:%M")
+        .to_string();
+    let ask = CreateReview {
+        name: "Quarterly".into(),
+        scope: "managers".into(),
+        scope_ids: vec![maria_id],
+        fallback_group: "Portico Admins".into(),
+        due,
+        zone: "UTC".into(),
+        remind_hours: 24,
+    };
+    let (status, id) = json(admin.call_fn(ask).await).await;
+    assert_eq!(status, StatusCode::OK, "{id}");
+    // A day and an hour on, the reminder is due: Maria hears once.
+    app.advance_clock(chrono::Duration::hours(25));
+    let mails = smtp.wait_for(1).await;
+    let reminded = to(&mails, MARIA);
+    assert_eq!(reminded.len(), 1);
+    assert!(subject(reminded[0]).contains("Reminder: access review"), "{}", subject(reminded[0]));
+    assert!(reminded[0].data.contains(&format!("{}/reviews", app.base)));
+    // Past the due date every item escalates to Maria's manager; she has none, so the fallback
+    // group, whose members are not mailed one by one. Nothing more reaches Maria.
+    app.advance_clock(chrono::Duration::days(2));
+    let db = app.db().await;
+    let id = id.as_str().expect("id").to_string();
+    for _ in 0..300 {
+        if db.int("SELECT COUNT(*) FROM review_items WHERE campaign_id = $1 AND escalated_at IS NULL", &[&id]).await
+            == 0
+        {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(
+        db.int("SELECT COUNT(*) FROM review_items WHERE campaign_id = $1 AND escalated_at IS NULL", &[&id]).await,
+        0
+    );
+    assert_eq!(
+        db.text("SELECT DISTINCT reviewer_id FROM review_items WHERE campaign_id = $1", &[&id]).await.as_deref(),
+        Some("group:Portico Admins")
+    );
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    assert_eq!(to(&smtp.received(), MARIA).len(), 1, "reminded once");
+}

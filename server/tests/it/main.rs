@@ -15,6 +15,7 @@ mod mail;
 mod people;
 mod playbook;
 mod replicas;
+mod reviews;
 mod saved_views;
 mod schedule;
 mod security;

@@ -84,6 +84,9 @@ pub fn view(caller: &Caller, req: &Request, target: Option<&User>, can_decide: b
             None,
         ),
         Call::ClearSessions { .. } => (format!("{target_name} is signed out everywhere."), None),
+        Call::AppUnassign { app_name, .. } => {
+            (format!("{target_name} can no longer sign in to {app_name} through Okta."), None)
+        }
         Call::Groups { groups, add, .. } => (
             format!(
                 "{target_name} {} {}.",

@@ -6,12 +6,15 @@ use leptos::prelude::*;
 pub async fn get_me() -> Result<Me, PortalError> {
     use portico_core::authz::Action;
     let caller = crate::ssr::caller().await?;
+    let (reviews, to_review) = portico_core::reviews::nav(&caller).await;
     let nav = crate::me::Nav {
         people: caller.can(Action::ViewPeople),
         groups: caller.can(Action::ViewGroups),
         asa: caller.can(Action::ViewAsa) && caller.state.asa.is_some(),
         audit: caller.can(Action::ViewAudit),
         waiting: waiting_count(&caller).await,
+        reviews,
+        to_review,
     };
     let p = caller.principal;
     Ok(Me {

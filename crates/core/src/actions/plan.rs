@@ -217,6 +217,27 @@ pub async fn plan(state: &AppState, ask: Ask) -> Result<Plan, PlanError> {
             let call = Call::AsaMembership { group, user: name.clone(), add, ends };
             (call, person, summary, Some(format!("ASA {name}")))
         }
+        PolicyAction::AppAssignment => {
+            let user = okta.get_user(&ask.target).await?;
+            let app_id = ask.group.clone().unwrap_or_default();
+            if ask.add != Some(false) {
+                return Err(PlanError::Invalid("Applications are only taken away here.".into()));
+            }
+            let Some(assigned) = okta.app_user(&app_id, &user.id).await? else {
+                return Err(PlanError::Invalid(format!("{} does not have that application.", user.display_name())));
+            };
+            if assigned.get("scope").and_then(serde_json::Value::as_str) == Some("GROUP") {
+                let via =
+                    assigned.pointer("/_links/group/name").and_then(serde_json::Value::as_str).unwrap_or("a group");
+                return Err(PlanError::Invalid(format!(
+                    "{} has it through {via}: remove them from that group instead.",
+                    user.display_name()
+                )));
+            }
+            let app_name = okta.app_label(&app_id).await?;
+            let summary = format!("Take {app_name} from {}", user.display_name());
+            (Call::AppUnassign { user_id: user.id.clone(), app_id, app_name }, Some(user), summary, None)
+        }
         PolicyAction::Offboard => {
             let user = okta.get_user(&ask.target).await?;
             let (call, summary) = crate::requests::playbook::plan(state, &user, ask.playbook.clone()).await?;

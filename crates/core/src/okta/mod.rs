@@ -449,6 +449,57 @@ impl OktaClient {
             .map(|r| r.request_id)
     }
 
+    /// A group's owners as `(id, display name)`: people (and groups) Okta names as its owners.
+    pub async fn group_owners(&self, id: &str) -> Result<Vec<(String, String)>, OktaError> {
+        let owners = self.list_json(&format!("/api/v1/groups/{}/owners", enc(id))).await?;
+        Ok(owners
+            .iter()
+            .filter(|o| o.get("type").and_then(Value::as_str).unwrap_or("USER") == "USER")
+            .filter_map(|o| {
+                let id = o.get("id").and_then(Value::as_str)?;
+                Some((id.to_string(), o.get("displayName").and_then(Value::as_str).unwrap_or(id).to_string()))
+            })
+            .collect())
+    }
+
+    /// How `user` has the app: Okta's AppUser (`scope` `USER` or `GROUP`, `_links.group`), or
+    /// none when they do not have it.
+    pub async fn app_user(&self, app: &str, user: &str) -> Result<Option<Value>, OktaError> {
+        match self.get(&format!("/api/v1/apps/{}/users/{}", enc(app), enc(user)), &[]).await {
+            Ok(reply) => Ok(Some(reply.body)),
+            Err(e) if e.fault == crate::upstream::Fault::NotFound => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// An app's label, as people know it.
+    pub async fn app_label(&self, app: &str) -> Result<String, OktaError> {
+        let reply = self.get(&format!("/api/v1/apps/{}", enc(app)), &[]).await?;
+        Ok(reply.body.get("label").and_then(Value::as_str).unwrap_or(app).to_string())
+    }
+
+    /// The ids of everyone who has the app, directly or through a group (every page).
+    pub async fn app_user_ids(&self, app: &str) -> Result<Vec<String>, OktaError> {
+        let mut ids = Vec::new();
+        let mut q: Vec<(&str, String)> = vec![("limit", "500".into())];
+        loop {
+            let reply = self.get(&format!("/api/v1/apps/{}/users", enc(app)), &q).await?;
+            let page = reply.body.as_array().ok_or_else(|| OktaError::decode("expected a list".into()))?;
+            ids.extend(page.iter().filter_map(|u| u.get("id").and_then(Value::as_str).map(str::to_string)));
+            match reply.next {
+                Some(after) => q = vec![("limit", "500".into()), ("after", after)],
+                None => return Ok(ids),
+            }
+        }
+    }
+
+    /// Takes away an app assigned to `user` directly. Returns Okta's request id.
+    pub async fn unassign_app(&self, app: &str, user: &str) -> Result<Option<String>, OktaError> {
+        self.call(Method::DELETE, &format!("/api/v1/apps/{}/users/{}", enc(app), enc(user)), &[], None)
+            .await
+            .map(|r| r.request_id)
+    }
+
     pub async fn create_group(&self, name: &str, description: Option<&str>) -> Result<Group, OktaError> {
         let body = serde_json::json!({ "profile": { "name": name, "description": description } });
         let reply = self.call(Method::POST, "/api/v1/groups", &[], Some(&body)).await?;

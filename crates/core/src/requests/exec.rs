@@ -92,6 +92,9 @@ async fn applied(state: &AppState, call: &Call) -> Result<Option<bool>, Outcome>
         // Releasing a job is one guarded update, and the playbook's own calls are safe to
         // repeat (steps already stored are found; signing out, memberships and managers are
         // set, not toggled): trying again is safe.
+        Call::AppUnassign { app_id, user_id, .. } => {
+            Some(okta.app_user(app_id, user_id).await.map_err(okta_outcome)?.is_none())
+        }
         Call::Job { .. }
         | Call::Offboard { .. }
         | Call::Restore { .. }
@@ -210,6 +213,7 @@ pub async fn attempt(state: &AppState, req: &Request) -> Outcome {
     // rests on the playbook's request, checked again as each step runs.
     let checked = match (req.purpose, &req.parent_id) {
         (super::Purpose::GrantEnd, _) => Ok(()),
+        (super::Purpose::Revoke, Some(item)) => crate::reviews::authority(state, item).await,
         (super::Purpose::Step, Some(parent)) => match super::get(state.db(), parent).await {
             Ok(Some(parent)) => authority(state, &parent).await,
             Ok(None) => Err(Outcome::Stale(format!("Its playbook {parent} is gone; it was not run."))),
@@ -366,6 +370,28 @@ pub async fn perform(state: &AppState, call: &Call, known: Option<User>, secrets
             }
         }
         Call::Job { job_id, .. } => crate::jobs::release(state, job_id).await,
+        Call::AppUnassign { user_id, app_id, app_name } => {
+            match state.okta.app_user(app_id, user_id).await {
+                Ok(Some(a)) if a.get("scope").and_then(serde_json::Value::as_str) == Some("GROUP") => {
+                    return Outcome::Stale(format!(
+                        "{app_name} now comes to them through a group; remove them from the group instead."
+                    ));
+                }
+                Ok(Some(_)) => {}
+                Ok(None) => return Outcome::AlreadyDone(format!("They no longer have {app_name}; nothing to take.")),
+                Err(e) => return okta_outcome(e),
+            }
+            match state.okta.unassign_app(app_id, user_id).await {
+                Ok(request_id) => Outcome::Done {
+                    message: format!("Took {app_name} away."),
+                    before: None,
+                    after: None,
+                    request_id,
+                    temp_password: None,
+                },
+                Err(e) => okta_outcome(e),
+            }
+        }
         Call::Offboard { .. } | Call::Restore { .. } => {
             Outcome::Failed { message: "A playbook runs only as an approved request.".into(), request_id: None }
         }

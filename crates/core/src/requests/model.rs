@@ -75,6 +75,13 @@ pub enum Call {
         reports: Vec<Named>,
         manager: Named,
     },
+    /// Takes away an application assigned to the person directly (one a group gives goes with
+    /// the group).
+    AppUnassign {
+        user_id: String,
+        app_id: String,
+        app_name: String,
+    },
     /// A bulk job's items that needed approval: approving the request releases the job, whose
     /// items then run one by one (see [`crate::jobs`]).
     Job {
@@ -151,6 +158,7 @@ impl Call {
             Call::Offboard { .. } | Call::Restore { .. } | Call::ClearSessions { .. } => PolicyAction::Offboard,
             Call::Groups { .. } => PolicyAction::Membership,
             Call::Reassign { .. } => PolicyAction::Profile,
+            Call::AppUnassign { .. } => PolicyAction::AppAssignment,
         }
     }
 
@@ -168,6 +176,7 @@ impl Call {
             Call::ClearSessions { .. } => "person.clear_sessions".into(),
             Call::Groups { add, .. } => if *add { "group.member_add" } else { "group.member_remove" }.into(),
             Call::Reassign { .. } => "person.reassign_reports".into(),
+            Call::AppUnassign { .. } => "app.unassign".into(),
         }
     }
 
@@ -181,7 +190,8 @@ impl Call {
             | Call::Restore { user_id, .. }
             | Call::ClearSessions { user_id }
             | Call::Groups { user_id, .. }
-            | Call::Reassign { user_id, .. } => user_id,
+            | Call::Reassign { user_id, .. }
+            | Call::AppUnassign { user_id, .. } => user_id,
             Call::AsaStatus { name, .. } => name,
             Call::AsaMembership { user, .. } => user,
             Call::Job { job_id, .. } => job_id,
@@ -195,6 +205,7 @@ impl Call {
             Call::Membership { user_id, group_id, .. } => format!("membership|{user_id}|{group_id}"),
             Call::AsaMembership { group, user, .. } => format!("asa_group|{user}|{group}"),
             Call::Job { job_id, .. } => format!("job|{job_id}"),
+            Call::AppUnassign { user_id, app_id, .. } => format!("app|{user_id}|{app_id}"),
             other => format!("{}|{}", other.action(), other.target_id()),
         }
     }
@@ -297,6 +308,9 @@ pub enum Purpose {
     /// One step of a playbook (`parent_id`): steps run in their order, each once, on the
     /// authority of the playbook's request.
     Step,
+    /// An access review's revocation (`parent_id`: the review item): it runs on the review's
+    /// decision, after the approvals the policy asks of it.
+    Revoke,
 }
 
 impl Purpose {
@@ -305,11 +319,12 @@ impl Purpose {
             Purpose::Action => "action",
             Purpose::GrantEnd => "grant_end",
             Purpose::Step => "step",
+            Purpose::Revoke => "revoke",
         }
     }
 
     pub fn parse(s: &str) -> Option<Purpose> {
-        [Purpose::Action, Purpose::GrantEnd, Purpose::Step].into_iter().find(|p| p.as_str() == s)
+        [Purpose::Action, Purpose::GrantEnd, Purpose::Step, Purpose::Revoke].into_iter().find(|p| p.as_str() == s)
     }
 }
 
@@ -452,7 +467,7 @@ impl NewRequest {
     /// One open request per target and action; a grant's end is its own thing beside the grant.
     pub fn dedupe_key(&self) -> String {
         match self.schedule.purpose {
-            Purpose::Action => self.call.dedupe_key(),
+            Purpose::Action | Purpose::Revoke => self.call.dedupe_key(),
             Purpose::GrantEnd => format!("end|{}", self.call.dedupe_key()),
             Purpose::Step => format!(
                 "step|{}|{}",

@@ -141,7 +141,8 @@ pub async fn cancel(actor: &Actor, id: &str) -> Result<Request, AskError> {
 /// permanent without one.
 pub fn may_cancel(actor: &Actor, req: &Request, manages: bool) -> bool {
     match req.purpose {
-        Purpose::Step => false,
+        // A review's revocation is the review's decision, which a closed review freezes.
+        Purpose::Step | Purpose::Revoke => false,
         Purpose::GrantEnd => actor.decide(req.action, manages) == Decision::Run,
         Purpose::Action => {
             req.requester_sub == actor.principal.sub || actor.decide(req.action, manages) == Decision::Run

@@ -208,6 +208,7 @@ pub async fn tick(state: &AppState, http: &reqwest::Client) {
     super::moving::escalate(state).await;
     super::break_glass::mark_overdue(state).await;
     super::scheduled::remind_ending(state).await;
+    crate::reviews::tick(state).await;
     match super::expire_due(state.db(), state.clock.now()).await {
         Ok(expired) => {
             for req in expired {
