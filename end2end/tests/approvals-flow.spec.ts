@@ -1,15 +1,5 @@
 import { test, expect } from './fixtures';
-import type { Browser, Page } from '@playwright/test';
-import { axeProblems, shots, signInAs, open } from './helpers';
-
-/** A separate browser (own cookies) signed in as `login`. */
-async function personAt(browser: Browser, login: string, to: string): Promise<Page> {
-  // CSP bypassed only so the accessibility checker can be injected.
-  const context = await browser.newContext({ bypassCSP: true });
-  const page = await context.newPage();
-  await signInAs(page, login, to);
-  return page;
-}
+import { axeProblems, open, personAt, shots } from './helpers';
 
 test('break-glass: help desk suspends at once, the admins review it from the home page', async ({ browser }) => {
   const hal = await personAt(browser, 'hal.helpdesk@portico.example', '/people?q=sam');

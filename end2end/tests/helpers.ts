@@ -93,3 +93,17 @@ export async function orgEvents(eventType: string, login: string): Promise<numbe
   if (!res.ok) throw new Error(`logs: ${res.status}`);
   return (await res.json()).length;
 }
+
+/** A separate browser (own cookies) signed in as `login` at `to`. */
+export async function personAt(browser: Browser, login: string, to: string): Promise<Page> {
+  // CSP bypassed only so the accessibility checker can be injected.
+  const context = await browser.newContext({ bypassCSP: true });
+  const page = await context.newPage();
+  await signInAs(page, login, to);
+  return page;
+}
+
+/** `days` from now as a `datetime-local` value, in UTC. */
+export function utcIn(days: number): string {
+  return new Date(Date.now() + days * 86_400_000).toISOString().slice(0, 16);
+}

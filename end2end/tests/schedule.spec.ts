@@ -1,23 +1,9 @@
 import { test, expect } from './fixtures';
-import type { Browser, Page } from '@playwright/test';
-import { axeProblems, control, shots, signInAs } from './helpers';
+import type { Page } from '@playwright/test';
+import { axeProblems, control, personAt, shots, utcIn } from './helpers';
 
 const ADMIN = 'ada.admin@portico.example';
 const MARIA = 'maria.manager@portico.example';
-
-/** A separate browser (own cookies) signed in as `login`. */
-async function personAt(browser: Browser, login: string, to: string): Promise<Page> {
-  // CSP bypassed only so the accessibility checker can be injected.
-  const context = await browser.newContext({ bypassCSP: true });
-  const page = await context.newPage();
-  await signInAs(page, login, to);
-  return page;
-}
-
-/** `days` from now as a `datetime-local` value, in UTC. */
-function utcIn(days: number): string {
-  return new Date(Date.now() + days * 86_400_000).toISOString().slice(0, 16);
-}
 
 /** The person page of the one person the people search finds by `q`. */
 async function personPage(page: Page, q: string, name: string): Promise<string> {

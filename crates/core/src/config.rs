@@ -210,7 +210,8 @@ fn default_max_wait() -> u64 {
     2000
 }
 
-fn default_okta_scopes() -> Vec<String> {
+/// The Management API scopes asked for by default: people, groups and applications.
+pub fn default_okta_scopes() -> Vec<String> {
     [
         "okta.users.read",
         "okta.users.manage",

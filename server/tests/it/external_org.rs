@@ -70,16 +70,8 @@ async fn external_org_through_a_service_app(require_dpop: Option<bool>) {
     let org = start_org(dir.path(), Some(&public)).await;
     let org_url = org.url.as_str().trim_end_matches('/').to_string();
     let key = rsa_keys(1).await.remove(0);
-    let scopes = [
-        "okta.users.read",
-        "okta.users.manage",
-        "okta.groups.read",
-        "okta.groups.manage",
-        "okta.apps.read",
-        "okta.apps.manage",
-    ]
-    .map(String::from)
-    .to_vec();
+    // The service app is granted what the portal asks for by default.
+    let scopes = portico_core::config::default_okta_scopes();
     let mut wanted = serde_json::json!({ "name": "Portico", "scopes": scopes });
     if let Some(r) = require_dpop {
         wanted["require_dpop"] = r.into();

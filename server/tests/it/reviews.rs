@@ -64,6 +64,10 @@ async fn a_manager_reviews_four_people_and_a_revoked_group_is_removed_once_after
     let app = spawn_app().await;
     let admin = app.session(ADMIN).await;
     let maria_id = app.user_id(MARIA).await;
+    // A request about Eli still open when the review starts shows beside his items.
+    let hal = app.session("hal.helpdesk@portico.example").await;
+    let eli = app.user_id("eli.engineer@portico.example").await;
+    crate::approvals::request(&hal, LifecycleOp::Deactivate, &eli, "Left in November").await;
     let id = start(&app, &admin, "managers", vec![maria_id], 7).await;
 
     // Maria sees her four people, each item with its context.
@@ -89,6 +93,10 @@ async fn a_manager_reviews_four_people_and_a_revoked_group_is_removed_once_after
     let github = item(&all, "Ed Engineer", "GitHub Enterprise");
     assert_eq!(github["item"]["via"][1], "Engineering", "GitHub comes through Engineering");
     assert_eq!(eng["item"]["context"]["inactive"], false);
+    assert_eq!(item(&all, "Eli Engineer", "Engineering")["item"]["context"]["open_requests"], 1);
+    assert_eq!(eng["item"]["context"]["open_requests"], 0);
+    let drift = eng["item"]["context"]["drift"].as_str().unwrap_or_default();
+    assert!(drift.contains("Disabled in ASA"), "Ed's ASA account is disabled while Okta has him active: {drift}");
     assert_eq!(item(&all, "Erin Engineer", "Engineering")["item"]["context"]["inactive"], true, "Erin: 130 days");
     // ASA: Ed's account is disabled (not reviewed again); his ASA groups are.
     assert!(all.iter().any(|i| i["item"]["kind"] == "asa_group" && i["item"]["person_name"] == "Ed Engineer"));
@@ -271,4 +279,34 @@ async fn revocations_follow_the_policy_an_admin_runs_at_once_a_direct_app_goes_a
     wait_for(&db, &request, "done").await;
     let ed = app.user_id(ED).await;
     assert_eq!(app.okta_events("application.user_membership.remove", &ed).await, 1);
+
+    // An app that comes through a group is revoked by leaving that group; an ASA account by
+    // disabling it (managers may not even ask for that themselves: the review asks them).
+    let all = items(&read(&maria, &id).await);
+    let github = item(&all, "Ed Engineer", "GitHub Enterprise")["item"]["id"].as_str().expect("id").to_string();
+    let account = all
+        .iter()
+        .find(|i| i["item"]["person_name"] == "Eli Engineer" && i["item"]["kind"] == "asa_account")
+        .and_then(|i| i["item"]["id"].as_str())
+        .expect("Eli's ASA account")
+        .to_string();
+    let (status, done) = verdict(&maria, vec![github.clone(), account.clone()], "revoke", "").await;
+    assert_eq!(status, StatusCode::OK, "{done}");
+    assert_eq!(done["decided"], 2);
+    let all = items(&read(&maria, &id).await);
+    for (item_id, action) in [(&github, "membership"), (&account, "asa_status")] {
+        let request = all
+            .iter()
+            .find(|i| i["item"]["id"] == item_id.as_str())
+            .and_then(|i| i["item"]["request_id"].as_str())
+            .expect("request")
+            .to_string();
+        assert_eq!(db.text("SELECT action FROM requests WHERE id = $1", &[&request]).await.as_deref(), Some(action));
+        let (status, _) = decide(&admin, &request, true, "").await;
+        assert_eq!(status, StatusCode::OK);
+        wait_for(&db, &request, "done").await;
+    }
+    assert_eq!(app.okta_events("group.user_membership.remove", &ed).await, 1, "Engineering, for GitHub");
+    let (_, eli) = json(admin.call_fn(AsaUser { name: "Eli.Engineer".into() }).await).await;
+    assert_eq!(eli["user"]["status"], "DISABLED", "{eli}");
 }

@@ -102,13 +102,20 @@ pub async fn submit(actor: &Actor, ask: Ask, reason: &str, zone: Option<String>)
     let new = routed.request(actor, reason, Schedule { approved, zone, ..Schedule::default() })?;
     let state = &actor.state;
     let req = super::create(state.db(), new, state.clock.now()).await.map_err(AskError::Request)?;
+    Ok(start(actor, req, approved).await)
+}
+
+/// What follows storing a request: asked of its approvers (audited, notified), or, approved at
+/// creation, run at once in the caller's task. The request as it stands afterwards.
+pub async fn start(actor: &Actor, req: Request, approved: bool) -> Request {
+    let state = &actor.state;
     if !approved {
         let detail = format!("reason: {}", req.reason);
         worker::event(state, &req, "request.create", &actor.principal.login, &actor.op_id, "ok", &detail).await;
-        return Ok(req);
+        return req;
     }
     actor.audit("request.run", &req.target_label, None, None, &format!("{}: {}", req.id, req.summary)).await;
-    Ok(worker::run_now(state, &req.id).await.unwrap_or(req))
+    worker::run_now(state, &req.id).await.unwrap_or(req)
 }
 
 /// Who may cancel a request that has not run: its requester, or anyone the policy lets run that

@@ -16,7 +16,7 @@ use crate::{
     actor::{Actor, Denied},
     clock::stamp,
     policy::Decision as Rule,
-    requests::{self, NewRequest, Person, Purpose, Schedule, exec::Outcome, mail::Mail, worker},
+    requests::{self, NewRequest, Person, Purpose, Schedule, exec::Outcome, mail::Mail},
 };
 use chrono::{DateTime, Duration, Utc};
 use portico_vocab::{AccessKind, Campaign, PolicyAction, ReviewItem, ReviewScope, Verdict};
@@ -368,13 +368,7 @@ async fn revoke(actor: &Actor, item: &ReviewItem) -> Result<requests::Request, R
         Err(e) => return Err(ReviewError::Invalid(e.to_string())),
     };
     state.db().set_request(&item.id, &req.id).await?;
-    if !approved {
-        let detail = format!("reason: {}", req.reason);
-        worker::event(state, &req, "request.create", &actor.principal.login, &actor.op_id, "ok", &detail).await;
-        return Ok(req);
-    }
-    actor.audit("request.run", &req.target_label, None, None, &format!("{}: {}", req.id, req.summary)).await;
-    Ok(worker::run_now(state, &req.id).await.unwrap_or(req))
+    Ok(requests::scheduled::start(actor, req, approved).await)
 }
 
 /// Closes a campaign (admins) once every item is decided or escalated; its decisions and
