@@ -136,8 +136,8 @@ fn NewReviewForm(o: ReviewChoices) -> impl IntoView {
                     <input type="text" name="zone" list="zones" value="UTC" required data-browser-zone="" autocomplete="off" />
                 </label>
             </div>
-            <label class="stack">"Remind reviewers this many hours before (0: never)"
-                <input type="number" name="remind_hours" min="0" max="720" value="24" required />
+            <label class="stack">"Remind reviewers with undecided items, hours before the due date (comma separated; empty: never)"
+                <input type="text" name="remind_hours" value="72, 24" inputmode="numeric" pattern="[0-9, ]*" />
             </label>
             <div><button type="submit" class="button">"Start the review"</button></div>
         </form>

@@ -127,6 +127,7 @@ pub struct Campaign {
     /// The Okta group whose members review what nobody else can (and escalations with no manager).
     pub fallback_group: String,
     pub due_at: String,
+    /// The next reminder to reviewers with undecided items.
     pub remind_at: Option<String>,
     pub closed: bool,
     pub created_by: String,

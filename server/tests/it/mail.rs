@@ -288,7 +288,7 @@ async fn break_glass_runs_once_tells_reviewers_at_once_and_its_review_shows_over
 }
 
 #[tokio::test]
-async fn access_reviewers_are_reminded_before_the_due_date_and_told_of_escalations_once() {
+async fn access_reviewers_are_reminded_at_each_reminder_time_once_and_undecided_items_escalate() {
     let smtp = SmtpServer::start(None).expect("aiosmtpd starts");
     let port = smtp.port;
     let app = spawn_app_with(move |c| c.email = Some(email(port, SmtpTls::None, None))).await;
@@ -304,17 +304,19 @@ async fn access_reviewers_are_reminded_before_the_due_date_and_told_of_escalatio
         fallback_group: "Portico Admins".into(),
         due,
         zone: "UTC".into(),
-        remind_hours: 24,
+        remind_hours: "36, 12".into(),
     };
     let (status, id) = json(admin.call_fn(ask).await).await;
     assert_eq!(status, StatusCode::OK, "{id}");
-    // A day and an hour on, the reminder is due: Maria hears once.
-    app.advance_clock(chrono::Duration::hours(25));
+    // 36 hours before the due date, then 12 hours before: Maria hears each time, once.
+    app.advance_clock(chrono::Duration::hours(13));
     let mails = smtp.wait_for(1).await;
     let reminded = to(&mails, MARIA);
     assert_eq!(reminded.len(), 1);
     assert!(subject(reminded[0]).contains("Reminder: access review"), "{}", subject(reminded[0]));
     assert!(reminded[0].data.contains(&format!("{}/reviews", app.base)));
+    app.advance_clock(chrono::Duration::hours(24));
+    assert_eq!(to(&smtp.wait_for(2).await, MARIA).len(), 2);
     // Past the due date every item escalates to Maria's manager; she has none, so the fallback
     // group, whose members are not mailed one by one. Nothing more reaches Maria.
     app.advance_clock(chrono::Duration::days(2));
@@ -337,5 +339,5 @@ async fn access_reviewers_are_reminded_before_the_due_date_and_told_of_escalatio
         Some("group:Portico Admins")
     );
     tokio::time::sleep(std::time::Duration::from_millis(500)).await;
-    assert_eq!(to(&smtp.received(), MARIA).len(), 1, "reminded once");
+    assert_eq!(to(&smtp.received(), MARIA).len(), 2, "each reminder once");
 }

@@ -26,7 +26,7 @@ async fn start(app: &TestApp, admin: &Session, scope: &str, ids: Vec<String>, da
         fallback_group: "Portico Admins".into(),
         due: in_days(app, days),
         zone: "UTC".into(),
-        remind_hours: 0,
+        remind_hours: String::new(),
     };
     let (status, id) = json(admin.call_fn(ask).await).await;
     assert_eq!(status, StatusCode::OK, "{id}");

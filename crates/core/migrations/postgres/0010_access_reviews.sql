@@ -7,8 +7,9 @@ CREATE TABLE review_campaigns (
     scope_of TEXT NOT NULL,
     fallback_group TEXT NOT NULL,
     due_at TEXT NOT NULL,
+    -- The next reminder, and every reminder time (a JSON list, soonest first).
     remind_at TEXT,
-    reminded_at TEXT,
+    reminders TEXT NOT NULL DEFAULT '[]',
     status TEXT NOT NULL DEFAULT 'open',
     created_by TEXT NOT NULL,
     created_at TEXT NOT NULL,

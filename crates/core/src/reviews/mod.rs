@@ -73,8 +73,8 @@ pub struct NewCampaign {
     pub scope_ids: Vec<String>,
     pub fallback_group: String,
     pub due_at: DateTime<Utc>,
-    /// Reviewers with undecided items are mailed this long before the due date (0: never).
-    pub remind_hours: u32,
+    /// Reviewers with undecided items are mailed this many hours before the due date, once each.
+    pub remind_hours: Vec<u32>,
 }
 
 fn new_id(prefix: &str) -> String {
@@ -145,7 +145,15 @@ pub async fn create(actor: &Actor, ask: NewCampaign) -> Result<Campaign, ReviewE
     for i in &mut items {
         i.campaign_id = id.clone();
     }
-    let remind_at = (ask.remind_hours > 0).then(|| stamp(ask.due_at - Duration::hours(i64::from(ask.remind_hours))));
+    let mut reminders: Vec<String> = ask
+        .remind_hours
+        .iter()
+        .map(|h| ask.due_at - Duration::hours(i64::from(*h)))
+        .filter(|t| *t > now && *t < ask.due_at)
+        .map(stamp)
+        .collect();
+    reminders.sort();
+    reminders.dedup();
     let campaign = Campaign {
         id: id.clone(),
         name,
@@ -153,7 +161,7 @@ pub async fn create(actor: &Actor, ask: NewCampaign) -> Result<Campaign, ReviewE
         scope_of,
         fallback_group: fallback,
         due_at: stamp(ask.due_at),
-        remind_at: remind_at.clone(),
+        remind_at: reminders.first().cloned(),
         closed: false,
         created_by: who(actor),
         created_at: stamp(now),
@@ -164,7 +172,7 @@ pub async fn create(actor: &Actor, ask: NewCampaign) -> Result<Campaign, ReviewE
         revoked: 0,
         escalated: 0,
     };
-    state.db().insert_campaign(&campaign, remind_at.as_deref(), &items).await?;
+    state.db().insert_campaign(&campaign, &reminders, &items).await?;
     let detail = format!("{}: {} items, due {}", campaign.name, items.len(), campaign.due_at);
     actor.audit("review.create", &id, None, None, &detail).await;
     Ok(campaign)

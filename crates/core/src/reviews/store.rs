@@ -99,8 +99,8 @@ pub struct Decision<'a> {
 
 #[async_trait::async_trait]
 pub trait ReviewStore: Sync {
-    /// Stores a campaign and all its items at once.
-    async fn insert_campaign(&self, c: &Campaign, remind_at: Option<&str>, items: &[ReviewItem]) -> sqlx::Result<()>;
+    /// Stores a campaign and all its items at once; `reminders`: when reviewers are reminded.
+    async fn insert_campaign(&self, c: &Campaign, reminders: &[String], items: &[ReviewItem]) -> sqlx::Result<()>;
     async fn campaigns(&self) -> sqlx::Result<Vec<Campaign>>;
     async fn campaign(&self, id: &str) -> sqlx::Result<Option<Campaign>>;
     /// The ids of campaigns with items these reviewers (user ids or `group:<name>`) review.
@@ -116,7 +116,8 @@ pub trait ReviewStore: Sync {
     async fn overdue(&self, now: &str) -> sqlx::Result<Vec<ReviewItem>>;
     /// Hands an undecided item to a new reviewer, once.
     async fn escalate(&self, item_id: &str, to_id: &str, to_name: &str, now: &str) -> sqlx::Result<bool>;
-    /// Campaigns whose reminder is due, marked reminded (once).
+    /// Campaigns whose next reminder is due, each moved on to its following reminder by one
+    /// guarded update (so each reminder is sent once, whichever process sees it first).
     async fn reminders_due(&self, now: &str) -> sqlx::Result<Vec<String>>;
     /// Closes an open campaign whose every item is decided or escalated. False otherwise.
     async fn close(&self, id: &str, by: &str, now: &str) -> sqlx::Result<bool>;
@@ -133,13 +134,13 @@ macro_rules! review_store {
             async fn insert_campaign(
                 &self,
                 c: &Campaign,
-                remind_at: Option<&str>,
+                reminders: &[String],
                 items: &[ReviewItem],
             ) -> sqlx::Result<()> {
                 let mut tx = self.begin().await?;
                 sqlx::query(&$sql(
                     "INSERT INTO review_campaigns (id, name, scope, scope_of, fallback_group, due_at, remind_at, \
-                     status, created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, 'open', $8, $9)",
+                     reminders, status, created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'open', $9, $10)",
                 ))
                 .bind(&c.id)
                 .bind(&c.name)
@@ -147,7 +148,8 @@ macro_rules! review_store {
                 .bind(serde_json::to_string(&c.scope_of).unwrap_or_default())
                 .bind(&c.fallback_group)
                 .bind(&c.due_at)
-                .bind(remind_at)
+                .bind(reminders.first())
+                .bind(serde_json::to_string(reminders).unwrap_or_else(|_| "[]".into()))
                 .bind(&c.created_by)
                 .bind(&c.created_at)
                 .execute(&mut *tx)
@@ -281,13 +283,31 @@ macro_rules! review_store {
             }
 
             async fn reminders_due(&self, now: &str) -> sqlx::Result<Vec<String>> {
-                sqlx::query_scalar(&$sql(
-                    "UPDATE review_campaigns SET reminded_at = $1 WHERE status = 'open' AND reminded_at IS NULL \
-                     AND remind_at IS NOT NULL AND remind_at <= $1 RETURNING id",
+                let due: Vec<(String, String, String)> = sqlx::query_as(&$sql(
+                    "SELECT id, remind_at, reminders FROM review_campaigns \
+                     WHERE status = 'open' AND remind_at IS NOT NULL AND remind_at <= $1",
                 ))
                 .bind(now)
                 .fetch_all(self)
-                .await
+                .await?;
+                let mut out = Vec::new();
+                for (id, at, all) in due {
+                    let all: Vec<String> = serde_json::from_str(&all).unwrap_or_default();
+                    // Reminders that fell due together (the portal was down) are sent once.
+                    let next = all.into_iter().find(|t| t.as_str() > now);
+                    let moved = sqlx::query(&$sql(
+                        "UPDATE review_campaigns SET remind_at = $1 WHERE id = $2 AND remind_at = $3",
+                    ))
+                    .bind(next)
+                    .bind(&id)
+                    .bind(&at)
+                    .execute(self)
+                    .await?;
+                    if moved.rows_affected() == 1 {
+                        out.push(id);
+                    }
+                }
+                Ok(out)
             }
 
             async fn close(&self, id: &str, by: &str, now: &str) -> sqlx::Result<bool> {
