@@ -96,10 +96,10 @@ fn Choices(scope: ReviewScope, options: Vec<(String, String)>) -> impl IntoView 
     view! {
         <fieldset class="stack choices">
             <legend>
-                <label><input type="radio" name="scope" value=scope.as_str() required checked=scope == ReviewScope::Managers />" "{scope.label()}</label>
+                <label class="check"><input type="radio" name="scope" value=scope.as_str() required checked=scope == ReviewScope::Managers />{scope.label()}</label>
             </legend>
             {options.into_iter().map(|(id, name)| view! {
-                <label><input type="checkbox" name="scope_ids[]" value=id />" "{name}</label>
+                <label class="check"><input type="checkbox" name="scope_ids[]" value=id />{name}</label>
             }).collect_view()}
         </fieldset>
     }
@@ -136,7 +136,7 @@ fn NewReviewForm(o: ReviewChoices) -> impl IntoView {
                     <input type="text" name="zone" list="zones" value="UTC" required data-browser-zone="" autocomplete="off" />
                 </label>
             </div>
-            <label class="stack">"Remind reviewers with undecided items, hours before the due date (comma separated; empty: never)"
+            <label class="stack">"Remind reviewers with undecided items this many hours before the deadline (comma separated; empty: never)"
                 <input type="text" name="remind_hours" value="72, 24" inputmode="numeric" pattern="[0-9, ]*" />
             </label>
             <div><button type="submit" class="button">"Start the review"</button></div>
