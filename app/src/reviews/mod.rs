@@ -16,6 +16,8 @@ pub struct ItemView {
     pub item: ReviewItem,
     /// The viewer may decide it now (their item, not their own access, the review open).
     pub may_decide: bool,
+    /// A revoke whose revocation never started or ended undone: the viewer may start it again.
+    pub may_restart: bool,
     /// The revocation's request: its state in words, and what it did.
     pub request_state: Option<String>,
     pub request_result: Option<String>,

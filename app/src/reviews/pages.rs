@@ -281,6 +281,12 @@ fn ItemRow(i: ItemView) -> impl IntoView {
                         {i.request_result.clone().map(|t| view! { <div class="muted">{t}</div> })}
                     </div>
                 })}
+                {i.may_restart.then(|| view! {
+                    <form method="post" action="/api/reviews/restart" class="inline">
+                        <input type="hidden" name="item" value=it.id.clone() />
+                        <button type="submit" class="button small ghost" data-testid="restart">"Start again"</button>
+                    </form>
+                })}
             }
             .into_any()
         }

@@ -310,3 +310,48 @@ async fn revocations_follow_the_policy_an_admin_runs_at_once_a_direct_app_goes_a
     let (_, eli) = json(admin.call_fn(AsaUser { name: "Eli.Engineer".into() }).await).await;
     assert_eq!(eli["user"]["status"], "DISABLED", "{eli}");
 }
+
+#[tokio::test]
+async fn a_revocation_that_could_not_start_keeps_its_decision_and_starts_again_once() {
+    let app = spawn_app().await;
+    let admin = app.session(ADMIN).await;
+    let maria_id = app.user_id(MARIA).await;
+    let id = start(&app, &admin, "managers", vec![maria_id], 7).await;
+    let maria = app.session(MARIA).await;
+    let aws = item(&items(&read(&maria, &id).await), "Ed Engineer", "AWS Console")["item"]["id"]
+        .as_str()
+        .expect("id")
+        .to_string();
+
+    // Okta refuses the read the revocation's plan makes: the decision stands, nothing is asked yet.
+    app.control("faults", serde_json::json!({ "path_prefix": "/api/v1/apps/", "status": 403, "times": 1 })).await;
+    let (status, err) = verdict(&maria, vec![aws.clone()], "revoke", "Off the on-call rota").await;
+    assert!(status.is_server_error(), "{status}: {err}");
+    assert!(err["message"].as_str().unwrap_or_default().contains("Start again"), "{err}");
+    let view = read(&maria, &id).await;
+    let row = items(&view).into_iter().find(|i| i["item"]["id"] == aws.as_str()).expect("item");
+    assert_eq!(row["item"]["verdict"], "revoke");
+    assert!(row["item"]["request_id"].is_null(), "no request yet: {row}");
+    assert_eq!(row["may_restart"], true);
+
+    // Started again: one request; then there is nothing more to start.
+    let (status, started) = json(maria.call_fn(RestartRevocation { item: aws.clone() }).await).await;
+    assert_eq!(status, StatusCode::OK, "{started}");
+    let request = started.as_str().expect("request id").to_string();
+    let (status, _) = json(maria.call_fn(RestartRevocation { item: aws.clone() }).await).await;
+    assert_eq!(status, StatusCode::CONFLICT, "under way: nothing to start");
+    let (status, _) = decide(&admin, &request, true, "").await;
+    assert_eq!(status, StatusCode::OK);
+    let db = app.db().await;
+    wait_for(&db, &request, "done").await;
+    let ed = app.user_id(ED).await;
+    assert_eq!(app.okta_events("application.user_membership.remove", &ed).await, 1);
+    let row = items(&read(&maria, &id).await).into_iter().find(|i| i["item"]["id"] == aws.as_str()).expect("item");
+    assert_eq!(
+        (row["item"]["request_id"].as_str(), row["may_restart"].as_bool()),
+        (Some(request.as_str()), Some(false))
+    );
+    // Someone who is not its reviewer cannot start it (refused and audited).
+    let (status, _) = json(app.session(AUDREY).await.call_fn(RestartRevocation { item: aws }).await).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+}

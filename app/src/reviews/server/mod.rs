@@ -4,6 +4,7 @@
 mod close_review;
 mod create_review;
 mod decide_review;
+mod restart_revocation;
 mod review;
 mod review_options;
 mod reviews;
@@ -11,6 +12,7 @@ mod reviews;
 pub use close_review::*;
 pub use create_review::*;
 pub use decide_review::*;
+pub use restart_revocation::*;
 pub use review::*;
 pub use review_options::*;
 pub use reviews::*;

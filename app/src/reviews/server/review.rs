@@ -15,7 +15,11 @@ pub async fn review(id: String) -> Result<ReviewView, PortalError> {
             Some(r) => requests::find(caller.state.db(), r).await.ok(),
             None => None,
         };
+        let may_restart = (reviews::may_decide(&caller, &item) || caller.roles.contains(&Role::Admin))
+            && item.person_id != caller.principal.sub
+            && reviews::may_restart(&caller.state, &item).await;
         views.push(ItemView {
+            may_restart,
             may_decide: !campaign.closed && item.verdict.is_none() && reviews::may_decide(&caller, &item),
             request_state: req.as_ref().map(|r| r.status.label().to_string()),
             request_result: req.and_then(|r| r.result),

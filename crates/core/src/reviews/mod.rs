@@ -273,7 +273,48 @@ async fn decide_one(
         return Ok(None);
     }
     let item = db.item(id).await?.ok_or(ReviewError::NotFound)?;
-    revoke(actor, &item).await.map(Some)
+    revoke(actor, &item).await.map(Some).map_err(|e| {
+        ReviewError::Upstream(format!(
+            "The revoke of {label} is recorded, but its revocation could not start: {e} Use “Start again” on the review."
+        ))
+    })
+}
+
+/// Whether the revocation of `item` may be started again: it says revoke, and its request never
+/// started or ended without doing it (failed, rejected, expired, cancelled, not run).
+pub async fn may_restart(state: &AppState, item: &ReviewItem) -> bool {
+    if item.verdict != Some(Verdict::Revoke) {
+        return false;
+    }
+    match &item.request_id {
+        None => true,
+        // A start that stopped half way (the portal stopped): the engine's one open request per
+        // access keeps a second start from doubling it.
+        Some(r) if r.starts_with(STARTING) => true,
+        Some(r) => requests::find(state.db(), r)
+            .await
+            .is_ok_and(|req| !req.status.is_open() && req.status != requests::Status::Done),
+    }
+}
+
+/// Starts a revoked item's revocation again (its reviewer, or an admin), when it never started or
+/// ended undone; the new request takes the old one's place on the item (the old stays in the trail).
+pub async fn restart(actor: &Actor, item_id: &str) -> Result<requests::Request, ReviewError> {
+    let item = actor.state.db().item(item_id).await?.ok_or(ReviewError::NotFound)?;
+    let label = format!("{}: {}", item.person_name, item.target_name);
+    let allowed = item.person_id != actor.principal.sub
+        && (reviewer_ids(actor).contains(&item.reviewer_id) || actor.roles.contains(&Role::Admin));
+    if !allowed {
+        actor.refusal("review.restart", &label, "not this item's reviewer").await;
+        return Err(Denied::NotAllowed("start this revocation".into()).into());
+    }
+    if !may_restart(&actor.state, &item).await {
+        return Err(ReviewError::Invalid(format!("The revocation of {label} is under way or done; nothing to start.")));
+    }
+    actor
+        .audit("review.restart", &label, None, None, &format!("{} (was {:?})", item.campaign_id, item.request_id))
+        .await;
+    revoke(actor, &item).await
 }
 
 /// What revoking an item asks of the engine.
@@ -315,6 +356,27 @@ fn ask_for(item: &ReviewItem) -> Ask {
 /// policy lets them run it, otherwise waiting for the policy's approvers. Its reviewer's word
 /// stands in for the "may request" rule: the review asked them. Linked to the item once.
 async fn revoke(actor: &Actor, item: &ReviewItem) -> Result<requests::Request, ReviewError> {
+    let state = &actor.state;
+    // The item is claimed for this start before anything is asked of the engine, so two starts
+    // at once make one request; a start that fails hands it back.
+    let old = item.request_id.as_deref();
+    let marker = format!("{STARTING}{}", uuid::Uuid::new_v4().simple());
+    if !state.db().set_request(&item.id, old, &marker).await? {
+        return Err(ReviewError::Invalid("Its revocation was started meanwhile.".into()));
+    }
+    let started = start_revocation(actor, item).await;
+    let linked = match &started {
+        Ok(req) => req.id.as_str(),
+        Err(_) => old.unwrap_or_default(),
+    };
+    state.db().set_request(&item.id, Some(&marker), linked).await?;
+    started
+}
+
+/// What an item's request id says while its revocation is being started.
+const STARTING: &str = "starting:";
+
+async fn start_revocation(actor: &Actor, item: &ReviewItem) -> Result<requests::Request, ReviewError> {
     let state = &actor.state;
     let ask = ask_for(item);
     let action = ask.action;
@@ -364,10 +426,7 @@ async fn revoke(actor: &Actor, item: &ReviewItem) -> Result<requests::Request, R
         Err(requests::RequestError::Duplicate(existing)) => {
             let id = existing.split_whitespace().next().unwrap_or_default().to_string();
             match requests::find(state.db(), &id).await {
-                Ok(r) => {
-                    state.db().set_request(&item.id, &r.id).await?;
-                    return Ok(r);
-                }
+                Ok(r) => return Ok(r),
                 Err(_) => {
                     return Err(ReviewError::Invalid(format!("That access is already being changed ({existing}).")));
                 }
@@ -375,7 +434,6 @@ async fn revoke(actor: &Actor, item: &ReviewItem) -> Result<requests::Request, R
         }
         Err(e) => return Err(ReviewError::Invalid(e.to_string())),
     };
-    state.db().set_request(&item.id, &req.id).await?;
     Ok(requests::scheduled::start(actor, req, approved).await)
 }
 

@@ -84,7 +84,7 @@ where
         decided_at: r.try_get("decided_at")?,
         escalated_at: r.try_get("escalated_at")?,
         escalated_from: r.try_get("escalated_from")?,
-        request_id: r.try_get("request_id")?,
+        request_id: r.try_get::<Option<String>, _>("request_id")?.filter(|id| !id.is_empty()),
     })
 }
 
@@ -110,8 +110,8 @@ pub trait ReviewStore: Sync {
     /// Records a decision on an undecided item of an open campaign. False if it was decided
     /// meanwhile or the campaign closed.
     async fn decide(&self, item_id: &str, d: &Decision<'_>) -> sqlx::Result<bool>;
-    /// Links a revoke's request, once.
-    async fn set_request(&self, item_id: &str, request_id: &str) -> sqlx::Result<bool>;
+    /// Links a revoke's request in place of `old` (none: the first), once.
+    async fn set_request(&self, item_id: &str, old: Option<&str>, request_id: &str) -> sqlx::Result<bool>;
     /// Undecided, unescalated items of open campaigns whose due date has passed.
     async fn overdue(&self, now: &str) -> sqlx::Result<Vec<ReviewItem>>;
     /// Hands an undecided item to a new reviewer, once.
@@ -244,12 +244,13 @@ macro_rules! review_store {
                 Ok(done.rows_affected() == 1)
             }
 
-            async fn set_request(&self, item_id: &str, request_id: &str) -> sqlx::Result<bool> {
+            async fn set_request(&self, item_id: &str, old: Option<&str>, request_id: &str) -> sqlx::Result<bool> {
                 let done = sqlx::query(&$sql(
-                    "UPDATE review_items SET request_id = $1 WHERE id = $2 AND request_id IS NULL",
+                    "UPDATE review_items SET request_id = $1 WHERE id = $2 AND COALESCE(request_id, '') = $3",
                 ))
                 .bind(request_id)
                 .bind(item_id)
+                .bind(old.unwrap_or_default())
                 .execute(self)
                 .await?;
                 Ok(done.rows_affected() == 1)
