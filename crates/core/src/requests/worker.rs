@@ -175,7 +175,8 @@ async fn handle(state: &AppState, req: Request, lease: &Lease) {
 }
 
 /// Runs this one approved request now, in the caller's task, if it is due and nobody has taken
-/// it (the executor may have: then it runs there). The request as it stands afterwards.
+/// it. When the executor took it first, waits (up to [`RUN_NOW_WAIT`]) while it runs there, so
+/// the caller answers with what happened rather than "queued". The request as it stands afterwards.
 pub async fn run_now(state: &AppState, id: &str) -> Option<Request> {
     let lease = lease(state);
     match state.db.claim_request(id, &lease, state.clock.now()).await {
@@ -184,11 +185,25 @@ pub async fn run_now(state: &AppState, id: &str) -> Option<Request> {
                 handle(state, req, &lease).await;
             }
         }
-        Ok(false) => {}
+        Ok(false) => {
+            let until = std::time::Instant::now() + RUN_NOW_WAIT;
+            while std::time::Instant::now() < until {
+                match super::get(state.db(), id).await {
+                    Ok(Some(r)) if r.status == Status::Executing => {
+                        tokio::time::sleep(Duration::from_millis(50)).await;
+                    }
+                    _ => break,
+                }
+            }
+        }
         Err(e) => tracing::error!(request = id, error = %e, "could not claim a request to run it now"),
     }
     super::get(state.db(), id).await.ok().flatten()
 }
+
+/// How long [`run_now`] waits for a run the executor took first (an Okta call's own timeout
+/// bounds the run; past this the caller sees it still running).
+const RUN_NOW_WAIT: Duration = Duration::from_secs(15);
 
 async fn after_finish(state: &AppState, id: &str, name: &str, op_id: &str, result: &str, detail: &str) {
     if let Ok(Some(req)) = super::get(state.db(), id).await {
