@@ -38,6 +38,9 @@ test('an access review end to end: a manager reviews four people, revokes a grou
   await expect(ed.getByTestId('review-item').filter({ hasText: 'AWS Console' })).toContainText(/\d+ of \d+ in Engineering/);
   expect(await axeProblems(maria), 'review page').toEqual([]);
   await maria.screenshot({ path: `${shots}/71-review.png`, fullPage: true });
+  await maria.emulateMedia({ colorScheme: 'dark' });
+  expect(await axeProblems(maria), 'review page, dark').toEqual([]);
+  await maria.emulateMedia({ colorScheme: 'light' });
 
   // Revoke Ed's Engineering membership with a comment; keep everything else in bulk.
   const eng = ed.getByTestId('review-item').filter({ hasText: /Okta group\s*Engineering/ });

@@ -115,9 +115,21 @@ async fn a_manager_reviews_four_people_and_a_revoked_group_is_removed_once_after
             >= 1
     );
 
-    // Revoking Ed's Engineering membership is a request Ada approves; it runs once.
-    let (status, done) = verdict(&maria, vec![eng_id.clone()], "revoke", "Moved to the data team").await;
-    assert_eq!(status, StatusCode::OK, "{done}");
+    // Revoking Ed's Engineering membership is a request Ada approves; it runs once. The same
+    // decision sent twice at once (a double click, two tabs) is taken once.
+    let maria_again = app.session(MARIA).await;
+    let (first, second) = tokio::join!(
+        verdict(&maria, vec![eng_id.clone()], "revoke", "Moved to the data team"),
+        verdict(&maria_again, vec![eng_id.clone()], "revoke", "Moved to the data team"),
+    );
+    let mut statuses = [first.0, second.0];
+    statuses.sort();
+    assert_eq!(statuses, [StatusCode::OK, StatusCode::CONFLICT], "{} / {}", first.1, second.1);
+    assert_eq!(
+        db.int("SELECT COUNT(*) FROM requests WHERE purpose = 'revoke' AND parent_id = $1", &[&eng_id]).await,
+        1,
+        "one revocation"
+    );
     let view = read(&maria, &id).await;
     let eng = item(&items(&view), "Ed Engineer", "Engineering").clone();
     assert_eq!(eng["item"]["verdict"], "revoke");
