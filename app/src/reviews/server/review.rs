@@ -15,9 +15,7 @@ pub async fn review(id: String) -> Result<ReviewView, PortalError> {
             Some(r) => requests::find(caller.state.db(), r).await.ok(),
             None => None,
         };
-        let may_restart = (reviews::may_decide(&caller, &item) || caller.roles.contains(&Role::Admin))
-            && item.person_id != caller.principal.sub
-            && reviews::may_restart(&caller.state, &item).await;
+        let may_restart = reviews::may_restart(&caller, &item) && reviews::ended_undone(&item, req.as_ref());
         views.push(ItemView {
             may_restart,
             may_decide: !campaign.closed && item.verdict.is_none() && reviews::may_decide(&caller, &item),

@@ -272,7 +272,13 @@ async fn decide_one(
     if verdict == Verdict::Keep {
         return Ok(None);
     }
-    let item = db.item(id).await?.ok_or(ReviewError::NotFound)?;
+    let item = ReviewItem {
+        verdict: Some(verdict),
+        comment: comment.to_string(),
+        decided_by: Some(by),
+        decided_at: Some(at),
+        ..item
+    };
     revoke(actor, &item).await.map(Some).map_err(|e| {
         ReviewError::Upstream(format!(
             "The revoke of {label} is recorded, but its revocation could not start: {e} Use “Start again” on the review."
@@ -280,35 +286,44 @@ async fn decide_one(
     })
 }
 
-/// Whether the revocation of `item` may be started again: it says revoke, and its request never
-/// started or ended without doing it (failed, rejected, expired, cancelled, not run).
-pub async fn may_restart(state: &AppState, item: &ReviewItem) -> bool {
+/// Whether the revocation of `item` may be started again: it says revoke, and its request
+/// (`request`, as read for the item's `request_id`) never started or ended without doing it
+/// (failed, rejected, expired, cancelled, not run).
+pub fn ended_undone(item: &ReviewItem, request: Option<&requests::Request>) -> bool {
     if item.verdict != Some(Verdict::Revoke) {
         return false;
     }
-    match &item.request_id {
-        None => true,
+    match (&item.request_id, request) {
+        (None, _) => true,
         // A start that stopped half way (the portal stopped): the engine's one open request per
         // access keeps a second start from doubling it.
-        Some(r) if r.starts_with(STARTING) => true,
-        Some(r) => requests::find(state.db(), r)
-            .await
-            .is_ok_and(|req| !req.status.is_open() && req.status != requests::Status::Done),
+        (Some(r), _) if r.starts_with(STARTING) => true,
+        (Some(_), Some(req)) => !req.status.is_open() && req.status != requests::Status::Done,
+        (Some(_), None) => false,
     }
+}
+
+/// Who may start a revocation again: the item's reviewer, or an admin; never about themselves.
+pub fn may_restart(actor: &Actor, item: &ReviewItem) -> bool {
+    item.person_id != actor.principal.sub
+        && (reviewer_ids(actor).contains(&item.reviewer_id) || actor.roles.contains(&Role::Admin))
 }
 
 /// Starts a revoked item's revocation again (its reviewer, or an admin), when it never started or
 /// ended undone; the new request takes the old one's place on the item (the old stays in the trail).
 pub async fn restart(actor: &Actor, item_id: &str) -> Result<requests::Request, ReviewError> {
-    let item = actor.state.db().item(item_id).await?.ok_or(ReviewError::NotFound)?;
+    let db = actor.state.db();
+    let item = db.item(item_id).await?.ok_or(ReviewError::NotFound)?;
     let label = format!("{}: {}", item.person_name, item.target_name);
-    let allowed = item.person_id != actor.principal.sub
-        && (reviewer_ids(actor).contains(&item.reviewer_id) || actor.roles.contains(&Role::Admin));
-    if !allowed {
+    if !may_restart(actor, &item) {
         actor.refusal("review.restart", &label, "not this item's reviewer").await;
         return Err(Denied::NotAllowed("start this revocation".into()).into());
     }
-    if !may_restart(&actor.state, &item).await {
+    let request = match item.request_id.as_deref().filter(|r| !r.starts_with(STARTING)) {
+        Some(r) => requests::find(db, r).await.ok(),
+        None => None,
+    };
+    if !ended_undone(&item, request.as_ref()) {
         return Err(ReviewError::Invalid(format!("The revocation of {label} is under way or done; nothing to start.")));
     }
     actor
@@ -487,20 +502,24 @@ pub async fn tick(state: &AppState) {
 /// Each undecided item past its due date goes to its reviewer's manager, or the fallback group
 /// when they have none (or would review themselves). Never kept by default; audited.
 async fn escalate_due(state: &AppState) -> sqlx::Result<()> {
+    use std::collections::HashMap;
     let now = stamp(state.clock.now());
-    let mut told: std::collections::HashMap<String, u32> = std::collections::HashMap::new();
+    let mut told: HashMap<String, u32> = HashMap::new();
+    // A campaign's items mostly share a few reviewers: each campaign and each reviewer's
+    // manager is read once per pass.
+    let mut campaigns: HashMap<String, Option<Campaign>> = HashMap::new();
+    let mut managers: HashMap<String, Option<(String, String)>> = HashMap::new();
     for item in state.db().overdue(&now).await? {
-        let Some(campaign) = state.db().campaign(&item.campaign_id).await? else { continue };
-        let manager = match item.reviewer_id.strip_prefix("group:") {
-            Some(_) => None,
-            None => match state.okta.get_user(&item.reviewer_id).await {
-                Ok(r) => match r.field("managerId").filter(|m| !m.is_empty() && *m != item.person_id) {
-                    Some(m) => state.okta.get_user(m).await.ok().map(|m| (m.id.clone(), m.display_name())),
-                    None => None,
-                },
-                Err(_) => None,
-            },
-        };
+        if !campaigns.contains_key(&item.campaign_id) {
+            let c = state.db().campaign(&item.campaign_id).await?;
+            campaigns.insert(item.campaign_id.clone(), c);
+        }
+        let Some(campaign) = campaigns[&item.campaign_id].clone() else { continue };
+        if !managers.contains_key(&item.reviewer_id) {
+            managers.insert(item.reviewer_id.clone(), manager_of(state, &item.reviewer_id).await);
+        }
+        // Never to the person reviewed.
+        let manager = managers[&item.reviewer_id].clone().filter(|(id, _)| *id != item.person_id);
         let (to_id, to_name) = manager.unwrap_or_else(|| build::fallback(&campaign.fallback_group));
         if state.db().escalate(&item.id, &to_id, &to_name, &now).await? {
             let detail = format!(
@@ -530,6 +549,16 @@ async fn escalate_due(state: &AppState) -> sqlx::Result<()> {
         .await;
     }
     Ok(())
+}
+
+/// A person reviewer's manager `(id, name)`, as Okta has them now; none for a group.
+async fn manager_of(state: &AppState, reviewer: &str) -> Option<(String, String)> {
+    if reviewer.starts_with("group:") {
+        return None;
+    }
+    let r = state.okta.get_user(reviewer).await.ok()?;
+    let m = r.field("managerId").filter(|m| !m.is_empty())?;
+    state.okta.get_user(m).await.ok().map(|m| (m.id.clone(), m.display_name()))
 }
 
 async fn remind_due(state: &AppState) -> sqlx::Result<()> {
