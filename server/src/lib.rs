@@ -193,7 +193,7 @@ impl Portal {
                 i64::from(config.session.idle_timeout_minutes) + 5,
             )));
 
-        let routes = generate_route_list(App);
+        let routes = route_list();
         let context = move || {
             provide_context(app_state.clone());
             if let Some(nonce) =
@@ -468,4 +468,14 @@ fn instance_name() -> String {
     let host = host.trim();
     let random = uuid::Uuid::new_v4().simple().to_string();
     format!("{}:{}:{}", if host.is_empty() { "portico" } else { host }, std::process::id(), &random[..8])
+}
+
+/// The app's routes, worked out once per process. Leptos suppresses every resource in the whole
+/// process while it works them out (a global flag; leptos#4773), and a page whose resource first
+/// runs in that moment never finishes: a second portal started beside a serving one (replicas,
+/// the tests) would hang that page for good. Once per process, before any portal serves, has no
+/// such moment.
+fn route_list() -> Vec<leptos_axum::AxumRouteListing> {
+    static ROUTES: std::sync::OnceLock<Vec<leptos_axum::AxumRouteListing>> = std::sync::OnceLock::new();
+    ROUTES.get_or_init(|| generate_route_list(App)).clone()
 }

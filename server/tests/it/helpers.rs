@@ -19,8 +19,15 @@ pub struct TestApp {
     _dir: Option<tempfile::TempDir>,
 }
 
+/// A browser: cookies kept, redirects shown. A page that never answers fails its test after two
+/// minutes (far beyond any real answer here) instead of holding the whole suite.
 pub fn browser() -> reqwest::Client {
-    reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().expect("client")
+    reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .timeout(std::time::Duration::from_secs(120))
+        .build()
+        .expect("client")
 }
 
 pub async fn spawn_app() -> TestApp {
@@ -44,6 +51,7 @@ pub async fn spawn_app_in(data_dir: PathBuf, client: reqwest::Client) -> TestApp
 }
 
 async fn spawn_app_configured(data_dir: PathBuf, client: reqwest::Client, tweak: impl FnOnce(&mut Config)) -> TestApp {
+    trace_to_file();
     try_spawn_app_in(data_dir, client, tweak).await.expect("portal starts")
 }
 
@@ -492,4 +500,20 @@ pub mod fns {
         people::server::*, reviews::server::*, schedule::server::*,
     };
     pub use portico_vocab::{LifecycleOp, PolicyAction};
+}
+
+/// With `PORTICO_TEST_LOG=<file>`, every test's log (filtered by `RUST_LOG`) goes to that file,
+/// each line naming its test (the thread): how a test that hangs is read.
+fn trace_to_file() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let Some(path) = std::env::var_os("PORTICO_TEST_LOG") else { return };
+        let Ok(file) = std::fs::File::create(path) else { return };
+        let _ = tracing_subscriber::fmt()
+            .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+            .with_thread_names(true)
+            .with_ansi(false)
+            .with_writer(std::sync::Mutex::new(file))
+            .try_init();
+    });
 }

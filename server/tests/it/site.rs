@@ -82,3 +82,40 @@ async fn pages_name_hashed_assets_which_are_served_precompressed_and_immutable()
     let body = res.text().await.expect("body");
     assert!(body.contains(&format!("/pkg/portico.{css}.css")), "{body}");
 }
+
+/// Leptos holds back every resource in the process while a portal works out its routes
+/// (leptos#4773), and a page whose resource first ran in that moment never finished. Portals
+/// starting beside a serving one (replicas, these tests) leave its pages whole.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pages_finish_while_another_portal_starts() {
+    use std::sync::{
+        Arc,
+        atomic::{AtomicBool, Ordering},
+    };
+    let app = spawn_app().await;
+    let admin = app.session(ADMIN).await;
+    let done = Arc::new(AtomicBool::new(false));
+    let readers: Vec<_> = (0..5)
+        .map(|_| {
+            let (client, url, done) = (admin.client.clone(), format!("{}/people", app.base), done.clone());
+            tokio::spawn(async move {
+                let mut pages = 0;
+                while !done.load(Ordering::SeqCst) {
+                    let res = client.get(&url).timeout(std::time::Duration::from_secs(20)).send().await;
+                    let html =
+                        res.expect("page").text().await.unwrap_or_else(|e| panic!("page {pages} did not finish: {e}"));
+                    assert!(html.contains("</html>"), "a whole page");
+                    pages += 1;
+                }
+                pages
+            })
+        })
+        .collect();
+    for _ in 0..12 {
+        drop(spawn_app().await);
+    }
+    done.store(true, Ordering::SeqCst);
+    for r in readers {
+        assert!(r.await.expect("reader") > 0, "pages were read while portals started");
+    }
+}
