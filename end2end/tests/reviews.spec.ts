@@ -66,6 +66,15 @@ test('an access review end to end: a manager reviews four people, revokes a grou
   const audrey = await personAt(browser, AUDITOR, `/reviews/${id}`);
   await expect(audrey.getByTestId('review-person')).toHaveCount(4);
   await expect(audrey.getByTestId('revoke')).toHaveCount(0);
+  // The filter narrows the page to what was revoked.
+  const filter = audrey.getByTestId('item-filter');
+  await filter.getByLabel('Show').selectOption('revoked');
+  await filter.getByRole('button', { name: 'Show', exact: true }).click();
+  await expect(audrey.getByTestId('review-item')).toHaveCount(1);
+  await expect(audrey.getByTestId('review-item')).toContainText('Engineering');
+  await expect(audrey.getByTestId('shown-count')).toContainText(/Showing 1 of \d+ items/);
+  expect(await axeProblems(audrey), 'filtered review page').toEqual([]);
+  await audrey.screenshot({ path: `${shots}/73-review-filtered.png`, fullPage: true });
   await audrey.goto(`/reviews/${id}/report`);
   const row = audrey.getByTestId('report-row').filter({ hasText: 'Ed Engineer' }).filter({ hasText: 'Okta group: Engineering' });
   await expect(row).toContainText('Revoked');

@@ -6,8 +6,11 @@ use super::{ItemView, ReviewChoices, ReviewView, server};
 use crate::{layout::Loaded, ui::When};
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::{components::A, hooks::use_params_map};
-use portico_vocab::{AccessKind, Campaign, ReviewScope, Verdict};
+use leptos_router::{
+    components::A,
+    hooks::{use_params_map, use_query_map},
+};
+use portico_vocab::{AccessKind, Campaign, ItemFilter, ItemShow, ReviewScope, Verdict};
 
 fn progress(c: &Campaign) -> String {
     format!("{} of {} decided", c.decided, c.items)
@@ -189,14 +192,11 @@ fn Summary(c: Campaign) -> impl IntoView {
 fn ReviewBody(v: ReviewView) -> impl IntoView {
     let c = v.campaign.clone();
     let decidable = v.items.iter().any(|i| i.may_decide);
-    // Items by person, in the order they were read.
-    let mut people: Vec<(String, Vec<ItemView>)> = Vec::new();
-    for i in v.items {
-        match people.iter_mut().find(|(p, _)| *p == i.item.person_id) {
-            Some((_, list)) => list.push(i),
-            None => people.push((i.item.person_id.clone(), vec![i])),
-        }
-    }
+    let query = use_query_map();
+    let filter =
+        Memo::new(move |_| query.with(|q| ItemFilter::from_query(q.get("show").as_deref(), q.get("kind").as_deref())));
+    let all = v.items;
+    let every = format!("/reviews/{}", c.id);
     view! {
         <Summary c=c.clone() />
         {v.may_close.then(|| view! {
@@ -205,6 +205,7 @@ fn ReviewBody(v: ReviewView) -> impl IntoView {
                 <button type="submit" class="button ghost" data-testid="close-review">"Close the review"</button>
             </form>
         })}
+        <ItemFilterForm id=c.id.clone() filter />
         {decidable.then(|| view! {
             <form id="bulk" method="post" action="/api/reviews/decide" class="card bulk" data-testid="bulk-form">
                 <label class="stack">"Comment for the ticked items (optional)"
@@ -217,7 +218,57 @@ fn ReviewBody(v: ReviewView) -> impl IntoView {
                 </div>
             </form>
         })}
-        {people.into_iter().map(|(_, items)| view! { <PersonCard items /> }).collect_view()}
+        {move || {
+            let f = filter.get();
+            let total = all.len();
+            // Items by person, in the order they were read; only what the filter shows, so
+            // nothing hidden can be ticked.
+            let mut people: Vec<(String, Vec<ItemView>)> = Vec::new();
+            for i in all.iter().filter(|i| f.matches(&i.item)).cloned() {
+                match people.iter_mut().find(|(p, _)| *p == i.item.person_id) {
+                    Some((_, list)) => list.push(i),
+                    None => people.push((i.item.person_id.clone(), vec![i])),
+                }
+            }
+            let shown: usize = people.iter().map(|(_, l)| l.len()).sum();
+            view! {
+                {(!f.is_all()).then(|| view! {
+                    <p class="muted" data-testid="shown-count" role="status">
+                        {format!("Showing {shown} of {total} items. ")}
+                        <A href=every.clone()>"Show every item"</A>
+                    </p>
+                })}
+                {people.into_iter().map(|(_, items)| view! { <PersonCard items /> }).collect_view()}
+            }
+        }}
+    }
+}
+
+/// Narrows the page to the undecided, the inactive or the revoked items, of one kind of access.
+/// A plain GET form: it works before the WASM and the filtered page can be linked.
+#[component]
+fn ItemFilterForm(id: String, filter: Memo<ItemFilter>) -> impl IntoView {
+    view! {
+        <form method="get" action=format!("/reviews/{id}") class="card filters" role="search" aria-label="Filter the items" data-testid="item-filter">
+            <div class="filter-row">
+                <label class="stack">"Show"
+                    <select name="show">
+                        {ItemShow::ALL.into_iter().map(|s| view! {
+                            <option value=s.as_str() selected=move || filter.get().show == s>{s.label()}</option>
+                        }).collect_view()}
+                    </select>
+                </label>
+                <label class="stack">"Access"
+                    <select name="kind">
+                        <option value="" selected=move || filter.get().kind.is_none()>"Any"</option>
+                        {AccessKind::ALL.into_iter().map(|k| view! {
+                            <option value=k.as_str() selected=move || filter.get().kind == Some(k)>{k.label()}</option>
+                        }).collect_view()}
+                    </select>
+                </label>
+                <button type="submit" class="button ghost">"Show"</button>
+            </div>
+        </form>
     }
 }
 

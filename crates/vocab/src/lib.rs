@@ -18,7 +18,7 @@ mod status;
 pub use action::PolicyAction;
 pub use lifecycle::LifecycleOp;
 pub use request::RequestStatus;
-pub use review::{AccessContext, AccessKind, Campaign, ReviewItem, ReviewScope, Verdict};
+pub use review::{AccessContext, AccessKind, Campaign, ItemFilter, ItemShow, ReviewItem, ReviewScope, Verdict};
 pub use status::{GroupKind, UserStatus};
 
 #[cfg(test)]

@@ -170,3 +170,113 @@ pub struct ReviewItem {
     /// The revocation's request, once a revoke started one.
     pub request_id: Option<String>,
 }
+
+/// Which items a review page shows. A reviewer of many people works through the undecided, or
+/// the inactive, one kind of access at a time; the campaign's counts stay those of every item.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum ItemShow {
+    #[default]
+    All,
+    Undecided,
+    /// No sign-in in 90 days.
+    Inactive,
+    Revoked,
+}
+
+impl ItemShow {
+    pub const ALL: [ItemShow; 4] = [ItemShow::All, ItemShow::Undecided, ItemShow::Inactive, ItemShow::Revoked];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ItemShow::All => "all",
+            ItemShow::Undecided => "undecided",
+            ItemShow::Inactive => "inactive",
+            ItemShow::Revoked => "revoked",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            ItemShow::All => "Every item",
+            ItemShow::Undecided => "Undecided",
+            ItemShow::Inactive => "No sign-in in 90 days",
+            ItemShow::Revoked => "Revoked",
+        }
+    }
+}
+
+/// The review page's filter, from its query (`show`, `kind`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ItemFilter {
+    pub show: ItemShow,
+    pub kind: Option<AccessKind>,
+}
+
+impl ItemFilter {
+    /// A value the page does not know shows everything rather than nothing.
+    pub fn from_query(show: Option<&str>, kind: Option<&str>) -> ItemFilter {
+        ItemFilter {
+            show: ItemShow::ALL.into_iter().find(|s| Some(s.as_str()) == show).unwrap_or_default(),
+            kind: kind.and_then(AccessKind::parse),
+        }
+    }
+
+    pub fn is_all(&self) -> bool {
+        *self == ItemFilter::default()
+    }
+
+    pub fn matches(&self, item: &ReviewItem) -> bool {
+        let shown = match self.show {
+            ItemShow::All => true,
+            ItemShow::Undecided => item.verdict.is_none(),
+            ItemShow::Inactive => item.context.inactive,
+            ItemShow::Revoked => item.verdict == Some(Verdict::Revoke),
+        };
+        shown && self.kind.is_none_or(|k| k == item.kind)
+    }
+}
+
+#[cfg(test)]
+mod filter_tests {
+    use super::*;
+
+    fn item(kind: AccessKind, verdict: Option<Verdict>, inactive: bool) -> ReviewItem {
+        ReviewItem {
+            id: "i".into(),
+            campaign_id: "c".into(),
+            person_id: "p".into(),
+            person_name: "P".into(),
+            kind,
+            target_id: "t".into(),
+            target_name: "T".into(),
+            via: None,
+            context: AccessContext { inactive, ..Default::default() },
+            reviewer_id: "r".into(),
+            reviewer_name: "R".into(),
+            reviewer_why: "manager".into(),
+            verdict,
+            comment: String::new(),
+            decided_by: None,
+            decided_at: None,
+            escalated_at: None,
+            escalated_from: None,
+            request_id: None,
+        }
+    }
+
+    #[test]
+    fn the_filter_shows_what_its_query_names_and_everything_for_what_it_does_not_know() {
+        let app_open = item(AccessKind::App, None, false);
+        let group_revoked = item(AccessKind::OktaGroup, Some(Verdict::Revoke), true);
+        let group_kept = item(AccessKind::OktaGroup, Some(Verdict::Keep), false);
+        let f = |show: &str, kind: &str| ItemFilter::from_query(Some(show), Some(kind));
+
+        assert!(f("", "").is_all() && f("everything", "printers").is_all(), "unknown values show all");
+        assert!([&app_open, &group_revoked, &group_kept].iter().all(|i| f("", "").matches(i)));
+        assert!(f("undecided", "").matches(&app_open) && !f("undecided", "").matches(&group_kept));
+        assert!(f("inactive", "").matches(&group_revoked) && !f("inactive", "").matches(&app_open));
+        assert!(f("revoked", "okta_group").matches(&group_revoked) && !f("revoked", "").matches(&group_kept));
+        assert!(!f("undecided", "okta_group").matches(&app_open), "both must hold");
+        assert_eq!(f("revoked", "app"), ItemFilter { show: ItemShow::Revoked, kind: Some(AccessKind::App) });
+    }
+}

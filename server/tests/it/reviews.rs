@@ -146,6 +146,27 @@ async fn a_manager_reviews_four_people_and_a_revoked_group_is_removed_once_after
     let ed = app.user_id(ED).await;
     assert_eq!(app.okta_events("group.user_membership.remove", &ed).await, 1);
 
+    // The page narrows to what a reviewer works through: the undecided of one kind, the
+    // revoked, the inactive; the rows shown are exactly those.
+    let count = |pred: &dyn Fn(&Value) -> bool| all.iter().filter(|i| pred(&i["item"])).count();
+    let undecided_apps = count(&|i| i["kind"] == "app");
+    let inactive = count(&|i| i["context"]["inactive"] == true);
+    assert!(undecided_apps > 0 && inactive > 0 && inactive < all.len());
+    for (query, rows) in [
+        ("show=undecided&kind=app", undecided_apps),
+        ("show=revoked", 1),
+        ("show=revoked&kind=app", 0),
+        ("show=inactive", inactive),
+        ("show=nonsense", all.len()),
+    ] {
+        let res = maria.client.get(format!("{}/reviews/{id}?{query}", app.base)).send().await.expect("page");
+        let html = res.text().await.expect("html");
+        assert_eq!(html.matches("data-testid=\"review-item\"").count(), rows, "{query}");
+        if query != "show=nonsense" {
+            assert!(html.contains(&format!("Showing {rows} of {} items", all.len())), "{query}");
+        }
+    }
+
     // The rest are kept in one go.
     let rest: Vec<String> = ids(&items(&read(&maria, &id).await)).into_iter().filter(|i| *i != eng_id).collect();
     let (status, kept) = verdict(&maria, rest.clone(), "keep", "Still needed").await;

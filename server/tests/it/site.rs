@@ -112,7 +112,7 @@ async fn pages_finish_while_another_portal_starts() {
         })
         .collect();
     for _ in 0..12 {
-        drop(spawn_app().await);
+        spawn_app().await.portal.stop().await;
     }
     done.store(true, Ordering::SeqCst);
     for r in readers {
