@@ -39,9 +39,10 @@ impl ReviewScope {
 }
 
 /// One kind of access a person holds.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum AccessKind {
+    #[default]
     OktaGroup,
     /// An application: assigned directly, or through a group (`via`).
     App,
@@ -141,8 +142,8 @@ pub struct Campaign {
     pub escalated: u32,
 }
 
-/// One person's one access, to keep or revoke.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+/// One person's one access, to keep or revoke. Its default is undecided, with no reviewer yet.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ReviewItem {
     pub id: String,
     pub campaign_id: String,
@@ -241,27 +242,7 @@ mod filter_tests {
     use super::*;
 
     fn item(kind: AccessKind, verdict: Option<Verdict>, inactive: bool) -> ReviewItem {
-        ReviewItem {
-            id: "i".into(),
-            campaign_id: "c".into(),
-            person_id: "p".into(),
-            person_name: "P".into(),
-            kind,
-            target_id: "t".into(),
-            target_name: "T".into(),
-            via: None,
-            context: AccessContext { inactive, ..Default::default() },
-            reviewer_id: "r".into(),
-            reviewer_name: "R".into(),
-            reviewer_why: "manager".into(),
-            verdict,
-            comment: String::new(),
-            decided_by: None,
-            decided_at: None,
-            escalated_at: None,
-            escalated_from: None,
-            request_id: None,
-        }
+        ReviewItem { kind, verdict, context: AccessContext { inactive, ..Default::default() }, ..Default::default() }
     }
 
     #[test]

@@ -234,7 +234,6 @@ pub async fn items(
         let mut push = |kind, target_id: String, target_name: String, via, reviewer: Reviewer, peers_with| {
             items.push(ReviewItem {
                 id: new_id(),
-                campaign_id: String::new(),
                 person_id: pid.clone(),
                 person_name: person.display_name(),
                 kind,
@@ -245,13 +244,7 @@ pub async fn items(
                 reviewer_id: reviewer.0,
                 reviewer_name: reviewer.1,
                 reviewer_why: reviewer.2.to_string(),
-                verdict: None,
-                comment: String::new(),
-                decided_by: None,
-                decided_at: None,
-                escalated_at: None,
-                escalated_from: None,
-                request_id: None,
+                ..Default::default()
             });
         };
 

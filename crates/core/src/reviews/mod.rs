@@ -661,9 +661,8 @@ mod tests {
             comment: "=HYPERLINK(\"x\")".into(),
             decided_by: Some("Maria Manager (maria@x)".into()),
             decided_at: Some("2027-01-01T00:00:00.000Z".into()),
-            escalated_at: None,
-            escalated_from: None,
             request_id: Some("R-1".into()),
+            ..Default::default()
         }
     }
 
